@@ -1,0 +1,1 @@
+"""evalrunner: declarative, YAML-first LLM evaluations."""

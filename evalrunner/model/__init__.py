@@ -1,0 +1,54 @@
+"""Models behind one API: `get_model("provider/name").generate(...)`."""
+
+from ..tools._info import ToolChoice, ToolFunction, ToolInfo
+from ._api import ModelAPI, ModelAPIError, modelapi
+from ._chat import (
+    ChatMessage,
+    ChatMessageAssistant,
+    ChatMessageBase,
+    ChatMessageSystem,
+    ChatMessageTool,
+    ChatMessageUser,
+    Content,
+    ContentImage,
+    ContentText,
+    ToolCall,
+    as_messages,
+)
+from ._config import GenerateConfig
+from ._get import NoModelError, close_models, get_model, model_context
+from ._model import Model, ModelStats, UsageRecorder, active_recorders
+from ._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
+
+__all__ = [
+    "ChatCompletionChoice",
+    "ChatMessage",
+    "ChatMessageAssistant",
+    "ChatMessageBase",
+    "ChatMessageSystem",
+    "ChatMessageTool",
+    "ChatMessageUser",
+    "Content",
+    "ContentImage",
+    "ContentText",
+    "GenerateConfig",
+    "Model",
+    "ModelAPI",
+    "ModelAPIError",
+    "ModelOutput",
+    "ModelStats",
+    "ModelUsage",
+    "NoModelError",
+    "StopReason",
+    "ToolCall",
+    "ToolChoice",
+    "ToolFunction",
+    "ToolInfo",
+    "UsageRecorder",
+    "active_recorders",
+    "as_messages",
+    "close_models",
+    "get_model",
+    "model_context",
+    "modelapi",
+]

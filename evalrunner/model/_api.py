@@ -1,0 +1,116 @@
+"""The provider interface: one subclass per wire format, registered with @modelapi."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+
+from .._util.secrets import register_secret
+from ..tools._info import ToolChoice, ToolInfo
+from ._chat import ChatMessageBase
+from ._config import GenerateConfig
+from ._output import ModelOutput
+
+T = TypeVar("T")
+
+
+class ModelAPI(ABC):
+    """A model provider. Subclasses implement `generate` and may override the policy hooks.
+
+    The constructor must not touch the network: models are created when a suite loads,
+    and `validate` must run with no network at all.
+    """
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig | None = None,
+        **model_args: Any,
+    ) -> None:
+        self.model_name = model_name
+        self.base_url = base_url
+        self.api_key = api_key
+        self.config = config or GenerateConfig()
+        self.model_args = model_args
+        register_secret(api_key)
+
+    @abstractmethod
+    async def generate(
+        self,
+        input: list[ChatMessageBase],
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice | None,
+        config: GenerateConfig,
+    ) -> ModelOutput:
+        """Call the model once; raise on failure (the caller decides about retries)."""
+
+    def max_connections(self) -> int:
+        """Concurrent requests allowed when the config does not say."""
+        return 10
+
+    def max_tokens(self) -> int | None:
+        """Default max_tokens for this provider (None: the API's own default)."""
+        return None
+
+    def connection_key(self) -> str:
+        """Models with the same key share one connection limit (same account and endpoint)."""
+        return f"{type(self).__name__}:{self.base_url}:{hash(self.api_key)}"
+
+    def is_rate_limit(self, ex: BaseException) -> bool:
+        return isinstance(ex, httpx.HTTPStatusError) and ex.response.status_code == 429
+
+    def is_retryable(self, ex: BaseException) -> bool:
+        """Rate limits, server errors, timeouts and dropped connections are worth retrying."""
+        if isinstance(ex, httpx.HTTPStatusError):
+            code = ex.response.status_code
+            return code in (408, 409, 429) or code >= 500
+        return isinstance(ex, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
+
+    def retry_after(self, ex: BaseException) -> float | None:
+        """Seconds the server asked us to wait, from `Retry-After` (seconds or HTTP date)."""
+        if not isinstance(ex, httpx.HTTPStatusError):
+            return None
+        headers = ex.response.headers
+        ms = headers.get("retry-after-ms")
+        if ms:
+            try:
+                return float(ms) / 1000
+            except ValueError:
+                pass
+        value = headers.get("retry-after")
+        if not value:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            parsed = email.utils.parsedate_to_datetime(value)
+            return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+    async def aclose(self) -> None:
+        """Release clients and processes."""
+
+
+class ModelAPIError(RuntimeError):
+    """A provider failure that is not worth retrying (bad request, auth, refusal)."""
+
+
+_ModelAPIClass = TypeVar("_ModelAPIClass", bound=type[ModelAPI])
+
+
+def modelapi(name: str) -> Callable[[_ModelAPIClass], _ModelAPIClass]:
+    """Register a ModelAPI subclass as the provider `name` (`name/<model>`)."""
+
+    def wrap(cls: _ModelAPIClass) -> _ModelAPIClass:
+        from ..registry import register
+
+        register("modelapi", name, cls)
+        return cls
+
+    return wrap

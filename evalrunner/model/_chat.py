@@ -1,0 +1,113 @@
+"""Chat messages and their content parts, shared by datasets, solvers and providers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ContentText(BaseModel):
+    """A text part of a message."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["text"] = "text"
+    text: str
+
+
+class ContentImage(BaseModel):
+    """An image part: a URL, a data URL, or a local path resolved when the dataset loads."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["image"] = "image"
+    image: str
+    detail: Literal["auto", "low", "high"] = "auto"
+
+
+Content = Annotated[Union[ContentText, ContentImage], Field(discriminator="type")]
+
+
+class ToolCall(BaseModel):
+    """A call of a tool requested by the model."""
+
+    id: str
+    function: str
+    arguments: dict[str, Any]
+    parse_error: str | None = None
+
+
+class ChatMessageBase(BaseModel):
+    content: str | list[Content]
+    source: Literal["input", "generate"] | None = None
+
+    @property
+    def text(self) -> str:
+        """The text of the message: the joined text parts when the content is a list."""
+        if isinstance(self.content, str):
+            return self.content
+        return "\n".join(part.text for part in self.content if isinstance(part, ContentText))
+
+    @text.setter
+    def text(self, value: str) -> None:
+        # Replace the text parts but keep images, so a prompt rewrite keeps attachments.
+        if isinstance(self.content, str):
+            self.content = value
+            return
+        images = [part for part in self.content if not isinstance(part, ContentText)]
+        self.content = [ContentText(text=value), *images]
+
+
+class ChatMessageSystem(ChatMessageBase):
+    role: Literal["system"] = "system"
+
+
+class ChatMessageUser(ChatMessageBase):
+    role: Literal["user"] = "user"
+
+
+class ChatMessageAssistant(ChatMessageBase):
+    role: Literal["assistant"] = "assistant"
+    tool_calls: list[ToolCall] | None = None
+
+
+class ChatMessageTool(ChatMessageBase):
+    role: Literal["tool"] = "tool"
+    tool_call_id: str | None = None
+    function: str | None = None
+    error: str | None = None
+
+
+ChatMessage = Annotated[
+    Union[ChatMessageSystem, ChatMessageUser, ChatMessageAssistant, ChatMessageTool],
+    Field(discriminator="role"),
+]
+
+
+def as_messages(input: str | list[Any]) -> list[ChatMessageBase]:
+    """Turn a sample input (text or a list of messages) into chat messages."""
+    if isinstance(input, str):
+        return [ChatMessageUser(content=input, source="input")]
+    out: list[ChatMessageBase] = []
+    for message in input:
+        if isinstance(message, ChatMessageBase):
+            out.append(message.model_copy(deep=True))
+        else:
+            out.append(_message_adapter().validate_python(message))
+    return out
+
+
+_ADAPTER: Any = None
+
+
+def _message_adapter() -> Any:
+    global _ADAPTER
+    if _ADAPTER is None:
+        from pydantic import TypeAdapter
+
+        _ADAPTER = TypeAdapter(ChatMessage)
+    return _ADAPTER
+
+
+def messages_text(messages: list[ChatMessageBase]) -> str:
+    """The user messages' text, joined: what `input_text` means for a message-list input."""
+    return "\n".join(m.text for m in messages if m.role == "user")  # type: ignore[attr-defined]

@@ -1,0 +1,54 @@
+"""Generation config: what changes a model's answer and how requests are made."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class GenerateConfig(BaseModel):
+    """Options for one generate call. `None` means "not set": a lower layer decides.
+
+    Layers merge with `merge`: CLI over task over suite over provider default.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_retries: int | None = None
+    timeout: float | None = None
+    max_connections: int | None = None
+    system_message: str | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    temperature: float | None = None
+    stop_seqs: list[str] | None = None
+    best_of: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    logit_bias: dict[int, float] | None = None
+    seed: int | None = None
+    num_choices: int | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
+    parallel_tool_calls: bool | None = None
+    max_tool_output: int | None = None
+    reasoning_effort: Literal["low", "medium", "high"] | None = None
+    reasoning_tokens: int | None = None
+    cache: bool | dict[str, Any] | None = None
+
+    def merge(self, other: GenerateConfig | None) -> GenerateConfig:
+        """A copy of self with every field that `other` sets taking precedence."""
+        if other is None:
+            return self
+        return self.model_copy(update=other.model_dump(exclude_none=True))
+
+    def set_fields(self) -> dict[str, Any]:
+        """The fields that are set, for logs and for wire formats."""
+        return self.model_dump(exclude_none=True)
+
+
+# Options about the connection, not the answer: they never reach a request body
+# and never take part in a cache key.
+CONNECTION_FIELDS = frozenset({"max_retries", "timeout", "max_connections", "cache"})

@@ -1,0 +1,163 @@
+"""Model: a provider behind a connection limit, one bounded retry policy and usage counts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from .._util.secrets import redact
+from ..tools._info import ToolChoice, ToolInfo
+from ._api import ModelAPI
+from ._chat import ChatMessageBase, ChatMessageSystem, as_messages
+from ._config import GenerateConfig
+from ._output import ModelOutput, ModelUsage
+
+DEFAULT_MAX_RETRIES = 5
+DEFAULT_TIMEOUT = 120.0
+
+
+@dataclass
+class ModelStats:
+    """What one model did during a run: the `stats` and rate-limit figures of a log."""
+
+    usage: ModelUsage = field(default_factory=ModelUsage)
+    calls: int = 0
+    retries: int = 0
+    rate_limits: int = 0
+    errors: int = 0
+    cache_hits: int = 0
+    cache_misses: int = 0
+    in_flight: int = 0
+    max_connections: int = 0
+
+
+@dataclass
+class UsageRecorder:
+    """Collects usage for the scope it is active in (a task, a sample)."""
+
+    usage: dict[str, ModelUsage] = field(default_factory=dict)
+
+    def add(self, model: str, usage: ModelUsage) -> None:
+        current = self.usage.get(model)
+        self.usage[model] = usage if current is None else current + usage
+
+
+# The recorders of the active task and sample; the executor sets them.
+active_recorders: contextvars.ContextVar[tuple[UsageRecorder, ...]] = contextvars.ContextVar(
+    "active_recorders", default=()
+)
+
+_SEMAPHORES: dict[str, asyncio.Semaphore] = {}
+
+
+class Model:
+    """A named model: `provider/name` with its config, ready to `generate`."""
+
+    def __init__(self, name: str, api: ModelAPI, config: GenerateConfig | None = None) -> None:
+        self.name = name
+        self.api = api
+        self.config = config or GenerateConfig()
+        self.stats = ModelStats()
+
+    def __repr__(self) -> str:
+        return f"Model({self.name!r})"
+
+    async def generate(
+        self,
+        input: str | list[Any],
+        tools: list[ToolInfo] | None = None,
+        tool_choice: ToolChoice | None = None,
+        config: GenerateConfig | None = None,
+    ) -> ModelOutput:
+        """Generate a reply to `input` (a prompt or a list of messages)."""
+        messages = as_messages(input) if isinstance(input, str) else list(input)
+        cfg = self.api.config.merge(self.config).merge(config)
+        if cfg.system_message:
+            messages = [ChatMessageSystem(content=cfg.system_message), *messages]
+        if cfg.max_tokens is None and self.api.max_tokens() is not None:
+            cfg = cfg.model_copy(update={"max_tokens": self.api.max_tokens()})
+        start = time.monotonic()
+        output = await self._with_retries(messages, tools or [], tool_choice, cfg)
+        output.time = round(time.monotonic() - start, 6)
+        self.stats.calls += 1
+        if output.usage is not None:
+            self.stats.usage = self.stats.usage + output.usage
+            for recorder in active_recorders.get():
+                recorder.add(self.name, output.usage)
+        return output
+
+    def _semaphore(self, cfg: GenerateConfig) -> asyncio.Semaphore:
+        key = self.api.connection_key()
+        sem = _SEMAPHORES.get(key)
+        if sem is None:
+            size = cfg.max_connections or self.api.max_connections()
+            sem = _SEMAPHORES[key] = asyncio.Semaphore(size)
+            self.stats.max_connections = size
+        return sem
+
+    async def _with_retries(
+        self,
+        messages: list[ChatMessageBase],
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice | None,
+        cfg: GenerateConfig,
+    ) -> ModelOutput:
+        max_retries = DEFAULT_MAX_RETRIES if cfg.max_retries is None else cfg.max_retries
+        backoff = wait_exponential_jitter(initial=1, max=60, jitter=1)
+
+        def wait(state: RetryCallState) -> float:
+            ex = state.outcome.exception() if state.outcome else None
+            after = self.api.retry_after(ex) if ex is not None else None
+            return min(after, 60.0) if after is not None else float(backoff(state))
+
+        def before_sleep(state: RetryCallState) -> None:
+            self.stats.retries += 1
+            ex = state.outcome.exception() if state.outcome else None
+            if ex is not None and self.api.is_rate_limit(ex):
+                self.stats.rate_limits += 1
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(self.api.is_retryable),
+            stop=stop_after_attempt(max_retries + 1),
+            wait=wait,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        sem = self._semaphore(cfg)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    async with sem:
+                        self.stats.in_flight += 1
+                        try:
+                            return await self.api.generate(messages, tools, tool_choice, cfg)
+                        finally:
+                            self.stats.in_flight -= 1
+        except Exception as ex:
+            self.stats.errors += 1
+            if ex.args and isinstance(ex.args[0], str):
+                ex.args = (redact(ex.args[0]), *ex.args[1:])
+            if self.api.is_rate_limit(ex):
+                self.stats.rate_limits += 1
+            raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def aclose(self) -> None:
+        await self.api.aclose()
+
+    async def __aenter__(self) -> Model:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,187 @@
+"""The one place where names become objects.
+
+A name is a built-in (`generate`), a Python file relative to the suite
+(`solvers.py@critic`), an importable module (`my_pkg.solvers:critic`) or a name an
+installed package registers through the `evalrunner` entry-point group (`my_pkg/critic`).
+Built-ins live one per module in a known folder per kind and register themselves with a
+decorator when that folder is first imported, so adding one is adding one file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib
+import importlib.util
+import pkgutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+RegistryKind = Literal["solver", "scorer", "metric", "tool", "modelapi", "dataset", "reducer"]
+
+# Folders whose every module is imported the first time a kind is looked up.
+_BUILTIN_PACKAGES: dict[str, tuple[str, ...]] = {
+    "solver": ("evalrunner.solver.builtin",),
+    "scorer": ("evalrunner.scorer.builtin",),
+    "metric": ("evalrunner.scorer.metrics",),
+    "reducer": ("evalrunner.scorer.reducers",),
+    "tool": ("evalrunner.tools.builtin",),
+    "modelapi": ("evalrunner.model.providers",),
+    "dataset": ("evalrunner.dataset.readers",),
+}
+
+
+@dataclass
+class RegistryInfo:
+    """A registered object and what the registry knows about it."""
+
+    kind: str
+    name: str
+    obj: Any
+    metadata: dict[str, Any] = field(default_factory=dict)
+    source_file: Path | None = None
+
+
+class UnknownNameError(LookupError):
+    """A name that resolves to nothing; `suggestions` holds the closest known names."""
+
+    def __init__(self, kind: str, name: str, message: str, suggestions: list[str]) -> None:
+        hint = f" (did you mean {', '.join(repr(s) for s in suggestions)}?)" if suggestions else ""
+        super().__init__(f"{message}{hint}")
+        self.kind = kind
+        self.name = name
+        self.suggestions = suggestions
+
+
+_REGISTRY: dict[tuple[str, str], RegistryInfo] = {}
+_LOADED_KINDS: set[str] = set()
+
+
+def register(kind: RegistryKind, name: str, obj: Any, **metadata: Any) -> None:
+    """Record `obj` under `name`; a later registration of the same name replaces it."""
+    _REGISTRY[(kind, name)] = RegistryInfo(kind, name, obj, metadata)
+
+
+def registered_names(kind: RegistryKind) -> list[str]:
+    """Every built-in or already-registered name of a kind, sorted."""
+    _load_builtins(kind)
+    return sorted(name for k, name in _REGISTRY if k == kind)
+
+
+def lookup_info(kind: RegistryKind, obj: Any) -> RegistryInfo | None:
+    """The registry entry whose object is `obj`, if any."""
+    for info in _REGISTRY.values():
+        if info.kind == kind and info.obj is obj:
+            return info
+    return None
+
+
+def resolve(kind: RegistryKind, name: str, base_dir: Path | None = None) -> RegistryInfo:
+    """Resolve a name of the given kind, or raise UnknownNameError with close matches."""
+    if "@" in name:
+        return _resolve_file(kind, name, base_dir or Path.cwd())
+    if ":" in name and kind != "modelapi":
+        return _resolve_module(kind, name)
+    _load_builtins(kind)
+    info = _REGISTRY.get((kind, name))
+    if info is not None:
+        return info
+    if "/" in name and kind != "modelapi":
+        return _resolve_entry_point(kind, name)
+    known = registered_names(kind)
+    raise UnknownNameError(
+        kind, name, f"unknown {kind} '{name}'", difflib.get_close_matches(name, known, n=3)
+    )
+
+
+def _load_builtins(kind: str) -> None:
+    if kind in _LOADED_KINDS:
+        return
+    _LOADED_KINDS.add(kind)
+    for package_name in _BUILTIN_PACKAGES.get(kind, ()):
+        package = importlib.import_module(package_name)
+        for module in pkgutil.iter_modules(package.__path__):
+            if not module.name.startswith("_"):
+                importlib.import_module(f"{package_name}.{module.name}")
+
+
+def _resolve_file(kind: str, name: str, base_dir: Path) -> RegistryInfo:
+    file_part, _, attr = name.rpartition("@")
+    path = (base_dir / file_part).resolve()
+    if not path.is_file():
+        raise UnknownNameError(kind, name, f"file '{file_part}' not found (from {name})", [])
+    module = load_python_file(path)
+    return _attr_info(kind, name, module, attr, path)
+
+
+def _resolve_module(kind: str, name: str) -> RegistryInfo:
+    module_name, _, attr = name.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as ex:
+        raise UnknownNameError(kind, name, f"cannot import '{module_name}': {ex}", []) from None
+    file = getattr(module, "__file__", None)
+    return _attr_info(kind, name, module, attr, Path(file) if file else None)
+
+
+def _resolve_entry_point(kind: str, name: str) -> RegistryInfo:
+    from importlib.metadata import entry_points
+
+    package, _, attr = name.partition("/")
+    for ep in entry_points(group="evalrunner"):
+        if ep.name == package:
+            loaded = ep.load()
+            info = _REGISTRY.get((kind, name)) or _REGISTRY.get((kind, attr))
+            if info is not None:
+                return info
+            return _attr_info(kind, name, loaded, attr, None)
+    raise UnknownNameError(
+        kind, name, f"no installed package registers '{package}' (entry-point group evalrunner)",
+        [],
+    )
+
+
+def _attr_info(kind: str, name: str, module: Any, attr: str, path: Path | None) -> RegistryInfo:
+    obj = getattr(module, attr, None)
+    if obj is None:
+        public = [a for a in dir(module) if not a.startswith("_")]
+        raise UnknownNameError(
+            kind, name, f"'{attr}' is not defined in {name.split('@')[0].split(':')[0]}",
+            difflib.get_close_matches(attr, public, n=3),
+        )
+    registered = lookup_info(kind, obj)  # type: ignore[arg-type]
+    metadata = registered.metadata if registered else {}
+    return RegistryInfo(kind, name, obj, metadata, path)
+
+
+_FILE_MODULES: dict[Path, Any] = {}
+
+
+def load_python_file(path: Path) -> Any:
+    """Import a Python file once per process, under a name derived from its path."""
+    path = path.resolve()
+    if path in _FILE_MODULES:
+        return _FILE_MODULES[path]
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]
+    module_name = f"evalrunner_user_{path.stem}_{digest}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    _FILE_MODULES[path] = module
+    return module
+
+
+def registry_name_of(obj: Callable[..., Any]) -> str:
+    """The name a decorated object was created under (its qualname otherwise)."""
+    return str(getattr(obj, "__registry_name__", getattr(obj, "__name__", repr(obj))))
+
+
+def registry_args_of(obj: Callable[..., Any]) -> dict[str, Any]:
+    """The arguments a decorated factory was called with, for logs."""
+    return dict(getattr(obj, "__registry_args__", {}))

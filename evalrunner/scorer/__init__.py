@@ -1,0 +1,22 @@
+"""Scorers, metrics and epoch reducers."""
+
+from ..solver._task_state import Target
+from ._score import CORRECT, INCORRECT, NOANSWER, PARTIAL, Score, value_to_float
+from ._scorer import Metric, MetricValue, Scorer, metric, reducer, scorer, scorer_metrics
+
+__all__ = [
+    "CORRECT",
+    "INCORRECT",
+    "NOANSWER",
+    "PARTIAL",
+    "Metric",
+    "MetricValue",
+    "Score",
+    "Scorer",
+    "Target",
+    "metric",
+    "reducer",
+    "scorer",
+    "scorer_metrics",
+    "value_to_float",
+]

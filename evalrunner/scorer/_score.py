@@ -1,0 +1,56 @@
+"""Score: what a scorer says of one sample."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+CORRECT = "C"
+INCORRECT = "I"
+PARTIAL = "P"
+NOANSWER = "N"
+
+Value = str | int | float | bool | list[str | int | float | bool] | dict[str, str | int | float | bool | None]
+
+
+class Score(BaseModel):
+    """A score: C/I/P/N, a number, a list or a dict, with its answer and explanation."""
+
+    value: Value
+    answer: str | None = None
+    explanation: str | None = None
+    metadata: dict[str, Any] | None = None
+
+    @property
+    def text(self) -> str:
+        return str(self.value)
+
+    def as_float(self) -> float:
+        """The value as a number: C=1, P=0.5, I and N=0, booleans 1/0."""
+        return value_to_float(self.value)
+
+    @property
+    def unscored(self) -> bool:
+        """True when the scorer could not decide (a grader reply it could not parse)."""
+        return bool(self.metadata and self.metadata.get("unscored"))
+
+
+def value_to_float(value: Any) -> float:
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        upper = value.strip().upper()
+        if upper in ("C", "CORRECT", "YES", "TRUE"):
+            return 1.0
+        if upper in ("P", "PARTIAL"):
+            return 0.5
+        if upper in ("I", "N", "INCORRECT", "NO", "FALSE", ""):
+            return 0.0
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise ValueError(f"cannot turn score value {value!r} into a number")

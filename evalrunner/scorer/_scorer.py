@@ -1,0 +1,57 @@
+"""The scorer and metric protocols and their decorators."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar, overload
+
+from ..registry._decorators import registering_decorator
+from ..solver._task_state import TaskState, Target
+from ._score import Score
+
+Scorer = Callable[[TaskState, Target], Awaitable[Score]]
+MetricValue = float | int | dict[str, float]
+Metric = Callable[[list[Score]], MetricValue]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def scorer(
+    fn: F | None = None,
+    *,
+    metrics: Sequence[Any] = (),
+    name: str | None = None,
+    template_vars: tuple[str, ...] = (),
+    template_args: tuple[str, ...] = (),
+) -> Any:
+    """Register a scorer factory; `metrics` are its default metrics (instances).
+
+    `template_vars` and `template_args` mean what they mean for @solver.
+    """
+    return registering_decorator(
+        "scorer",
+        fn,
+        name,
+        metrics=list(metrics),
+        template_vars=template_vars,
+        template_args=template_args,
+    )
+
+
+@overload
+def metric(fn: F) -> F: ...
+@overload
+def metric(fn: None = None, *, name: str | None = None) -> Callable[[F], F]: ...
+def metric(fn: F | None = None, *, name: str | None = None) -> Any:
+    """Register a metric factory: a function returning `compute(scores) -> float`."""
+    return registering_decorator("metric", fn, name)
+
+
+def reducer(fn: F | None = None, *, name: str | None = None) -> Any:
+    """Register an epoch reducer factory: `reduce(scores) -> Score`."""
+    return registering_decorator("reducer", fn, name)
+
+
+def scorer_metrics(scorer_fn: Scorer) -> list[Metric]:
+    """The metrics a scorer was declared with."""
+    return list(getattr(scorer_fn, "__registry_metrics__", []) or [])

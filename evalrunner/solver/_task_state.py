@@ -1,0 +1,112 @@
+"""TaskState: everything a solver works on for one sample."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model._chat import ChatMessageBase, ChatMessageUser, as_messages, messages_text
+from ..model._output import ModelOutput, ModelUsage
+from ..tools._info import ToolChoice
+
+
+@dataclass
+class Choice:
+    """A multiple-choice option as the model sees it, and whether it was picked."""
+
+    value: str
+    correct: bool | None = None
+    original_position: int = 0
+
+
+class TaskState:
+    """The state of one sample as it moves through the plan."""
+
+    def __init__(
+        self,
+        model: str,
+        sample_id: int | str,
+        epoch: int,
+        input: str | list[Any],
+        messages: list[ChatMessageBase] | None = None,
+        target: str | list[str] = "",
+        choices: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        message_limit: int | None = None,
+        token_limit: int | None = None,
+    ) -> None:
+        self.model = model
+        self.sample_id = sample_id
+        self.epoch = epoch
+        self.input = input
+        self.messages: list[ChatMessageBase] = (
+            messages if messages is not None else as_messages(input)
+        )
+        self.target = Target(target)
+        self.choices = [Choice(c, None, i) for i, c in enumerate(choices or [])]
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.output = ModelOutput(model=model)
+        self.store: dict[str, Any] = {}
+        self.tools: list[Any] = []
+        self.tool_choice: ToolChoice | None = None
+        self.message_limit = message_limit
+        self.token_limit = token_limit
+        self.token_usage = ModelUsage()
+        self._completed = False
+
+    @property
+    def input_text(self) -> str:
+        """The sample input as text (the user messages joined for a message list)."""
+        if isinstance(self.input, str):
+            return self.input
+        return messages_text(as_messages(self.input))
+
+    @property
+    def user_prompt(self) -> ChatMessageUser:
+        """The first user message: what prompt-engineering solvers rewrite."""
+        for message in self.messages:
+            if isinstance(message, ChatMessageUser):
+                return message
+        raise ValueError("the messages have no user prompt")
+
+    @property
+    def completed(self) -> bool:
+        """True when the plan should stop: set by a solver, or a limit was reached."""
+        if self._completed:
+            return True
+        if self.message_limit is not None and len(self.messages) >= self.message_limit:
+            return True
+        return self.token_limit is not None and self.token_usage.total_tokens >= self.token_limit
+
+    @completed.setter
+    def completed(self, value: bool) -> None:
+        self._completed = value
+
+    @property
+    def limit_reached(self) -> str | None:
+        """Which limit ended the plan, if one did."""
+        if self.message_limit is not None and len(self.messages) >= self.message_limit:
+            return "messages"
+        if self.token_limit is not None and self.token_usage.total_tokens >= self.token_limit:
+            return "tokens"
+        return None
+
+
+@dataclass
+class Target:
+    """The ideal answer(s) of a sample."""
+
+    target: str | list[str] = field(default="")
+
+    @property
+    def text(self) -> str:
+        return "".join(self.target) if isinstance(self.target, list) else self.target
+
+    def __iter__(self) -> Any:
+        return iter(self.target if isinstance(self.target, list) else [self.target])
+
+    def __len__(self) -> int:
+        return len(self.target) if isinstance(self.target, list) else 1
+
+    def __getitem__(self, index: int) -> str:
+        return list(self)[index]  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Built-in components: one module each, registered when this folder loads."""

@@ -1,0 +1,133 @@
+"""What a loaded suite compiles to: typed task definitions with resolved components."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..model._config import GenerateConfig
+from ..registry import RegistryInfo
+
+
+@dataclass(frozen=True)
+class SourcePos:
+    """Where something was written: 1-based line and column in a file."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass
+class SpecError:
+    """One problem found in a suite, reported as `file:line:column: message`."""
+
+    pos: SourcePos
+    message: str
+    severity: str = "error"  # or "warning"
+
+    def __str__(self) -> str:
+        tag = "" if self.severity == "error" else "warning: "
+        return f"{self.pos}: {tag}{self.message}"
+
+
+class SpecErrors(Exception):
+    """Every error found in one or more suite files, in file order."""
+
+    def __init__(self, errors: list[SpecError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass
+class ComponentRef:
+    """A plan step, scorer, metric or tool as written: a resolved name with its arguments."""
+
+    kind: str
+    name: str
+    info: RegistryInfo
+    args: list[Any] = field(default_factory=list)
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+    pos: SourcePos | None = None
+    base_dir: Path | None = None
+
+    def create(self) -> Any:
+        """Call the factory; templates it names are looked up from the suite's folder."""
+        from ..template import template_search
+
+        if self.base_dir is None:
+            return self.info.obj(*self.args, **self.kwargs)
+        with template_search(self.base_dir):
+            return self.info.obj(*self.args, **self.kwargs)
+
+    def describe(self) -> dict[str, Any]:
+        """Name and arguments as they go into a log."""
+        out: dict[str, Any] = {"name": self.name}
+        if self.args or self.kwargs:
+            out["args"] = {**{f"${i}": a for i, a in enumerate(self.args)}, **self.kwargs}
+        if self.id:
+            out["id"] = self.id
+        return out
+
+
+@dataclass
+class EpochsDef:
+    count: int = 1
+    reducers: list[str] = field(default_factory=lambda: ["mean"])
+
+
+@dataclass
+class LimitsDef:
+    messages: int | None = None
+    tokens: int | None = None
+    seconds: float | None = None
+
+
+@dataclass
+class TaskDef:
+    """One task of a suite, with suite-level defaults already applied."""
+
+    name: str
+    suite_name: str
+    suite_file: Path
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)  # other scalar keys and x- keys
+    dataset: dict[str, Any] = field(default_factory=dict)  # interpolated, as written
+    dataset_pos: SourcePos | None = None
+    plan: list[ComponentRef] = field(default_factory=list)
+    finish: ComponentRef | None = None
+    scorers: list[ComponentRef] = field(default_factory=list)
+    metrics: list[ComponentRef] = field(default_factory=list)
+    model: str | None = None
+    model_args: dict[str, Any] = field(default_factory=dict)
+    model_roles: dict[str, str] = field(default_factory=dict)
+    config: GenerateConfig = field(default_factory=GenerateConfig)
+    params: dict[str, Any] = field(default_factory=dict)
+    epochs: EpochsDef = field(default_factory=EpochsDef)
+    limits: LimitsDef = field(default_factory=LimitsDef)
+    fail_on_error: bool | float | None = None
+    thresholds: dict[str, float] = field(default_factory=dict)
+    pos: SourcePos | None = None
+    resolved_hash: str = ""  # sha256 of the compiled task (names, args, config, params)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.suite_file.parent
+
+
+@dataclass
+class Suite:
+    """A loaded suite file."""
+
+    file: Path
+    name: str
+    description: str | None
+    tasks: list[TaskDef]
+    file_hash: str
+    warnings: list[SpecError] = field(default_factory=list)

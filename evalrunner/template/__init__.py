@@ -1,0 +1,120 @@
+"""Prompt templates: sandboxed Jinja2, strict about undefined names, found by a fixed order.
+
+A template argument that names an existing file is read from it, looked up next to the
+suite file, then in a `templates/` folder beside it or in any parent up to the project
+root, then among the built-in templates; otherwise the string is the template itself.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .._util.resources import data_dir
+
+__all__ = [
+    "TemplateSource",
+    "TemplateSyntaxError",
+    "builtin_template",
+    "render",
+    "resolve_template",
+    "template_search",
+    "template_variables",
+    "used_templates",
+]
+
+_ENV = ImmutableSandboxedEnvironment(
+    undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
+)
+
+_search_base: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "template_search_base", default=None
+)
+# Every template file read while this is set, with its hash (the log's reproducibility stamp).
+used_templates: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "used_templates", default=None
+)
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """A template's text and the file it came from (None for an inline string)."""
+
+    text: str
+    path: Path | None = None
+
+    def render(self, **variables: Any) -> str:
+        return render(self.text, **variables)
+
+
+@contextmanager
+def template_search(base_dir: Path) -> Iterator[None]:
+    """Resolve template names relative to `base_dir` (the suite's folder) in this block."""
+    token = _search_base.set(base_dir)
+    try:
+        yield
+    finally:
+        _search_base.reset(token)
+
+
+def resolve_template(value: str) -> TemplateSource:
+    """A template from a file name (by the lookup order) or the string itself."""
+    if "\n" not in value and len(value) < 256 and "{" not in value:
+        for candidate in _candidates(value):
+            if candidate.is_file():
+                text = candidate.read_text(encoding="utf-8")
+                stamps = used_templates.get()
+                if stamps is not None:
+                    stamps[str(candidate)] = hashlib.sha256(text.encode()).hexdigest()
+                return TemplateSource(text, candidate)
+    return TemplateSource(value, None)
+
+
+def builtin_template(name: str) -> TemplateSource:
+    """A template shipped with the package (`chain_of_thought.j2`, ...)."""
+    path = data_dir("templates") / name
+    return TemplateSource(path.read_text(encoding="utf-8"), path)
+
+
+def _candidates(name: str) -> Iterator[Path]:
+    base = _search_base.get() or Path.cwd()
+    yield base / name
+    for folder in [base, *base.parents]:
+        yield folder / "templates" / name
+        if (folder / ".git").exists() or (folder / "pyproject.toml").is_file():
+            break
+    yield data_dir("templates") / name
+
+
+@lru_cache(maxsize=512)
+def _compile(text: str) -> Any:
+    return _ENV.from_string(text)
+
+
+def render(text: str, **variables: Any) -> str:
+    """Render a template; an undefined variable raises jinja2.UndefinedError."""
+    return str(_compile(text).render(**variables))
+
+
+def template_variables(text: str) -> set[str]:
+    """The top-level names a template reads (from its syntax tree, without rendering)."""
+    return set(meta.find_undeclared_variables(_ENV.parse(text)))
+
+
+def parse(text: str) -> nodes.Template:
+    """The template's syntax tree (raises TemplateSyntaxError with a line number)."""
+    return _ENV.parse(text)
+
+
+def compile_expression(source: str) -> Any:
+    """A sandboxed Jinja expression, evaluated with keyword variables into a native value."""
+    return _ENV.compile_expression(source, undefined_to_none=False)
