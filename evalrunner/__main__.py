@@ -1,0 +1,3 @@
+from evalrunner.cli import main
+
+main(prog_name="evalrunner")

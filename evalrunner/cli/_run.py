@@ -1,0 +1,125 @@
+"""`evalrunner run`: load and check every suite, run the tasks, summarize, gate."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..spec import SpecErrors
+from ._common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    config_from_kwargs,
+    config_options,
+    load_dotenv_files,
+    option,
+    parse_pairs,
+)
+from ._load import load_tasks
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@option("-T", "--task-param", "task_params", multiple=True, help="Task param override name=value.")
+@option("--model", help="Model to evaluate (provider/name), or 'none'.")
+@option("--model-base-url", help="Base URL of the model's API.")
+@option("--model-role", "model_roles", multiple=True, help="A model role, role=provider/name.")
+@option("-M", "--model-arg", "model_args", multiple=True, help="Model argument key=value.")
+@option("--limit", help="Run the first N samples, or samples A-B (1-based).")
+@option("--sample-id", help="Run only these sample ids (comma separated).")
+@option("--epochs", type=int, help="Run each sample this many times.")
+@option("--max-samples", type=int, help="Samples in flight at once (default: max connections).")
+@option("--max-tasks", type=int, default=1, show_default=True, help="Tasks run at once.")
+@option("--fail-on-error", help="true, false, a fraction or a count of failed samples.")
+@option("--log-dir", default="logs", show_default=True, help="Folder or fsspec URL for logs.")
+@option("--log-level", default="warning", show_default=True, help="Python log level captured.")
+@option("--no-score", is_flag=True, default=False, help="Generate only; score later.")
+@option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
+@option("--fail-under", "fail_under", multiple=True, help="Gate: metric=X (exit 1 if below).")
+@option(
+    "--display", type=click.Choice(["rich", "plain", "none"]), default=None,
+    help="Progress display (default: rich on a terminal, plain otherwise).",
+)
+@config_options
+def run(paths: tuple[str, ...], **kwargs: Any) -> None:
+    """Run the tasks of suite files (or folders of them)."""
+    load_dotenv_files([Path(p) for p in paths])
+    overrides = parse_pairs(kwargs.pop("task_params"), "-T")
+    try:
+        tasks, warnings = load_tasks(paths, overrides, kwargs.pop("filters"))
+    except SpecErrors as ex:
+        for error in ex.errors:
+            click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+    if not tasks:
+        click.echo("no task matches the filters", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    options = _options(kwargs)
+    display = _display(kwargs["display"])
+    from ..runner import eval_tasks_async
+
+    try:
+        logs = asyncio.run(eval_tasks_async(tasks, options, display))
+    except KeyboardInterrupt:
+        click.echo("cancelled: finished samples are in the logs", err=True)
+        sys.exit(EXIT_FAILED)
+    display.summary(logs)
+    ok = all(log.status == "success" and not (log.results and log.results.missed_thresholds)
+             for log in logs)
+    sys.exit(EXIT_OK if ok else EXIT_FAILED)
+
+
+def _options(kwargs: dict[str, Any]) -> Any:
+    from ..runner import RunOptions, parse_limit
+
+    config = config_from_kwargs(kwargs)
+    try:
+        limit = parse_limit(kwargs["limit"])
+        fail_under = {k: float(v) for k, v in parse_pairs(kwargs["fail_under"], "--fail-under").items()}
+    except ValueError as ex:
+        raise click.BadParameter(str(ex)) from None
+    return RunOptions(
+        model=kwargs["model"],
+        model_args=parse_pairs(kwargs["model_args"], "-M", scalar=True),
+        model_roles=parse_pairs(kwargs["model_roles"], "--model-role"),
+        model_base_url=kwargs["model_base_url"],
+        config=config,
+        limit=limit,
+        sample_ids=kwargs["sample_id"].split(",") if kwargs["sample_id"] else None,
+        epochs=kwargs["epochs"],
+        max_samples=kwargs["max_samples"],
+        max_tasks=kwargs["max_tasks"],
+        fail_on_error=_fail_on_error(kwargs["fail_on_error"]),
+        log_dir=kwargs["log_dir"],
+        log_level=kwargs["log_level"],
+        no_score=kwargs["no_score"],
+        fail_under=fail_under,
+    )
+
+
+def _fail_on_error(value: str | None) -> bool | float | None:
+    if value is None:
+        return None
+    lowered = value.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        return float(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}': use true, false, a fraction or a count") from None
+
+
+def _display(choice: str | None) -> Any:
+    from ..display import make_display
+
+    if choice is None:
+        choice = "rich" if sys.stdout.isatty() and os.environ.get("CI") is None else "plain"
+    return make_display(choice)

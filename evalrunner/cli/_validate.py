@@ -1,0 +1,29 @@
+"""`evalrunner validate`: schema, compile, names, templates and datasets; no model."""
+
+from __future__ import annotations
+
+import click
+
+from ..spec import SpecErrors
+from ._common import EXIT_BAD_INPUT, option, parse_pairs
+from ._load import load_tasks
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@option("-T", "--task-param", "task_params", multiple=True, help="Task param override name=value.")
+@option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
+def validate(paths: tuple[str, ...], task_params: tuple[str, ...], filters: tuple[str, ...]) -> None:
+    """Check suites completely without calling a model (exit 2 on any error)."""
+    try:
+        tasks, warnings = load_tasks(paths, parse_pairs(task_params, "-T"), filters)
+    except SpecErrors as ex:
+        for error in ex.errors:
+            click.echo(str(error), err=True)
+        count = sum(1 for e in ex.errors if e.severity == "error")
+        click.echo(f"{count} error{'s' if count != 1 else ''}", err=True)
+        raise SystemExit(EXIT_BAD_INPUT) from None
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+    files = len({t.suite_file for t in tasks})
+    click.echo(f"ok: {len(tasks)} task{'s' if len(tasks) != 1 else ''} in {files} suite file(s)")

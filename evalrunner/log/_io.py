@@ -1,0 +1,123 @@
+"""Reading, writing and listing logs, local or on any fsspec file system."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .._util.secrets import redact
+from ._file import (
+    header_line,
+    iter_sample_lines,
+    parse_header,
+    parse_trailer,
+    read_tail_line,
+    sample_line,
+    trailer_line,
+)
+from ._model import EvalLog, EvalSample, Status
+
+
+def _is_url(location: str) -> bool:
+    return "://" in location and not location.startswith("file://")
+
+
+def _local(location: str) -> str:
+    return location[len("file://") :] if location.startswith("file://") else location
+
+
+def _open(location: str) -> Any:
+    if _is_url(location):
+        import fsspec
+
+        return fsspec.open(location, "rb").open()
+    return open(_local(location), "rb")  # noqa: SIM115 - the caller closes it
+
+
+def read_eval_log(location: str | Path, header_only: bool = False) -> EvalLog:
+    """Read a log; with `header_only` its samples are not read (nor parsed)."""
+    location = str(location)
+    with _open(location) as f:
+        first = f.readline().decode("utf-8")
+        try:
+            data = parse_header(first)
+        except ValueError:
+            f.seek(0)
+            log = EvalLog.model_validate(json.load(f))  # a plain JSON log written by hand
+            log.location = location
+            return log
+        trailer = parse_trailer(read_tail_line(f))
+        data.update(trailer or {"status": "started"})
+        if not header_only:
+            data["samples"] = list(iter_sample_lines(f))
+    log = EvalLog.model_validate(data)
+    log.location = location
+    return log
+
+
+def read_eval_log_samples(location: str | Path) -> Iterator[EvalSample]:
+    """Stream a log's samples one at a time (flat memory for big logs)."""
+    with _open(str(location)) as f:
+        for data in iter_sample_lines(f):
+            yield EvalSample.model_validate(data)
+
+
+def write_eval_log(log: EvalLog, location: str | Path) -> None:
+    """Write a whole log atomically: a temporary file renamed over the target."""
+    location = str(location)
+    lines = [header_line(log)]
+    lines += [sample_line(s, i == 0) for i, s in enumerate(log.samples)]
+    lines.append(trailer_line(log))
+    text = redact("".join(lines))
+    if _is_url(location):
+        import fsspec
+
+        with fsspec.open(location, "w", encoding="utf-8") as f:
+            f.write(text)
+        return
+    path = Path(_local(location))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def list_eval_logs(
+    log_dir: str | Path = "logs", status: Status | None = None, recursive: bool = True
+) -> list[EvalLog]:
+    """Headers of the logs in a folder (newest first), optionally of one status."""
+    log_dir = str(log_dir)
+    if _is_url(log_dir):
+        import fsspec
+
+        fs, root = fsspec.core.url_to_fs(log_dir)
+        pattern = f"{root.rstrip('/')}/**/*.json" if recursive else f"{root.rstrip('/')}/*.json"
+        protocol = log_dir.split("://", 1)[0]
+        files = [f"{protocol}://{p}" for p in fs.glob(pattern)]
+    else:
+        root_path = Path(_local(log_dir))
+        if not root_path.is_dir():
+            return []
+        globbed = root_path.rglob("*.json") if recursive else root_path.glob("*.json")
+        files = [str(p) for p in globbed if not p.name.startswith(".")]
+    logs: list[EvalLog] = []
+    for file in files:
+        try:
+            log = read_eval_log(file, header_only=True)
+        except (ValueError, OSError):
+            continue  # not a log
+        if status is None or log.status == status:
+            logs.append(log)
+    logs.sort(key=lambda log: log.eval.created, reverse=True)
+    return logs

@@ -1,0 +1,156 @@
+"""The eval log: one JSON document per task run (`evalrunner info log-schema`)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..model._chat import ChatMessage
+from ..model._output import ModelOutput, ModelUsage
+from ..scorer._score import Score
+
+LOG_VERSION = 1
+Status = Literal["started", "success", "error", "cancelled"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class EvalDataset(_Model):
+    name: str | None = None
+    location: str | None = None
+    samples: int | None = None
+    hash: str | None = None
+    shuffled: bool = False
+    seed: int | None = None
+
+
+class EvalStamp(_Model):
+    """Hashes that make a run reproducible: what exactly was evaluated."""
+
+    suite_hash: str | None = None
+    task_hash: str | None = None
+    dataset_hash: str | None = None
+    templates: dict[str, str] = Field(default_factory=dict)
+    python_files: dict[str, str] = Field(default_factory=dict)
+    evalrunner_version: str | None = None
+
+
+class EvalSpec(_Model):
+    run_id: str
+    task: str
+    suite: str | None = None
+    suite_file: str | None = None
+    created: str
+    model: str
+    model_args: dict[str, Any] = Field(default_factory=dict)
+    model_roles: dict[str, str] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(default_factory=dict)
+    config: dict[str, Any] = Field(default_factory=dict)
+    dataset: EvalDataset = Field(default_factory=EvalDataset)
+    epochs: int = 1
+    epochs_reducer: list[str] = Field(default_factory=lambda: ["mean"])
+    limits: dict[str, Any] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+    sample_ids: list[int | str] | None = None
+    limit: list[int] | None = None
+    stamp: EvalStamp = Field(default_factory=EvalStamp)
+    retry_of: list[str] | None = None
+
+
+class EvalPlanStep(_Model):
+    name: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    id: str | None = None
+
+
+class EvalPlan(_Model):
+    steps: list[EvalPlanStep] = Field(default_factory=list)
+    finish: EvalPlanStep | None = None
+    scorers: list[EvalPlanStep] = Field(default_factory=list)
+    metrics: list[EvalPlanStep] = Field(default_factory=list)
+
+
+class EvalMetric(_Model):
+    name: str
+    value: float | int | None
+
+
+class EvalScore(_Model):
+    name: str
+    scorer: str
+    reducer: str | None = None
+    scored_samples: int = 0
+    unscored_samples: int = 0
+    metrics: dict[str, EvalMetric] = Field(default_factory=dict)
+
+
+class EvalResults(_Model):
+    total_samples: int = 0
+    completed_samples: int = 0
+    error_samples: int = 0
+    scores: list[EvalScore] = Field(default_factory=list)
+    missed_thresholds: list[str] = Field(default_factory=list)
+
+
+class ModelCallStats(_Model):
+    calls: int = 0
+    retries: int = 0
+    rate_limits: int = 0
+    errors: int = 0
+    cache_hits: int = 0
+    cache_misses: int = 0
+
+
+class EvalStats(_Model):
+    started_at: str | None = None
+    completed_at: str | None = None
+    model_usage: dict[str, ModelUsage] = Field(default_factory=dict)
+    models: dict[str, ModelCallStats] = Field(default_factory=dict)
+
+
+class EvalError(_Model):
+    message: str
+    traceback: str | None = None
+
+
+class LoggingMessage(_Model):
+    level: str
+    message: str
+    created: float
+    name: str | None = None
+
+
+class EvalSample(_Model):
+    id: int | str
+    epoch: int = 1
+    input: str | list[ChatMessage]
+    target: str | list[str] = ""
+    choices: list[str] | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    messages: list[ChatMessage] = Field(default_factory=list)
+    output: ModelOutput = Field(default_factory=ModelOutput)
+    scores: dict[str, Score] = Field(default_factory=dict)
+    store: dict[str, Any] = Field(default_factory=dict)
+    model_usage: dict[str, ModelUsage] = Field(default_factory=dict)
+    error: EvalError | None = None
+    limit: str | None = None
+    started_at: float | None = None
+    total_time: float | None = None
+
+
+class EvalLog(_Model):
+    """A whole log; `samples` is empty when read with `header_only=True`."""
+
+    version: int = LOG_VERSION
+    status: Status = "started"
+    eval: EvalSpec
+    plan: EvalPlan = Field(default_factory=EvalPlan)
+    samples: list[EvalSample] = Field(default_factory=list)
+    results: EvalResults | None = None
+    stats: EvalStats = Field(default_factory=EvalStats)
+    logging: list[LoggingMessage] = Field(default_factory=list)
+    error: EvalError | None = None
+    location: str | None = Field(default=None, exclude=True)

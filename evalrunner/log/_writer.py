@@ -1,0 +1,86 @@
+"""Writing a log while a task runs: samples appended from a writer thread."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .._util.secrets import redact
+from ._file import header_line, sample_line, trailer_line
+from ._io import _is_url, _local
+from ._model import EvalLog, EvalSample
+
+_FSYNC_EVERY = 1.0  # seconds between fsyncs; every line is written to the OS at once
+
+
+class LogWriter:
+    """Appends a run's samples to its log as they finish, then its trailer.
+
+    Samples go through a queue to one thread, so the event loop never waits on the disk.
+    A remote location (an fsspec URL) is written to a local file and uploaded at the end.
+    """
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        if _is_url(location):
+            fd, local = tempfile.mkstemp(suffix=".json")
+            os.close(fd)
+            self._path = Path(local)
+        else:
+            self._path = Path(_local(location))
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._queue: queue.SimpleQueue[EvalSample | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._first = True
+        self._file = None
+        self.samples_written = 0
+
+    def start(self, log: EvalLog) -> None:
+        """Write the header line and start the writer thread."""
+        self._file = open(self._path, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish
+        self._file.write(redact(header_line(log)))
+        self._file.flush()
+        self._thread = threading.Thread(target=self._drain, name="evalrunner-log", daemon=True)
+        self._thread.start()
+
+    def write_sample(self, sample: EvalSample) -> None:
+        """Queue a finished sample (returns at once)."""
+        self._queue.put(sample)
+
+    def _drain(self) -> None:
+        assert self._file is not None
+        last_sync = time.monotonic()
+        while True:
+            item = self._queue.get()
+            if item is None:
+                break
+            self._file.write(redact(sample_line(item, self._first)))
+            self._first = False
+            self.samples_written += 1
+            if self._queue.empty():
+                self._file.flush()  # in the OS now: survives the process being killed
+                if time.monotonic() - last_sync > _FSYNC_EVERY:
+                    os.fsync(self._file.fileno())
+                    last_sync = time.monotonic()
+
+    def finish(self, log: EvalLog) -> None:
+        """Wait for queued samples, append the trailer and make it durable (blocking)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+        assert self._file is not None
+        self._file.write(redact(trailer_line(log)))
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        if _is_url(self.location):
+            import fsspec
+
+            with open(self._path, "rb") as src, fsspec.open(self.location, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            self._path.unlink(missing_ok=True)

@@ -1,0 +1,143 @@
+"""OpenAICompatibleAPI: any Chat Completions endpoint over httpx.
+
+A provider for another OpenAI-compatible service is a subclass that only sets its
+defaults, for example::
+
+    @modelapi(name="groq")
+    class GroqAPI(OpenAICompatibleAPI):
+        service = "Groq"
+        api_key_env = "GROQ_API_KEY"
+        base_url_env = "GROQ_BASE_URL"
+        default_base_url = "https://api.groq.com/openai/v1"
+
+Retries are not handled here: errors are raised as `httpx.HTTPStatusError` (or httpx's
+timeout and network errors) and the Model's single retry policy decides.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any, ClassVar
+
+import httpx
+
+from ..._util.secrets import redact
+from ...tools._info import ToolChoice, ToolInfo
+from .._api import ModelAPI, ModelAPIError
+from .._chat import ChatMessageBase
+from .._config import GenerateConfig
+from .._model import DEFAULT_TIMEOUT
+from .._output import ModelOutput
+from ._openai_wire import build_request, error_message, parse_response
+
+
+class OpenAICompatibleAPI(ModelAPI):
+    """A Chat Completions provider; subclasses set the class attributes below."""
+
+    service: ClassVar[str] = "OpenAI-compatible"
+    api_key_env: str | None = None
+    base_url_env: str | None = None
+    default_base_url: ClassVar[str | None] = None
+    # Local servers (vllm, ollama...) often run without a key.
+    api_key_required: ClassVar[bool] = True
+    # Models that take `max_completion_tokens` instead of `max_tokens`.
+    reasoning_models: ClassVar[re.Pattern[str] | None] = None
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig | None = None,
+        **model_args: Any,
+    ) -> None:
+        # Reading the environment is fine here; touching the network is not.
+        api_key = api_key or _env(self.api_key_env)
+        base_url = base_url or _env(self.base_url_env) or self.default_base_url
+        super().__init__(model_name, base_url, api_key, config, **model_args)
+        self._client: httpx.AsyncClient | None = None
+        self._completion_tokens_field = bool(
+            self.reasoning_models and self.reasoning_models.match(self.wire_model())
+        )
+
+    def wire_model(self) -> str:
+        """The model name sent in the request body."""
+        return self.model_name
+
+    def headers(self) -> dict[str, str]:
+        """Headers sent with every request (the key is added by the client)."""
+        return {}
+
+    async def generate(
+        self,
+        input: list[ChatMessageBase],
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice | None,
+        config: GenerateConfig,
+    ) -> ModelOutput:
+        client = self._client or self._create_client(config)
+        model = self.wire_model()
+        body = build_request(
+            model, input, tools, tool_choice, config, self._completion_tokens_field
+        )
+        timeout = config.timeout or DEFAULT_TIMEOUT
+        response = await client.post(
+            "chat/completions", content=json.dumps(body).encode(), timeout=timeout
+        )
+        if response.status_code >= 400:
+            raise self._status_error(response)
+        try:
+            data = json.loads(response.content)
+        except ValueError:
+            raise ModelAPIError(
+                f"{self.service} returned a reply that is not JSON: "
+                f"{redact(response.text[:200])!r}"
+            ) from None
+        if not isinstance(data, dict) or "error" in data and not data.get("choices"):
+            raise ModelAPIError(
+                f"{self.service} returned an error: {redact(error_message(response.content))}"
+            )
+        return parse_response(data, model)
+
+    def _create_client(self, config: GenerateConfig) -> httpx.AsyncClient:
+        if not self.base_url:
+            raise ModelAPIError(
+                f"no base URL for {self.service}: set {self.base_url_env or 'base_url'}"
+            )
+        if self.api_key_required and not self.api_key:
+            raise ModelAPIError(
+                f"no API key for {self.service}: set {self.api_key_env or 'api_key'}"
+            )
+        headers = {"Content-Type": "application/json", **self.headers()}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        # The Model's semaphore bounds concurrency; keep that many connections alive
+        # so a busy run does not reconnect for every request.
+        keepalive = max(config.max_connections or self.max_connections(), 10)
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url.rstrip("/") + "/",
+            headers=headers,
+            timeout=DEFAULT_TIMEOUT,
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=keepalive),
+        )
+        return self._client
+
+    def _status_error(self, response: httpx.Response) -> httpx.HTTPStatusError:
+        """An HTTPStatusError whose message carries the server's explanation, redacted."""
+        detail = redact(error_message(response.content))
+        message = (
+            f"{self.service} request failed with HTTP {response.status_code} "
+            f"{response.reason_phrase}: {detail}"
+        )
+        return httpx.HTTPStatusError(message, request=response.request, response=response)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+
+def _env(name: str | None) -> str | None:
+    return (os.environ.get(name) or None) if name else None

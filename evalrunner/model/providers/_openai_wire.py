@@ -1,0 +1,208 @@
+"""The OpenAI Chat Completions wire format: request bodies out, ModelOutput in.
+
+Pure functions with no I/O, shared by every OpenAI-compatible provider. This is the hot
+path of a large run, so bodies are built as plain dicts and replies are read with `json`
+and turned into models with `model_construct` (the values come from our own mapping,
+so validating them again would only cost time).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ...tools._info import ToolChoice, ToolFunction, ToolInfo
+from .._chat import ChatMessageAssistant, ChatMessageBase, ContentText, ToolCall
+from .._config import GenerateConfig
+from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
+
+# GenerateConfig fields that map one to one onto a Chat Completions field.
+_CONFIG_FIELDS: tuple[tuple[str, str], ...] = (
+    ("temperature", "temperature"),
+    ("top_p", "top_p"),
+    ("stop_seqs", "stop"),
+    ("seed", "seed"),
+    ("frequency_penalty", "frequency_penalty"),
+    ("presence_penalty", "presence_penalty"),
+    ("logit_bias", "logit_bias"),
+    ("num_choices", "n"),
+    ("logprobs", "logprobs"),
+    ("top_logprobs", "top_logprobs"),
+    ("reasoning_effort", "reasoning_effort"),
+)
+
+_STOP_REASONS: dict[str, StopReason] = {
+    "stop": "stop",
+    "length": "length",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "content_filter": "content_filter",
+}
+
+# o1, o3-mini, o4-mini, gpt-5...: reasoning models take `max_completion_tokens`.
+OPENAI_REASONING_MODELS = re.compile(r"^(o\d|gpt-5)")
+
+
+def build_request(
+    model: str,
+    messages: list[ChatMessageBase],
+    tools: list[ToolInfo],
+    tool_choice: ToolChoice | None,
+    config: GenerateConfig,
+    completion_tokens_field: bool = False,
+) -> dict[str, Any]:
+    """The JSON body of a Chat Completions request; unset options are left out."""
+    body: dict[str, Any] = {"model": model, "messages": [wire_message(m) for m in messages]}
+    for field, wire_name in _CONFIG_FIELDS:
+        value = getattr(config, field)
+        if value is not None:
+            body[wire_name] = value
+    if config.max_tokens is not None:
+        key = "max_completion_tokens" if completion_tokens_field else "max_tokens"
+        body[key] = config.max_tokens
+    if tools:
+        body["tools"] = [wire_tool(tool) for tool in tools]
+        if tool_choice is not None:
+            body["tool_choice"] = wire_tool_choice(tool_choice)
+        # Only meaningful (and only accepted by the API) alongside tools.
+        if config.parallel_tool_calls is not None:
+            body["parallel_tool_calls"] = config.parallel_tool_calls
+    return body
+
+
+def wire_message(message: ChatMessageBase) -> dict[str, Any]:
+    role: str = message.role  # type: ignore[attr-defined]
+    if role == "user":
+        return {"role": "user", "content": _user_content(message)}
+    if role == "assistant":
+        return _assistant_message(message)  # type: ignore[arg-type]
+    if role == "tool":
+        text = message.text
+        error = message.error  # type: ignore[attr-defined]
+        return {
+            "role": "tool",
+            "tool_call_id": message.tool_call_id or "",  # type: ignore[attr-defined]
+            "content": text if text or not error else f"Error: {error}",
+        }
+    return {"role": role, "content": message.text}
+
+
+def _user_content(message: ChatMessageBase) -> str | list[dict[str, Any]]:
+    if isinstance(message.content, str):
+        return message.content
+    parts: list[dict[str, Any]] = []
+    for part in message.content:
+        if isinstance(part, ContentText):
+            parts.append({"type": "text", "text": part.text})
+        else:
+            parts.append(
+                {"type": "image_url", "image_url": {"url": part.image, "detail": part.detail}}
+            )
+    return parts
+
+
+def _assistant_message(message: ChatMessageAssistant) -> dict[str, Any]:
+    text = message.text
+    out: dict[str, Any] = {"role": "assistant"}
+    if message.tool_calls:
+        # The API wants null rather than "" next to tool calls.
+        out["content"] = text or None
+        out["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.function, "arguments": json.dumps(call.arguments)},
+            }
+            for call in message.tool_calls
+        ]
+    else:
+        out["content"] = text
+    return out
+
+
+def wire_tool(tool: ToolInfo) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {
+            "name": tool.name,
+            "description": tool.description,
+            "parameters": tool.parameters,
+        },
+    }
+
+
+def wire_tool_choice(choice: ToolChoice) -> str | dict[str, Any]:
+    if isinstance(choice, ToolFunction):
+        return {"type": "function", "function": {"name": choice.name}}
+    return "required" if choice == "any" else choice
+
+
+def parse_response(data: dict[str, Any], model: str) -> ModelOutput:
+    """A ModelOutput from a Chat Completions reply (already decoded from JSON)."""
+    choices = [_parse_choice(choice) for choice in data.get("choices") or ()]
+    usage_data = data.get("usage")
+    usage = None
+    if isinstance(usage_data, dict):
+        prompt = int(usage_data.get("prompt_tokens") or 0)
+        completion = int(usage_data.get("completion_tokens") or 0)
+        total = int(usage_data.get("total_tokens") or prompt + completion)
+        usage = ModelUsage.model_construct(
+            input_tokens=prompt, output_tokens=completion, total_tokens=total
+        )
+    return ModelOutput.model_construct(
+        model=data.get("model") or model,
+        choices=choices,
+        usage=usage,
+        error=None,
+        cached=False,
+        time=None,
+    )
+
+
+def _parse_choice(choice: dict[str, Any]) -> ChatCompletionChoice:
+    message = choice.get("message") or {}
+    raw_calls = message.get("tool_calls")
+    tool_calls = [_parse_tool_call(call) for call in raw_calls] if raw_calls else None
+    assistant = ChatMessageAssistant.model_construct(
+        content=message.get("content") or "", source="generate", tool_calls=tool_calls
+    )
+    stop = _STOP_REASONS.get(choice.get("finish_reason") or "", "unknown")
+    return ChatCompletionChoice.model_construct(message=assistant, stop_reason=stop)
+
+
+def _parse_tool_call(call: dict[str, Any]) -> ToolCall:
+    function = call.get("function") or {}
+    raw = function.get("arguments") or "{}"
+    arguments: dict[str, Any] = {}
+    error: str | None = None
+    try:
+        parsed = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError as ex:
+        error = f"invalid JSON in the arguments ({ex}): {raw}"
+    else:
+        if isinstance(parsed, dict):
+            arguments = parsed
+        else:
+            error = f"the arguments are not a JSON object: {raw}"
+    return ToolCall.model_construct(
+        id=str(call.get("id") or ""),
+        function=str(function.get("name") or ""),
+        arguments=arguments,
+        parse_error=error,
+    )
+
+
+def error_message(body: bytes) -> str:
+    """The server's own explanation of a failed request (OpenAI's `error.message`)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace").strip()[:500]
+    if isinstance(data, dict):
+        error = data.get("error", data)
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])
+        if isinstance(error, str):
+            return error
+    return json.dumps(data)[:500]

@@ -1,0 +1,31 @@
+"""The `generate` function solvers receive: call the model, append, run tools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model._config import GenerateConfig
+from ..model._get import get_model
+from ..solver._solver import ToolCalls
+from ..solver._task_state import TaskState
+from ..tools._tool import execute_tools
+
+
+async def task_generate(state: TaskState, tool_calls: ToolCalls = "loop", **config: Any) -> TaskState:
+    """Generate with the evaluated model; with tools, loop until the model stops calling them."""
+    model = get_model()
+    cfg = GenerateConfig(**config) if config else None
+    while True:
+        tools = [tool.info for tool in state.tools]
+        output = await model.generate(state.messages, tools, state.tool_choice, cfg)
+        state.output = output
+        state.messages.append(output.message)
+        if output.usage is not None:
+            state.token_usage = state.token_usage + output.usage
+        calls = output.message.tool_calls
+        if not calls or tool_calls == "none" or state.completed:
+            return state
+        max_output = (cfg.max_tool_output if cfg else None) or model.config.max_tool_output
+        state.messages.extend(await execute_tools(output.message, state.tools, max_output))
+        if tool_calls == "single" or state.completed:
+            return state

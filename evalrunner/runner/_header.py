@@ -1,0 +1,212 @@
+"""Setting up a task run: models, plan, dataset, and the log header that records them."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import islice
+from pathlib import Path
+
+from .. import __version__
+from ..dataset import Dataset, read_dataset
+from ..dataset._sample import Sample
+from ..log._model import (
+    EvalDataset,
+    EvalLog,
+    EvalPlan,
+    EvalPlanStep,
+    EvalSpec,
+    EvalStamp,
+    EvalStats,
+    ModelCallStats,
+)
+from ..model._config import GenerateConfig
+from ..model._get import get_model, model_context
+from ..model._model import Model
+from ..scorer._scorer import Metric, Scorer
+from ..solver._solver import Solver
+from ..spec._model import ComponentRef, TaskDef
+from ..template import used_templates
+from ._capture import LogCapture
+from ._options import RunOptions
+
+
+@dataclass
+class RunSetup:
+    """Everything a task run needs, created before the first sample."""
+
+    run_id: str
+    created: str
+    location: str
+    model_name: str
+    model: Model | None
+    roles: dict[str, Model]
+    config: GenerateConfig
+    steps: list[Solver]
+    finish: Solver | None
+    scorers: list[tuple[str, Scorer]]
+    metrics: dict[str, list[Metric]]
+    dataset: Dataset
+    samples: Iterator[Sample]
+    total: int | None
+    epochs: int
+    max_samples: int
+    log_capture: LogCapture
+    templates: dict[str, str] = field(default_factory=dict)
+
+
+async def setup_run(task: TaskDef, options: RunOptions) -> RunSetup:
+    """Create models, solvers, scorers and the sample stream (file reads in a thread)."""
+    return await asyncio.to_thread(_setup, task, options)
+
+
+def _setup(task: TaskDef, options: RunOptions) -> RunSetup:
+    from ._task import default_metrics
+
+    model_name = options.model or task.model or "none"
+    config = task.config.merge(options.config)
+    model = None
+    if model_name != "none":
+        model_args = {**task.model_args, **options.model_args}
+        model = get_model(model_name, config=config, base_url=options.model_base_url, **model_args)
+    roles = {r: get_model(m) for r, m in {**task.model_roles, **options.model_roles}.items()}
+    stamps: dict[str, str] = {}
+    token = used_templates.set(stamps)
+    try:
+        with model_context(model, roles):
+            steps = [ref.create() for ref in task.plan]
+            finish = task.finish.create() if task.finish else None
+            scorers = _named(task.scorers) if not options.no_score else []
+            metrics = default_metrics(scorers, [ref.create() for ref in task.metrics])
+    finally:
+        used_templates.reset(token)
+    dataset = read_dataset(task.dataset, task.base_dir)
+    samples, total = _select(dataset, options)
+    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    run_id = uuid.uuid4().hex[:16]
+    stem = f"{created.replace(':', '-').replace('+00-00', '')}_{task.name}_{run_id}.json"
+    max_conn = config.max_connections or (model.api.max_connections() if model else 10)
+    return RunSetup(
+        run_id=run_id,
+        created=created,
+        location=f"{options.log_dir.rstrip('/')}/{stem}",
+        model_name=model_name,
+        model=model,
+        roles=roles,
+        config=config,
+        steps=steps,
+        finish=finish,
+        scorers=scorers,
+        metrics=metrics,
+        dataset=dataset,
+        samples=samples,
+        total=total,
+        epochs=options.epochs or task.epochs.count,
+        max_samples=max(1, options.max_samples or max_conn),
+        log_capture=LogCapture(options.log_level),
+        templates=stamps,
+    )
+
+
+def _named(refs: list[ComponentRef]) -> list[tuple[str, Scorer]]:
+    """Scorers by log name (their id, else their name; repeats numbered)."""
+    out: list[tuple[str, Scorer]] = []
+    seen: dict[str, int] = {}
+    for ref in refs:
+        base = ref.id or ref.name.split("@")[-1].split(":")[-1].split("/")[-1]
+        seen[base] = seen.get(base, 0) + 1
+        out.append((base if seen[base] == 1 else f"{base}_{seen[base]}", ref.create()))
+    return out
+
+
+def _select(dataset: Dataset, options: RunOptions) -> tuple[Iterator[Sample], int | None]:
+    """Apply --limit and --sample-id to the sample stream (positions are 1-based)."""
+    samples: Iterator[Sample] = iter(dataset)
+    total = len(dataset) if hasattr(dataset, "__len__") else None
+    if options.limit is not None:
+        first, last = options.limit
+        samples = islice(samples, first - 1, last)
+        if total is not None:
+            total = max(0, min(total, last) - first + 1)
+    if options.sample_ids is not None:
+        wanted = set(options.sample_ids)
+        samples = (s for s in samples if str(s.id) in wanted)
+        total = len(wanted) if total is None else min(total, len(wanted))
+    return samples, total
+
+
+def build_header(task: TaskDef, options: RunOptions, run: RunSetup) -> EvalLog:
+    """The log's header: what is being run, with hashes that pin it down."""
+    ds = run.dataset
+    spec = EvalSpec(
+        run_id=run.run_id,
+        task=task.name,
+        suite=task.suite_name,
+        suite_file=str(task.suite_file),
+        created=run.created,
+        model=run.model_name,
+        model_args={**task.model_args, **options.model_args},
+        model_roles={**task.model_roles, **options.model_roles},
+        params=task.params,
+        config=run.config.set_fields(),
+        dataset=EvalDataset(
+            name=ds.name, location=ds.location, samples=run.total, hash=ds.hash,
+            shuffled=ds.shuffled, seed=ds.seed,
+        ),
+        epochs=run.epochs,
+        epochs_reducer=task.epochs.reducers,
+        limits={k: v for k, v in vars(task.limits).items() if v is not None},
+        tags=task.tags,
+        sample_ids=list(options.sample_ids) if options.sample_ids else None,
+        limit=list(options.limit) if options.limit else None,
+        stamp=EvalStamp(
+            suite_hash=_file_hash(task.suite_file),
+            task_hash=task.resolved_hash,
+            dataset_hash=ds.hash,
+            templates=run.templates,
+            python_files=_python_files(task),
+            evalrunner_version=__version__,
+        ),
+    )
+    plan = EvalPlan(
+        steps=[EvalPlanStep(**ref.describe()) for ref in task.plan],
+        finish=EvalPlanStep(**task.finish.describe()) if task.finish else None,
+        scorers=[EvalPlanStep(**ref.describe()) for ref in task.scorers],
+        metrics=[EvalPlanStep(**ref.describe()) for ref in task.metrics],
+    )
+    return EvalLog(eval=spec, plan=plan, stats=EvalStats(started_at=run.created))
+
+
+def _file_hash(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _python_files(task: TaskDef) -> dict[str, str]:
+    refs = [*task.plan, *task.scorers, *task.metrics, *([task.finish] if task.finish else [])]
+    files = {ref.info.source_file for ref in refs if ref.info.source_file is not None}
+    return {str(f): h for f in sorted(files) if (h := _file_hash(f)) is not None}
+
+
+def stats_of(run: RunSetup, stats: EvalStats) -> EvalStats:
+    """Token usage and call counts of every model the run used."""
+    stats.completed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    models = [m for m in [run.model, *run.roles.values()] if m is not None]
+    for model in models:
+        s = model.stats
+        if s.calls == 0 and s.errors == 0:
+            continue
+        stats.model_usage[model.name] = s.usage
+        stats.models[model.name] = ModelCallStats(
+            calls=s.calls, retries=s.retries, rate_limits=s.rate_limits, errors=s.errors,
+            cache_hits=s.cache_hits, cache_misses=s.cache_misses,
+        )
+    return stats
+
+

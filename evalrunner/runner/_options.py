@@ -1,0 +1,44 @@
+"""What `evalrunner run` (or `evalrunner.eval`) asks for, beyond the suite itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model._config import GenerateConfig
+
+
+@dataclass
+class RunOptions:
+    """Run-wide options; each overrides the suite and task value of the same meaning."""
+
+    model: str | None = None
+    model_args: dict[str, Any] = field(default_factory=dict)
+    model_roles: dict[str, str] = field(default_factory=dict)
+    model_base_url: str | None = None
+    config: GenerateConfig = field(default_factory=GenerateConfig)
+    limit: tuple[int, int] | None = None  # 1-based inclusive range of dataset positions
+    sample_ids: list[str] | None = None
+    epochs: int | None = None
+    max_samples: int | None = None
+    max_tasks: int = 1
+    fail_on_error: bool | float | None = None
+    log_dir: str = "logs"
+    log_level: str = "warning"
+    no_score: bool = False
+    fail_under: dict[str, float] = field(default_factory=dict)
+
+
+def parse_limit(value: str | int | None) -> tuple[int, int] | None:
+    """`10` → samples 1..10; `5-10` → samples 5..10 (1-based, inclusive)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if "-" in text:
+        start, _, end = text.partition("-")
+        first, last = int(start), int(end)
+    else:
+        first, last = 1, int(text)
+    if first < 1 or last < first:
+        raise ValueError(f"invalid limit '{value}': use N or A-B with 1 <= A <= B")
+    return (first, last)

@@ -1,0 +1,100 @@
+"""From sample scores to a task's results: epoch reduction, metrics, thresholds."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..log._model import EvalMetric, EvalResults, EvalSample, EvalScore
+from ..registry import registry_name_of, resolve
+from ..scorer._score import Score
+from ..scorer._scorer import Metric
+
+
+@dataclass
+class ScoreBook:
+    """The scores of a run, trimmed to what metrics need, grouped by scorer and sample."""
+
+    scores: dict[str, dict[str, list[Score]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+    total: int = 0
+    completed: int = 0
+    errors: int = 0
+
+    def add(self, sample: EvalSample) -> None:
+        self.total += 1
+        if sample.error is not None:
+            self.errors += 1
+            return
+        self.completed += 1
+        key = str(sample.id)
+        for name, score in sample.scores.items():
+            # Keep the value and the unscored flag only: explanations can be large.
+            meta = {"unscored": True} if score.unscored else None
+            self.scores[name][key].append(Score(value=score.value, metadata=meta))
+
+
+def compute_results(
+    book: ScoreBook,
+    scorer_metrics: dict[str, list[Metric]],
+    reducers: list[str],
+) -> EvalResults:
+    """Reduce epochs with each reducer, then apply each scorer's metrics."""
+    results = EvalResults(
+        total_samples=book.total, completed_samples=book.completed, error_samples=book.errors
+    )
+    multi_epoch = any(len(v) > 1 for per in book.scores.values() for v in per.values())
+    for scorer_name, metrics in scorer_metrics.items():
+        per_sample = book.scores.get(scorer_name, {})
+        for reducer_name in reducers if multi_epoch else [None]:
+            reduced = _reduce(per_sample, reducer_name)
+            results.scores.append(_score_metrics(scorer_name, reducer_name, reduced, metrics))
+    return results
+
+
+def _reduce(per_sample: dict[str, list[Score]], reducer_name: str | None) -> list[Score]:
+    if reducer_name is None:
+        return [s for scores in per_sample.values() for s in scores]
+    reducer = resolve("reducer", reducer_name).obj()
+    return [reducer(scores) for scores in per_sample.values()]
+
+
+def _score_metrics(
+    scorer_name: str, reducer: str | None, scores: list[Score], metrics: list[Metric]
+) -> EvalScore:
+    scored = [s for s in scores if not s.unscored]
+    entry = EvalScore(
+        name=scorer_name if reducer is None else f"{scorer_name}/{reducer}",
+        scorer=scorer_name,
+        reducer=reducer,
+        scored_samples=len(scored),
+        unscored_samples=len(scores) - len(scored),
+    )
+    for metric in metrics:
+        name = registry_name_of(metric)
+        value: Any = metric(scored) if scored else None
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                entry.metrics[f"{name}/{key}"] = EvalMetric(name=f"{name}/{key}", value=sub)
+        else:
+            entry.metrics[name] = EvalMetric(name=name, value=value)
+    return entry
+
+
+def check_thresholds(results: EvalResults | None, thresholds: dict[str, float]) -> list[str]:
+    """Each threshold missed, as text. A name is `metric` (any scorer) or `scorer/metric`."""
+    missed: list[str] = []
+    for name, minimum in thresholds.items():
+        found = False
+        for score in results.scores if results else []:
+            for metric_name, metric in score.metrics.items():
+                if name not in (metric_name, f"{score.name}/{metric_name}"):
+                    continue
+                found = True
+                if metric.value is None or metric.value < minimum:
+                    missed.append(f"{score.name}/{metric_name} = {metric.value} < {minimum}")
+        if not found:
+            missed.append(f"{name}: no such metric in the results")
+    return missed

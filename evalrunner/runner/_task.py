@@ -1,0 +1,170 @@
+"""Running one task: models, plan, streamed samples, the log, the results."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from ..dataset._sample import Sample
+from ..log._model import EvalError, EvalLog, EvalSample
+from ..log._writer import LogWriter
+from ..model._get import model_context
+from ..scorer._scorer import Metric, scorer_metrics
+from ..solver._params import task_params
+from ..spec._model import TaskDef
+from ._header import RunSetup, build_header, setup_run, stats_of
+from ._options import RunOptions
+from ._results import ScoreBook, check_thresholds, compute_results
+from ._sample import Plan, run_sample, sample_error_fails
+
+_CHUNK = 64  # samples read per trip to the reader thread
+
+
+class TaskDisplay:
+    """What the executor tells a display; the base class shows nothing."""
+
+    def task_start(self, log: EvalLog, total: int | None) -> None: ...
+    def sample_done(self, log: EvalLog, sample: EvalSample) -> None: ...
+    def task_end(self, log: EvalLog) -> None: ...
+
+
+@dataclass
+class _Progress:
+    book: ScoreBook = field(default_factory=ScoreBook)
+    stop: bool = False
+    first_error: EvalError | None = None
+
+
+async def run_task(
+    task: TaskDef,
+    options: RunOptions,
+    display: TaskDisplay | None = None,
+    skip: set[tuple[str, int]] | None = None,
+    carry: list[EvalSample] | None = None,
+) -> EvalLog:
+    """Run a task and return its log header (samples are in the log file, not in memory).
+
+    `skip` holds (sample id, epoch) pairs already done by an earlier run, and `carry` those
+    samples themselves: a retry copies them into the new log and runs only the rest.
+    """
+    display = display or TaskDisplay()
+    run = await setup_run(task, options)
+    log = build_header(task, options, run)
+    writer = LogWriter(run.location)
+    await asyncio.to_thread(writer.start, log)
+    progress = _Progress()
+    for sample in carry or []:
+        writer.write_sample(sample)
+        progress.book.add(sample)
+    display.task_start(log, run.total)
+    params_token = task_params.set(dict(task.params))
+    try:
+        with model_context(run.model, run.roles):
+            await _run_samples(task, options, run, log, writer, progress, display, skip or set())
+        _finish_status(task, options, log, progress, run.metrics)
+    except asyncio.CancelledError:
+        log.status = "cancelled"
+        log.results = compute_results(progress.book, run.metrics, task.epochs.reducers)
+        raise
+    except Exception as ex:
+        log.status = "error"
+        log.error = EvalError(message=f"{type(ex).__name__}: {ex}", traceback=traceback.format_exc())
+    finally:
+        task_params.reset(params_token)
+        log.stats = stats_of(run, log.stats)
+        log.logging = run.log_capture.finish()
+        await asyncio.shield(asyncio.to_thread(writer.finish, log))
+        display.task_end(log)
+    return log
+
+
+async def _run_samples(
+    task: TaskDef,
+    options: RunOptions,
+    run: RunSetup,
+    log: EvalLog,
+    writer: LogWriter,
+    progress: _Progress,
+    display: TaskDisplay,
+    skip: set[tuple[str, int]],
+) -> None:
+    queue: asyncio.Queue[tuple[Sample, int] | None] = asyncio.Queue(maxsize=run.max_samples * 2)
+    plan = Plan(run.steps, run.finish, run.scorers, task.limits)
+    fail_on_error = options.fail_on_error if options.fail_on_error is not None else task.fail_on_error
+
+    async def produce() -> None:
+        samples = run.samples
+        while not progress.stop:
+            chunk = await asyncio.to_thread(_take, samples, _CHUNK)
+            if not chunk:
+                break
+            for sample in chunk:
+                for epoch in range(1, run.epochs + 1):
+                    if (str(sample.id), epoch) not in skip and not progress.stop:
+                        await queue.put((sample, epoch))
+        for _ in range(run.max_samples):
+            await queue.put(None)
+
+    async def work() -> None:
+        while (item := await queue.get()) is not None:
+            if progress.stop:
+                continue
+            result = await run_sample(item[0], item[1], log.eval.model, plan)
+            writer.write_sample(result)
+            progress.book.add(result)
+            display.sample_done(log, result)
+            if result.error is not None:
+                progress.first_error = progress.first_error or result.error
+                planned = (run.total or progress.book.total) * run.epochs
+                if sample_error_fails(progress.book.errors, planned, fail_on_error):
+                    progress.stop = True
+
+    workers = [asyncio.create_task(work()) for _ in range(run.max_samples)]
+    producer = asyncio.create_task(produce())
+    try:
+        await asyncio.gather(producer, *workers)
+    finally:
+        for t in [producer, *workers]:
+            t.cancel()
+        with contextlib.suppress(BaseException):
+            await asyncio.gather(producer, *workers, return_exceptions=True)
+
+
+def _take(samples: Iterator[Sample], n: int) -> list[Sample]:
+    return list(islice(samples, n))
+
+
+def _finish_status(
+    task: TaskDef,
+    options: RunOptions,
+    log: EvalLog,
+    progress: _Progress,
+    metrics: dict[str, list[Metric]],
+) -> None:
+    book = progress.book
+    log.results = compute_results(book, metrics, task.epochs.reducers)
+    fail_on_error = options.fail_on_error if options.fail_on_error is not None else task.fail_on_error
+    if sample_error_fails(book.errors, book.total, fail_on_error) or progress.stop:
+        log.status = "error"
+        first = progress.first_error
+        detail = f": {first.message}" if first else ""
+        log.error = EvalError(
+            message=f"{book.errors} of {book.total} samples failed{detail}",
+            traceback=first.traceback if first else None,
+        )
+        return
+    log.status = "success"
+    # A missed threshold fails the gate (exit 1), not the run: the log stays a success.
+    log.results.missed_thresholds = check_thresholds(
+        log.results, {**task.thresholds, **options.fail_under}
+    )
+
+
+def default_metrics(scorers: list[tuple[str, Any]], task_metrics: list[Metric]) -> dict[str, list[Metric]]:
+    """Task-level metrics replace each scorer's own; otherwise a scorer keeps its defaults."""
+    return {name: list(task_metrics) or scorer_metrics(fn) for name, fn in scorers}
