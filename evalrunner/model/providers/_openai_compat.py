@@ -36,7 +36,8 @@ from ._openai_wire import build_request, error_message, parse_response
 class OpenAICompatibleAPI(ModelAPI):
     """A Chat Completions provider; subclasses set the class attributes below."""
 
-    service: ClassVar[str] = "OpenAI-compatible"
+    # Instance-level so openai-api can set them per service.
+    service: str = "OpenAI-compatible"
     api_key_env: str | None = None
     base_url_env: str | None = None
     default_base_url: ClassVar[str | None] = None
@@ -95,7 +96,7 @@ class OpenAICompatibleAPI(ModelAPI):
                 f"{self.service} returned a reply that is not JSON: "
                 f"{redact(response.text[:200])!r}"
             ) from None
-        if not isinstance(data, dict) or "error" in data and not data.get("choices"):
+        if not isinstance(data, dict) or ("error" in data and not data.get("choices")):
             raise ModelAPIError(
                 f"{self.service} returned an error: {redact(error_message(response.content))}"
             )
