@@ -15,6 +15,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("evalrunner.cli._validate:validate", "Check suites without calling a model."),
     "list": ("evalrunner.cli._list:list_group", "List tasks or logs."),
     "info": ("evalrunner.cli._info:info", "Print schemas and log files."),
+    "cache": ("evalrunner.cli._cache:cache_group", "List, clear or prune cached responses."),
+    "view": ("evalrunner.cli._view:view", "Browse logs in a web page."),
 }
 
 

@@ -43,6 +43,10 @@ from ._load import load_tasks
 @option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
 @option("--fail-under", "fail_under", multiple=True, help="Gate: metric=X (exit 1 if below).")
 @option(
+    "--batch", is_flag=False, flag_value="true", default=None,
+    help="Use the provider's batch API (OpenAI, Anthropic): --batch, --batch N, --batch FILE.",
+)
+@option(
     "--display", type=click.Choice(["rich", "plain", "none"]), default=None,
     help="Progress display (default: rich on a terminal, plain otherwise).",
 )
@@ -78,9 +82,16 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
 
 
 def _options(kwargs: dict[str, Any]) -> Any:
+    from ..model._batch import parse_batch_option
     from ..runner import RunOptions, parse_limit
 
+    try:
+        batch = parse_batch_option(kwargs.pop("batch"))
+    except ValueError as ex:
+        raise click.BadParameter(str(ex), param_hint="--batch") from None
     config = config_from_kwargs(kwargs)
+    if batch is not None:
+        config = config.model_copy(update={"batch": batch})
     try:
         limit = parse_limit(kwargs["limit"])
         fail_under = {k: float(v) for k, v in parse_pairs(kwargs["fail_under"], "--fail-under").items()}

@@ -1,5 +1,20 @@
-"""Datasets: samples read from files, URLs, inline lists or bundled examples."""
+"""Datasets: samples read from files, URLs, inline lists, bundled examples or Hugging Face."""
 
+from ._dataset import Dataset
+from ._errors import DatasetError
+from ._read import check_dataset, read_dataset
 from ._sample import Sample
+from ._source import FileSource, ListSource, Record, RecordSource, file_reader
 
-__all__ = ["Sample"]
+__all__ = [
+    "Dataset",
+    "DatasetError",
+    "FileSource",
+    "ListSource",
+    "Record",
+    "RecordSource",
+    "Sample",
+    "check_dataset",
+    "file_reader",
+    "read_dataset",
+]

@@ -1,52 +1,132 @@
-"""Plain progress: a line now and then, for CI logs and files."""
+"""Plain progress: one line now and then, for CI logs, files and non-terminals."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from typing import TextIO
 
 from ..log._model import EvalLog, EvalSample
-from ..runner._task import TaskDisplay
+from ..model._model import Model
+from ._progress import (
+    Display,
+    LogEcho,
+    ModelLoad,
+    TaskProgress,
+    duration,
+    progress_interval,
+    task_total,
+    unique_models,
+)
 from ._summary import summary_lines
 
-_EVERY = 5.0  # seconds between progress lines of one task
 
+class PlainDisplay(Display):
+    """A line when a task starts, one per task every few seconds while it runs, one at its end.
 
-class PlainDisplay(TaskDisplay):
-    """One line when a task starts, every few seconds while it runs, and when it ends."""
+    Progress lines come from a timer on the event loop, so a CI log shows the run is alive
+    (and its connection use and rate limits) even while no sample finishes. With `quiet`
+    (`--display none`) only the final summary is printed.
+    """
 
-    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, quiet: bool = False, interval: float | None = None
+    ) -> None:
         self.stream = stream or sys.stderr
         self.quiet = quiet
-        self._totals: dict[str, int | None] = {}
-        self._done: dict[str, int] = {}
-        self._last: dict[str, float] = {}
+        self.interval = interval or progress_interval()
+        self._tasks: dict[str, TaskProgress] = {}
+        self._models: dict[str, list[Model]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._last_line = time.monotonic()
+        self._echo = LogEcho(lambda level, text: self._say(f"[{level}] {text}"))
 
     def _say(self, text: str) -> None:
         if not self.quiet:
             print(text, file=self.stream, flush=True)
 
+    def task_models(self, log: EvalLog, models: list[Model]) -> None:
+        self._models[log.eval.run_id] = unique_models(models)
+
     def task_start(self, log: EvalLog, total: int | None) -> None:
-        run = log.eval.run_id
-        self._totals[run] = None if total is None else total * log.eval.epochs
-        self._done[run] = 0
-        self._last[run] = time.monotonic()
+        if not self._tasks and not self.quiet:
+            self._echo.attach()
+        progress = TaskProgress(
+            task=log.eval.task,
+            model=log.eval.model,
+            total=task_total(log, total),
+            models=self._models.pop(log.eval.run_id, []),
+        )
+        self._tasks[log.eval.run_id] = progress
         count = "?" if total is None else str(total)
-        self._say(f"{log.eval.task}: started, {count} samples, model {log.eval.model}")
+        epochs = f" x {log.eval.epochs} epochs" if log.eval.epochs > 1 else ""
+        self._say(f"{log.eval.task}: started, {count} samples{epochs}, model {log.eval.model}")
+        self._schedule()
 
     def sample_done(self, log: EvalLog, sample: EvalSample) -> None:
-        run = log.eval.run_id
-        self._done[run] += 1
-        now = time.monotonic()
-        if now - self._last[run] >= _EVERY:
-            self._last[run] = now
-            total = self._totals[run]
-            self._say(f"{log.eval.task}: {self._done[run]}/{total if total else '?'} samples")
+        progress = self._tasks.get(log.eval.run_id)
+        if progress is not None:
+            progress.add(sample)
+        # Outside an event loop there is no timer: report from here instead.
+        if self._timer is None and time.monotonic() - self._last_line >= self.interval:
+            self._report()
 
     def task_end(self, log: EvalLog) -> None:
-        self._say(f"{log.eval.task}: {log.status}, {self._done.get(log.eval.run_id, 0)} samples")
+        progress = self._tasks.pop(log.eval.run_id, None)
+        done = progress.done if progress else 0
+        total = progress.total if progress else None
+        took = duration(progress.elapsed()) if progress else "0:00:00"
+        of = f"/{total}" if total is not None else ""
+        self._say(f"{log.eval.task}: {log.status}, {done}{of} samples in {took}")
+        if not self._tasks:
+            self._echo.detach()
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
 
     def summary(self, logs: list[EvalLog]) -> None:
         for log in logs:
             print("\n".join(summary_lines(log)), flush=True)
+
+    def _schedule(self) -> None:
+        if self._timer is not None or self.quiet:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._timer = loop.call_later(self.interval, self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        if self._tasks:
+            self._report()
+            self._schedule()
+
+    def _report(self) -> None:
+        self._last_line = time.monotonic()
+        for progress in self._tasks.values():
+            self._say(progress_line(progress))
+
+
+def progress_line(p: TaskProgress) -> str:
+    """`task: 12/40 samples (30%), 0:00:10 elapsed, ~0:00:23 left | model: ...`."""
+    if p.total:
+        count = f"{p.done}/{p.total} samples ({100 * p.done // p.total}%)"
+    else:
+        count = f"{p.done} samples"
+    errors = f", {p.errors} errors" if p.errors else ""
+    left = p.remaining()
+    eta = f", ~{duration(left)} left" if left is not None else ""
+    parts = [f"{p.task}: {count}{errors}, {duration(p.elapsed())} elapsed{eta}"]
+    parts += [model_line(ModelLoad.of(m)) for m in p.models]
+    return " | ".join(parts)
+
+
+def model_line(load: ModelLoad) -> str:
+    return (
+        f"{load.name}: {load.in_flight}/{load.max_connections} connections, "
+        f"{load.rate_limits} rate limits, {load.retries} retries, "
+        f"{load.tokens_in:,} tokens in, {load.tokens_out:,} out"
+    )

@@ -1,10 +1,17 @@
-"""The results summary printed when a run ends."""
+"""The results printed when a run ends: plain lines, or a rich table per task."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
 from ..log._model import EvalLog
+
+_STATUS_STYLE = {"success": "green", "error": "red", "cancelled": "yellow", "started": "yellow"}
 
 
 def summary_lines(log: EvalLog) -> list[str]:
@@ -13,31 +20,81 @@ def summary_lines(log: EvalLog) -> list[str]:
     samples = results.total_samples if results else 0
     lines = [f"{log.eval.task} ({log.eval.model}): {log.status}, {samples} samples"]
     for score in results.scores if results else []:
-        metrics = ", ".join(
-            f"{name}={_fmt(m.value)}" for name, m in score.metrics.items()
-        )
+        metrics = ", ".join(f"{name}={fmt(m.value)}" for name, m in score.metrics.items())
         unscored = f" ({score.unscored_samples} unscored)" if score.unscored_samples else ""
         lines.append(f"  {score.name}: {metrics}{unscored}")
-    if results and results.error_samples:
-        lines.append(f"  errors: {results.error_samples} samples failed")
-    for missed in results.missed_thresholds if results else []:
-        lines.append(f"  threshold missed: {missed}")
-    if log.error is not None:
-        lines.append(f"  error: {log.error.message.splitlines()[0]}")
-    tokens = sum(u.total_tokens for u in log.stats.model_usage.values())
-    lines.append(f"  tokens: {tokens:,}  time: {_duration(log)}")
+    lines += [f"  {line}" for line in _problems(log)]
+    lines.append(f"  tokens: {tokens_text(log)}  time: {log_duration(log)}")
     if log.location:
         lines.append(f"  log: {log.location}")
     return lines
 
 
-def _fmt(value: float | int | None) -> str:
+def summary_table(log: EvalLog) -> RenderableType:
+    """The same facts as `summary_lines`, as a panel with a metrics table."""
+    parts: list[RenderableType] = []
+    scores = log.results.scores if log.results else []
+    if scores:
+        names = list(dict.fromkeys(name for s in scores for name in s.metrics))
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        table.add_column("scorer", overflow="fold")
+        for name in names:
+            table.add_column(name, justify="right")
+        for s in scores:
+            label = s.name + (f" ({s.unscored_samples} unscored)" if s.unscored_samples else "")
+            values = [fmt(s.metrics[n].value) if n in s.metrics else "" for n in names]
+            table.add_row(label, *values)
+        parts.append(table)
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="dim", no_wrap=True)
+    facts.add_column(overflow="fold")
+    results = log.results
+    done = f"{results.completed_samples}/{results.total_samples}" if results else "0"
+    facts.add_row("samples", done)
+    for line in _problems(log):
+        key, _, value = line.partition(": ")
+        facts.add_row(Text(key, style="red"), value)
+    facts.add_row("tokens", tokens_text(log))
+    facts.add_row("time", log_duration(log))
+    if log.location:
+        facts.add_row("log", log.location)
+    parts.append(facts)
+    style = _STATUS_STYLE.get(log.status, "white")
+    title = Text.assemble((log.eval.task, "bold"), f" · {log.eval.model} · ", (log.status, style))
+    return Panel(Group(*parts), title=title, title_align="left", border_style=style)
+
+
+def _problems(log: EvalLog) -> list[str]:
+    out: list[str] = []
+    results = log.results
+    if results and results.error_samples:
+        out.append(f"errors: {results.error_samples} samples failed")
+    for missed in results.missed_thresholds if results else []:
+        out.append(f"threshold missed: {missed}")
+    if log.error is not None:
+        out.append(f"error: {log.error.message.splitlines()[0] if log.error.message else ''}")
+    return out
+
+
+def tokens_text(log: EvalLog) -> str:
+    """`1,234 (model: 1,000 in, 234 out; ...)`: the total, then each model's share."""
+    usage = log.stats.model_usage
+    total = sum(u.total_tokens for u in usage.values())
+    if not usage:
+        return f"{total:,}"
+    shares = "; ".join(
+        f"{name}: {u.input_tokens:,} in, {u.output_tokens:,} out" for name, u in usage.items()
+    )
+    return f"{total:,} ({shares})"
+
+
+def fmt(value: float | int | None) -> str:
     if value is None:
         return "n/a"
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def _duration(log: EvalLog) -> str:
+def log_duration(log: EvalLog) -> str:
     try:
         start = datetime.fromisoformat(log.stats.started_at or "")
         end = datetime.fromisoformat(log.stats.completed_at or "")

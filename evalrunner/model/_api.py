@@ -6,7 +6,7 @@ import email.utils
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -15,6 +15,9 @@ from ..tools._info import ToolChoice, ToolInfo
 from ._chat import ChatMessageBase
 from ._config import GenerateConfig
 from ._output import ModelOutput
+
+if TYPE_CHECKING:
+    from ._batch import BatchBackend
 
 T = TypeVar("T")
 
@@ -92,6 +95,10 @@ class ModelAPI(ABC):
         except ValueError:
             parsed = email.utils.parsedate_to_datetime(value)
             return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+    def batch_backend(self) -> BatchBackend | None:
+        """The provider's batch API, used when the config asks for batching (None: no batching)."""
+        return None
 
     async def aclose(self) -> None:
         """Release clients and processes."""

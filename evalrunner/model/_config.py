@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
+
+
+class BatchConfig(BaseModel):
+    """How requests are grouped for a provider's batch API (`--batch`).
+
+    `None` fields take the provider's default: size 100, send_delay 15 s, tick 15 s,
+    max_batches 100.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    size: int | None = None  # requests per batch
+    send_delay: float | None = None  # longest wait before a partly filled batch is sent
+    tick: float | None = None  # seconds between checks of the queue and of running batches
+    max_batches: int | None = None  # batches in flight at once
 
 
 class GenerateConfig(BaseModel):
@@ -37,6 +52,29 @@ class GenerateConfig(BaseModel):
     reasoning_effort: Literal["low", "medium", "high"] | None = None
     reasoning_tokens: int | None = None
     cache: bool | dict[str, Any] | None = None
+    # Send requests through the provider's batch API: true, a batch size, or a BatchConfig.
+    batch: BatchConfig | None = None
+
+    @field_validator("cache")
+    @classmethod
+    def _cache_policy(cls, value: Any) -> Any:
+        # A bad policy (unknown option, malformed expiry) fails when the suite loads.
+        from ._cache import cache_policy
+
+        cache_policy(value)
+        return value
+
+    @field_validator("batch", mode="before")
+    @classmethod
+    def _batch_shorthand(cls, value: Any) -> Any:
+        # `batch: true` and `batch: 1000` are shorthands, as on the command line.
+        if value is True:
+            return BatchConfig()
+        if value is False:
+            return None
+        if isinstance(value, int):
+            return BatchConfig(size=value)
+        return value
 
     def merge(self, other: GenerateConfig | None) -> GenerateConfig:
         """A copy of self with every field that `other` sets taking precedence."""
@@ -51,4 +89,6 @@ class GenerateConfig(BaseModel):
 
 # Options about the connection, not the answer: they never reach a request body
 # and never take part in a cache key.
-CONNECTION_FIELDS = frozenset({"max_retries", "timeout", "max_connections", "cache"})
+CONNECTION_FIELDS = frozenset(
+    {"max_retries", "timeout", "max_connections", "cache", "batch"}
+)

@@ -19,6 +19,8 @@ from tenacity import (
 from .._util.secrets import redact
 from ..tools._info import ToolChoice, ToolInfo
 from ._api import ModelAPI
+from ._batch import Batcher, batch_config
+from ._cache import cache_fetch, cache_key, cache_policy, cache_store
 from ._chat import ChatMessageBase, ChatMessageSystem, as_messages
 from ._config import GenerateConfig
 from ._output import ModelOutput, ModelUsage
@@ -69,6 +71,7 @@ class Model:
         self.api = api
         self.config = config or GenerateConfig()
         self.stats = ModelStats()
+        self._batcher: Batcher | None = None
 
     def __repr__(self) -> str:
         return f"Model({self.name!r})"
@@ -88,14 +91,35 @@ class Model:
         if cfg.max_tokens is None and self.api.max_tokens() is not None:
             cfg = cfg.model_copy(update={"max_tokens": self.api.max_tokens()})
         start = time.monotonic()
+        policy = cache_policy(cfg.cache)
+        key = None
+        if policy is not None:
+            key = cache_key(self.name, self.api.base_url, self.api.model_args, messages,
+                            tools or [], tool_choice, cfg, policy)
+            cached = await cache_fetch(self.name, key)
+            if cached is not None:
+                # Spent nothing at the provider: the sample's usage counts it, the model's not.
+                self.stats.cache_hits += 1
+                cached.cached = True
+                cached.time = round(time.monotonic() - start, 6)
+                self._record(cached, stats=False)
+                return cached
+            self.stats.cache_misses += 1
         output = await self._with_retries(messages, tools or [], tool_choice, cfg)
         output.time = round(time.monotonic() - start, 6)
         self.stats.calls += 1
-        if output.usage is not None:
-            self.stats.usage = self.stats.usage + output.usage
-            for recorder in active_recorders.get():
-                recorder.add(self.name, output.usage)
+        self._record(output, stats=True)
+        if policy is not None and key is not None and output.error is None:
+            await cache_store(self.name, key, output, policy)
         return output
+
+    def _record(self, output: ModelOutput, stats: bool) -> None:
+        if output.usage is None:
+            return
+        if stats:
+            self.stats.usage = self.stats.usage + output.usage
+        for recorder in active_recorders.get():
+            recorder.add(self.name, output.usage)
 
     def _semaphore(self, cfg: GenerateConfig) -> asyncio.Semaphore:
         key = self.api.connection_key()
@@ -135,9 +159,13 @@ class Model:
             reraise=True,
         )
         sem = self._semaphore(cfg)
+        batcher = self._batcher_for(cfg)
         try:
             async for attempt in retrying:
                 with attempt:
+                    if batcher is not None:
+                        # Queued for the batch API: no connection is held while waiting.
+                        return await batcher.generate(messages, tools, tool_choice, cfg)
                     async with sem:
                         self.stats.in_flight += 1
                         try:
@@ -153,11 +181,45 @@ class Model:
             raise
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _batcher_for(self, cfg: GenerateConfig) -> Batcher | None:
+        config = batch_config(cfg.batch)
+        if config is None:
+            return None
+        if self._batcher is None:
+            backend = self.api.batch_backend()
+            if backend is None:
+                return None  # the provider has no batch API: requests go one by one
+            self._batcher = Batcher(backend, config)
+        return self._batcher
+
     async def aclose(self) -> None:
+        if self._batcher is not None:
+            batcher, self._batcher = self._batcher, None
+            await batcher.aclose()
         await self.api.aclose()
 
     async def __aenter__(self) -> Model:
         return self
+
+    def __enter__(self) -> Model:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close outside an event loop (`with get_model(...) as model:`)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(self._close_quietly())
+            return
+        raise RuntimeError("inside a running event loop, use `async with` to close a model")
+
+    async def _close_quietly(self) -> None:
+        # Clients made in an event loop that has ended cannot be closed from a new one.
+        try:
+            await self.aclose()
+        except RuntimeError as ex:
+            if "Event loop is closed" not in str(ex):
+                raise
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()

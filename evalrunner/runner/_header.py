@@ -200,7 +200,7 @@ def stats_of(run: RunSetup, stats: EvalStats) -> EvalStats:
     models = [m for m in [run.model, *run.roles.values()] if m is not None]
     for model in models:
         s = model.stats
-        if s.calls == 0 and s.errors == 0:
+        if s.calls == 0 and s.errors == 0 and s.cache_hits == 0:
             continue
         stats.model_usage[model.name] = s.usage
         stats.models[model.name] = ModelCallStats(

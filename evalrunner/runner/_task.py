@@ -14,6 +14,7 @@ from ..dataset._sample import Sample
 from ..log._model import EvalError, EvalLog, EvalSample
 from ..log._writer import LogWriter
 from ..model._get import model_context
+from ..model._model import Model
 from ..scorer._scorer import Metric, scorer_metrics
 from ..solver._params import task_params
 from ..spec._model import TaskDef
@@ -27,6 +28,9 @@ _CHUNK = 64  # samples read per trip to the reader thread
 
 class TaskDisplay:
     """What the executor tells a display; the base class shows nothing."""
+
+    def task_models(self, log: EvalLog, models: list[Model]) -> None:
+        """The models a task calls (evaluated and roles), told just before task_start."""
 
     def task_start(self, log: EvalLog, total: int | None) -> None: ...
     def sample_done(self, log: EvalLog, sample: EvalSample) -> None: ...
@@ -55,12 +59,14 @@ async def run_task(
     display = display or TaskDisplay()
     run = await setup_run(task, options)
     log = build_header(task, options, run)
+    log.location = run.location  # not written to the file; lets displays name the log
     writer = LogWriter(run.location)
     await asyncio.to_thread(writer.start, log)
     progress = _Progress()
     for sample in carry or []:
         writer.write_sample(sample)
         progress.book.add(sample)
+    display.task_models(log, [m for m in (run.model, *run.roles.values()) if m is not None])
     display.task_start(log, run.total)
     params_token = task_params.set(dict(task.params))
     try:

@@ -16,6 +16,17 @@ Metric = Callable[[list[Score]], MetricValue]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+@overload
+def scorer(fn: F) -> F: ...
+@overload
+def scorer(
+    fn: None = None,
+    *,
+    metrics: Sequence[Any] = (),
+    name: str | None = None,
+    template_vars: tuple[str, ...] = (),
+    template_args: tuple[str, ...] = (),
+) -> Callable[[F], F]: ...
 def scorer(
     fn: F | None = None,
     *,
@@ -47,6 +58,10 @@ def metric(fn: F | None = None, *, name: str | None = None) -> Any:
     return registering_decorator("metric", fn, name)
 
 
+@overload
+def reducer(fn: F) -> F: ...
+@overload
+def reducer(fn: None = None, *, name: str | None = None) -> Callable[[F], F]: ...
 def reducer(fn: F | None = None, *, name: str | None = None) -> Any:
     """Register an epoch reducer factory: `reduce(scores) -> Score`."""
     return registering_decorator("reducer", fn, name)

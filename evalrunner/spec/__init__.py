@@ -1,4 +1,12 @@
-"""Loading suite files: YAML, schema, interpolation, overrides, compiled tasks."""
+"""Loading suite files: YAML, schema, interpolation, overrides, compiled tasks.
+
+The loader (jsonschema, YAML) is imported on first use, so importing the types is cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ._model import (
     ComponentRef,
@@ -11,6 +19,26 @@ from ._model import (
     TaskDef,
 )
 
+_LAZY = {
+    "find_suites": "._find",
+    "load_suite": "._load",
+    "suite_schema": "._schema",
+    "check_templates": "._templates",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from ._find import find_suites
+    from ._load import load_suite
+    from ._schema import suite_schema
+    from ._templates import check_templates
+
 __all__ = [
     "ComponentRef",
     "EpochsDef",
@@ -20,4 +48,8 @@ __all__ = [
     "SpecErrors",
     "Suite",
     "TaskDef",
+    "check_templates",
+    "find_suites",
+    "load_suite",
+    "suite_schema",
 ]

@@ -55,6 +55,8 @@ class ComponentRef:
     id: str | None = None
     pos: SourcePos | None = None
     base_dir: Path | None = None
+    # Where each argument was written, by parameter name (for template checks).
+    arg_pos: dict[str, SourcePos] = field(default_factory=dict)
 
     def create(self) -> Any:
         """Call the factory; templates it names are looked up from the suite's folder."""

@@ -52,7 +52,7 @@ class TemplateSource:
     text: str
     path: Path | None = None
 
-    def render(self, **variables: Any) -> str:
+    def render(self, /, **variables: Any) -> str:
         return render(self.text, **variables)
 
 
@@ -100,9 +100,12 @@ def _compile(text: str) -> Any:
     return _ENV.from_string(text)
 
 
-def render(text: str, **variables: Any) -> str:
-    """Render a template; an undefined variable raises jinja2.UndefinedError."""
-    return str(_compile(text).render(**variables))
+def render(text: str, /, **variables: Any) -> str:
+    """Render a template; an undefined variable raises jinja2.UndefinedError.
+
+    `text` is positional-only so that a variable may be called `text` (a metadata key).
+    """
+    return str(_compile(text).render(variables))  # a dict, so a variable may be `self`
 
 
 def template_variables(text: str) -> set[str]:

@@ -46,8 +46,8 @@ class ServerOptions:
     api_key: str = "test-key"
     latency: float = 0.0
     fail_429: int = 0  # the next N valid requests get 429
-    retry_after: str | None = "0"  # the Retry-After header sent with a 429
     fail_500: int = 0  # then the next N valid requests get 500
+    retry_after: str | None = "0"  # the Retry-After header of those failures (None: none)
     responder: Responder | None = None
 
 
@@ -98,11 +98,13 @@ class _Server:
     def __init__(self, handle: ServerHandle) -> None:
         self.handle = handle
         self.in_flight = 0
-        self.writers: set[asyncio.StreamWriter] = set()
+        self.connections: set[asyncio.Task[None]] = set()
         self.ids = itertools.count(1)
 
     async def connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.writers.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self.connections.add(task)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -117,7 +119,8 @@ class _Server:
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
             pass
         finally:
-            self.writers.discard(writer)
+            if task is not None:
+                self.connections.discard(task)
             writer.close()
 
     async def answer(
@@ -164,15 +167,15 @@ class _Server:
         options = self.handle.options
         if options.latency:
             await asyncio.sleep(options.latency)
+        headers = {"Retry-After": options.retry_after} if options.retry_after else {}
         if options.fail_429 > 0:
             options.fail_429 -= 1
             record.status = 429
-            headers = {"Retry-After": options.retry_after} if options.retry_after else {}
             return 429, headers, _error("Rate limit reached", "requests", "rate_limit_exceeded")
         if options.fail_500 > 0:
             options.fail_500 -= 1
             record.status = 500
-            return 500, {}, _error("The server had an error", "server_error", "")
+            return 500, headers, _error("The server had an error", "server_error", "")
         try:
             reply = (options.responder or echo)(body)
         except Exception as ex:  # a broken responder is a test bug: make it visible
@@ -181,8 +184,11 @@ class _Server:
         return 200, {}, _completion(body, reply, next(self.ids))
 
     async def close(self) -> None:
-        for writer in list(self.writers):
-            writer.close()
+        # Finish the open keep-alive connections so the loop closes with no pending task.
+        tasks = list(self.connections)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def echo(body: dict[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """openai: OpenAI's Chat Completions API (`openai/<model>`).
 
 Environment: OPENAI_API_KEY, OPENAI_BASE_URL (default https://api.openai.com/v1) and
-OPENAI_ORG_ID; a `base_url` argument takes precedence over the environment.
+OPENAI_ORG_ID; a `base_url` argument takes precedence over the environment. With
+AZUREAI_OPENAI_API_KEY set the model is an Azure OpenAI deployment (see _azure_openai).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 from typing import Any
 
 from .._api import modelapi
+from .._batch import BatchBackend
 from .._config import GenerateConfig
 from ._openai_compat import OpenAICompatibleAPI
 from ._openai_wire import OPENAI_REASONING_MODELS
@@ -22,6 +24,14 @@ class OpenAIAPI(OpenAICompatibleAPI):
     base_url_env = "OPENAI_BASE_URL"
     default_base_url = "https://api.openai.com/v1"
     reasoning_models = OPENAI_REASONING_MODELS
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> OpenAIAPI:
+        # AZUREAI_OPENAI_API_KEY (or -M azure=true) sends openai/<deployment> to Azure.
+        if cls is OpenAIAPI and (kwargs.get("azure") or os.environ.get("AZUREAI_OPENAI_API_KEY")):
+            from ._azure_openai import AzureOpenAIAPI
+
+            return super().__new__(AzureOpenAIAPI)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -37,3 +47,8 @@ class OpenAIAPI(OpenAICompatibleAPI):
 
     def headers(self) -> dict[str, str]:
         return {"OpenAI-Organization": self.organization} if self.organization else {}
+
+    def batch_backend(self) -> BatchBackend | None:
+        from ._openai_batch import OpenAIBatch
+
+        return OpenAIBatch(self)

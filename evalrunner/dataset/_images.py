@@ -1,0 +1,104 @@
+"""Image parts of sample inputs: local paths become data URLs when the dataset is read.
+
+A relative path is resolved against the dataset file's folder (on whatever filesystem the
+dataset lives), so a dataset and its pictures can move together; URLs and data URLs pass
+through untouched, since a provider fetches those itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import posixpath
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..model._chat import ContentImage
+from ._errors import DatasetError
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
+_MIME = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".bmp": "image/bmp",
+    ".svg": "image/svg+xml",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+}
+
+
+def is_url(value: str) -> bool:
+    """`scheme://...`: a URL for fsspec or a provider, not a local path."""
+    return bool(_URL.match(value))
+
+
+class ImageFolder:
+    """Reads images named relative to one folder of one filesystem."""
+
+    def __init__(self, fs: Any, folder: str, display: str) -> None:
+        self._fs = fs
+        self._folder = folder
+        self._display = display  # the dataset as written, for messages
+        # Datasets often reuse a handful of pictures; keep the last few encodings.
+        self.data_url = lru_cache(maxsize=16)(self._data_url)
+
+    @classmethod
+    def local(cls, folder: Path, display: str) -> ImageFolder:
+        from fsspec.implementations.local import LocalFileSystem
+
+        return cls(LocalFileSystem(), str(folder), display)
+
+    def _data_url(self, ref: str) -> str:
+        if ref.startswith("data:") or is_url(ref):
+            return ref
+        mime = _mime_type(ref)
+        if mime is None:
+            raise DatasetError(f"image '{ref}' is not a known image type", key=f"image-type:{ref}")
+        path = posixpath.join(self._folder, ref)
+        try:
+            with self._fs.open(path, "rb") as file:
+                data = file.read()
+        except FileNotFoundError:
+            raise DatasetError(
+                f"image '{ref}' not found (looked in the folder of {self._display})",
+                key=f"image:{ref}",
+            ) from None
+        except OSError as ex:
+            raise DatasetError(f"image '{ref}' cannot be read: {ex}", key=f"image:{ref}") from None
+        return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _mime_type(ref: str) -> str | None:
+    suffix = Path(ref).suffix.lower()
+    if suffix in _MIME:
+        return _MIME[suffix]
+    guessed, _ = mimetypes.guess_type(ref)
+    return guessed if guessed and guessed.startswith("image/") else None
+
+
+def resolve_images(input: Any, folder: ImageFolder | None, where: str) -> None:
+    """Replace every local image path in a message-list input by a data URL, in place."""
+    if isinstance(input, str):
+        return
+    for message in input:
+        if isinstance(message.content, str):
+            continue
+        for part in message.content:
+            if not isinstance(part, ContentImage):
+                continue
+            if folder is None:
+                if part.image.startswith("data:") or is_url(part.image):
+                    continue
+                raise DatasetError(
+                    f"{where}: image '{part.image}' is a local path but this dataset has no "
+                    "folder to resolve it in", key="image-folder",
+                )
+            try:
+                part.image = folder.data_url(part.image)
+            except DatasetError as ex:
+                raise DatasetError(f"{where}: {ex}", key=ex.key) from None

@@ -1,0 +1,138 @@
+"""`read_dataset` and `check_dataset`: a suite's `dataset:` mapping to samples, or to problems.
+
+The reader is chosen through the registry (kind `dataset`): by the spec key `samples`,
+`example` or `hf`, or by the file extension of `path`. Adding a format is one module in
+`readers/` that registers itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .. import registry
+from ._dataset import Dataset
+from ._errors import DatasetError
+from ._fields import make_converter
+from ._images import resolve_images
+from ._source import _COMPRESSION, RecordSource
+
+SOURCE_KEYS = ("path", "samples", "example", "hf")
+CHECKED_RECORDS = 100
+
+
+def read_dataset(spec: Mapping[str, Any], base_dir: Path) -> Dataset:
+    """The dataset a suite's (interpolated) `dataset:` mapping describes.
+
+    Opens the source and resolves `record_to_sample` now, so a missing file or function
+    fails here; records are read when the dataset is iterated. Raises DatasetError.
+    """
+    if not isinstance(spec, Mapping):
+        raise DatasetError("expected a mapping with one of: " + ", ".join(SOURCE_KEYS))
+    shuffle, limit = _shuffle(spec.get("shuffle")), _limit(spec.get("limit"))
+    source = open_source(spec, base_dir)
+    return Dataset(source, make_converter(spec, base_dir), shuffle=shuffle, limit=limit)
+
+
+def open_source(spec: Mapping[str, Any], base_dir: Path) -> RecordSource:
+    """The record source of a spec, through the reader registered for its key."""
+    key = reader_key(spec)
+    try:
+        info = registry.resolve("dataset", key)
+    except registry.UnknownNameError:
+        info = None
+    if info is None or not info.metadata.get("reader"):
+        known = sorted(
+            n for n in registry.registered_names("dataset")
+            if registry.resolve("dataset", n).metadata.get("file_format")
+        )
+        what = f"unsupported file type '.{key}'" if key else "no file extension to tell the format"
+        raise DatasetError(f"{spec['path']}: {what} (supported: {', '.join(known)})")
+    source: RecordSource = info.obj(spec, base_dir)
+    return source
+
+
+def reader_key(spec: Mapping[str, Any]) -> str:
+    """`samples`, `example`, `hf`, or the format extension of `path` (`x.jsonl.gz` -> jsonl)."""
+    keys = [k for k in SOURCE_KEYS if spec.get(k) is not None]
+    if not keys:
+        raise DatasetError("give one of: " + ", ".join(SOURCE_KEYS))
+    if len(keys) > 1:
+        raise DatasetError(f"give only one of: {', '.join(keys)}")
+    if keys[0] != "path":
+        return keys[0]
+    name = Path(str(spec["path"]).split("?", 1)[0]).name
+    if Path(name).suffix in _COMPRESSION:
+        name = Path(name).stem
+    return Path(name).suffix.lstrip(".").lower()
+
+
+def _shuffle(value: Any) -> bool | int | None:
+    if value is None or isinstance(value, bool | int):
+        return value  # type: ignore[no-any-return]
+    raise DatasetError(f"shuffle: expected true, false or an integer seed, got {value!r}")
+
+
+def _limit(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise DatasetError(f"limit: expected a number of samples, got {value!r}")
+
+
+def check_dataset(spec: Mapping[str, Any], base_dir: Path) -> tuple[list[str], set[str]]:
+    """Problems of a dataset spec, from reading its first records, and its metadata keys.
+
+    Each distinct problem is reported once (at its first record). The returned names are
+    the metadata keys of the checked samples: each is a variable that templates may use.
+    """
+    try:
+        if not isinstance(spec, Mapping):
+            raise DatasetError("expected a mapping with one of: " + ", ".join(SOURCE_KEYS))
+        _shuffle(spec.get("shuffle"))
+        _limit(spec.get("limit"))
+        source = open_source(spec, base_dir)
+        convert = make_converter(spec, base_dir)
+    except DatasetError as ex:
+        return [str(ex)], set()
+    problems: dict[str, str] = {}
+    keys: set[str] = set()
+    ids: set[int | str] = set()
+    position = 0
+    records = source.records()
+    try:
+        for record in records:
+            try:
+                samples = convert(record)
+                for sample in samples:
+                    position += 1
+                    _check_id(sample.id, position, ids, record.where, problems)
+                    resolve_images(sample.input, source.images, record.where)
+                    keys.update((sample.metadata or {}).keys())
+            except DatasetError as ex:
+                problems.setdefault(ex.key, str(ex))
+            if position >= CHECKED_RECORDS:
+                break
+    except DatasetError as ex:  # the file itself is unreadable from here on
+        problems.setdefault(ex.key, str(ex))
+    except OSError as ex:
+        problems.setdefault("read", f"{source.location}: cannot read: {ex}")
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
+    if position == 0 and not problems:
+        problems["empty"] = f"{source.location}: no records"
+    return list(problems.values()), keys
+
+
+def _check_id(
+    sample_id: Any, position: int, ids: set[int | str], where: str, problems: dict[str, str]
+) -> None:
+    if sample_id is None:
+        sample_id = position
+    if sample_id in ids:
+        problems.setdefault("dup", f"{where}: duplicate sample id {sample_id!r}")
+    ids.add(sample_id)

@@ -1,0 +1,208 @@
+"""Anthropic's Messages API wire format: request bodies out, ModelOutput in (no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...tools._info import ToolChoice, ToolFunction, ToolInfo
+from .._api import ModelAPIError
+from .._chat import ChatMessageAssistant, ChatMessageBase, ChatMessageTool, ContentText, ToolCall
+from .._config import GenerateConfig
+from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
+from ._http import data_url_parts
+
+ANTHROPIC_VERSION = "2023-06-01"
+DEFAULT_MAX_TOKENS = 4096
+# The API refuses empty turns; this stands in for an assistant turn that said nothing.
+NO_CONTENT = "(no content)"
+
+_STOP_REASONS: dict[str, StopReason] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+
+# The status a direct request would have had, for each error type of a batch result.
+ERROR_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "overloaded_error": 529,
+}
+
+
+def build_request(
+    model: str,
+    messages: list[ChatMessageBase],
+    tools: list[ToolInfo],
+    tool_choice: ToolChoice | None,
+    config: GenerateConfig,
+) -> dict[str, Any]:
+    """The JSON body of a Messages request; options the API lacks are left out."""
+    system = [m.text for m in messages if m.role == "system" and m.text]  # type: ignore[attr-defined]
+    body: dict[str, Any] = {
+        "model": model,
+        "max_tokens": config.max_tokens or DEFAULT_MAX_TOKENS,
+        "messages": wire_messages([m for m in messages if m.role != "system"]),  # type: ignore[attr-defined]
+    }
+    if system:
+        body["system"] = "\n\n".join(system)
+    _sampling(body, config)
+    if tools:
+        body["tools"] = [
+            {"name": t.name, "description": t.description, "input_schema": t.parameters}
+            for t in tools
+        ]
+        choice = wire_tool_choice(tool_choice, config.parallel_tool_calls)
+        if choice is not None:
+            body["tool_choice"] = choice
+    return body
+
+
+def _sampling(body: dict[str, Any], config: GenerateConfig) -> None:
+    budget = config.reasoning_tokens
+    if budget:
+        # Thinking needs max_tokens above the budget, and fixes temperature and top_k.
+        body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+        if body["max_tokens"] <= budget:
+            body["max_tokens"] += budget
+        if config.top_p is not None and config.top_p >= 0.95:
+            body["top_p"] = config.top_p
+    else:
+        for field, name in (("temperature", "temperature"), ("top_p", "top_p"), ("top_k", "top_k")):
+            value = getattr(config, field)
+            if value is not None:
+                body[name] = value
+    if config.stop_seqs:
+        body["stop_sequences"] = config.stop_seqs
+
+
+def wire_tool_choice(
+    choice: ToolChoice | None, parallel: bool | None
+) -> dict[str, Any] | None:
+    if choice == "none":
+        return {"type": "none"}
+    if isinstance(choice, ToolFunction):
+        out: dict[str, Any] = {"type": "tool", "name": choice.name}
+    elif choice == "any":
+        out = {"type": "any"}
+    elif choice == "auto" or parallel is False:
+        out = {"type": "auto"}
+    else:
+        return None
+    if parallel is False:
+        out["disable_parallel_tool_use"] = True
+    return out
+
+
+def wire_messages(messages: list[ChatMessageBase]) -> list[dict[str, Any]]:
+    """Turns that alternate user/assistant: same-role neighbours merge, tool results lead."""
+    turns: list[dict[str, Any]] = []
+    for message in messages:
+        role = "assistant" if message.role == "assistant" else "user"  # type: ignore[attr-defined]
+        blocks = _blocks(message)
+        if turns and turns[-1]["role"] == role:
+            turns[-1]["content"].extend(blocks)
+        else:
+            turns.append({"role": role, "content": blocks})
+    for turn in turns:
+        content = turn["content"]
+        # tool_result blocks must come first in the user turn answering a tool_use turn.
+        content.sort(key=lambda b: b["type"] != "tool_result")
+        if not content:
+            content.append({"type": "text", "text": NO_CONTENT})
+    return turns
+
+
+def _blocks(message: ChatMessageBase) -> list[dict[str, Any]]:
+    if isinstance(message, ChatMessageTool):
+        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": message.tool_call_id or ""}
+        text = message.text or (message.error or "")
+        if text:
+            block["content"] = text
+        if message.error:
+            block["is_error"] = True
+        return [block]
+    blocks: list[dict[str, Any]] = []
+    parts = (
+        [ContentText(text=message.content)] if isinstance(message.content, str)
+        else message.content
+    )
+    for part in parts:
+        if isinstance(part, ContentText):
+            if part.text.strip():
+                blocks.append({"type": "text", "text": part.text})
+        else:
+            blocks.append({"type": "image", "source": _image_source(part.image)})
+    if isinstance(message, ChatMessageAssistant):
+        if not blocks and not message.tool_calls:
+            blocks.append({"type": "text", "text": NO_CONTENT})
+        for call in message.tool_calls or []:
+            blocks.append(
+                {"type": "tool_use", "id": call.id, "name": call.function, "input": call.arguments}
+            )
+    return blocks
+
+
+def _image_source(url: str) -> dict[str, Any]:
+    parts = data_url_parts(url)
+    if parts is not None:
+        return {"type": "base64", "media_type": parts[0], "data": parts[1]}
+    if url.startswith(("http://", "https://")):
+        return {"type": "url", "url": url}
+    raise ModelAPIError(f"cannot send image '{url[:80]}': use a data URL or an http(s) URL")
+
+
+def parse_response(data: dict[str, Any], model: str) -> ModelOutput:
+    """A ModelOutput from a Messages reply (already decoded from JSON)."""
+    if data.get("type") == "error" or not isinstance(data.get("content"), list):
+        error = data.get("error") or {}
+        raise ModelAPIError(f"Anthropic returned no message: {error.get('message') or data}")
+    texts: list[str] = []
+    calls: list[ToolCall] = []
+    for block in data["content"]:
+        kind = block.get("type")
+        if kind == "text":
+            texts.append(block.get("text") or "")
+        elif kind == "tool_use":
+            arguments = block.get("input")
+            calls.append(ToolCall(
+                id=str(block.get("id") or ""),
+                function=str(block.get("name") or ""),
+                arguments=arguments if isinstance(arguments, dict) else {},
+                parse_error=None if isinstance(arguments, dict)
+                else f"the arguments are not a JSON object: {arguments!r}",
+            ))
+        # thinking and redacted_thinking blocks carry no answer text.
+    message = ChatMessageAssistant(
+        content="".join(texts), source="generate", tool_calls=calls or None
+    )
+    stop = _STOP_REASONS.get(data.get("stop_reason") or "", "unknown")
+    return ModelOutput(
+        model=data.get("model") or model,
+        choices=[ChatCompletionChoice(message=message, stop_reason=stop)],
+        usage=parse_usage(data.get("usage")),
+    )
+
+
+def parse_usage(usage: Any) -> ModelUsage | None:
+    if not isinstance(usage, dict):
+        return None
+    # Cached prompt tokens are still input tokens of this call.
+    input_tokens = sum(
+        int(usage.get(k) or 0)
+        for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+    )
+    output_tokens = int(usage.get("output_tokens") or 0)
+    return ModelUsage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        total_tokens=input_tokens + output_tokens,
+    )

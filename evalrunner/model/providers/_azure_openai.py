@@ -1,0 +1,83 @@
+"""Azure OpenAI: `openai/<deployment>` when AZUREAI_OPENAI_API_KEY is set (or `-M azure=true`).
+
+Environment: AZUREAI_OPENAI_API_KEY, AZUREAI_OPENAI_BASE_URL (the resource endpoint,
+https://<resource>.openai.azure.com), OPENAI_API_VERSION (default 2024-10-21; `v1`
+selects the version-less /openai/v1 API) and OPENAI_ORG_ID. Requests go to
+/openai/deployments/<deployment>/chat/completions with the key in the `api-key` header.
+A prompt refused by Azure's content filter comes back as an output with stop reason
+`content_filter` rather than an error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ...tools._info import ToolChoice, ToolInfo
+from .._batch import BatchBackend
+from .._chat import ChatMessageBase
+from .._config import GenerateConfig
+from .._output import ModelOutput
+from ._http import env
+from .azureai import content_filtered, is_content_filter
+from .openai import OpenAIAPI
+
+DEFAULT_API_VERSION = "2024-10-21"
+
+
+class AzureOpenAIAPI(OpenAIAPI):
+    service = "Azure OpenAI"
+    api_key_env = "AZUREAI_OPENAI_API_KEY"
+    base_url_env = "AZUREAI_OPENAI_BASE_URL"
+    default_base_url = ""  # no default endpoint: AZUREAI_OPENAI_BASE_URL is required
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig | None = None,
+        api_version: str | None = None,
+        azure: bool = True,
+        **model_args: Any,
+    ) -> None:
+        super().__init__(model_name, base_url, api_key, config, **model_args)
+        self.api_version = api_version or env("OPENAI_API_VERSION") or DEFAULT_API_VERSION
+        self.endpoint = self.base_url
+        if self.base_url:
+            root = self.base_url.rstrip("/")
+            self.base_url = (
+                f"{root}/openai/v1" if self.api_version == "v1"
+                else f"{root}/openai/deployments/{quote(model_name, safe='')}"
+            )
+
+    def _create_client(self, config: GenerateConfig) -> httpx.AsyncClient:
+        client = super()._create_client(config)
+        # Azure reads the key from `api-key`; a bearer header is taken for an Entra token.
+        client.headers.pop("Authorization", None)
+        client.headers["api-key"] = self.api_key or ""
+        if self.api_version != "v1":
+            client.params = client.params.set("api-version", self.api_version)
+        return client
+
+    async def generate(
+        self,
+        input: list[ChatMessageBase],
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice | None,
+        config: GenerateConfig,
+    ) -> ModelOutput:
+        try:
+            return await super().generate(input, tools, tool_choice, config)
+        except httpx.HTTPStatusError as ex:
+            if is_content_filter(ex):
+                return content_filtered(self.model_name, ex)
+            raise
+
+    def connection_key(self) -> str:
+        return f"azure-openai:{self.endpoint}:{hash(self.api_key)}"
+
+    def batch_backend(self) -> BatchBackend | None:
+        return None  # Azure's batch API needs a global-batch deployment: not supported

@@ -1,0 +1,194 @@
+"""Gemini's generateContent wire format: request bodies out, ModelOutput in.
+
+Building a body is async only because image URLs must be fetched: the API takes
+images inline (base64) or as files it stores, never as arbitrary URLs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ...tools._info import ToolChoice, ToolFunction, ToolInfo
+from .._chat import ChatMessageAssistant, ChatMessageBase, ChatMessageTool, ContentText, ToolCall
+from .._config import GenerateConfig
+from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
+from ._http import image_data
+
+_STOP_REASONS: dict[str, StopReason] = {
+    "STOP": "stop",
+    "MAX_TOKENS": "length",
+    "SAFETY": "content_filter",
+    "RECITATION": "content_filter",
+    "BLOCKLIST": "content_filter",
+    "PROHIBITED_CONTENT": "content_filter",
+    "SPII": "content_filter",
+    "IMAGE_SAFETY": "content_filter",
+}
+
+_GENERATION_FIELDS: tuple[tuple[str, str], ...] = (
+    ("temperature", "temperature"),
+    ("top_p", "topP"),
+    ("top_k", "topK"),
+    ("max_tokens", "maxOutputTokens"),
+    ("stop_seqs", "stopSequences"),
+    ("num_choices", "candidateCount"),
+    ("seed", "seed"),
+    ("presence_penalty", "presencePenalty"),
+    ("frequency_penalty", "frequencyPenalty"),
+    ("logprobs", "responseLogprobs"),
+    ("top_logprobs", "logprobs"),
+)
+
+# The OpenAPI subset Gemini accepts in function parameters.
+_SCHEMA_KEYS = {"type", "format", "description", "nullable", "enum", "properties", "required",
+                "items", "minItems", "maxItems", "minimum", "maximum", "anyOf",
+                "propertyOrdering", "title", "minLength", "maxLength", "pattern"}
+
+
+async def build_request(
+    messages: list[ChatMessageBase],
+    tools: list[ToolInfo],
+    tool_choice: ToolChoice | None,
+    config: GenerateConfig,
+) -> dict[str, Any]:
+    system = [m.text for m in messages if m.role == "system" and m.text]  # type: ignore[attr-defined]
+    body: dict[str, Any] = {
+        "contents": await wire_contents([m for m in messages if m.role != "system"])  # type: ignore[attr-defined]
+    }
+    if system:
+        body["systemInstruction"] = {"parts": [{"text": "\n\n".join(system)}]}
+    generation = {
+        name: getattr(config, field)
+        for field, name in _GENERATION_FIELDS if getattr(config, field) is not None
+    }
+    if config.reasoning_tokens is not None:
+        generation["thinkingConfig"] = {"thinkingBudget": config.reasoning_tokens}
+    if generation:
+        body["generationConfig"] = generation
+    if tools:
+        body["tools"] = [{"functionDeclarations": [_declaration(t) for t in tools]}]
+        if tool_choice is not None:
+            body["toolConfig"] = {"functionCallingConfig": _calling_config(tool_choice)}
+    return body
+
+
+async def wire_contents(messages: list[ChatMessageBase]) -> list[dict[str, Any]]:
+    """`user`/`model` contents; a run of tool results becomes one content, as the API asks."""
+    contents: list[dict[str, Any]] = []
+    for message in messages:
+        role = "model" if message.role == "assistant" else "user"  # type: ignore[attr-defined]
+        parts = await _parts(message)
+        if contents and contents[-1]["role"] == role:
+            contents[-1]["parts"].extend(parts)
+        else:
+            contents.append({"role": role, "parts": parts})
+    return contents
+
+
+async def _parts(message: ChatMessageBase) -> list[dict[str, Any]]:
+    if isinstance(message, ChatMessageTool):
+        response = {"error": message.error} if message.error else {"output": message.text}
+        return [{"functionResponse": {"name": message.function or "", "response": response}}]
+    parts: list[dict[str, Any]] = []
+    items = (
+        [ContentText(text=message.content)] if isinstance(message.content, str)
+        else message.content
+    )
+    for item in items:
+        if isinstance(item, ContentText):
+            if item.text:
+                parts.append({"text": item.text})
+        else:
+            media_type, data = await image_data(item.image)
+            parts.append({"inlineData": {"mimeType": media_type, "data": data}})
+    if isinstance(message, ChatMessageAssistant):
+        for call in message.tool_calls or []:
+            parts.append({"functionCall": {"name": call.function, "args": call.arguments}})
+    return parts or [{"text": " "}]
+
+
+def _declaration(tool: ToolInfo) -> dict[str, Any]:
+    declaration: dict[str, Any] = {"name": tool.name, "description": tool.description}
+    if tool.parameters.get("properties"):
+        declaration["parameters"] = schema_subset(tool.parameters)
+    return declaration
+
+
+def schema_subset(schema: Any) -> Any:
+    """A JSON schema cut down to what Gemini takes (`["x", "null"]` becomes nullable)."""
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key not in _SCHEMA_KEYS:
+            continue
+        if key == "properties":
+            out[key] = {name: schema_subset(sub) for name, sub in value.items()}
+        elif key in ("items",):
+            out[key] = schema_subset(value)
+        elif key == "anyOf":
+            out[key] = [schema_subset(sub) for sub in value]
+        elif key == "type" and isinstance(value, list):
+            kinds = [k for k in value if k != "null"]
+            out[key] = kinds[0] if kinds else "string"
+            if "null" in value:
+                out["nullable"] = True
+        else:
+            out[key] = value
+    return out
+
+
+def _calling_config(choice: ToolChoice) -> dict[str, Any]:
+    if isinstance(choice, ToolFunction):
+        return {"mode": "ANY", "allowedFunctionNames": [choice.name]}
+    return {"mode": {"auto": "AUTO", "any": "ANY", "none": "NONE"}[choice]}
+
+
+def parse_response(data: dict[str, Any], model: str) -> ModelOutput:
+    candidates = data.get("candidates") or []
+    choices = [_choice(c, i) for i, c in enumerate(candidates)]
+    if not choices and (data.get("promptFeedback") or {}).get("blockReason"):
+        # The prompt itself was blocked: no candidate, only the reason.
+        message = ChatMessageAssistant(content="", source="generate")
+        choices = [ChatCompletionChoice(message=message, stop_reason="content_filter")]
+    return ModelOutput(
+        model=data.get("modelVersion") or model,
+        choices=choices,
+        usage=_usage(data.get("usageMetadata")),
+    )
+
+
+def _choice(candidate: dict[str, Any], index: int) -> ChatCompletionChoice:
+    texts: list[str] = []
+    calls: list[ToolCall] = []
+    for part in (candidate.get("content") or {}).get("parts") or []:
+        if "text" in part and not part.get("thought"):
+            texts.append(part["text"])
+        elif "functionCall" in part:
+            call = part["functionCall"]
+            args = call.get("args")
+            calls.append(ToolCall(
+                id=str(call.get("id") or f"{call.get('name')}_{index}_{len(calls)}"),
+                function=str(call.get("name") or ""),
+                arguments=args if isinstance(args, dict) else {},
+                parse_error=None if isinstance(args, dict | None)
+                else f"the arguments are not a JSON object: {json.dumps(args)}",
+            ))
+    stop = _STOP_REASONS.get(candidate.get("finishReason") or "", "unknown")
+    if calls and stop == "stop":
+        stop = "tool_calls"
+    message = ChatMessageAssistant(
+        content="".join(texts), source="generate", tool_calls=calls or None
+    )
+    return ChatCompletionChoice(message=message, stop_reason=stop)
+
+
+def _usage(usage: Any) -> ModelUsage | None:
+    if not isinstance(usage, dict):
+        return None
+    prompt = int(usage.get("promptTokenCount") or 0)
+    # Thinking tokens are billed as output.
+    output = int(usage.get("candidatesTokenCount") or 0) + int(usage.get("thoughtsTokenCount") or 0)
+    total = int(usage.get("totalTokenCount") or prompt + output)
+    return ModelUsage(input_tokens=prompt, output_tokens=output, total_tokens=total)

@@ -1,0 +1,77 @@
+"""google: the Gemini API's generateContent (`google/<model>`).
+
+Environment: GOOGLE_API_KEY (or GEMINI_API_KEY) and GOOGLE_BASE_URL (default
+https://generativelanguage.googleapis.com/v1beta). `-M` arguments are added to the
+request body (for example `-M safetySettings=[...]`, `-M cachedContent=...`). Rate limits
+(429 RESOURCE_EXHAUSTED, with the server's RetryInfo delay), 500, 503 and 504 are retried.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ...tools._info import ToolChoice, ToolInfo
+from .._api import modelapi
+from .._chat import ChatMessageBase
+from .._config import GenerateConfig
+from .._output import ModelOutput
+from ._google_wire import build_request, parse_response
+from ._http import HttpModelAPI, env
+
+DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/v1beta"
+_DELAY = re.compile(r"^(\d+(?:\.\d+)?)s$")
+
+
+@modelapi(name="google")
+class GoogleAPI(HttpModelAPI):
+    service = "Google"
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig | None = None,
+        **model_args: Any,
+    ) -> None:
+        api_key = api_key or env("GOOGLE_API_KEY", "GEMINI_API_KEY")
+        base_url = base_url or env("GOOGLE_BASE_URL") or DEFAULT_BASE_URL
+        super().__init__(model_name.removeprefix("models/"), base_url, api_key, config,
+                         **model_args)
+
+    async def generate(
+        self,
+        input: list[ChatMessageBase],
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice | None,
+        config: GenerateConfig,
+    ) -> ModelOutput:
+        key = self.require(self.api_key, "API key", "GOOGLE_API_KEY")
+        body = await build_request(input, tools, tool_choice, config)
+        body.update(self.model_args)
+        base = (self.base_url or DEFAULT_BASE_URL).rstrip("/")
+        url = f"{base}/models/{quote(self.model_name, safe='')}:generateContent"
+        data = await self.request_json("POST", url, config, body, headers={"x-goog-api-key": key})
+        return parse_response(data, self.model_name)
+
+    def connection_key(self) -> str:
+        return f"google:{self.base_url}:{hash(self.api_key)}"
+
+    def retry_after(self, ex: BaseException) -> float | None:
+        """Retry-After if sent, else the `RetryInfo.retryDelay` Gemini puts in error details."""
+        after = super().retry_after(ex)
+        if after is not None or not isinstance(ex, httpx.HTTPStatusError):
+            return after
+        try:
+            details = ex.response.json().get("error", {}).get("details") or []
+        except ValueError:
+            return None
+        for detail in details:
+            match = _DELAY.match(str(detail.get("retryDelay", "")))
+            if match:
+                return float(match.group(1))
+        return None

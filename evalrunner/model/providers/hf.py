@@ -1,0 +1,198 @@
+"""hf: local Hugging Face transformers models (`hf/<repo>` or `hf/local -M model_path=DIR`).
+
+Needs the optional extra: pip install 'evalrunner[hf-models]' (transformers, torch).
+Model arguments: `device` (default cuda, then mps, then cpu), `model_path` and
+`tokenizer_path` (for `hf/local`), `batch_wait` (seconds, default 2); any other `-M`
+argument goes to `AutoModelForCausalLM.from_pretrained` (for example `torch_dtype`).
+HF_TOKEN is used for gated repositories.
+
+Concurrent generate calls are batched: up to `max_connections` (default 32) prompts run
+as one padded `generate`, and a smaller batch starts when no new call has come for
+`batch_wait` seconds. Prompts are rendered with the tokenizer's chat template (tools
+included when the template supports them); tool calls in the answer are not parsed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from ...tools._info import ToolChoice, ToolInfo
+from .._api import ModelAPI, ModelAPIError, modelapi
+from .._chat import ChatMessageBase
+from .._config import GenerateConfig
+from .._output import ModelOutput, ModelUsage
+from ._batch_queue import BatchQueue
+from ._http import env
+from ._openai_wire import wire_message, wire_tool
+
+INSTALL_HINT = "pip install 'evalrunner[hf-models]'"
+DEFAULT_BATCH = 32
+
+
+@dataclass(frozen=True)
+class _Prompt:
+    text: str
+    config: GenerateConfig
+
+
+@dataclass(frozen=True)
+class _Answer:
+    text: str
+    input_tokens: int
+    output_tokens: int
+    hit_limit: bool
+
+
+@modelapi(name="hf")
+class HuggingFaceAPI(ModelAPI):
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig | None = None,
+        device: str | None = None,
+        model_path: str | None = None,
+        tokenizer_path: str | None = None,
+        batch_wait: float = 2.0,
+        **model_args: Any,
+    ) -> None:
+        api_key = api_key or env("HF_TOKEN")
+        super().__init__(model_name, base_url, api_key, config, **model_args)
+        if model_name == "local" and not model_path:
+            raise ValueError("model 'hf/local' needs -M model_path=DIR")
+        self.source = model_path or model_name
+        self.tokenizer_source = tokenizer_path or self.source
+        self.device = device
+        self._loaded: tuple[Any, Any, str] | None = None
+        self._load_lock = threading.Lock()
+        size = (config.max_connections if config else None) or DEFAULT_BATCH
+        self.queue: BatchQueue[_Prompt, _Answer] = BatchQueue(self._run_batch, size, batch_wait)
+
+    def max_connections(self) -> int:
+        return DEFAULT_BATCH
+
+    def max_tokens(self) -> int | None:
+        return 256
+
+    def connection_key(self) -> str:
+        return f"hf:{self.source}:{self.device}"
+
+    async def generate(
+        self,
+        input: list[ChatMessageBase],
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice | None,
+        config: GenerateConfig,
+    ) -> ModelOutput:
+        tokenizer = (await asyncio.to_thread(self._load))[1]
+        text = _render(tokenizer, input, tools)
+        answer = await self.queue.submit(_Prompt(text, config))
+        output = ModelOutput.from_content(
+            self.model_name, answer.text, stop_reason="length" if answer.hit_limit else "stop"
+        )
+        output.usage = ModelUsage(
+            input_tokens=answer.input_tokens, output_tokens=answer.output_tokens,
+            total_tokens=answer.input_tokens + answer.output_tokens,
+        )
+        return output
+
+    def _load(self) -> tuple[Any, Any, str]:
+        with self._load_lock:
+            if self._loaded is None:
+                self._loaded = _load_model(self)
+            return self._loaded
+
+    def _run_batch(self, prompts: list[_Prompt]) -> list[_Answer]:
+        """One padded generate for prompts that share a config (else one per config)."""
+        model, tokenizer, device = self._load()
+        out: dict[int, _Answer] = {}
+        groups: dict[str, list[int]] = {}
+        for i, prompt in enumerate(prompts):
+            groups.setdefault(prompt.config.model_dump_json(), []).append(i)
+        for indexes in groups.values():
+            texts = [prompts[i].text for i in indexes]
+            answers = _generate(model, tokenizer, device, texts, prompts[indexes[0]].config)
+            out.update(zip(indexes, answers, strict=True))
+        return [out[i] for i in range(len(prompts))]
+
+    async def aclose(self) -> None:
+        await self.queue.aclose()
+
+
+def _load_model(api: HuggingFaceAPI) -> tuple[Any, Any, str]:
+    try:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+    except ImportError:
+        raise ModelAPIError(
+            f"the hf provider needs transformers and torch: {INSTALL_HINT}"
+        ) from None
+    device = api.device or (
+        "cuda" if torch.cuda.is_available()
+        else "mps" if torch.backends.mps.is_available() else "cpu"
+    )
+    tokenizer = AutoTokenizer.from_pretrained(api.tokenizer_source, token=api.api_key)
+    # Decoder-only models generate after the prompt: pad on the left.
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = AutoModelForCausalLM.from_pretrained(api.source, token=api.api_key, **api.model_args)
+    model.to(device)
+    model.eval()
+    return model, tokenizer, device
+
+
+def _render(tokenizer: Any, messages: list[ChatMessageBase], tools: list[ToolInfo]) -> str:
+    chat = [wire_message(m) for m in messages]
+    for item in chat:
+        if isinstance(item.get("content"), list):
+            item["content"] = "\n".join(p["text"] for p in item["content"] if p["type"] == "text")
+    if getattr(tokenizer, "chat_template", None) is None:
+        lines = [f"{m['role']}: {m.get('content') or ''}" for m in chat]
+        return "\n".join([*lines, "assistant:"])
+    text: str = tokenizer.apply_chat_template(
+        chat, tools=[wire_tool(t) for t in tools] or None,
+        add_generation_prompt=True, tokenize=False,
+    )
+    return text
+
+
+def _generate(
+    model: Any, tokenizer: Any, device: str, texts: list[str], config: GenerateConfig
+) -> list[_Answer]:
+    import torch
+
+    inputs = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+    inputs = {k: v.to(device) for k, v in inputs.items()}
+    max_new = config.max_tokens or 256
+    options: dict[str, Any] = {"max_new_tokens": max_new, "pad_token_id": tokenizer.pad_token_id}
+    if config.temperature:
+        options.update(do_sample=True, temperature=config.temperature)
+        if config.top_p is not None:
+            options["top_p"] = config.top_p
+        if config.top_k is not None:
+            options["top_k"] = config.top_k
+    else:
+        options["do_sample"] = False
+    if config.seed is not None:
+        torch.manual_seed(config.seed)
+    if config.stop_seqs:
+        options.update(stop_strings=config.stop_seqs, tokenizer=tokenizer)
+    with torch.inference_mode():
+        generated = model.generate(**inputs, **options)
+    prompt_length = inputs["input_ids"].shape[1]
+    answers = []
+    for row, mask in zip(generated, inputs["attention_mask"], strict=True):
+        new = row[prompt_length:]
+        new = new[new != tokenizer.pad_token_id]
+        answers.append(_Answer(
+            text=tokenizer.decode(new, skip_special_tokens=True),
+            input_tokens=int(mask.sum()),
+            output_tokens=int(new.shape[0]),
+            hit_limit=int(new.shape[0]) >= max_new,
+        ))
+    return answers

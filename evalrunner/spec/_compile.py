@@ -1,0 +1,236 @@
+"""From an interpolated, schema-checked task mapping to a TaskDef with suite defaults applied."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..model._config import GenerateConfig
+from ..registry import RegistryKind
+from ._components import compile_entry, resolve_name
+from ._model import ComponentRef, EpochsDef, LimitsDef, TaskDef
+from ._report import Reporter
+from ._yaml import Path_
+
+_SOURCES = ("path", "hf", "samples", "example")
+
+
+@dataclass
+class SuiteContext:
+    """What every task of a suite shares."""
+
+    rep: Reporter
+    data: dict[str, Any]  # the interpolated top level
+    file: Path
+    name: str
+    task_count: int
+
+    @property
+    def base_dir(self) -> Path:
+        return self.file.parent
+
+
+def compile_task(index: int, raw: dict[str, Any], params: dict[str, Any],
+                 ctx: SuiteContext) -> TaskDef:
+    """A task with the suite's model, config, roles and args as defaults under its own."""
+    path: Path_ = ("tasks", index)
+    suite = ctx.data
+    name = raw.get("name")
+    if not isinstance(name, str):
+        name = ctx.name
+        if ctx.task_count > 1:
+            ctx.rep.error(path, f"task {index + 1} needs a name: this suite has "
+                                f"{ctx.task_count} tasks")
+    description = raw.get("description")
+    if description is None and ctx.task_count == 1:
+        description = suite.get("description")
+    tags = raw.get("tags", [])
+    model = raw.get("model", suite.get("model"))
+    task = TaskDef(
+        name=name,
+        suite_name=ctx.name,
+        suite_file=ctx.file,
+        description=description if isinstance(description, str) else None,
+        tags=[tags] if isinstance(tags, str) else [t for t in _list(tags) if isinstance(t, str)],
+        attrs=_extensions(suite, raw),
+        dataset=_dataset(raw.get("dataset")),
+        dataset_pos=ctx.rep.doc.pos((*path, "dataset")),
+        model=model if isinstance(model, str) else None,
+        model_args=_own({**_dict(suite.get("model_args")), **_dict(raw.get("model_args"))}),
+        model_roles=_own({**_dict(suite.get("model_roles")), **_dict(raw.get("model_roles"))}),
+        config=_config(raw, path, ctx),
+        params=params,
+        fail_on_error=_fail_on_error(raw.get("fail_on_error")),
+        thresholds=_own(_dict(raw.get("thresholds"))),
+        pos=ctx.rep.doc.pos(path),
+    )
+    _check_dataset(task.dataset, (*path, "dataset"), ctx.rep)
+    _components(task, raw, path, ctx)
+    task.epochs = _epochs(raw.get("epochs"), (*path, "epochs"), ctx)
+    limits = _dict(raw.get("limits"))
+    task.limits = LimitsDef(**{k: limits.get(k) for k in ("messages", "tokens", "seconds")})
+    task.resolved_hash = resolved_hash(task)
+    return task
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """The value if it is a mapping (a schema error was reported otherwise)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _own(mapping: dict[str, Any]) -> dict[str, Any]:
+    """Without the user's `x-` keys, which are for people and tools, not for evalrunner."""
+    return {k: v for k, v in mapping.items() if not k.startswith("x-")}
+
+
+def _dataset(value: Any) -> dict[str, Any]:
+    """The dataset mapping without `x-` keys at its own levels (records are left as written)."""
+    dataset = _own(_dict(value))
+    for key in ("fields", "hf"):
+        if isinstance(dataset.get(key), dict):
+            dataset[key] = _own(dataset[key])
+    return dataset
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _fail_on_error(value: Any) -> bool | float | None:
+    return value if isinstance(value, bool | int | float) else None
+
+
+def _extensions(suite: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    """`x-` keys of the suite, then of the task, for -F filters and logs."""
+    return {k: v for part in (suite, raw) for k, v in part.items() if k.startswith("x-")}
+
+
+def _config(raw: dict[str, Any], path: Path_, ctx: SuiteContext) -> GenerateConfig:
+    suite_config = _dict(ctx.data.get("config"))
+    task_config = _dict(raw.get("config"))
+    merged = _own({**suite_config, **task_config})
+    if ctx.rep.failed_under(("config",)) or ctx.rep.failed_under((*path, "config")):
+        return GenerateConfig()
+    try:
+        return GenerateConfig.model_validate(merged)
+    except ValidationError as ex:
+        for error in ex.errors():
+            key = str(error["loc"][0]) if error["loc"] else ""
+            where = (*path, "config", key) if key in task_config else ("config", key)
+            ctx.rep.error(where, f"config {key}: {error['msg']}")
+        return GenerateConfig()
+
+
+def _check_dataset(dataset: dict[str, Any], path: Path_, rep: Reporter) -> None:
+    if rep.failed_under(path):
+        return
+    if "fields" not in dataset and "record_to_sample" not in dataset:
+        for i, sample in enumerate(_list(dataset.get("samples"))):
+            _check_sample_text(sample, (*path, "samples", i), rep)
+    given = [k for k in dataset if k in _SOURCES]
+    if not given:
+        rep.error(path, "dataset needs one of: path, hf, samples, example")
+    for extra in given[1:]:
+        rep.error((*path, extra), f"dataset has both '{given[0]}' and '{extra}': give one",
+                  at_key=True)
+    if "fields" in dataset and "record_to_sample" in dataset:
+        rep.error((*path, "record_to_sample"),
+                  "give either fields or record_to_sample, not both", at_key=True)
+
+
+def _check_sample_text(sample: dict[str, Any], path: Path_, rep: Reporter) -> None:
+    """Sample text written as a number is kept as text, unless that changes it (1.10)."""
+    for key in ("input", "target", "choices", "id", "setup"):
+        value = sample.get(key)
+        items = value if isinstance(value, list) else [value]
+        paths = [(*path, key, j) for j in range(len(items))] if isinstance(value, list) \
+            else [(*path, key)]
+        for item, where in zip(items, paths, strict=True):
+            located = rep.doc.where.get(where)
+            if located is None or located.style is not None or isinstance(item, bool):
+                continue
+            if isinstance(item, int | float) and str(item) != located.raw:
+                rep.error(where, f"{key}: {located.raw} is read as the number {item}; write it "
+                                 f"in quotes (\"{located.raw}\") to keep it as text")
+
+
+def _components(task: TaskDef, raw: dict[str, Any], path: Path_, ctx: SuiteContext) -> None:
+    plan = raw.get("plan")
+    if plan is None:
+        generate = compile_entry("solver", "generate", (*path,), ctx.rep, ctx.base_dir)
+        task.plan = [generate] if generate else []
+    elif isinstance(plan, dict):
+        task.plan = _entries("solver", plan.get("steps", []), (*path, "plan", "steps"), ctx)
+        if "finish" in plan and not ctx.rep.failed_under((*path, "plan", "finish")):
+            task.finish = compile_entry(
+                "solver", plan["finish"], (*path, "plan", "finish"), ctx.rep, ctx.base_dir
+            )
+    else:
+        task.plan = _entries("solver", plan, (*path, "plan"), ctx)
+    scorer = raw.get("scorer")
+    if isinstance(scorer, list):
+        task.scorers = _entries("scorer", scorer, (*path, "scorer"), ctx)
+    elif scorer is not None and not ctx.rep.failed_under((*path, "scorer")):
+        one = compile_entry("scorer", scorer, (*path, "scorer"), ctx.rep, ctx.base_dir)
+        task.scorers = [one] if one else []
+    task.metrics = _entries("metric", raw.get("metrics", []), (*path, "metrics"), ctx)
+
+
+def _entries(kind: RegistryKind, entries: Any, path: Path_, ctx: SuiteContext
+             ) -> list[ComponentRef]:
+    if not isinstance(entries, list):
+        return []
+    out = []
+    for i, entry in enumerate(entries):
+        if ctx.rep.failed_under((*path, i)):
+            continue
+        ref = compile_entry(kind, entry, (*path, i), ctx.rep, ctx.base_dir)
+        if ref is not None:
+            out.append(ref)
+    return out
+
+
+def _epochs(value: Any, path: Path_, ctx: SuiteContext) -> EpochsDef:
+    if value is None or ctx.rep.failed_under(path):
+        return EpochsDef()
+    if isinstance(value, int):
+        return EpochsDef(count=value)
+    reducer = value.get("reducer")
+    if reducer is None:
+        return EpochsDef(count=value["count"])
+    names = [reducer] if isinstance(reducer, str) else list(reducer)
+    for i, name in enumerate(names):
+        where = (*path, "reducer") if isinstance(reducer, str) else (*path, "reducer", i)
+        resolve_name("reducer", name, where, ctx.rep, ctx.base_dir, at_key=False)
+    return EpochsDef(count=value["count"], reducers=names)
+
+
+def resolved_hash(task: TaskDef) -> str:
+    """sha256 of everything that decides what the task does, as canonical JSON."""
+    refs = {
+        "plan": [r.describe() for r in task.plan],
+        "finish": task.finish.describe() if task.finish else None,
+        "scorers": [r.describe() for r in task.scorers],
+        "metrics": [r.describe() for r in task.metrics],
+    }
+    body = {
+        "name": task.name,
+        **refs,
+        "dataset": task.dataset,
+        "model": task.model,
+        "model_args": task.model_args,
+        "model_roles": task.model_roles,
+        "config": task.config.set_fields(),
+        "params": task.params,
+        "epochs": vars(task.epochs),
+        "limits": vars(task.limits),
+        "fail_on_error": task.fail_on_error,
+        "thresholds": task.thresholds,
+    }
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

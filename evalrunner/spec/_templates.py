@@ -1,0 +1,135 @@
+"""Static checks of the prompt templates a task's components take: syntax and variables."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from jinja2 import nodes
+from jinja2.defaults import DEFAULT_NAMESPACE
+
+from ..template import (
+    TemplateSource,
+    TemplateSyntaxError,
+    parse,
+    resolve_template,
+    template_search,
+    template_variables,
+)
+from ._model import ComponentRef, SourcePos, SpecError, TaskDef
+
+# A value like `devops.txt` is meant as a file (the built-in solvers think so too): when
+# no such file exists that is an error, not a one-line template saying "devops.txt".
+FILE_LIKE = re.compile(r"[\w.\-/\\]+\.(?:txt|j2|jinja|jinja2|md|tmpl|tpl|prompt)", re.IGNORECASE)
+BASE_VARIABLES = frozenset(
+    {"prompt", "input", "target", "choices", "metadata", "params", "store"}
+)
+
+
+def check_templates(task: TaskDef, dataset_fields: set[str] | None) -> list[SpecError]:
+    """Template arguments that do not parse or use variables that will not exist.
+
+    `dataset_fields` are the names samples will carry (metadata keys among them);
+    None means unknown, and then bare names are not checked.
+    """
+    errors: list[SpecError] = []
+    refs = [*task.plan, *([task.finish] if task.finish else []), *task.scorers, *task.metrics]
+    for ref in refs:
+        for arg in ref.info.metadata.get("template_args", ()):
+            value = _arguments(ref).get(arg)
+            if isinstance(value, str):
+                pos = ref.arg_pos.get(arg) or ref.pos or SourcePos(str(task.suite_file), 1, 1)
+                errors.extend(_check(task, ref, arg, value, pos, dataset_fields))
+    return errors
+
+
+def _arguments(ref: ComponentRef) -> dict[str, Any]:
+    """The arguments as written, by parameter name (the single value is the first one)."""
+    out = dict(ref.kwargs)
+    if ref.args:
+        try:
+            params = inspect.signature(ref.info.obj).parameters.values()
+        except (TypeError, ValueError):
+            return out
+        first = next((p for p in params if p.kind in (p.POSITIONAL_ONLY,
+                                                      p.POSITIONAL_OR_KEYWORD)), None)
+        if first is not None:
+            out[first.name] = ref.args[0]
+    return out
+
+
+def _check(
+    task: TaskDef, ref: ComponentRef, arg: str, value: str, pos: SourcePos,
+    dataset_fields: set[str] | None,
+) -> list[SpecError]:
+    what = f"argument '{arg}' of {ref.kind} '{ref.name}'"
+    with template_search(task.base_dir):
+        source = resolve_template(value)
+    if source.path is None and FILE_LIKE.fullmatch(value.strip()):
+        return [SpecError(pos, f"{what}: template file '{value}' not found (looked beside the "
+                               "suite, in templates/ folders up to the project root, and among "
+                               "the built-in templates)")]
+    try:
+        tree = parse(source.text)
+    except TemplateSyntaxError as ex:
+        return [SpecError(pos, f"template syntax error in {what}{_at(source, ex.lineno)}: "
+                               f"{ex.message}")]
+    allowed = set(BASE_VARIABLES) | set(task.params) | set(DEFAULT_NAMESPACE)
+    allowed |= set(ref.info.metadata.get("template_vars", ()))
+    errors: list[SpecError] = []
+    if dataset_fields is not None:
+        allowed |= dataset_fields
+        for name in sorted(template_variables(source.text) - allowed):
+            close = difflib.get_close_matches(name, sorted(allowed), n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            errors.append(SpecError(pos, (
+                f"template of {what} uses undefined variable '{name}'"
+                f"{_at(source, _line_of(tree, name))} ({hint}available: "
+                f"{', '.join(sorted(allowed - set(DEFAULT_NAMESPACE)))})"
+            )))
+    for attr, line in _param_reads(tree):
+        if attr not in task.params:
+            known = ", ".join(sorted(task.params)) or "none"
+            errors.append(SpecError(pos, f"template of {what} reads params.{attr}"
+                                         f"{_at(source, line)}, which is not a param "
+                                         f"(params: {known})"))
+    return errors
+
+
+def _at(source: TemplateSource, line: int | None) -> str:
+    if source.path is not None:
+        return f" ({_shown(source.path)}:{line or 1})"
+    if line and "\n" in source.text.strip():
+        return f" (line {line} of the template)"
+    return ""
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _line_of(tree: nodes.Template, name: str) -> int | None:
+    for node in tree.find_all(nodes.Name):
+        if node.name == name and node.ctx == "load":
+            return int(node.lineno)
+    return None
+
+
+def _param_reads(tree: nodes.Template) -> Iterator[tuple[str, int]]:
+    """`params.x` and `params['x']` in a template, with their line numbers."""
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        access: Any = node
+        target = access.node
+        if not (isinstance(target, nodes.Name) and target.name == "params"):
+            continue
+        if isinstance(node, nodes.Getattr):
+            yield access.attr, int(node.lineno)
+        elif isinstance(access.arg, nodes.Const) and isinstance(access.arg.value, str):
+            yield access.arg.value, int(node.lineno)

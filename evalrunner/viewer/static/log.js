@@ -1,0 +1,119 @@
+// One log: its results, usage and config, then its samples a page at a time.
+"use strict";
+window.EVR = window.EVR || {};
+(() => {
+  const EVR = window.EVR;
+  const { h } = EVR;
+  const PAGE = 50;
+  EVR.timings = EVR.timings || {};
+
+  function resultsCard(log) {
+    const r = log.results;
+    const body = [];
+    for (const score of (r && r.scores) || []) {
+      const names = Object.keys(score.metrics);
+      body.push(h("table", { class: "grid compact", testid: "metrics" },
+        h("thead", {}, h("tr", {}, h("th", { text: score.name + (score.reducer ? ` (${score.reducer})` : "") }),
+          names.map((n) => h("th", { class: "num", text: n })))),
+        h("tbody", {}, h("tr", {}, h("td", { class: "muted", text: `${score.scored_samples} scored` }),
+          names.map((n) => h("td", { class: "num big", text: EVR.metric(score.metrics[n].value) }))))));
+    }
+    if (r) {
+      body.push(EVR.facts([
+        ["samples", `${EVR.number(r.completed_samples)} of ${EVR.number(r.total_samples)}`],
+        ["errors", r.error_samples ? h("span", { class: "bad", text: EVR.number(r.error_samples) }) : null],
+        ["thresholds missed", r.missed_thresholds.length ? r.missed_thresholds.join(", ") : null],
+      ]));
+    } else {
+      body.push(EVR.message("info", log.status === "started" ? "Running: results come when the eval ends." : "No results."));
+    }
+    return EVR.card("Results", body);
+  }
+
+  function usageCard(log) {
+    const stats = log.stats || {};
+    const rows = Object.entries(stats.model_usage || {}).map(([model, u]) => {
+      const calls = (stats.models || {})[model] || {};
+      return h("tr", {}, h("td", { class: "mono", text: model }),
+        h("td", { class: "num", text: EVR.number(u.input_tokens) }),
+        h("td", { class: "num", text: EVR.number(u.output_tokens) }),
+        h("td", { class: "num", text: EVR.number(u.total_tokens) }),
+        h("td", { class: "num", text: EVR.number(calls.calls) }),
+        h("td", { class: "num", text: EVR.number(calls.retries) }),
+        h("td", { class: "num", text: EVR.number(calls.rate_limits) }));
+    });
+    const took = EVR.between(stats.started_at, stats.completed_at);
+    return EVR.card("Usage",
+      rows.length ? h("table", { class: "grid compact" },
+        h("thead", {}, h("tr", {}, ["model", "in", "out", "total", "calls", "retries", "rate limits"]
+          .map((t, i) => h("th", { class: i ? "num" : "", text: t })))),
+        h("tbody", {}, rows)) : null,
+      rows.length || log.status !== "started" ? null : EVR.message("info", "Token usage comes when the eval ends."),
+      EVR.facts([["started", EVR.when(stats.started_at)], ["time", EVR.seconds(took)]]));
+  }
+
+  function configFold(log) {
+    const e = log.eval, plan = log.plan || {};
+    const step = (s) => (Object.keys(s.args || {}).length ? `${s.name} ${JSON.stringify(s.args)}` : s.name);
+    const list = (steps) => (steps && steps.length ? h("ol", {}, steps.map((s) => h("li", { class: "mono", text: step(s) }))) : null);
+    return EVR.fold("Task config", false, EVR.facts([
+      ["suite", e.suite], ["suite file", e.suite_file], ["model", e.model], ["model roles", e.model_roles],
+      ["model args", e.model_args], ["params", e.params], ["generation config", e.config],
+      ["dataset", e.dataset], ["epochs", `${e.epochs} (${(e.epochs_reducer || []).join(", ")})`],
+      ["limits", e.limits], ["tags", (e.tags || []).join(", ")], ["plan", list(plan.steps)],
+      ["finish", plan.finish ? step(plan.finish) : null], ["scorers", list(plan.scorers)],
+      ["metrics", list(plan.metrics)], ["run id", e.run_id], ["stamp", e.stamp], ["file", log.id],
+    ]));
+  }
+
+  function logFold(log) {
+    const records = log.logging || [];
+    if (!records.length) return null;
+    return EVR.fold(`Log messages (${records.length})`, false, h("ul", { class: "records" },
+      records.map((r) => h("li", { class: `level-${r.level}` },
+        h("span", { class: "pill", text: r.level }), " ", h("span", { class: "muted", text: r.name || "" }), " ", r.message))));
+  }
+
+  function summary(log) {
+    const expected = log.eval.dataset && log.eval.dataset.samples ? log.eval.dataset.samples * log.eval.epochs : null;
+    const progress = log.status === "started" && expected
+      ? h("div", { class: "progress", testid: "progress" },
+        h("div", { class: "bar" }, h("div", { class: "fill" })),
+        h("span", { text: `${EVR.number(log.sample_count)} of ${EVR.number(expected)} samples` }))
+      : null;
+    if (progress) progress.querySelector(".fill").style.width = `${Math.min(100, (100 * log.sample_count) / expected)}%`;
+    return [
+      h("div", { class: "title" }, h("h1", { text: log.eval.task }), EVR.statusPill(log.status)),
+      h("p", { class: "muted" }, h("span", { class: "mono", text: log.eval.model }), ` · ${EVR.when(log.eval.created)}`),
+      progress,
+      h("div", { class: "cards" }, resultsCard(log), usageCard(log)),
+      log.error ? EVR.card("Error", EVR.text(log.error.message, "bad"),
+        log.error.traceback ? EVR.fold("Traceback", false, EVR.text(log.error.traceback)) : null) : null,
+      configFold(log),
+      logFold(log),
+    ];
+  }
+
+  function sampleHref(id, n, params) {
+    const qs = params.toString();
+    return `#/log/${encodeURIComponent(id)}/sample/${n}${qs ? `?${qs}` : ""}`;
+  }
+
+  function sampleRow(id, item, params, epochs) {
+    const href = sampleHref(id, item.n, params);
+    const scores = Object.entries(item.scores).flatMap(([name, s], i) => [i ? " " : null, EVR.scorePill(name, s.value, false)]);
+    const answer = item.error ? h("span", { class: "bad", text: item.error }) : item.answer;
+    return h("tr", { class: `clickable${item.error ? " row-error" : ""}`, testid: "sample-row",
+      onclick: () => { location.hash = href; } },
+    h("td", { class: "mono" }, h("a", { href, text: String(item.id) })),
+    epochs > 1 ? h("td", { class: "num", text: item.epoch }) : null,
+    h("td", { class: "clip", text: item.input }),
+    h("td", { class: "clip narrow", text: item.target }),
+    h("td", { class: "clip" }, answer),
+    h("td", { testid: "sample-score" }, scores, item.limit ? h("span", { class: "pill", text: `limit: ${item.limit}` }) : null),
+    h("td", { class: "num", text: EVR.number(item.tokens) }),
+    h("td", { class: "num", text: EVR.seconds(item.time) }));
+  }
+
+  EVR.logParts = { summary, sampleRow, sampleHref, PAGE };
+})();

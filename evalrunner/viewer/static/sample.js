@@ -1,0 +1,118 @@
+// One sample: its input and target, the transcript (messages, tool calls and results),
+// the model output, each score with its explanation and the grader's exchange, timing
+// and tokens.
+"use strict";
+window.EVR = window.EVR || {};
+(() => {
+  const EVR = window.EVR;
+  const { h } = EVR;
+
+  function content(value) {
+    if (typeof value === "string") return EVR.text(value);
+    if (!Array.isArray(value)) return EVR.json(value);
+    return value.map((part) => {
+      if (part.type === "text") return EVR.text(part.text);
+      if (part.type === "image" && String(part.image).startsWith("data:")) {
+        return h("img", { class: "image", src: part.image, alt: "image input" });
+      }
+      return h("p", { class: "muted", text: `[image: ${part.image}]` });
+    });
+  }
+
+  function toolCall(call) {
+    return h("div", { class: "tool-call", testid: "tool-call" },
+      h("div", { class: "mono" }, h("b", { text: call.function }), h("span", { class: "muted", text: `  #${call.id}` })),
+      EVR.json(call.arguments),
+      call.parse_error ? EVR.text(call.parse_error, "bad") : null);
+  }
+
+  function messageBox(m) {
+    const extra = [];
+    if (m.role === "tool") {
+      extra.push(h("span", { class: "muted mono", text: ` ${m.function || ""}${m.tool_call_id ? ` #${m.tool_call_id}` : ""}` }));
+    }
+    return h("div", { class: `message role-${m.role}`, testid: "message" },
+      h("div", { class: "role" }, m.role, extra),
+      content(m.content),
+      m.error ? EVR.text(m.error, "bad") : null,
+      (m.tool_calls || []).map(toolCall));
+  }
+
+  function transcript(messages) {
+    return h("div", { class: "transcript" }, (messages || []).map(messageBox));
+  }
+
+  // A grader's exchange is a list of messages (or a prompt/reply pair) in the metadata.
+  function isMessages(value) {
+    return Array.isArray(value) && value.length > 0 && value.every((m) => m && typeof m === "object" && "role" in m && "content" in m);
+  }
+
+  function metadataView(meta) {
+    return Object.entries(meta || {}).map(([key, value]) => {
+      let body;
+      if (isMessages(value)) body = transcript(value);
+      else if (typeof value === "string") body = EVR.text(value);
+      else body = EVR.json(value);
+      return h("div", { class: "meta-entry" }, h("div", { class: "label", text: key }), body);
+    });
+  }
+
+  function scoreBox(name, score) {
+    return h("div", { class: "score", testid: "score" },
+      h("div", { class: "score-head" }, h("b", { text: name }), " ", EVR.scorePill(name, typeof score.value === "object" ? JSON.stringify(score.value) : score.value, false)),
+      EVR.facts([["answer", score.answer], ["explanation", score.explanation ? EVR.text(score.explanation) : null]]),
+      score.metadata && Object.keys(score.metadata).length
+        ? EVR.fold("Grader and details", true, metadataView(score.metadata)) : null);
+  }
+
+  function outputCard(output) {
+    const choices = output.choices || [];
+    return EVR.card("Model output",
+      choices.length ? choices.map((c) => h("div", {}, content(c.message.content), (c.message.tool_calls || []).map(toolCall)))
+        : h("p", { class: "muted", text: "No output." }),
+      EVR.facts([
+        ["model", output.model], ["stop reason", choices[0] && choices[0].stop_reason],
+        ["usage", output.usage ? `${EVR.number(output.usage.input_tokens)} in, ${EVR.number(output.usage.output_tokens)} out` : null],
+        ["time", EVR.seconds(output.time)], ["cached", output.cached ? "yes" : null],
+        ["error", output.error ? EVR.text(output.error, "bad") : null],
+      ]));
+  }
+
+  function timingCard(s) {
+    const usage = Object.entries(s.model_usage || {}).map(([model, u]) =>
+      [model, `${EVR.number(u.input_tokens)} in, ${EVR.number(u.output_tokens)} out, ${EVR.number(u.total_tokens)} total`]);
+    const started = s.started_at ? new Date(s.started_at * 1000).toISOString().replace("T", " ").slice(0, 19) : null;
+    return EVR.card("Timing and tokens", EVR.facts([["started", started], ["time", EVR.seconds(s.total_time)], ["limit reached", s.limit], ...usage]));
+  }
+
+  function choicesList(choices) {
+    if (!choices || !choices.length) return null;
+    return h("ol", { class: "choices", type: "A" }, choices.map((c) => h("li", { text: c })));
+  }
+
+  async function renderSample(main, id, n, params) {
+    const [s, log] = await Promise.all([EVR.api.sample(id, n), EVR.api.header(id)]);
+    const qs = params.toString();
+    const back = `#/log/${encodeURIComponent(id)}${qs ? `?${qs}` : ""}`;
+    const target = Array.isArray(s.target) ? s.target.join(", ") : s.target;
+    document.title = `Sample ${s.id} · ${log.eval.task}`;
+    const parts = [
+      h("p", {}, h("a", { href: back, testid: "back", text: `‹ ${log.eval.task}: samples` })),
+      h("div", { class: "title" }, h("h1", { text: `Sample ${s.id}` }), s.epoch > 1 || log.eval.epochs > 1 ? h("span", { class: "pill", text: `epoch ${s.epoch}` }) : null,
+        Object.entries(s.scores || {}).map(([name, score]) => EVR.scorePill(name, score.value, true))),
+      s.error ? EVR.card("Error", EVR.text(s.error.message, "bad"), s.error.traceback ? EVR.fold("Traceback", false, EVR.text(s.error.traceback)) : null) : null,
+      h("div", { class: "cards" },
+        EVR.card("Input", typeof s.input === "string" ? EVR.text(s.input) : transcript(s.input), choicesList(s.choices)),
+        EVR.card("Target", EVR.text(target))),
+      h("section", { class: "card", testid: "transcript" }, h("h2", { text: "Transcript" }), transcript(s.messages)),
+      outputCard(s.output || {}),
+      Object.keys(s.scores || {}).length ? EVR.card("Scores", Object.entries(s.scores).map(([name, score]) => scoreBox(name, score))) : null,
+      timingCard(s),
+      Object.keys(s.metadata || {}).length ? EVR.fold("Metadata", false, EVR.json(s.metadata)) : null,
+      Object.keys(s.store || {}).length ? EVR.fold("Store", false, EVR.json(s.store)) : null];
+    main.replaceChildren(...parts.filter(Boolean));
+    return { task: log.eval.task, id: s.id };
+  }
+
+  EVR.renderSample = renderSample;
+})();

@@ -1,0 +1,371 @@
+"""Each native provider's exact request bodies and reply mapping, as its server received
+and answered them: generation config, tool choice, images, reasoning, quirks."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from evalrunner.model import (
+    ChatMessageAssistant,
+    ChatMessageSystem,
+    ChatMessageTool,
+    ChatMessageUser,
+    ContentImage,
+    ContentText,
+    GenerateConfig,
+    Model,
+    ModelAPIError,
+    ToolCall,
+    ToolFunction,
+    ToolInfo,
+    get_model,
+)
+from evalrunner.model.providers._sigv4 import Credentials, sign
+from tests.servers._wire_server import WireServer
+from tests.servers.anthropic_server import AnthropicServer
+from tests.servers.azure_server import AzureAIServer
+from tests.servers.bedrock_server import ACCESS_KEY, SECRET_KEY, BedrockServer
+from tests.servers.cloudflare_server import CloudflareServer
+from tests.servers.google_server import GoogleServer
+from tests.servers.mistral_server import MistralServer
+from tests.test_providers_native import PROVIDER_ENV
+
+KEY = "sk-wire-test-0123456789"
+PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
+LOOKUP = ToolInfo(name="lookup", description="Look a word up.", parameters={
+    "type": "object",
+    "properties": {"word": {"type": ["string", "null"], "description": "The word."},
+                   "extra": {"type": "object", "additionalProperties": False}},
+    "required": ["word"], "additionalProperties": False,
+})
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROVIDER_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def serve(
+    server: WireServer, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> Iterator[Any]:
+    with server as running:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value.replace("{url}", running.url))
+        yield running
+        assert not running.rejected, running.rejected[0].error
+
+
+def model(name: str, **config: Any) -> Model:
+    return get_model(name, config=GenerateConfig(**config), memoize=False)
+
+
+# -- anthropic -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def anthropic(monkeypatch: pytest.MonkeyPatch) -> Iterator[AnthropicServer]:
+    yield from serve(AnthropicServer(api_key=KEY), monkeypatch,
+                     {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": "{url}"})
+
+
+async def test_anthropic_body(anthropic: AnthropicServer) -> None:
+    async with model("anthropic/claude-sonnet-4-0", temperature=0.3, top_p=0.9, top_k=5,
+                     stop_seqs=["END"], seed=7, frequency_penalty=0.5) as m:
+        await m.generate([
+            ChatMessageSystem(content="One."), ChatMessageSystem(content="Two."),
+            ChatMessageUser(content=[ContentText(text="What is this?"), ContentImage(image=PNG)]),
+        ], tools=[LOOKUP], tool_choice=ToolFunction(name="lookup"),
+            config=GenerateConfig(parallel_tool_calls=False))
+    body = anthropic.bodies[0]
+    assert body["system"] == "One.\n\nTwo."
+    assert body["max_tokens"] == 4096  # the provider's default: the API requires one
+    assert (body["temperature"], body["top_p"], body["top_k"]) == (0.3, 0.9, 5)
+    assert body["stop_sequences"] == ["END"]
+    assert "seed" not in body and "frequency_penalty" not in body  # the API has neither
+    assert body["tool_choice"] == {"type": "tool", "name": "lookup",
+                                   "disable_parallel_tool_use": True}
+    assert body["tools"][0]["input_schema"] == LOOKUP.parameters
+    image = body["messages"][0]["content"][1]
+    assert image == {"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                                                 "data": PNG.split(",")[1]}}
+    headers = anthropic.requests[0].headers
+    assert headers["anthropic-version"] == "2023-06-01" and headers["x-api-key"] == KEY
+
+
+async def test_anthropic_thinking_and_betas(anthropic: AnthropicServer) -> None:
+    anthropic.options.responder = lambda body: {"thinking": "Let me see.", "content": "42"}
+    m = get_model("anthropic/claude-sonnet-4-0", memoize=False, betas=["beta-one"],
+                  config=GenerateConfig(reasoning_tokens=2048, max_tokens=1000,
+                                        temperature=0.5, top_k=3))
+    async with m:
+        output = await m.generate("Think hard.")
+    body = anthropic.bodies[0]
+    assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048}
+    assert body["max_tokens"] == 3048  # room for the answer beyond the budget
+    assert "temperature" not in body and "top_k" not in body
+    assert output.completion == "42"  # the thinking text is not the answer
+    assert anthropic.requests[0].headers["anthropic-beta"] == "beta-one"
+    assert output.usage is not None and output.usage.input_tokens > 2  # cache reads count
+
+
+async def test_anthropic_history_merges_turns(anthropic: AnthropicServer) -> None:
+    calls = [ToolCall(id="toolu_1", function="lookup", arguments={"word": "a"})]
+    history = [
+        ChatMessageUser(content="Look up a."),
+        ChatMessageAssistant(content="", tool_calls=calls),
+        ChatMessageTool(content="", tool_call_id="toolu_1", function="lookup", error="not found"),
+        ChatMessageUser(content="And now?"),
+    ]
+    async with model("anthropic/claude-sonnet-4-0") as m:
+        await m.generate(history, tools=[LOOKUP], tool_choice="none")
+    body = anthropic.bodies[0]
+    assert [t["role"] for t in body["messages"]] == ["user", "assistant", "user"]
+    assert body["messages"][1]["content"] == [
+        {"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {"word": "a"}}]
+    assert body["messages"][2]["content"] == [
+        {"type": "tool_result", "tool_use_id": "toolu_1", "content": "not found",
+         "is_error": True},
+        {"type": "text", "text": "And now?"}]
+    assert body["tool_choice"] == {"type": "none"}
+
+
+# -- google --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def google(monkeypatch: pytest.MonkeyPatch) -> Iterator[GoogleServer]:
+    yield from serve(GoogleServer(api_key=KEY), monkeypatch,
+                     {"GEMINI_API_KEY": KEY, "GOOGLE_BASE_URL": "{url}"})
+
+
+async def test_google_body(google: GoogleServer) -> None:
+    google.options.responder = lambda body: {"thought": "hmm", "content": "fine"}
+    async with model("google/gemini-2.5-pro", temperature=0.1, top_p=0.8, top_k=4,
+                     max_tokens=64, stop_seqs=["X"], num_choices=2, seed=5,
+                     presence_penalty=0.1, frequency_penalty=0.2, reasoning_tokens=128) as m:
+        output = await m.generate([
+            ChatMessageSystem(content="Be exact."),
+            ChatMessageUser(content=[ContentText(text="Describe."), ContentImage(image=PNG)]),
+        ], tools=[LOOKUP], tool_choice=ToolFunction(name="lookup"))
+    request = google.requests[0]
+    assert request.path == "/v1beta/models/gemini-2.5-pro:generateContent"
+    assert request.headers["x-goog-api-key"] == KEY
+    body = request.body
+    assert body["systemInstruction"] == {"parts": [{"text": "Be exact."}]}
+    assert body["generationConfig"] == {
+        "temperature": 0.1, "topP": 0.8, "topK": 4, "maxOutputTokens": 64,
+        "stopSequences": ["X"], "candidateCount": 2, "seed": 5, "presencePenalty": 0.1,
+        "frequencyPenalty": 0.2, "thinkingConfig": {"thinkingBudget": 128}}
+    assert body["contents"][0]["parts"][1] == {
+        "inlineData": {"mimeType": "image/png", "data": PNG.split(",")[1]}}
+    assert body["toolConfig"] == {"functionCallingConfig": {
+        "mode": "ANY", "allowedFunctionNames": ["lookup"]}}
+    params = body["tools"][0]["functionDeclarations"][0]["parameters"]
+    assert params["properties"]["word"] == {"type": "string", "nullable": True,
+                                            "description": "The word."}
+    assert "additionalProperties" not in params
+    assert [c.message.text for c in output.choices] == ["fine", "fine"]  # no thought text
+    assert output.usage is not None and output.usage.output_tokens == 5  # thoughts count
+
+
+async def test_google_blocked_prompt_and_retry_delay(google: GoogleServer) -> None:
+    google.options.responder = lambda body: {"block_prompt": "SAFETY"}
+    async with model("google/gemini-2.0-flash") as m:
+        output = await m.generate("Something blocked.")
+    assert output.stop_reason == "content_filter" and output.completion == ""
+    # A 429 without Retry-After: the RetryInfo delay in the error body is used.
+    google.options.responder = None
+    google.options.retry_after = None
+    google.options.fail_429 = 1
+    async with model("google/gemini-2.0-flash") as m:
+        assert (await m.generate("again")).completion == "again"
+        assert m.stats.rate_limits == 1
+
+
+# -- mistral -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mistral(monkeypatch: pytest.MonkeyPatch) -> Iterator[MistralServer]:
+    yield from serve(MistralServer(api_key=KEY), monkeypatch,
+                     {"MISTRAL_API_KEY": KEY, "MISTRAL_BASE_URL": "{url}"})
+
+
+async def test_mistral_body_and_quirks(mistral: MistralServer) -> None:
+    mistral.options.responder = lambda body: {"content": "short", "chunks": True,
+                                              "finish": "model_length"}
+    calls = [ToolCall(id="call_abcdefghijklmnop", function="lookup", arguments={"word": "x"})]
+    history = [
+        ChatMessageUser(content="Look x up."),
+        ChatMessageAssistant(content="", tool_calls=calls),
+        ChatMessageTool(content="found", tool_call_id="call_abcdefghijklmnop", function="lookup"),
+    ]
+    m = get_model("mistral/mistral-small-latest", memoize=False, safe_prompt=True,
+                  config=GenerateConfig(seed=11, logprobs=True, temperature=0.2))
+    async with m:
+        output = await m.generate(history, tools=[LOOKUP])
+    body = mistral.bodies[0]
+    assert body["random_seed"] == 11 and "seed" not in body and "logprobs" not in body
+    assert body["safe_prompt"] is True
+    new_id = body["messages"][1]["tool_calls"][0]["id"]
+    assert len(new_id) == 9 and new_id.isalnum()
+    assert body["messages"][2] == {"role": "tool", "content": "found", "tool_call_id": new_id,
+                                   "name": "lookup"}
+    assert output.completion == "short" and output.stop_reason == "length"
+
+
+async def test_mistral_on_azure(monkeypatch: pytest.MonkeyPatch) -> None:
+    with MistralServer(api_key="azure-key-123456") as server:
+        monkeypatch.setenv("AZUREAI_MISTRAL_API_KEY", "azure-key-123456")
+        monkeypatch.setenv("AZUREAI_MISTRAL_BASE_URL", server.url)
+        monkeypatch.setenv("MISTRAL_API_KEY", "not-this-one-000")
+        async with model("mistral/mistral-large-ctwi") as m:
+            assert (await m.generate("hi")).completion == "hi"
+        assert server.requests[0].headers["authorization"] == "Bearer azure-key-123456"
+
+
+# -- azureai -------------------------------------------------------------------------
+
+
+async def test_azureai_pass_through_and_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    with AzureAIServer(api_key=KEY) as server:
+        monkeypatch.setenv("AZUREAI_API_KEY", KEY)
+        monkeypatch.setenv("AZUREAI_BASE_URL", server.url)
+        m = get_model("azureai/phi-4", memoize=False, safe_mode=True,
+                      config=GenerateConfig(num_choices=2, logprobs=True, seed=1))
+        async with m:
+            assert (await m.generate("hi")).completion == "hi"
+        request = server.requests[0]
+        assert not server.rejected, request.error
+    assert request.query == {"api-version": "2024-05-01-preview"}
+    assert request.headers["extra-parameters"] == "pass-through"
+    assert request.body["safe_mode"] is True and request.body["model"] == "phi-4"
+    assert "n" not in request.body and "logprobs" not in request.body
+
+
+# -- bedrock -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bedrock(monkeypatch: pytest.MonkeyPatch) -> Iterator[BedrockServer]:
+    yield from serve(BedrockServer(), monkeypatch, {
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_DEFAULT_REGION": "us-east-1", "BEDROCK_BASE_URL": "{url}",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"})
+
+
+async def test_bedrock_body(bedrock: BedrockServer) -> None:
+    m = get_model("bedrock/anthropic.claude-3-7-sonnet-20250219-v1:0", memoize=False,
+                  config=GenerateConfig(max_tokens=100, temperature=0.5, top_p=0.9, top_k=7,
+                                        stop_seqs=["Z"], reasoning_tokens=1024))
+    async with m:
+        parts = [ContentText(text="See"), ContentImage(image=PNG)]
+        await m.generate([ChatMessageSystem(content="Sys."), ChatMessageUser(content=parts)],
+                         tools=[LOOKUP], tool_choice="any")
+    request = bedrock.requests[0]
+    assert request.raw_path == "/model/anthropic.claude-3-7-sonnet-20250219-v1%3A0/converse"
+    body = request.body
+    assert body["system"] == [{"text": "Sys."}]
+    assert body["inferenceConfig"] == {"maxTokens": 1124, "topP": 0.9, "stopSequences": ["Z"]}
+    assert body["additionalModelRequestFields"] == {
+        "thinking": {"type": "enabled", "budget_tokens": 1024}}
+    assert body["toolConfig"]["toolChoice"] == {"any": {}}
+    assert body["messages"][0]["content"][1] == {
+        "image": {"format": "png", "source": {"bytes": PNG.split(",")[1]}}}
+
+
+async def test_bedrock_session_token_and_bearer(
+    bedrock: BedrockServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bedrock.session_token = "session-token-abcdef"
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "session-token-abcdef")
+    async with model("bedrock/meta.llama3-8b-instruct-v1:0", top_k=3) as m:
+        assert (await m.generate("signed")).completion == "signed"
+    assert bedrock.bodies[0]["additionalModelRequestFields"] == {"top_k": 3}
+    bedrock.options.api_key = "bedrock-api-key-123"
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-123")
+    async with model("bedrock/meta.llama3-8b-instruct-v1:0") as m:
+        assert (await m.generate("bearer")).completion == "bearer"
+    assert bedrock.requests[-1].headers["authorization"] == "Bearer bedrock-api-key-123"
+
+
+async def test_bedrock_missing_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    m = model("bedrock/amazon.nova-lite-v1:0")
+    assert m.api.base_url is None
+    with pytest.raises(ModelAPIError, match="no AWS credentials"):
+        await m.generate("hi")
+
+
+def test_sigv4_matches_aws_test_vectors() -> None:
+    # AWS's published SigV4 test suite: get-vanilla and get-vanilla-query-order-key-case.
+    moment = datetime(2015, 8, 30, 12, 36, tzinfo=UTC)
+    credentials = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    for url, signature in [
+        ("https://example.amazonaws.com/",
+         "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"),
+        ("https://example.amazonaws.com/?Param2=value2&Param1=value1",
+         "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"),
+    ]:
+        headers = sign("GET", url, {}, b"", credentials, "us-east-1", "service", moment)
+        assert headers["x-amz-date"] == "20150830T123600Z"
+        assert headers["Authorization"] == (
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+            f"SignedHeaders=host;x-amz-date, Signature={signature}")
+
+
+def test_aws_credentials_file(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evalrunner.model.providers._sigv4 import find_credentials
+
+    path = tmp_path / "credentials"
+    path.write_text("[work]\naws_access_key_id = AKIAWORK\naws_secret_access_key = s3cr3t-w0rk\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(path))
+    assert find_credentials() is None
+    found = find_credentials("work")
+    assert found is not None and found.access_key == "AKIAWORK"
+    assert "s3cr3t" not in repr(found)
+
+
+# -- cloudflare ----------------------------------------------------------------------
+
+
+async def test_cloudflare_body_and_alias(monkeypatch: pytest.MonkeyPatch) -> None:
+    with CloudflareServer(api_key=KEY) as server:
+        monkeypatch.setenv("CLOUDFLARE_API_TOKEN", KEY)
+        monkeypatch.setenv("CLOUDFLARE_ACCOUNT_ID", "acct123")
+        monkeypatch.setenv("CLOUDFLARE_BASE_URL", server.url)
+        async with model("cf/meta/llama-3.1-8b-instruct", top_k=4, seed=2) as m:
+            await m.generate("hi")
+        async with model("cloudflare/@hf/nousresearch/hermes-2-pro-mistral-7b") as m:
+            await m.generate([ChatMessageUser(content=[ContentText(text="a"),
+                                                       ContentText(text="b")])])
+        assert not server.rejected
+    first, second = server.requests
+    assert first.path == "/client/v4/accounts/acct123/ai/run/@cf/meta/llama-3.1-8b-instruct"
+    assert first.body["max_tokens"] == 1024  # above the API's own default of 256
+    assert (first.body["top_k"], first.body["seed"]) == (4, 2)
+    assert second.path.endswith("/ai/run/@hf/nousresearch/hermes-2-pro-mistral-7b")
+    assert second.body["messages"][0]["content"] == "a\nb"
+
+
+async def test_cloudflare_needs_an_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", KEY)
+    with pytest.raises(ModelAPIError, match="CLOUDFLARE_ACCOUNT_ID"):
+        await model("cloudflare/meta/llama-3.1-8b-instruct").generate("hi")
+
+
+def test_sync_with_across_event_loops(anthropic: AnthropicServer) -> None:
+    """`with get_model(...)` outside a loop; each asyncio.run gets a client of its own."""
+    import asyncio
+
+    with get_model("anthropic/claude-sonnet-4-0", memoize=False) as m:
+        assert asyncio.run(m.generate("first")).completion == "first"
+        assert asyncio.run(m.generate("second")).completion == "second"
+    assert m.api._client is None  # type: ignore[attr-defined]
