@@ -86,7 +86,7 @@ if TYPE_CHECKING:
         modelapi,
     )
     from .runner import RunOptions, eval
-    from .scorer import (
+    from .scorers import (
         CORRECT,
         INCORRECT,
         NOANSWER,
@@ -98,7 +98,7 @@ if TYPE_CHECKING:
         reducer,
         scorer,
     )
-    from .solver import Generate, Solver, Target, TaskState, solver
+    from .solvers import Generate, Solver, Target, TaskState, solver
     from .tools import Tool, ToolError
 
 __all__ = [*_EXPORTS, *_METRICS, "__version__"]

@@ -32,7 +32,7 @@ import logging
 try:
     from evalrunner.solvers import solver
 except ImportError:
-    from evalrunner.solver import solver
+    from evalrunner.solvers import solver
 
 
 @solver

@@ -11,7 +11,7 @@ import evalrunner
 from evalrunner.log._model import EvalSample
 from evalrunner.registry import resolve
 from evalrunner.runner._results import ScoreBook, compute_results
-from evalrunner.scorer import Score
+from evalrunner.scorers import Score
 
 
 def metric(name: str, **kwargs: Any) -> Any:

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from evalrunner.registry import registry_name_of, resolve
-from evalrunner.scorer import Score, scorer_metrics
-from evalrunner.solver import TaskState
+from evalrunner.scorers import Score, scorer_metrics
+from evalrunner.solvers import TaskState
 
 
 def make(name: str, *args: Any, **kwargs: Any) -> Any:

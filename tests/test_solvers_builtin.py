@@ -10,9 +10,9 @@ import pytest
 
 from evalrunner.model._chat import ChatMessageAssistant, ChatMessageSystem, ChatMessageUser
 from evalrunner.registry import resolve
-from evalrunner.solver import TaskState
-from evalrunner.solver._params import task_params
-from evalrunner.solver.builtin._vars import template_variables
+from evalrunner.solvers import TaskState
+from evalrunner.solvers._params import task_params
+from evalrunner.solvers.builtin._vars import template_variables
 from evalrunner.template import builtin_template, template_search
 from tests.conftest import write
 

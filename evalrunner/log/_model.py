@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model._chat import ChatMessage
 from ..model._output import ModelOutput, ModelUsage
-from ..scorer._score import Score
+from ..scorers._score import Score
 
 LOG_VERSION = 1
 Status = Literal["started", "success", "error", "cancelled"]

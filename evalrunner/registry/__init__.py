@@ -24,10 +24,10 @@ RegistryKind = Literal["solver", "scorer", "metric", "tool", "modelapi", "datase
 
 # Folders whose every module is imported the first time a kind is looked up.
 _BUILTIN_PACKAGES: dict[str, tuple[str, ...]] = {
-    "solver": ("evalrunner.solver.builtin",),
-    "scorer": ("evalrunner.scorer.builtin",),
-    "metric": ("evalrunner.scorer.metrics",),
-    "reducer": ("evalrunner.scorer.reducers",),
+    "solver": ("evalrunner.solvers.builtin",),
+    "scorer": ("evalrunner.scorers.builtin",),
+    "metric": ("evalrunner.scorers.metrics",),
+    "reducer": ("evalrunner.scorers.reducers",),
     "tool": ("evalrunner.tools.builtin",),
     "modelapi": ("evalrunner.model.providers",),
     "dataset": ("evalrunner.dataset.readers",),

@@ -6,8 +6,8 @@ from typing import Any
 
 from ..model._config import GenerateConfig
 from ..model._get import get_model
-from ..solver._solver import ToolCalls
-from ..solver._task_state import TaskState
+from ..solvers._solver import ToolCalls
+from ..solvers._task_state import TaskState
 from ..tools._tool import execute_tools
 
 

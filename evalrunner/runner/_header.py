@@ -27,8 +27,8 @@ from ..log._model import (
 from ..model._config import GenerateConfig
 from ..model._get import get_model, model_context
 from ..model._model import Model
-from ..scorer._scorer import Metric, Scorer
-from ..solver._solver import Solver
+from ..scorers._scorer import Metric, Scorer
+from ..solvers._solver import Solver
 from ..spec._model import ComponentRef, TaskDef
 from ..template import used_templates
 from ._capture import LogCapture

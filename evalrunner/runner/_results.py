@@ -8,8 +8,8 @@ from typing import Any
 
 from ..log._model import EvalMetric, EvalResults, EvalSample, EvalScore
 from ..registry import registry_name_of, resolve
-from ..scorer._score import Score
-from ..scorer._scorer import Metric
+from ..scorers._score import Score
+from ..scorers._scorer import Metric
 
 
 @dataclass

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from ..dataset._sample import Sample
 from ..log._model import EvalError, EvalSample
 from ..model._model import UsageRecorder, active_recorders
-from ..scorer._score import Score
-from ..scorer._scorer import Scorer
-from ..solver._solver import Solver
-from ..solver._task_state import TaskState
+from ..scorers._score import Score
+from ..scorers._scorer import Scorer
+from ..solvers._solver import Solver
+from ..solvers._task_state import TaskState
 from ..spec._model import LimitsDef
 from ._generate import task_generate
 

@@ -15,8 +15,8 @@ from ..log._model import EvalError, EvalLog, EvalSample
 from ..log._writer import LogWriter
 from ..model._get import model_context
 from ..model._model import Model
-from ..scorer._scorer import Metric, scorer_metrics
-from ..solver._params import task_params
+from ..scorers._scorer import Metric, scorer_metrics
+from ..solvers._params import task_params
 from ..spec._model import TaskDef
 from ._header import RunSetup, build_header, setup_run, stats_of
 from ._options import RunOptions

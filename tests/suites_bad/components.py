@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 # From the subpackages: `evalrunner.solver` is both a subpackage and a decorator name.
-from evalrunner.scorer import Metric, Score, Scorer, metric, reducer, scorer
-from evalrunner.solver import Generate, Solver, Target, TaskState, solver
+from evalrunner.scorers import Metric, Score, Scorer, metric, reducer, scorer
+from evalrunner.solvers import Generate, Solver, Target, TaskState, solver
 
 
 async def _same(state: TaskState, generate: Generate) -> TaskState:

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, overload
 
 from ..registry._decorators import registering_decorator
-from ..solver._task_state import TaskState, Target
+from ..solvers._task_state import TaskState, Target
 from ._score import Score
 
 Scorer = Callable[[TaskState, Target], Awaitable[Score]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ...solver._task_state import Target
+from ...solvers._task_state import Target
 from .._score import CORRECT, INCORRECT, Score
 
 # Checks one target against the output: (matched, the answer read from the output).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal, get_args
 
-from ...solver._task_state import Target, TaskState
+from ...solvers._task_state import Target, TaskState
 from .._score import INCORRECT, Score
 from .._scorer import Scorer, scorer
 from ..metrics.accuracy import accuracy

@@ -1,6 +1,6 @@
 """Scorers, metrics and epoch reducers."""
 
-from ..solver._task_state import Target
+from ..solvers._task_state import Target
 from ._score import CORRECT, INCORRECT, NOANSWER, PARTIAL, Score, value_to_float
 from ._scorer import Metric, MetricValue, Scorer, metric, reducer, scorer, scorer_metrics
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ...solver._task_state import Target, TaskState
+from ...solvers._task_state import Target, TaskState
 from .._score import CORRECT, INCORRECT, Score
 from .._scorer import Scorer, scorer
 from ..metrics.accuracy import accuracy

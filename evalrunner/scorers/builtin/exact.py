@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...solver._task_state import Target, TaskState
+from ...solvers._task_state import Target, TaskState
 from .._score import Score
 from .._scorer import Scorer, scorer
 from ..metrics.accuracy import accuracy
