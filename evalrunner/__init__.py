@@ -12,24 +12,29 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
-    "solver": "evalrunner.solver",
-    "TaskState": "evalrunner.solver",
-    "Generate": "evalrunner.solver",
-    "Solver": "evalrunner.solver",
-    "Target": "evalrunner.solver",
-    "scorer": "evalrunner.scorer",
-    "metric": "evalrunner.scorer",
-    "reducer": "evalrunner.scorer",
-    "Score": "evalrunner.scorer",
-    "Scorer": "evalrunner.scorer",
-    "Metric": "evalrunner.scorer",
-    "CORRECT": "evalrunner.scorer",
-    "INCORRECT": "evalrunner.scorer",
-    "PARTIAL": "evalrunner.scorer",
-    "NOANSWER": "evalrunner.scorer",
+    "solver": "evalrunner.solvers",
+    "TaskState": "evalrunner.solvers",
+    "Generate": "evalrunner.solvers",
+    "Solver": "evalrunner.solvers",
+    "Target": "evalrunner.solvers",
+    "scorer": "evalrunner.scorers",
+    "metric": "evalrunner.scorers",
+    "reducer": "evalrunner.scorers",
+    "Score": "evalrunner.scorers",
+    "Scorer": "evalrunner.scorers",
+    "Metric": "evalrunner.scorers",
+    "CORRECT": "evalrunner.scorers",
+    "INCORRECT": "evalrunner.scorers",
+    "PARTIAL": "evalrunner.scorers",
+    "NOANSWER": "evalrunner.scorers",
     "tool": "evalrunner.tools",
     "Tool": "evalrunner.tools",
     "ToolError": "evalrunner.tools",
+    "subprocess": "evalrunner.tools",
+    "concurrency": "evalrunner.tools",
+    "ExecResult": "evalrunner.tools",
+    "store": "evalrunner.solvers",
+    "Store": "evalrunner.solvers",
     "modelapi": "evalrunner.model",
     "ModelAPI": "evalrunner.model",
     "Model": "evalrunner.model",
@@ -48,10 +53,12 @@ _EXPORTS: dict[str, str] = {
     "write_eval_log": "evalrunner.log",
     "list_eval_logs": "evalrunner.log",
     "eval": "evalrunner.runner",
+    "eval_retry": "evalrunner.runner._retry",
+    "score": "evalrunner.runner._rescore",
     "RunOptions": "evalrunner.runner",
 }
 # Built-in metrics, usable in @scorer(metrics=[...]), come from the registry.
-_METRICS = ("accuracy", "mean", "stderr", "std", "var")
+_METRICS = ("accuracy", "mean", "stderr", "std", "var", "bootstrap_std", "grouped")
 
 
 def __getattr__(name: str) -> Any:
@@ -86,6 +93,8 @@ if TYPE_CHECKING:
         modelapi,
     )
     from .runner import RunOptions, eval
+    from .runner._rescore import score
+    from .runner._retry import eval_retry
     from .scorers import (
         CORRECT,
         INCORRECT,
@@ -98,7 +107,7 @@ if TYPE_CHECKING:
         reducer,
         scorer,
     )
-    from .solvers import Generate, Solver, Target, TaskState, solver
-    from .tools import Tool, ToolError
+    from .solvers import Generate, Solver, Store, Target, TaskState, solver, store
+    from .tools import ExecResult, Tool, ToolError, concurrency, subprocess
 
 __all__ = [*_EXPORTS, *_METRICS, "__version__"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 import click
 
@@ -17,6 +16,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("evalrunner.cli._info:info", "Print schemas and log files."),
     "cache": ("evalrunner.cli._cache:cache_group", "List, clear or prune cached responses."),
     "view": ("evalrunner.cli._view:view", "Browse logs in a web page."),
+    "retry": ("evalrunner.cli._retry:retry", "Finish what an unfinished run left undone."),
+    "logs": ("evalrunner.cli._logs:logs_group", "Merge shard logs into one log."),
+    "diff": ("evalrunner.cli._diff:diff", "Compare two logs: metric deltas, changed samples."),
+    "score": ("evalrunner.cli._score:score", "Score a log again, without re-running the plan."),
 }
 
 

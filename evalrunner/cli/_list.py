@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -55,12 +56,27 @@ def list_logs(log_dir: str, status: str | None, as_json: bool) -> None:
 
     logs = list_eval_logs(log_dir, status=status)  # type: ignore[arg-type]
     if as_json:
-        rows = [
-            {"location": log.location, "status": log.status, "task": log.eval.task,
-             "model": log.eval.model, "created": log.eval.created}
-            for log in logs
-        ]
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps([_log_row(log) for log in logs], indent=2))
         return
     for log in logs:
-        click.echo(f"{log.eval.created}  {log.status:9}  {log.eval.task}  {log.eval.model}  {log.location}")
+        spec = log.eval
+        click.echo(f"{spec.created}  {log.status:9}  {spec.task}  {spec.model}  {log.location}")
+
+
+def _log_row(log: Any) -> dict[str, Any]:
+    """A log header as JSON for scripts: where, what, how it ended and its metrics."""
+    results = log.results
+    return {
+        "location": log.location, "status": log.status, "task": log.eval.task,
+        "suite": log.eval.suite, "suite_file": log.eval.suite_file, "model": log.eval.model,
+        "created": log.eval.created, "run_id": log.eval.run_id, "shard": log.eval.shard,
+        "retry_of": log.eval.retry_of, "merged_from": log.eval.merged_from,
+        "samples": results.total_samples if results else None,
+        "errors": results.error_samples if results else None,
+        "metrics": {
+            f"{s.name}/{k}": m.value for s in (results.scores if results else [])
+            for k, m in s.metrics.items()
+        },
+        "missed_thresholds": results.missed_thresholds if results else [],
+        "error": log.error.message if log.error else None,
+    }

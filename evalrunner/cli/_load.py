@@ -28,7 +28,8 @@ def load_tasks(
         errors.append(SpecError(SourcePos(p, 1, 1), "no such file or folder"))
     files = find_suites([Path(p) for p in paths if p not in missing])
     if not files and not missing:
-        errors.append(SpecError(SourcePos(str(paths[0] if paths else "."), 1, 1), "no suites found"))
+        where = SourcePos(str(paths[0] if paths else "."), 1, 1)
+        errors.append(SpecError(where, "no suites found"))
     tasks: list[TaskDef] = []
     for file in files:
         try:

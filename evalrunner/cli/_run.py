@@ -14,7 +14,6 @@ from ..spec import SpecErrors
 from ._common import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
-    EXIT_OK,
     config_from_kwargs,
     config_options,
     load_dotenv_files,
@@ -22,6 +21,7 @@ from ._common import (
     parse_pairs,
 )
 from ._load import load_tasks
+from ._report import finish, report_options
 
 
 @click.command()
@@ -42,6 +42,8 @@ from ._load import load_tasks
 @option("--no-score", is_flag=True, default=False, help="Generate only; score later.")
 @option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
 @option("--fail-under", "fail_under", multiple=True, help="Gate: metric=X (exit 1 if below).")
+@option("--shard", help="Run share i of n of each task's samples (i/n, for CI matrix jobs).")
+@report_options
 @option(
     "--batch", is_flag=False, flag_value="true", default=None,
     help="Use the provider's batch API (OpenAI, Anthropic): --batch, --batch N, --batch FILE.",
@@ -76,14 +78,15 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
         click.echo("cancelled: finished samples are in the logs", err=True)
         sys.exit(EXIT_FAILED)
     display.summary(logs)
-    ok = all(log.status == "success" and not (log.results and log.results.missed_thresholds)
-             for log in logs)
-    sys.exit(EXIT_OK if ok else EXIT_FAILED)
+    # A shard's metrics cover part of the samples: thresholds gate after `logs merge`.
+    gate = options.shard is None
+    sys.exit(finish(logs, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=gate))
 
 
 def _options(kwargs: dict[str, Any]) -> Any:
     from ..model._batch import parse_batch_option
     from ..runner import RunOptions, parse_limit
+    from ..runner._shard import parse_shard
 
     try:
         batch = parse_batch_option(kwargs.pop("batch"))
@@ -94,7 +97,9 @@ def _options(kwargs: dict[str, Any]) -> Any:
         config = config.model_copy(update={"batch": batch})
     try:
         limit = parse_limit(kwargs["limit"])
-        fail_under = {k: float(v) for k, v in parse_pairs(kwargs["fail_under"], "--fail-under").items()}
+        pairs = parse_pairs(kwargs["fail_under"], "--fail-under")
+        fail_under = {k: float(v) for k, v in pairs.items()}
+        shard = parse_shard(kwargs["shard"])
     except ValueError as ex:
         raise click.BadParameter(str(ex)) from None
     return RunOptions(
@@ -113,6 +118,7 @@ def _options(kwargs: dict[str, Any]) -> Any:
         log_level=kwargs["log_level"],
         no_score=kwargs["no_score"],
         fail_under=fail_under,
+        shard=shard,
     )
 
 

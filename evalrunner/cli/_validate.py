@@ -13,7 +13,9 @@ from ._load import load_tasks
 @click.argument("paths", nargs=-1, required=True)
 @option("-T", "--task-param", "task_params", multiple=True, help="Task param override name=value.")
 @option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
-def validate(paths: tuple[str, ...], task_params: tuple[str, ...], filters: tuple[str, ...]) -> None:
+def validate(
+    paths: tuple[str, ...], task_params: tuple[str, ...], filters: tuple[str, ...]
+) -> None:
     """Check suites completely without calling a model (exit 2 on any error)."""
     try:
         tasks, warnings = load_tasks(paths, parse_pairs(task_params, "-T"), filters)

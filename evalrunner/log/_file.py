@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
+from .._util.secrets import redact
 from ._model import EvalLog, EvalSample
 
 SAMPLES_OPEN = '"samples":['
@@ -28,18 +29,20 @@ def header_line(log: EvalLog) -> str:
         mode="json", exclude={"samples", "status", "results", "stats", "logging", "error"}
     )
     body = json.dumps(head, separators=(",", ":"), ensure_ascii=False)
-    return body[:-1] + "," + SAMPLES_OPEN + "\n"
+    # Every line passes through `redact`: a key that slipped into a prompt, an error or
+    # a tool result is still kept out of the file.
+    return redact(body[:-1] + "," + SAMPLES_OPEN + "\n")
 
 
 def trailer_line(log: EvalLog) -> str:
     tail = log.model_dump(mode="json", include={"status", "results", "stats", "logging", "error"})
     body = json.dumps(tail, separators=(",", ":"), ensure_ascii=False)
-    return "]," + body[1:] + "\n"
+    return redact("]," + body[1:] + "\n")
 
 
 def sample_line(sample: EvalSample, first: bool) -> str:
     body = sample.model_dump_json(exclude_none=True)
-    return (body if first else "," + body) + "\n"
+    return redact((body if first else "," + body) + "\n")
 
 
 def parse_header(first_line: str) -> dict[str, Any]:

@@ -57,7 +57,11 @@ class EvalSpec(_Model):
     sample_ids: list[int | str] | None = None
     limit: list[int] | None = None
     stamp: EvalStamp = Field(default_factory=EvalStamp)
-    retry_of: list[str] | None = None
+    model_base_url: str | None = None
+    thresholds: dict[str, float] = Field(default_factory=dict)  # the suite's and --fail-under
+    shard: list[int] | None = None  # [i, n]: the samples at positions i, i+n, i+2n... (1-based)
+    retry_of: list[str] | None = None  # the logs whose finished samples this one carries
+    merged_from: list[str] | None = None  # the shard logs that `logs merge` joined
 
 
 class EvalPlanStep(_Model):
@@ -87,11 +91,22 @@ class EvalScore(_Model):
     metrics: dict[str, EvalMetric] = Field(default_factory=dict)
 
 
+class EvalThreshold(_Model):
+    """One gate: a metric name (`accuracy` or `scorer/accuracy`) and its minimum."""
+
+    name: str
+    minimum: float
+    passed: bool
+    values: dict[str, float | int | None] = Field(default_factory=dict)  # metrics it matched
+    message: str | None = None  # why it failed
+
+
 class EvalResults(_Model):
     total_samples: int = 0
     completed_samples: int = 0
     error_samples: int = 0
     scores: list[EvalScore] = Field(default_factory=list)
+    thresholds: list[EvalThreshold] = Field(default_factory=list)
     missed_thresholds: list[str] = Field(default_factory=list)
 
 

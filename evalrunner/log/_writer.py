@@ -9,8 +9,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import IO
 
-from .._util.secrets import redact
 from ._file import header_line, sample_line, trailer_line
 from ._io import _is_url, _local
 from ._model import EvalLog, EvalSample
@@ -37,20 +37,33 @@ class LogWriter:
         self._queue: queue.SimpleQueue[EvalSample | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._first = True
-        self._file = None
+        self._file: IO[str] | None = None
+        self._written = threading.Condition()
+        self._queued = 0
         self.samples_written = 0
 
     def start(self, log: EvalLog) -> None:
         """Write the header line and start the writer thread."""
         self._file = open(self._path, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish
-        self._file.write(redact(header_line(log)))
+        self._file.write(header_line(log))  # lines come redacted
         self._file.flush()
         self._thread = threading.Thread(target=self._drain, name="evalrunner-log", daemon=True)
         self._thread.start()
 
     def write_sample(self, sample: EvalSample) -> None:
         """Queue a finished sample (returns at once)."""
+        self._queued += 1
         self._queue.put(sample)
+
+    def wait_backlog(self, limit: int = 1000) -> None:
+        """Block until at most `limit` samples wait to be written.
+
+        For threads that copy samples faster than they can be written (a retry carrying
+        a big log over): memory stays flat instead of holding the whole log in the queue.
+        Never call it from the event loop.
+        """
+        with self._written:
+            self._written.wait_for(lambda: self._queued - self.samples_written <= limit)
 
     def _drain(self) -> None:
         assert self._file is not None
@@ -59,14 +72,17 @@ class LogWriter:
             item = self._queue.get()
             if item is None:
                 break
-            self._file.write(redact(sample_line(item, self._first)))
+            self._file.write(sample_line(item, self._first))
+            # Every line goes to the OS at once: a finished sample survives SIGKILL, so a
+            # retry never sends it to the model again. fsync (power loss) is rationed.
+            self._file.flush()
             self._first = False
-            self.samples_written += 1
-            if self._queue.empty():
-                self._file.flush()  # in the OS now: survives the process being killed
-                if time.monotonic() - last_sync > _FSYNC_EVERY:
-                    os.fsync(self._file.fileno())
-                    last_sync = time.monotonic()
+            with self._written:
+                self.samples_written += 1
+                self._written.notify_all()
+            if time.monotonic() - last_sync > _FSYNC_EVERY:
+                os.fsync(self._file.fileno())
+                last_sync = time.monotonic()
 
     def finish(self, log: EvalLog) -> None:
         """Wait for queued samples, append the trailer and make it durable (blocking)."""
@@ -74,7 +90,7 @@ class LogWriter:
             self._queue.put(None)
             self._thread.join()
         assert self._file is not None
-        self._file.write(redact(trailer_line(log)))
+        self._file.write(trailer_line(log))
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()

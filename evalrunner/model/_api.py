@@ -74,7 +74,8 @@ class ModelAPI(ABC):
         if isinstance(ex, httpx.HTTPStatusError):
             code = ex.response.status_code
             return code in (408, 409, 429) or code >= 500
-        return isinstance(ex, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
+        transient = httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError
+        return isinstance(ex, transient)
 
     def retry_after(self, ex: BaseException) -> float | None:
         """Seconds the server asked us to wait, from `Retry-After` (seconds or HTTP date)."""
@@ -100,7 +101,7 @@ class ModelAPI(ABC):
         """The provider's batch API, used when the config asks for batching (None: no batching)."""
         return None
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release clients and processes."""
 
 

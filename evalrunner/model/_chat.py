@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,7 +24,7 @@ class ContentImage(BaseModel):
     detail: Literal["auto", "low", "high"] = "auto"
 
 
-Content = Annotated[Union[ContentText, ContentImage], Field(discriminator="type")]
+Content = Annotated[ContentText | ContentImage, Field(discriminator="type")]
 
 
 class ToolCall(BaseModel):
@@ -78,7 +78,7 @@ class ChatMessageTool(ChatMessageBase):
 
 
 ChatMessage = Annotated[
-    Union[ChatMessageSystem, ChatMessageUser, ChatMessageAssistant, ChatMessageTool],
+    ChatMessageSystem | ChatMessageUser | ChatMessageAssistant | ChatMessageTool,
     Field(discriminator="role"),
 ]
 

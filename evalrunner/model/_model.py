@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +61,17 @@ active_recorders: contextvars.ContextVar[tuple[UsageRecorder, ...]] = contextvar
     "active_recorders", default=()
 )
 
-_SEMAPHORES: dict[str, asyncio.Semaphore] = {}
+# Call counts of the active task, by model name. A model's own `stats` add up every task
+# of the process (what the live display shows); tasks that run at once keep theirs apart.
+task_stats: contextvars.ContextVar[dict[str, ModelStats] | None] = contextvars.ContextVar(
+    "task_stats", default=None
+)
+
+# One connection limit per provider endpoint and event loop: asyncio primitives belong to
+# the loop that first waits on them, and `eval()` may be called again with a new loop.
+_SEMAPHORES: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]
+] = weakref.WeakKeyDictionary()
 
 
 class Model:
@@ -75,6 +86,14 @@ class Model:
 
     def __repr__(self) -> str:
         return f"Model({self.name!r})"
+
+    def _count(self, name: str, n: int = 1) -> None:
+        """Add to a call counter of this model and of the active task."""
+        setattr(self.stats, name, getattr(self.stats, name) + n)
+        scope = task_stats.get()
+        if scope is not None:
+            stats = scope.setdefault(self.name, ModelStats())
+            setattr(stats, name, getattr(stats, name) + n)
 
     async def generate(
         self,
@@ -99,15 +118,15 @@ class Model:
             cached = await cache_fetch(self.name, key)
             if cached is not None:
                 # Spent nothing at the provider: the sample's usage counts it, the model's not.
-                self.stats.cache_hits += 1
+                self._count("cache_hits")
                 cached.cached = True
                 cached.time = round(time.monotonic() - start, 6)
                 self._record(cached, stats=False)
                 return cached
-            self.stats.cache_misses += 1
+            self._count("cache_misses")
         output = await self._with_retries(messages, tools or [], tool_choice, cfg)
         output.time = round(time.monotonic() - start, 6)
-        self.stats.calls += 1
+        self._count("calls")
         self._record(output, stats=True)
         if policy is not None and key is not None and output.error is None:
             await cache_store(self.name, key, output, policy)
@@ -118,15 +137,20 @@ class Model:
             return
         if stats:
             self.stats.usage = self.stats.usage + output.usage
+            scope = task_stats.get()
+            if scope is not None:
+                own = scope.setdefault(self.name, ModelStats())
+                own.usage = own.usage + output.usage
         for recorder in active_recorders.get():
             recorder.add(self.name, output.usage)
 
     def _semaphore(self, cfg: GenerateConfig) -> asyncio.Semaphore:
         key = self.api.connection_key()
-        sem = _SEMAPHORES.get(key)
+        semaphores = _SEMAPHORES.setdefault(asyncio.get_running_loop(), {})
+        sem = semaphores.get(key)
         if sem is None:
             size = cfg.max_connections or self.api.max_connections()
-            sem = _SEMAPHORES[key] = asyncio.Semaphore(size)
+            sem = semaphores[key] = asyncio.Semaphore(size)
             self.stats.max_connections = size
         return sem
 
@@ -146,10 +170,10 @@ class Model:
             return min(after, 60.0) if after is not None else float(backoff(state))
 
         def before_sleep(state: RetryCallState) -> None:
-            self.stats.retries += 1
+            self._count("retries")
             ex = state.outcome.exception() if state.outcome else None
             if ex is not None and self.api.is_rate_limit(ex):
-                self.stats.rate_limits += 1
+                self._count("rate_limits")
 
         retrying = AsyncRetrying(
             retry=retry_if_exception(self.api.is_retryable),
@@ -173,11 +197,11 @@ class Model:
                         finally:
                             self.stats.in_flight -= 1
         except Exception as ex:
-            self.stats.errors += 1
+            self._count("errors")
             if ex.args and isinstance(ex.args[0], str):
                 ex.args = (redact(ex.args[0]), *ex.args[1:])
             if self.api.is_rate_limit(ex):
-                self.stats.rate_limits += 1
+                self._count("rate_limits")
             raise
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -9,12 +9,16 @@ decorator when that folder is first imported, so adding one is adding one file.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
+import functools
 import hashlib
 import importlib
 import importlib.util
 import pkgutil
+import re
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +62,10 @@ class UnknownNameError(LookupError):
 
 _REGISTRY: dict[tuple[str, str], RegistryInfo] = {}
 _LOADED_KINDS: set[str] = set()
+# Names that exist only while a suite is compiled or run (tools declared in its YAML).
+scoped_names: contextvars.ContextVar[dict[tuple[str, str], RegistryInfo]] = (
+    contextvars.ContextVar("scoped_names", default={})
+)
 
 
 def register(kind: RegistryKind, name: str, obj: Any, **metadata: Any) -> None:
@@ -86,9 +94,12 @@ def resolve(kind: RegistryKind, name: str, base_dir: Path | None = None) -> Regi
     if ":" in name and kind != "modelapi":
         return _resolve_module(kind, name)
     _load_builtins(kind)
-    info = _REGISTRY.get((kind, name))
+    info = _REGISTRY.get((kind, name)) or scoped_names.get().get((kind, name))
     if info is not None:
         return info
+    parametric = _parametric(kind, name)
+    if parametric is not None:
+        return parametric
     if "/" in name and kind != "modelapi":
         return _resolve_entry_point(kind, name)
     known = registered_names(kind)
@@ -97,15 +108,38 @@ def resolve(kind: RegistryKind, name: str, base_dir: Path | None = None) -> Regi
     )
 
 
+def _parametric(kind: str, name: str) -> RegistryInfo | None:
+    """`pass_at_3` is the factory registered as `pass_at_k`, called with k=3."""
+    match = re.fullmatch(r"(\w+?)_(\d+)", name)
+    info = _REGISTRY.get((kind, f"{match[1]}_k")) if match else None
+    if match is None or info is None:
+        return None
+    return RegistryInfo(kind, name, functools.partial(info.obj, int(match[2])), info.metadata)
+
+
+_LOAD_LOCK = threading.RLock()
+_LOADING: set[str] = set()  # kinds being imported by the thread holding the lock
+
+
 def _load_builtins(kind: str) -> None:
     if kind in _LOADED_KINDS:
         return
-    _LOADED_KINDS.add(kind)
-    for package_name in _BUILTIN_PACKAGES.get(kind, ()):
-        package = importlib.import_module(package_name)
-        for module in pkgutil.iter_modules(package.__path__):
-            if not module.name.startswith("_"):
-                importlib.import_module(f"{package_name}.{module.name}")
+    # Tasks set up in parallel threads (--max-tasks) resolve names at the same time: one
+    # thread imports a kind's modules while the others wait, rather than finding a half
+    # filled registry. Reentrant, since a module being imported may resolve names itself.
+    with _LOAD_LOCK:
+        if kind in _LOADED_KINDS or kind in _LOADING:
+            return
+        _LOADING.add(kind)
+        try:
+            for package_name in _BUILTIN_PACKAGES.get(kind, ()):
+                package = importlib.import_module(package_name)
+                for module in pkgutil.iter_modules(package.__path__):
+                    if not module.name.startswith("_"):
+                        importlib.import_module(f"{package_name}.{module.name}")
+            _LOADED_KINDS.add(kind)  # only now: other threads must not see a partial set
+        finally:
+            _LOADING.discard(kind)
 
 
 def _resolve_file(kind: str, name: str, base_dir: Path) -> RegistryInfo:
@@ -152,8 +186,10 @@ def _attr_info(kind: str, name: str, module: Any, attr: str, path: Path | None) 
             kind, name, f"'{attr}' is not defined in {name.split('@')[0].split(':')[0]}",
             difflib.get_close_matches(attr, public, n=3),
         )
-    registered = lookup_info(kind, obj)  # type: ignore[arg-type]
-    metadata = registered.metadata if registered else {}
+    metadata = getattr(obj, "__registry_metadata__", None)
+    if metadata is None:
+        registered = lookup_info(kind, obj)  # type: ignore[arg-type]
+        metadata = registered.metadata if registered else {}
     return RegistryInfo(kind, name, obj, metadata, path)
 
 

@@ -40,6 +40,9 @@ def registering_decorator(
             return obj
 
         create.__registry_factory__ = True  # type: ignore[attr-defined]
+        # Kept on the factory too: two files may register the same name, and the
+        # registry's table then holds only the later one.
+        create.__registry_metadata__ = dict(metadata)  # type: ignore[attr-defined]
         register(kind, reg_name, create, **metadata)
         return create  # type: ignore[return-value]
 

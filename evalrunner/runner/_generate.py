@@ -11,7 +11,9 @@ from ..solvers._task_state import TaskState
 from ..tools._tool import execute_tools
 
 
-async def task_generate(state: TaskState, tool_calls: ToolCalls = "loop", **config: Any) -> TaskState:
+async def task_generate(
+    state: TaskState, tool_calls: ToolCalls = "loop", **config: Any
+) -> TaskState:
     """Generate with the evaluated model; with tools, loop until the model stops calling them."""
     model = get_model()
     cfg = GenerateConfig(**config) if config else None

@@ -7,7 +7,7 @@ import hashlib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -24,15 +24,19 @@ from ..log._model import (
     EvalStats,
     ModelCallStats,
 )
+from ..model._batch import DEFAULT_SIZE as DEFAULT_BATCH_SIZE
+from ..model._batch import batch_config
 from ..model._config import GenerateConfig
 from ..model._get import get_model, model_context
-from ..model._model import Model
+from ..model._model import Model, ModelStats
 from ..scorers._scorer import Metric, Scorer
 from ..solvers._solver import Solver
 from ..spec._model import ComponentRef, TaskDef
 from ..template import used_templates
+from ..tools._declared import declared_tools
 from ._capture import LogCapture
 from ._options import RunOptions
+from ._shard import shard_samples
 
 
 @dataclass
@@ -77,7 +81,7 @@ def _setup(task: TaskDef, options: RunOptions) -> RunSetup:
     stamps: dict[str, str] = {}
     token = used_templates.set(stamps)
     try:
-        with model_context(model, roles):
+        with model_context(model, roles), declared_tools(task.tools, task.base_dir):
             steps = [ref.create() for ref in task.plan]
             finish = task.finish.create() if task.finish else None
             scorers = _named(task.scorers) if not options.no_score else []
@@ -86,10 +90,15 @@ def _setup(task: TaskDef, options: RunOptions) -> RunSetup:
         used_templates.reset(token)
     dataset = read_dataset(task.dataset, task.base_dir)
     samples, total = _select(dataset, options)
-    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    created = datetime.now(UTC).isoformat(timespec="seconds")
     run_id = uuid.uuid4().hex[:16]
     stem = f"{created.replace(':', '-').replace('+00-00', '')}_{task.name}_{run_id}.json"
     max_conn = config.max_connections or (model.api.max_connections() if model else 10)
+    batch = batch_config(config.batch)
+    if batch is not None:
+        # Requests wait in the batch queue, not on a connection: keep a batch's worth of
+        # samples in flight or batches would never fill.
+        max_conn = max(max_conn, batch.size or DEFAULT_BATCH_SIZE)
     return RunSetup(
         run_id=run_id,
         created=created,
@@ -136,6 +145,8 @@ def _select(dataset: Dataset, options: RunOptions) -> tuple[Iterator[Sample], in
         wanted = set(options.sample_ids)
         samples = (s for s in samples if str(s.id) in wanted)
         total = len(wanted) if total is None else min(total, len(wanted))
+    if options.shard is not None:
+        samples, total = shard_samples(samples, total, *options.shard)
     return samples, total
 
 
@@ -163,6 +174,10 @@ def build_header(task: TaskDef, options: RunOptions, run: RunSetup) -> EvalLog:
         tags=task.tags,
         sample_ids=list(options.sample_ids) if options.sample_ids else None,
         limit=list(options.limit) if options.limit else None,
+        model_base_url=options.model_base_url,
+        thresholds={**task.thresholds, **options.fail_under},
+        shard=list(options.shard) if options.shard else None,
+        retry_of=options.retry_of,
         stamp=EvalStamp(
             suite_hash=_file_hash(task.suite_file),
             task_hash=task.resolved_hash,
@@ -194,16 +209,14 @@ def _python_files(task: TaskDef) -> dict[str, str]:
     return {str(f): h for f in sorted(files) if (h := _file_hash(f)) is not None}
 
 
-def stats_of(run: RunSetup, stats: EvalStats) -> EvalStats:
-    """Token usage and call counts of every model the run used."""
-    stats.completed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    models = [m for m in [run.model, *run.roles.values()] if m is not None]
-    for model in models:
-        s = model.stats
+def stats_of(scope: dict[str, ModelStats], stats: EvalStats) -> EvalStats:
+    """Token usage and call counts of every model the task used (its own calls only)."""
+    stats.completed_at = datetime.now(UTC).isoformat(timespec="seconds")
+    for name, s in scope.items():
         if s.calls == 0 and s.errors == 0 and s.cache_hits == 0:
             continue
-        stats.model_usage[model.name] = s.usage
-        stats.models[model.name] = ModelCallStats(
+        stats.model_usage[name] = s.usage
+        stats.models[name] = ModelCallStats(
             calls=s.calls, retries=s.retries, rate_limits=s.rate_limits, errors=s.errors,
             cache_hits=s.cache_hits, cache_misses=s.cache_misses,
         )

@@ -27,6 +27,8 @@ class RunOptions:
     log_level: str = "warning"
     no_score: bool = False
     fail_under: dict[str, float] = field(default_factory=dict)
+    shard: tuple[int, int] | None = None  # (i, n): every n-th sample from the i-th (1-based)
+    retry_of: list[str] | None = None  # set by `retry`: the logs being finished
 
 
 def parse_limit(value: str | int | None) -> tuple[int, int] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..log._model import EvalMetric, EvalResults, EvalSample, EvalScore
@@ -30,18 +31,27 @@ class ScoreBook:
             return
         self.completed += 1
         key = str(sample.id)
+        # The sample's scalar metadata, shared by its scores, for metrics that group by it.
+        grouping = {k: v for k, v in (sample.metadata or {}).items()
+                    if isinstance(v, str | int | float | bool)}
         for name, score in sample.scores.items():
             # Keep the value and the unscored flag only: explanations can be large.
-            meta = {"unscored": True} if score.unscored else None
-            self.scores[name][key].append(Score(value=score.value, metadata=meta))
+            meta: dict[str, Any] = {"sample_metadata": grouping} if grouping else {}
+            if score.unscored:
+                meta["unscored"] = True
+            self.scores[name][key].append(Score(value=score.value, metadata=meta or None))
 
 
 def compute_results(
     book: ScoreBook,
     scorer_metrics: dict[str, list[Metric]],
     reducers: list[str],
+    base_dir: Path | None = None,
 ) -> EvalResults:
-    """Reduce epochs with each reducer, then apply each scorer's metrics."""
+    """Reduce epochs with each reducer, then apply each scorer's metrics.
+
+    `base_dir` is the suite's folder, where a `file.py@name` reducer is found.
+    """
     results = EvalResults(
         total_samples=book.total, completed_samples=book.completed, error_samples=book.errors
     )
@@ -49,16 +59,26 @@ def compute_results(
     for scorer_name, metrics in scorer_metrics.items():
         per_sample = book.scores.get(scorer_name, {})
         for reducer_name in reducers if multi_epoch else [None]:
-            reduced = _reduce(per_sample, reducer_name)
+            reduced = _reduce(per_sample, reducer_name, base_dir)
             results.scores.append(_score_metrics(scorer_name, reducer_name, reduced, metrics))
     return results
 
 
-def _reduce(per_sample: dict[str, list[Score]], reducer_name: str | None) -> list[Score]:
+def _reduce(
+    per_sample: dict[str, list[Score]], reducer_name: str | None, base_dir: Path | None
+) -> list[Score]:
     if reducer_name is None:
         return [s for scores in per_sample.values() for s in scores]
-    reducer = resolve("reducer", reducer_name).obj()
-    return [reducer(scores) for scores in per_sample.values()]
+    reducer = resolve("reducer", reducer_name, base_dir).obj()
+    return [_with_sample_metadata(reducer(scores), scores) for scores in per_sample.values()]
+
+
+def _with_sample_metadata(reduced: Score, epochs: list[Score]) -> Score:
+    """A reducer's score keeps the sample's metadata, for metrics that group by it."""
+    kept = (epochs[0].metadata or {}).get("sample_metadata") if epochs else None
+    if kept:
+        reduced.metadata = {**(reduced.metadata or {}), "sample_metadata": kept}
+    return reduced
 
 
 def _score_metrics(
@@ -73,7 +93,7 @@ def _score_metrics(
         unscored_samples=len(scores) - len(scored),
     )
     for metric in metrics:
-        name = registry_name_of(metric)
+        name = getattr(metric, "metric_name", None) or registry_name_of(metric)
         value: Any = metric(scored) if scored else None
         if isinstance(value, dict):
             for key, sub in value.items():

@@ -7,12 +7,16 @@ import time
 import traceback
 from dataclasses import dataclass
 
+from .._util.secrets import redact
 from ..dataset._sample import Sample
 from ..log._model import EvalError, EvalSample
+from ..model._cache import cache_epoch
 from ..model._model import UsageRecorder, active_recorders
 from ..scorers._score import Score
 from ..scorers._scorer import Scorer
+from ..solvers._scoring import scorer_scope
 from ..solvers._solver import Solver
+from ..solvers._store import sample_scope
 from ..solvers._task_state import TaskState
 from ..spec._model import LimitsDef
 from ._generate import task_generate
@@ -28,11 +32,19 @@ class Plan:
     limits: LimitsDef
 
 
+def error_of(ex: BaseException) -> EvalError:
+    """The log's record of an exception, with any known secret removed."""
+    return EvalError(
+        message=redact(f"{type(ex).__name__}: {ex}"), traceback=redact(traceback.format_exc())
+    )
+
+
 async def run_sample(sample: Sample, epoch: int, model_name: str, plan: Plan) -> EvalSample:
     """Run the plan and score; an exception is recorded on the sample, never raised."""
     started = time.time()
     recorder = UsageRecorder()
     token = active_recorders.set((*active_recorders.get(), recorder))
+    epoch_token = cache_epoch.set(epoch)  # cached answers are per epoch unless told otherwise
     state = TaskState(
         model=model_name,
         sample_id=sample.id if sample.id is not None else 0,
@@ -48,12 +60,14 @@ async def run_sample(sample: Sample, epoch: int, model_name: str, plan: Plan) ->
     limit: str | None = None
     scores: dict[str, Score] = {}
     try:
-        limit = await _solve(state, plan)
-        scores = await _score(state, plan.scorers)
+        with sample_scope(state), scorer_scope(plan.scorers):
+            state, limit = await _solve(state, plan)
+            scores = await _score(state, plan.scorers)
     except Exception as ex:
-        error = EvalError(message=f"{type(ex).__name__}: {ex}", traceback=traceback.format_exc())
+        error = error_of(ex)
     finally:
         active_recorders.reset(token)
+        cache_epoch.reset(epoch_token)
     return EvalSample(
         id=state.sample_id,
         epoch=epoch,
@@ -73,8 +87,11 @@ async def run_sample(sample: Sample, epoch: int, model_name: str, plan: Plan) ->
     )
 
 
-async def _solve(state: TaskState, plan: Plan) -> str | None:
-    """Run the steps (until one completes the state) then the finish step, always."""
+async def _solve(state: TaskState, plan: Plan) -> tuple[TaskState, str | None]:
+    """Run the steps (until one completes the state) then the finish step, always.
+
+    Returns the final state (a step may return a new one) and the limit that stopped it.
+    """
     limit: str | None = None
     try:
         async with asyncio.timeout(plan.limits.seconds):
@@ -84,9 +101,11 @@ async def _solve(state: TaskState, plan: Plan) -> str | None:
                     break
     except TimeoutError:
         limit = "time"
-    if plan.finish is not None:
-        await plan.finish(state, task_generate)
-    return limit
+    finally:
+        # Also after a failing step (cleanup); that step's error is the one reported.
+        if plan.finish is not None:
+            state = await plan.finish(state, task_generate)
+    return state, limit
 
 
 async def _score(state: TaskState, scorers: list[tuple[str, Scorer]]) -> dict[str, Score]:

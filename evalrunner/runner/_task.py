@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -14,14 +13,15 @@ from ..dataset._sample import Sample
 from ..log._model import EvalError, EvalLog, EvalSample
 from ..log._writer import LogWriter
 from ..model._get import model_context
-from ..model._model import Model
+from ..model._model import Model, ModelStats, task_stats
 from ..scorers._scorer import Metric, scorer_metrics
 from ..solvers._params import task_params
 from ..spec._model import TaskDef
+from ._gates import apply_thresholds
 from ._header import RunSetup, build_header, setup_run, stats_of
 from ._options import RunOptions
-from ._results import ScoreBook, check_thresholds, compute_results
-from ._sample import Plan, run_sample, sample_error_fails
+from ._results import ScoreBook, compute_results
+from ._sample import Plan, error_of, run_sample, sample_error_fails
 
 _CHUNK = 64  # samples read per trip to the reader thread
 
@@ -49,7 +49,7 @@ async def run_task(
     options: RunOptions,
     display: TaskDisplay | None = None,
     skip: set[tuple[str, int]] | None = None,
-    carry: list[EvalSample] | None = None,
+    carry: Iterable[EvalSample] | None = None,
 ) -> EvalLog:
     """Run a task and return its log header (samples are in the log file, not in memory).
 
@@ -63,26 +63,30 @@ async def run_task(
     writer = LogWriter(run.location)
     await asyncio.to_thread(writer.start, log)
     progress = _Progress()
-    for sample in carry or []:
-        writer.write_sample(sample)
-        progress.book.add(sample)
+    if carry is not None:  # read in a thread: a big log must not stall the event loop
+        await asyncio.to_thread(_carry_over, carry, writer, progress.book)
     display.task_models(log, [m for m in (run.model, *run.roles.values()) if m is not None])
     display.task_start(log, run.total)
     params_token = task_params.set(dict(task.params))
+    scope: dict[str, ModelStats] = {}
+    stats_token = task_stats.set(scope)
     try:
         with model_context(run.model, run.roles):
             await _run_samples(task, options, run, log, writer, progress, display, skip or set())
         _finish_status(task, options, log, progress, run.metrics)
     except asyncio.CancelledError:
         log.status = "cancelled"
-        log.results = compute_results(progress.book, run.metrics, task.epochs.reducers)
+        log.results = compute_results(
+            progress.book, run.metrics, task.epochs.reducers, task.base_dir
+        )
         raise
     except Exception as ex:
         log.status = "error"
-        log.error = EvalError(message=f"{type(ex).__name__}: {ex}", traceback=traceback.format_exc())
+        log.error = error_of(ex)
     finally:
         task_params.reset(params_token)
-        log.stats = stats_of(run, log.stats)
+        task_stats.reset(stats_token)
+        log.stats = stats_of(scope, log.stats)
         log.logging = run.log_capture.finish()
         await asyncio.shield(asyncio.to_thread(writer.finish, log))
         display.task_end(log)
@@ -101,7 +105,7 @@ async def _run_samples(
 ) -> None:
     queue: asyncio.Queue[tuple[Sample, int] | None] = asyncio.Queue(maxsize=run.max_samples * 2)
     plan = Plan(run.steps, run.finish, run.scorers, task.limits)
-    fail_on_error = options.fail_on_error if options.fail_on_error is not None else task.fail_on_error
+    fail_on_error = _fail_on_error(task, options)
 
     async def produce() -> None:
         samples = run.samples
@@ -141,6 +145,13 @@ async def _run_samples(
             await asyncio.gather(producer, *workers, return_exceptions=True)
 
 
+def _carry_over(carry: Iterable[EvalSample], writer: LogWriter, book: ScoreBook) -> None:
+    for sample in carry:
+        writer.write_sample(sample)
+        writer.wait_backlog()  # reading outpaces writing: keep the queue short
+        book.add(sample)
+
+
 def _take(samples: Iterator[Sample], n: int) -> list[Sample]:
     return list(islice(samples, n))
 
@@ -153,8 +164,8 @@ def _finish_status(
     metrics: dict[str, list[Metric]],
 ) -> None:
     book = progress.book
-    log.results = compute_results(book, metrics, task.epochs.reducers)
-    fail_on_error = options.fail_on_error if options.fail_on_error is not None else task.fail_on_error
+    log.results = compute_results(book, metrics, task.epochs.reducers, task.base_dir)
+    fail_on_error = _fail_on_error(task, options)
     if sample_error_fails(book.errors, book.total, fail_on_error) or progress.stop:
         log.status = "error"
         first = progress.first_error
@@ -166,11 +177,17 @@ def _finish_status(
         return
     log.status = "success"
     # A missed threshold fails the gate (exit 1), not the run: the log stays a success.
-    log.results.missed_thresholds = check_thresholds(
-        log.results, {**task.thresholds, **options.fail_under}
-    )
+    # Without scores there is nothing to gate yet: `evalrunner score` applies them later.
+    if not options.no_score:
+        apply_thresholds(log, log.eval.thresholds)
 
 
-def default_metrics(scorers: list[tuple[str, Any]], task_metrics: list[Metric]) -> dict[str, list[Metric]]:
+def _fail_on_error(task: TaskDef, options: RunOptions) -> bool | float | None:
+    return options.fail_on_error if options.fail_on_error is not None else task.fail_on_error
+
+
+def default_metrics(
+    scorers: list[tuple[str, Any]], task_metrics: list[Metric]
+) -> dict[str, list[Metric]]:
     """Task-level metrics replace each scorer's own; otherwise a scorer keeps its defaults."""
     return {name: list(task_metrics) or scorer_metrics(fn) for name, fn in scorers}

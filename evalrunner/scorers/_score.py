@@ -11,7 +11,10 @@ INCORRECT = "I"
 PARTIAL = "P"
 NOANSWER = "N"
 
-Value = str | int | float | bool | list[str | int | float | bool] | dict[str, str | int | float | bool | None]
+Value = (
+    str | int | float | bool | list[str | int | float | bool]
+    | dict[str, str | int | float | bool | None]
+)
 
 
 class Score(BaseModel):

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, overload
 
 from ..registry._decorators import registering_decorator
-from ..solvers._task_state import TaskState, Target
+from ..solvers._task_state import Target, TaskState
 from ._score import Score
 
 Scorer = Callable[[TaskState, Target], Awaitable[Score]]
@@ -52,10 +52,20 @@ def scorer(
 @overload
 def metric(fn: F) -> F: ...
 @overload
-def metric(fn: None = None, *, name: str | None = None) -> Callable[[F], F]: ...
-def metric(fn: F | None = None, *, name: str | None = None) -> Any:
-    """Register a metric factory: a function returning `compute(scores) -> float`."""
-    return registering_decorator("metric", fn, name)
+def metric(
+    fn: None = None, *, name: str | None = None, metric_args: tuple[str, ...] = ()
+) -> Callable[[F], F]: ...
+def metric(
+    fn: F | None = None, *, name: str | None = None, metric_args: tuple[str, ...] = ()
+) -> Any:
+    """Register a metric factory: a function returning `compute(scores) -> float`.
+
+    `compute` may also return a dict of named figures (shown as `metric/key`). A compute
+    function with a `metric_name` attribute is shown under that name instead of the
+    factory's. `metric_args` names arguments that are themselves metric entries (like
+    `grouped`'s `metric`), which a suite checks when it loads.
+    """
+    return registering_decorator("metric", fn, name, metric_args=metric_args)
 
 
 @overload

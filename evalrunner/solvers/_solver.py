@@ -33,6 +33,7 @@ def solver(
     name: str | None = None,
     template_vars: tuple[str, ...] = (),
     template_args: tuple[str, ...] = (),
+    component_args: dict[str, str] | None = None,
 ) -> Callable[[F], F]: ...
 def solver(
     fn: F | None = None,
@@ -40,13 +41,17 @@ def solver(
     name: str | None = None,
     template_vars: tuple[str, ...] = (),
     template_args: tuple[str, ...] = (),
+    component_args: dict[str, str] | None = None,
 ) -> Any:
     """Register a solver factory: a function that returns `async def solve(state, generate)`.
 
     `template_vars` names the variables the solver adds to the templates it renders,
     so `validate` can check a template uses only names that will exist; `template_args`
-    names the parameters that take a template (a file name or the template text).
+    names the parameters that take a template (a file name or the template text);
+    `component_args` names the parameters that take other components, with their kind
+    (`{"solvers": "solver", "tools": "tool"}`), so a suite checks those entries too.
     """
     return registering_decorator(
-        "solver", fn, name, template_vars=template_vars, template_args=template_args
+        "solver", fn, name, template_vars=template_vars, template_args=template_args,
+        component_args=dict(component_args or {}),
     )

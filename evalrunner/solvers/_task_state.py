@@ -8,6 +8,7 @@ from typing import Any
 from ..model._chat import ChatMessageBase, ChatMessageUser, as_messages, messages_text
 from ..model._output import ModelOutput, ModelUsage
 from ..tools._info import ToolChoice
+from ._store import Store
 
 
 @dataclass
@@ -46,7 +47,7 @@ class TaskState:
         self.choices = [Choice(c, None, i) for i, c in enumerate(choices or [])]
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.output = ModelOutput(model=model)
-        self.store: dict[str, Any] = {}
+        self.store = Store()
         self.tools: list[Any] = []
         self.tool_choice: ToolChoice | None = None
         self.message_limit = message_limit

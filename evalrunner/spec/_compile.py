@@ -12,8 +12,10 @@ from pydantic import ValidationError
 
 from ..model._config import GenerateConfig
 from ..registry import RegistryKind
+from ..tools._declared import declared_tools
 from ._components import compile_entry, resolve_name
 from ._model import ComponentRef, EpochsDef, LimitsDef, TaskDef
+from ._nested import check_nested, compile_tools
 from ._report import Reporter
 from ._yaml import Path_
 
@@ -70,7 +72,9 @@ def compile_task(index: int, raw: dict[str, Any], params: dict[str, Any],
         pos=ctx.rep.doc.pos(path),
     )
     _check_dataset(task.dataset, (*path, "dataset"), ctx.rep)
-    _components(task, raw, path, ctx)
+    task.tools = compile_tools(suite, raw, path, ctx.rep, check_suite_level=index == 0)
+    with declared_tools(task.tools, ctx.base_dir):  # `use_tools: [a_declared_tool]` resolves
+        _components(task, raw, path, ctx)
     task.epochs = _epochs(raw.get("epochs"), (*path, "epochs"), ctx)
     limits = _dict(raw.get("limits"))
     task.limits = LimitsDef(**{k: limits.get(k) for k in ("messages", "tokens", "seconds")})
@@ -170,6 +174,9 @@ def _components(task: TaskDef, raw: dict[str, Any], path: Path_, ctx: SuiteConte
             task.finish = compile_entry(
                 "solver", plan["finish"], (*path, "plan", "finish"), ctx.rep, ctx.base_dir
             )
+            if task.finish is not None:
+                check_nested(task.finish, (*path, "plan", "finish", task.finish.name), ctx.rep,
+                             ctx.base_dir)
     else:
         task.plan = _entries("solver", plan, (*path, "plan"), ctx)
     scorer = raw.get("scorer")
@@ -191,8 +198,17 @@ def _entries(kind: RegistryKind, entries: Any, path: Path_, ctx: SuiteContext
             continue
         ref = compile_entry(kind, entry, (*path, i), ctx.rep, ctx.base_dir)
         if ref is not None:
+            _nested_metrics(ref, (*path, i, ref.name), ctx)
+            check_nested(ref, (*path, i, ref.name), ctx.rep, ctx.base_dir)
             out.append(ref)
     return out
+
+
+def _nested_metrics(ref: ComponentRef, path: Path_, ctx: SuiteContext) -> None:
+    """Arguments that are metric entries themselves (`grouped: {metric: ...}`) are checked too."""
+    for arg in ref.info.metadata.get("metric_args", ()):
+        if ref.kwargs.get(arg) is not None:
+            compile_entry("metric", ref.kwargs[arg], (*path, arg), ctx.rep, ctx.base_dir)
 
 
 def _epochs(value: Any, path: Path_, ctx: SuiteContext) -> EpochsDef:
@@ -231,6 +247,7 @@ def resolved_hash(task: TaskDef) -> str:
         "limits": vars(task.limits),
         "fail_on_error": task.fail_on_error,
         "thresholds": task.thresholds,
+        "tools": task.tools,
     }
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -104,6 +104,7 @@ class TaskDef:
     dataset_pos: SourcePos | None = None
     plan: list[ComponentRef] = field(default_factory=list)
     finish: ComponentRef | None = None
+    tools: dict[str, dict[str, Any]] = field(default_factory=dict)  # declared in YAML
     scorers: list[ComponentRef] = field(default_factory=list)
     metrics: list[ComponentRef] = field(default_factory=list)
     model: str | None = None

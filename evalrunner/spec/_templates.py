@@ -80,6 +80,7 @@ def _check(
                                f"{ex.message}")]
     allowed = set(BASE_VARIABLES) | set(task.params) | set(DEFAULT_NAMESPACE)
     allowed |= set(ref.info.metadata.get("template_vars", ()))
+    allowed |= _extra_kwargs(ref)
     errors: list[SpecError] = []
     if dataset_fields is not None:
         allowed |= dataset_fields
@@ -98,6 +99,18 @@ def _check(
                                          f"{_at(source, line)}, which is not a param "
                                          f"(params: {known})"))
     return errors
+
+
+def _extra_kwargs(ref: ComponentRef) -> set[str]:
+    """Keyword arguments a `**params` factory takes beyond its named ones: they fill the
+    template (as `prompt_template(template, **params)` does)."""
+    try:
+        params = inspect.signature(ref.info.obj).parameters
+    except (TypeError, ValueError):
+        return set()
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return set()
+    return {k for k in ref.kwargs if k not in params}
 
 
 def _at(source: TemplateSource, line: int | None) -> str:

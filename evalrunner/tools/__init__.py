@@ -2,16 +2,20 @@
 
 from ._decorator import json_schema, tool, tool_info
 from ._info import ToolChoice, ToolFunction, ToolInfo
+from ._subprocess import ExecResult, concurrency, subprocess
 from ._tool import Tool, ToolError, execute_tools
 
 __all__ = [
+    "ExecResult",
     "Tool",
     "ToolChoice",
     "ToolError",
     "ToolFunction",
     "ToolInfo",
+    "concurrency",
     "execute_tools",
     "json_schema",
+    "subprocess",
     "tool",
     "tool_info",
 ]

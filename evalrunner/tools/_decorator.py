@@ -54,7 +54,8 @@ def tool_info(name: str, fn: Callable[..., Any], hidden: set[str] | None = None)
     properties: dict[str, Any] = {}
     required: list[str] = []
     for param in inspect.signature(fn).parameters.values():
-        if param.name in (hidden or set()) or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+        skipped = param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD)
+        if param.name in (hidden or set()) or skipped:
             continue
         schema = json_schema(hints.get(param.name, str))
         if param.name in arg_docs:

@@ -7,6 +7,8 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
 
+from jsonschema import Draft202012Validator
+
 from ..model._chat import ChatMessageAssistant, ChatMessageTool, ToolCall
 from ._info import ToolInfo
 
@@ -24,7 +26,9 @@ class ToolError(Exception):
     """An error to report back to the model (the sample goes on)."""
 
 
-ToolExecutor = Callable[[ChatMessageAssistant, list[Any], int | None], Awaitable[list[ChatMessageTool]]]
+ToolExecutor = Callable[
+    [ChatMessageAssistant, list[Any], int | None], Awaitable[list[ChatMessageTool]]
+]
 
 
 async def execute_tools(
@@ -37,7 +41,9 @@ async def execute_tools(
     return list(results)
 
 
-async def _call_one(call: ToolCall, tools: dict[str, Any], max_output: int | None) -> ChatMessageTool:
+async def _call_one(
+    call: ToolCall, tools: dict[str, Any], max_output: int | None
+) -> ChatMessageTool:
     tool = tools.get(call.function)
     error: str | None = None
     content = ""
@@ -47,7 +53,7 @@ async def _call_one(call: ToolCall, tools: dict[str, Any], max_output: int | Non
         error = f"no tool named '{call.function}' (available: {', '.join(tools) or 'none'})"
     else:
         try:
-            content = _as_text(await tool(**call.arguments))
+            content = _as_text(await tool(**_arguments(tool, call.arguments)))
         except (ToolError, TypeError, ValueError) as ex:
             error = str(ex)
         except Exception as ex:  # a tool's failure is the model's information, not a crash
@@ -57,6 +63,45 @@ async def _call_one(call: ToolCall, tools: dict[str, Any], max_output: int | Non
     return ChatMessageTool(
         content=error or content, tool_call_id=call.id, function=call.function, error=error
     )
+
+
+def _arguments(tool: Any, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The model's arguments, checked against the tool's schema, plus the sample params.
+
+    A bad argument becomes a ToolError the model can read and correct, before the tool runs.
+    """
+    problems = check_arguments(tool.info.parameters, arguments)
+    if problems:
+        raise ToolError(f"invalid arguments for '{tool.info.name}': {'; '.join(problems)}")
+    filled = dict(arguments)
+    for param, source in (getattr(tool, "sample_params", None) or {}).items():
+        filled[param] = sample_value(source)
+    return filled
+
+
+def check_arguments(schema: dict[str, Any], arguments: dict[str, Any]) -> list[str]:
+    """What is wrong with `arguments` for a JSON-schema object `schema` (unknown names too)."""
+    strict = {"additionalProperties": False, **schema}
+    validator = Draft202012Validator(strict)
+    problems = []
+    for error in sorted(validator.iter_errors(arguments), key=lambda e: list(e.path)):
+        where = "/".join(str(p) for p in error.path)
+        problems.append(f"{where}: {error.message}" if where else error.message)
+    return problems
+
+
+def sample_value(source: str) -> Any:
+    """A value of the current sample: `metadata.key` or `store.key` (for tool params)."""
+    from ..solvers._store import current_state
+
+    state = current_state()
+    scope, _, key = source.partition(".")
+    if state is None or scope not in ("metadata", "store") or not key:
+        raise ToolError(f"cannot fill a tool parameter from '{source}'")
+    values = state.metadata if scope == "metadata" else state.store
+    if key not in values:
+        raise ToolError(f"the sample has no {scope} value '{key}'")
+    return values[key]
 
 
 def _as_text(value: Any) -> str:

@@ -31,7 +31,7 @@ class HFSource(RecordSource):
         trust = bool(options.pop("trust", False))
         if trust:
             options["trust_remote_code"] = True
-        self._rows = _load(path, options)
+        self._rows = _load(path, options, base_dir)
         self._display = f"hf {path}"
         self.name = path.rstrip("/").rsplit("/", 1)[-1]
         self.location = f"hf:{path}" + "".join(
@@ -57,7 +57,7 @@ class HFSource(RecordSource):
         return self._hash
 
 
-def _load(path: str, options: dict[str, Any]) -> Any:
+def _load(path: str, options: dict[str, Any], base_dir: Path) -> Any:
     try:
         import datasets
     except ImportError:
@@ -65,8 +65,15 @@ def _load(path: str, options: dict[str, Any]) -> Any:
             f"hf: reading Hugging Face datasets needs the 'datasets' package ({INSTALL_HINT})",
             key="hf-missing",
         ) from None
+    saved = _saved_folder(path, base_dir)
+    split = options.get("split")
     try:
-        loaded = datasets.load_dataset(path, **options)
+        if saved is not None:  # written by save_to_disk, which load_dataset refuses to read
+            loaded = datasets.load_from_disk(str(saved))
+        else:
+            loaded = datasets.load_dataset(path, **options)
+        if saved is not None and split is not None and isinstance(loaded, datasets.DatasetDict):
+            loaded = loaded[split]
     except Exception as ex:  # the library raises many kinds; all mean "cannot load"
         raise DatasetError(f"hf {path}: cannot load: {type(ex).__name__}: {ex}") from None
     if isinstance(loaded, datasets.DatasetDict | datasets.IterableDatasetDict):
@@ -75,6 +82,13 @@ def _load(path: str, options: dict[str, Any]) -> Any:
             raise DatasetError(f"hf {path}: give a split (one of: {', '.join(splits)})")
         return loaded[splits[0]]
     return loaded
+
+
+def _saved_folder(path: str, base_dir: Path) -> Path | None:
+    """A local folder holding a dataset saved with `save_to_disk` (relative to the suite)."""
+    folder = Path(path) if Path(path).is_absolute() else base_dir / path
+    markers = ("dataset_dict.json", "state.json")
+    return folder if any((folder / m).is_file() for m in markers) else None
 
 
 def read_hf(spec: Mapping[str, Any], base_dir: Path) -> RecordSource:

@@ -8,18 +8,10 @@ and `top_k` from the generation config is sent where the service understands it.
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
-from ..._util.secrets import redact
-from ...tools._info import ToolChoice, ToolInfo
-from .._api import ModelAPIError
-from .._chat import ChatMessageBase
 from .._config import GenerateConfig
-from .._model import DEFAULT_TIMEOUT
-from .._output import ModelOutput
 from ._openai_compat import OpenAICompatibleAPI
-from ._openai_wire import build_request, error_message, parse_response
 
 
 class ServiceAPI(OpenAICompatibleAPI):
@@ -34,38 +26,3 @@ class ServiceAPI(OpenAICompatibleAPI):
         if self.accepts_top_k and config.top_k is not None:
             extra.setdefault("top_k", config.top_k)
         return {k: v for k, v in extra.items() if v is not None}
-
-    async def generate(
-        self,
-        input: list[ChatMessageBase],
-        tools: list[ToolInfo],
-        tool_choice: ToolChoice | None,
-        config: GenerateConfig,
-    ) -> ModelOutput:
-        extra = self.extra_body(config)
-        if not extra:
-            return await super().generate(input, tools, tool_choice, config)
-        # The shared path with the extra fields merged into the body.
-        client = self._client or self._create_client(config)
-        model = self.wire_model()
-        body = build_request(model, input, tools, tool_choice, config,
-                             self._completion_tokens_field)
-        body.update(extra)
-        response = await client.post(
-            "chat/completions", content=json.dumps(body).encode(),
-            timeout=config.timeout or DEFAULT_TIMEOUT,
-        )
-        if response.status_code >= 400:
-            raise self._status_error(response)
-        try:
-            data = json.loads(response.content)
-        except ValueError:
-            raise ModelAPIError(
-                f"{self.service} returned a reply that is not JSON: "
-                f"{redact(response.text[:200])!r}"
-            ) from None
-        if not isinstance(data, dict) or ("error" in data and not data.get("choices")):
-            raise ModelAPIError(
-                f"{self.service} returned an error: {redact(error_message(response.content))}"
-            )
-        return parse_response(data, model)

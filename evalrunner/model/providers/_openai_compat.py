@@ -16,6 +16,7 @@ timeout and network errors) and the Model's single retry policy decides.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -59,6 +60,7 @@ class OpenAICompatibleAPI(ModelAPI):
         base_url = base_url or _env(self.base_url_env) or self.default_base_url
         super().__init__(model_name, base_url, api_key, config, **model_args)
         self._client: httpx.AsyncClient | None = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
         self._completion_tokens_field = bool(
             self.reasoning_models and self.reasoning_models.match(self.wire_model())
         )
@@ -71,6 +73,10 @@ class OpenAICompatibleAPI(ModelAPI):
         """Headers sent with every request (the key is added by the client)."""
         return {}
 
+    def extra_body(self, config: GenerateConfig) -> dict[str, Any]:
+        """Fields added to every request body: the `-M` arguments the class did not take."""
+        return {k: v for k, v in self.model_args.items() if v is not None}
+
     async def generate(
         self,
         input: list[ChatMessageBase],
@@ -78,11 +84,12 @@ class OpenAICompatibleAPI(ModelAPI):
         tool_choice: ToolChoice | None,
         config: GenerateConfig,
     ) -> ModelOutput:
-        client = self._client or self._create_client(config)
+        client = self._client_for(config)
         model = self.wire_model()
         body = build_request(
             model, input, tools, tool_choice, config, self._completion_tokens_field
         )
+        body.update(self.extra_body(config))
         timeout = config.timeout or DEFAULT_TIMEOUT
         response = await client.post(
             "chat/completions", content=json.dumps(body).encode(), timeout=timeout
@@ -101,6 +108,15 @@ class OpenAICompatibleAPI(ModelAPI):
                 f"{self.service} returned an error: {redact(error_message(response.content))}"
             )
         return parse_response(data, model)
+
+    def _client_for(self, config: GenerateConfig) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop:
+            # A client made in an event loop that has ended (a second asyncio.run) is
+            # unusable in this one.
+            self._client_loop = loop
+            return self._create_client(config)
+        return self._client
 
     def _create_client(self, config: GenerateConfig) -> httpx.AsyncClient:
         if not self.base_url:

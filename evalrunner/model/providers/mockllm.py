@@ -10,11 +10,11 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from ...tools._info import ToolChoice, ToolInfo
 from .._api import ModelAPI, modelapi
 from .._chat import ChatMessageBase
 from .._config import GenerateConfig
 from .._output import ModelOutput, ModelUsage
-from ...tools._info import ToolChoice, ToolInfo
 
 DEFAULT_OUTPUT = "Default output from mockllm"
 

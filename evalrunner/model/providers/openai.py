@@ -40,6 +40,7 @@ class OpenAIAPI(OpenAICompatibleAPI):
         api_key: str | None = None,
         config: GenerateConfig | None = None,
         organization: str | None = None,
+        azure: bool = False,  # read by __new__; not a request field
         **model_args: Any,
     ) -> None:
         super().__init__(model_name, base_url, api_key, config, **model_args)

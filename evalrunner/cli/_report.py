@@ -1,0 +1,51 @@
+"""The end of a run, retry or merge: CI reports (`--junit`, `--summary`) and the exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from ..log._model import EvalLog
+from ._common import EXIT_FAILED, EXIT_OK, option
+
+
+def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`--junit FILE` and `--summary FILE`, shared by run, retry and logs merge."""
+    func = option("--summary", "summary_file", metavar="FILE",
+                  help="Append a Markdown table of the tasks (e.g. $GITHUB_STEP_SUMMARY).")(func)
+    func = option("--junit", "junit_file", metavar="FILE",
+                  help="Write JUnit XML: a test case per task and per threshold.")(func)
+    return func
+
+
+def finish(
+    logs: Sequence[EvalLog],
+    junit_file: str | None,
+    summary_file: str | None,
+    gate_thresholds: bool = True,
+) -> int:
+    """Write the reports, print a one-line total, return the exit code (0 or 1).
+
+    Exit 1 when a task did not succeed or (with `gate_thresholds`) missed a threshold.
+    """
+    from ..log._junit import write_junit
+    from ..log._markdown import append_summary
+    from ..runner._gates import gate_passed
+
+    if junit_file:
+        write_junit(logs, junit_file)
+    if summary_file:
+        append_summary(logs, summary_file, gate_thresholds)
+    failed = [log for log in logs if not gate_passed(log, gate_thresholds)]
+    if len(logs) > 1 or failed:
+        statuses = ", ".join(
+            f"{sum(1 for log in logs if log.status == s)} {s}"
+            for s in ("success", "error", "cancelled", "started")
+            if any(log.status == s for log in logs)
+        )
+        missed = sum(1 for log in logs if log.results and log.results.missed_thresholds)
+        gates = f", {missed} missed a threshold" if missed and gate_thresholds else ""
+        click.echo(f"{len(logs)} task{'s' if len(logs) != 1 else ''}: {statuses}{gates}", err=True)
+    return EXIT_FAILED if failed else EXIT_OK

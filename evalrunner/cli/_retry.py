@@ -1,0 +1,82 @@
+"""`evalrunner retry LOG...`: finish what errored, cancelled or killed runs left undone."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+import click
+
+from ._common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    config_from_kwargs,
+    config_options,
+    option,
+)
+from ._report import finish, report_options
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@option("--log-dir", default="logs", show_default=True,
+        help="Where the new logs go (default: beside each retried log).")
+@option("--log-level", default="warning", show_default=True, help="Python log level captured.")
+@option("--max-tasks", type=int, default=1, show_default=True, help="Logs retried at once.")
+@option("--max-samples", type=int, help="Samples in flight at once (default: max connections).")
+@option(
+    "--display", type=click.Choice(["rich", "plain", "none"]), default=None,
+    help="Progress display (default: rich on a terminal, plain otherwise).",
+)
+@report_options
+@config_options
+def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
+    """Re-run only the samples of LOG that did not finish, into a new log holding them all.
+
+    LOG is a log file, or a log folder: then every log in it that is not a success and
+    that no later log already retried. The task, model, config, params, sample selection
+    and dataset seed come from the log; options given here (e.g. --max-connections) apply
+    on top.
+    """
+    from ..runner import RunOptions
+    from ..runner._retry import RetryError, prepare_retry, retry_logs_async, retry_targets
+
+    targets = retry_targets(list(paths))
+    if not targets:
+        click.echo("nothing to retry: no unfinished logs", err=True)
+        sys.exit(EXIT_OK)
+    base = RunOptions(
+        config=config_from_kwargs(kwargs), max_samples=kwargs["max_samples"],
+        log_dir=kwargs["log_dir"], log_level=kwargs["log_level"],
+    )
+    jobs, errors = [], []
+    for target in targets:
+        try:
+            jobs.append(prepare_retry(target, base))
+        except RetryError as ex:
+            errors.append(str(ex))
+    for error in errors:
+        click.echo(error, err=True)
+    if errors:
+        sys.exit(EXIT_BAD_INPUT)
+    for job in [j for j in jobs if j.log.status == "success"]:
+        click.echo(f"{job.log.location}: already a success, nothing to retry", err=True)
+    jobs = [j for j in jobs if j.log.status != "success"]
+    if not jobs:
+        sys.exit(EXIT_OK)
+    for job in jobs:
+        click.echo(f"{job.log.location}: {len(job.done)} samples finished, running the rest",
+                   err=True)
+    from ._run import _display
+
+    display = _display(kwargs["display"])
+    try:
+        logs = asyncio.run(retry_logs_async(jobs, kwargs["max_tasks"], display))
+    except KeyboardInterrupt:
+        click.echo("cancelled: finished samples are in the logs", err=True)
+        sys.exit(EXIT_FAILED)
+    display.summary(logs)
+    gate = all(job.options.shard is None for job in jobs)
+    sys.exit(finish(logs, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=gate))

@@ -1,0 +1,199 @@
+"""Scoring a finished log again: `evalrunner score LOG` and `evalrunner.score(...)`.
+
+The plan is not run again and the evaluated model is not asked anything: each sample's
+state is rebuilt from its logged messages and output, and only the scorers run (a
+model-graded scorer calls its grader). The scorers are the log's own (as its plan
+recorded them) unless others are given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..log._model import EvalLog, EvalPlanStep, EvalSample
+from ..model._get import close_models, get_model, model_context
+from ..model._model import Model
+from ..registry import registry_args_of, registry_name_of, resolve
+from ..scorers._scorer import Metric, Scorer, scorer_metrics
+from ..solvers._store import Store, sample_scope
+from ..solvers._task_state import TaskState
+from ..template import template_search
+from ._gates import apply_thresholds
+from ._results import ScoreBook, compute_results
+from ._sample import error_of
+
+_CONCURRENCY = 10  # samples scored at once (a grader's own connection limit still applies)
+
+NamedScorer = tuple[str, Scorer]
+
+
+def score(
+    log: EvalLog | str | Path,
+    scorers: Scorer | Sequence[Scorer] | None = None,
+    metrics: Sequence[Metric] | None = None,
+) -> EvalLog:
+    """Score a log's samples again and return the scored log (nothing is written).
+
+    `log` is an EvalLog with its samples, or a log file to read. `scorers` replace the
+    log's own scorers (created objects, such as `model_graded_qa(model="openai/gpt-4o")`);
+    `metrics` replace their default metrics. The evaluated model is never called.
+    """
+    return asyncio.run(score_async(log, scorers, metrics))
+
+
+async def score_async(
+    log: EvalLog | str | Path,
+    scorers: Scorer | Sequence[Scorer] | None = None,
+    metrics: Sequence[Metric] | None = None,
+) -> EvalLog:
+    """`score`, for callers that already run an event loop."""
+    if not isinstance(log, EvalLog):
+        from ..log import read_eval_log
+
+        log = await asyncio.to_thread(read_eval_log, log)
+    else:
+        log = log.model_copy(deep=True)
+    return await score_in_place(log, scorers, metrics)
+
+
+async def score_in_place(
+    log: EvalLog,
+    scorers: Scorer | Sequence[Scorer] | None = None,
+    metrics: Sequence[Metric] | None = None,
+) -> EvalLog:
+    """Score `log` itself (its samples, plan and results change); returns it."""
+    base_dir = _base_dir(log)
+    try:
+        with template_search(base_dir):
+            if scorers is None:
+                named = scorers_of_plan(log.plan.scorers, base_dir)
+                chosen = list(metrics) if metrics is not None else _plan_metrics(log, base_dir)
+            else:
+                given = [scorers] if callable(scorers) else list(scorers)
+                named = _unique([(registry_name_of(s), s) for s in given])
+                chosen = list(metrics or [])
+                log.plan.scorers = [_step_of(s) for s in given]
+                log.plan.metrics = [_step_of(m) for m in chosen]
+        evaluated, roles = _models(log)
+        with model_context(evaluated, roles):
+            await _score_samples(log.samples, named)
+    finally:
+        await close_models()
+    by_scorer = {name: chosen or scorer_metrics(fn) for name, fn in named}
+    book = ScoreBook()
+    for sample in log.samples:
+        book.add(sample)
+    log.results = compute_results(book, by_scorer, log.eval.epochs_reducer, base_dir)
+    apply_thresholds(log, log.eval.thresholds)  # the run's gates, against the new results
+    return log
+
+
+def scorers_of_plan(steps: Sequence[EvalPlanStep], base_dir: Path) -> list[NamedScorer]:
+    """The scorers a log's plan recorded, created again, named as the run named them."""
+    return _unique([(step.id or _short(step.name), _create("scorer", step, base_dir))
+                    for step in steps])
+
+
+def _plan_metrics(log: EvalLog, base_dir: Path) -> list[Metric]:
+    return [_create("metric", step, base_dir) for step in log.plan.metrics]
+
+
+def _create(kind: Any, step: EvalPlanStep, base_dir: Path) -> Any:
+    args = [v for k, v in step.args.items() if k.startswith("$")]
+    kwargs = {k: v for k, v in step.args.items() if not k.startswith("$")}
+    return resolve(kind, step.name, base_dir).obj(*args, **kwargs)
+
+
+def _step_of(obj: Any) -> EvalPlanStep:
+    return EvalPlanStep(name=registry_name_of(obj), args=registry_args_of(obj))
+
+
+def _short(name: str) -> str:
+    """The log name of a scorer: `tools.py@check` and `pkg.mod:check` are `check`."""
+    return name.split("@")[-1].split(":")[-1].split("/")[-1]
+
+
+def _unique(named: list[NamedScorer]) -> list[NamedScorer]:
+    """Repeated names numbered as the executor numbers them (`match`, `match_2`)."""
+    seen: dict[str, int] = {}
+    out: list[NamedScorer] = []
+    for name, fn in named:
+        seen[name] = seen.get(name, 0) + 1
+        out.append((name if seen[name] == 1 else f"{name}_{seen[name]}", fn))
+    return out
+
+
+def _base_dir(log: EvalLog) -> Path:
+    """The suite's folder, where `file.py@name` scorers and templates are found."""
+    suite_file = log.eval.suite_file
+    return Path(suite_file).parent if suite_file else Path.cwd()
+
+
+def _models(log: EvalLog) -> tuple[Model | None, dict[str, Model]]:
+    """The run's models as objects: graders may be roles, or default to the evaluated one.
+
+    Creating a model makes no call; only a scorer that asks a grader calls anything.
+    """
+    spec = log.eval
+    evaluated = None
+    if spec.model != "none":
+        base_url = getattr(spec, "model_base_url", None)
+        evaluated = get_model(spec.model, base_url=base_url, **spec.model_args)
+    roles = {role: get_model(name) for role, name in spec.model_roles.items()}
+    return evaluated, roles
+
+
+async def _score_samples(samples: list[EvalSample], scorers: list[NamedScorer]) -> None:
+    gate = asyncio.Semaphore(_CONCURRENCY)
+
+    async def one(sample: EvalSample) -> None:
+        if sample.error is not None:
+            return  # a sample that failed to run has nothing to score
+        async with gate:
+            state = state_of(sample)
+            try:
+                with sample_scope(state):
+                    scores = await asyncio.gather(*(fn(state, state.target) for _, fn in scorers))
+            except Exception as ex:
+                sample.error = error_of(ex)
+                sample.scores = {}
+                return
+            sample.scores = {name: s for (name, _), s in zip(scorers, scores, strict=True)}
+
+    await asyncio.gather(*(one(sample) for sample in samples))
+
+
+def state_of(sample: EvalSample) -> TaskState:
+    """The state a sample ended its plan with, rebuilt from its log entry."""
+    state = TaskState(
+        model=sample.output.model or "",
+        sample_id=sample.id,
+        epoch=sample.epoch,
+        input=sample.input,
+        messages=list(copy.deepcopy(sample.messages)),
+        target=sample.target,
+        choices=sample.choices,
+        metadata=sample.metadata,
+    )
+    state.output = sample.output.model_copy(deep=True)
+    state.store = Store(copy.deepcopy(sample.store))
+    return state
+
+
+def scored_location(location: str, overwrite: bool) -> str:
+    """Where a scored log goes: over the original, or beside it with a `-scored` suffix.
+
+    A log that already has the suffix is always overwritten.
+    """
+    if overwrite:
+        return location
+    stem, dot, ext = location.rpartition(".")
+    if not dot:
+        stem, ext = location, ""
+    if stem.endswith("-scored"):
+        return location
+    return f"{stem}-scored.{ext}" if ext else f"{stem}-scored"

@@ -1,0 +1,176 @@
+"""Retrying a log: finish what an errored, cancelled or killed run left undone.
+
+The task is loaded again from the suite file the log names, with the log's params, model,
+model args and roles, generation config, sample selection, shard, epochs and dataset
+shuffle seed. Every (sample, epoch) that finished without an error is copied into the new
+log as it was; only the rest go to the model. The new log names the old one in `retry_of`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..log._io import list_eval_logs, read_eval_log, read_eval_log_samples
+from ..log._model import EvalLog, EvalSample
+from ..model._config import GenerateConfig
+from ..model._get import close_models
+from ..spec._model import TaskDef
+from ._options import RunOptions
+from ._task import TaskDisplay, run_task
+
+RETRYABLE = ("error", "cancelled", "started")
+
+
+class RetryError(Exception):
+    """A log that cannot be retried (unreadable, or its suite is gone or changed)."""
+
+
+@dataclass
+class RetryJob:
+    """One log to finish: the task as it was run, and the options that reproduce it."""
+
+    log: EvalLog  # header only
+    task: TaskDef
+    options: RunOptions
+    done: set[tuple[str, int]]  # (sample id, epoch) pairs that finished
+
+    def carry(self) -> Iterator[EvalSample]:
+        """The finished samples of the old log, streamed (a big log is never all in memory)."""
+        seen: set[tuple[str, int]] = set()
+        for sample in read_eval_log_samples(str(self.log.location)):
+            key = (str(sample.id), sample.epoch)
+            if sample.error is None and key not in seen:
+                seen.add(key)
+                yield sample
+
+
+def retry_targets(paths: Sequence[str]) -> list[str]:
+    """Logs to retry: a file is itself; a folder gives its unfinished logs.
+
+    In a folder, a log that a later log already retried (`retry_of`) is left out, so running
+    `retry logs/` twice does not redo work.
+    """
+    out: list[str] = []
+    for path in paths:
+        if not Path(path).is_dir() and "://" not in path:
+            out.append(path)
+            continue
+        headers = list_eval_logs(path)
+        retried = retried_names(headers)
+        out.extend(
+            str(log.location) for log in reversed(headers)
+            if log.status in RETRYABLE and _name(str(log.location)) not in retried
+        )
+    return out
+
+
+def retried_names(logs: Sequence[EvalLog]) -> set[str]:
+    """File names of the logs that one of `logs` retried (names survive moving a folder,
+    as CI artifacts do)."""
+    return {_name(old) for log in logs for old in log.eval.retry_of or []}
+
+
+def _name(location: str) -> str:
+    return location.rsplit("/", 1)[-1]
+
+
+def prepare_retry(location: str, base: RunOptions) -> RetryJob:
+    """Read a log's header and finished samples and load its task again, unchanged."""
+    try:
+        log = read_eval_log(location, header_only=True)
+    except (OSError, ValueError) as ex:
+        raise RetryError(f"{location}: cannot read the log: {ex}") from None
+    spec = log.eval
+    task = _load_task(log)
+    done = {(str(s.id), s.epoch) for s in read_eval_log_samples(location) if s.error is None}
+    options = dataclasses.replace(
+        base,
+        model=spec.model,
+        model_args=dict(spec.model_args),
+        model_roles=dict(spec.model_roles),
+        model_base_url=base.model_base_url or spec.model_base_url,
+        # The logged config, with anything given to `retry` (e.g. fewer connections) on top.
+        config=GenerateConfig(**spec.config).merge(base.config),
+        limit=(spec.limit[0], spec.limit[1]) if spec.limit else None,
+        sample_ids=[str(i) for i in spec.sample_ids] if spec.sample_ids else None,
+        epochs=spec.epochs,
+        shard=(spec.shard[0], spec.shard[1]) if spec.shard else None,
+        fail_under=dict(spec.thresholds),
+        log_dir=base.log_dir if base.log_dir != "logs" else _folder_of(location),
+        retry_of=[location],
+    )
+    return RetryJob(log=log, task=task, options=options, done=done)
+
+
+async def retry_logs_async(
+    jobs: Sequence[RetryJob], max_tasks: int = 1, display: TaskDisplay | None = None
+) -> list[EvalLog]:
+    """Run what is left of each log into a new log that holds all of its samples."""
+    gate = asyncio.Semaphore(max(1, max_tasks))
+
+    async def one(job: RetryJob) -> EvalLog:
+        async with gate:
+            return await run_task(job.task, job.options, display, skip=job.done, carry=job.carry())
+
+    try:
+        return list(await asyncio.gather(*(one(job) for job in jobs)))
+    finally:
+        await close_models()
+
+
+def _load_task(log: EvalLog) -> TaskDef:
+    from ..spec import SpecErrors, load_suite
+
+    spec = log.eval
+    if not spec.suite_file:
+        raise RetryError(f"{log.location}: the log does not name its suite file")
+    file = Path(spec.suite_file)
+    overrides = {k: json.dumps(v) for k, v in spec.params.items()}  # JSON is YAML
+    try:
+        suite = load_suite(file, _declared_only(file, overrides))
+    except SpecErrors as ex:
+        raise RetryError(f"{log.location}: the suite no longer loads:\n{ex}") from None
+    task = next((t for t in suite.tasks if t.name == spec.task), None)
+    if task is None:
+        raise RetryError(f"{log.location}: task '{spec.task}' is no longer in {file}")
+    if spec.stamp.task_hash and task.resolved_hash != spec.stamp.task_hash:
+        raise RetryError(
+            f"{log.location}: task '{spec.task}' in {file} changed since the run "
+            "(its hash differs); run it again instead of retrying"
+        )
+    if spec.dataset.shuffled and spec.dataset.seed is not None:
+        # The same order, so --limit selects the same samples as before.
+        task = dataclasses.replace(task, dataset={**task.dataset, "shuffle": spec.dataset.seed})
+    return task
+
+
+def _declared_only(file: Path, overrides: dict[str, str]) -> dict[str, str]:
+    """The logged params that the suite still declares (others would be an unknown -T)."""
+    from ..spec import SpecErrors, load_suite
+
+    try:
+        declared = {k for t in load_suite(file).tasks for k in t.params}
+    except SpecErrors:
+        return overrides  # let the real load report the errors
+    return {k: v for k, v in overrides.items() if k in declared}
+
+
+def _folder_of(location: str) -> str:
+    return location.rsplit("/", 1)[0] if "/" in location else "."
+
+
+def eval_retry(
+    logs: str | EvalLog | Sequence[str | EvalLog], options: RunOptions | None = None
+) -> list[EvalLog]:
+    """Finish unfinished logs (files, folders or headers from `list_eval_logs`); returns
+    the new logs. `options` may lower connections, change the log folder, etc."""
+    items = [logs] if isinstance(logs, str | EvalLog) else list(logs)
+    paths = [str(x.location) if isinstance(x, EvalLog) else x for x in items]
+    base = options or RunOptions()
+    jobs = [prepare_retry(target, base) for target in retry_targets(paths)]
+    return asyncio.run(retry_logs_async(jobs, base.max_tasks))

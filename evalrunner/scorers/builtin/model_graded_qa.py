@@ -1,0 +1,31 @@
+"""`model_graded_qa`: a model judges whether the output meets the criterion in the target."""
+
+from __future__ import annotations
+
+from .._scorer import Scorer, scorer
+from ..metrics.accuracy import accuracy
+from ..metrics.stderr import stderr
+from ._graded import GRADER_VARS, graded_scorer
+
+
+@scorer(metrics=[accuracy(), stderr()], template_args=("template",), template_vars=GRADER_VARS)
+def model_graded_qa(
+    template: str | None = None,
+    instructions: str | None = None,
+    grade_pattern: str | None = None,
+    partial_credit: bool = False,
+    model: str | list[str] | None = None,
+) -> Scorer:
+    """Ask a grader model whether the output meets the grading guidance in the target.
+
+    `template` (a file name or the text) replaces the built-in `model_graded_qa.j2`; it
+    can use `question`, `answer` (the output), `criterion` (the target) and `instructions`
+    besides the common variables. `instructions` replaces the default request to reason
+    and end with `GRADE: C` or `GRADE: I` (or `P` with `partial_credit`, worth 0.5).
+    `grade_pattern` is a regular expression whose first group reads the grade.
+    `model` is a grader (`provider/name` or a role like `grader`; the evaluated model when
+    absent) or a list of graders that vote.
+    """
+    return graded_scorer(
+        template, "model_graded_qa.j2", instructions, grade_pattern, partial_credit, model
+    )

@@ -1,0 +1,39 @@
+"""Scoring a state from inside a plan, with the task's own scorers (agents check answers so)."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ._task_state import TaskState
+
+__all__ = ["score", "scorer_scope"]
+
+_Scorer = Callable[[TaskState, Any], Awaitable[Any]]
+
+_scorers: contextvars.ContextVar[list[tuple[str, _Scorer]]] = contextvars.ContextVar(
+    "task_scorers", default=[]
+)
+
+
+@contextmanager
+def scorer_scope(scorers: list[tuple[str, _Scorer]]) -> Iterator[None]:
+    """Make `scorers` (name, scorer) what `score()` uses inside the block."""
+    token = _scorers.set(list(scorers))
+    try:
+        yield
+    finally:
+        _scorers.reset(token)
+
+
+async def score(state: TaskState) -> list[Any]:
+    """Score `state` with every scorer of the running task, in order (a list of Score).
+
+    Raises RuntimeError when the task has no scorer (for example with `--no-score`).
+    """
+    scorers = _scorers.get()
+    if not scorers:
+        raise RuntimeError("the task has no scorer to check an answer with")
+    return [await fn(state, state.target) for _, fn in scorers]

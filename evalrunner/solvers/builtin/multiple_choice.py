@@ -1,0 +1,105 @@
+"""`multiple_choice`: ask a lettered question, read the letter(s), map them back to the choices.
+
+With `shuffle`, each sample sees its choices in an order drawn from (seed, sample id,
+epoch); the seed and the order shown are written to the sample's store
+(`store.multiple_choice`), so a run can be repeated exactly with `shuffle: <seed>`. After
+generating, the choices are back in their original order with `correct` set on the ones
+the model picked, and the answer line of the output names the original letters: the
+`choice` scorer compares those with the target.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+from .._solver import Generate, Solver, solver
+from .._task_state import Choice, TaskState
+from ._vars import load_template, render_template, template_variables
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ANSWER = re.compile(r"ANSWER\s*:\s*[*_(\[]*([A-Za-z](?:\s*(?:,|and)\s*[A-Za-z])*)(?![A-Za-z0-9])",
+                     re.IGNORECASE)
+
+
+@solver(
+    template_args=("template",),
+    template_vars=("question", "choices", "letters", "cot"),
+)
+def multiple_choice(
+    template: str | None = None,
+    cot: bool = False,
+    multiple_correct: bool = False,
+    shuffle: bool | int = False,
+    max_tokens: int | None = None,
+) -> Solver:
+    """Present the sample's choices as A) B) C) ..., generate, and record the picked choice(s).
+
+    `template` replaces the built-in one (variables: `question`, `choices` in the order
+    shown, `letters` such as "A,B,C", `cot`); `cot` asks for reasoning before the answer;
+    `multiple_correct` lets the model pick several letters; `shuffle` is true (a fresh seed,
+    recorded in the store) or an integer seed; `max_tokens` limits this generation.
+    """
+    default = "multiple_choice_multi.j2" if multiple_correct else "multiple_choice.j2"
+    source = load_template(template, default=default)
+    seed = random.SystemRandom().randrange(2**31) if shuffle is True else shuffle
+    config: dict[str, Any] = {"max_tokens": max_tokens} if max_tokens is not None else {}
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        if not state.choices:
+            raise ValueError("multiple_choice needs a sample with choices")
+        if len(state.choices) > len(LETTERS):
+            raise ValueError(f"multiple_choice takes at most {len(LETTERS)} choices")
+        if seed is not False:
+            _shuffle(state, int(seed))
+        shown = [choice.value for choice in state.choices]
+        letters = ",".join(LETTERS[: len(shown)])
+        question = state.user_prompt.text
+        variables = template_variables(
+            state, question=question, choices=shown, letters=letters, cot=cot
+        )
+        state.user_prompt.text = render_template(source, variables).strip()
+        state = await generate(state, **config)
+        _record_answer(state, multiple_correct)
+        return state
+
+    return solve
+
+
+def _shuffle(state: TaskState, seed: int) -> None:
+    rng = random.Random(f"{seed}:{state.sample_id}:{state.epoch}")
+    rng.shuffle(state.choices)
+    state.store["multiple_choice"] = {
+        "seed": seed,
+        "order": [choice.original_position for choice in state.choices],
+    }
+
+
+def _record_answer(state: TaskState, multiple_correct: bool) -> None:
+    """Mark the picked choices, restore the original order and rewrite the answer's letters."""
+    completion = state.output.completion
+    found = list(_ANSWER.finditer(completion))
+    picked: list[int] = []
+    if found:
+        said = re.findall(r"[A-Za-z]", re.sub(r"(?i)\band\b", ",", found[-1].group(1)))
+        positions = [LETTERS.index(c.upper()) for c in said]
+        picked = list(dict.fromkeys(p for p in positions if p < len(state.choices)))
+        if not multiple_correct:
+            picked = picked[:1]
+    for position, choice in enumerate(state.choices):
+        choice.correct = position in picked
+    originals = sorted(LETTERS[state.choices[p].original_position] for p in picked)
+    state.choices.sort(key=lambda choice: choice.original_position)
+    if found and originals:
+        last = found[-1]
+        # A copy: the conversation keeps the letters the model really wrote.
+        state.output = state.output.model_copy(deep=True)
+        state.output.completion = (
+            completion[: last.start(1)] + ", ".join(originals) + completion[last.end(1):]
+        )
+
+
+def picked_letters(choices: list[Choice]) -> list[str]:
+    """The letters (in the original order) of the choices marked correct."""
+    return [LETTERS[c.original_position] for c in choices if c.correct]
