@@ -63,12 +63,15 @@ def write_suite(folder: Path, n: int, model: str) -> Path:
     return suite
 
 
-def run_cli(suite: Path, log_dir: Path, url: str, connections: int) -> tuple[int, float, Any]:
+def run_cli(
+    suite: Path, log_dir: Path, url: str, connections: int, profile: str | None = None
+) -> tuple[int, float, Any]:
     """Run the CLI; its exit code, wall time and resource usage (children only)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVALRUNNER_")}
     env.update(BENCH_BASE_URL=url, BENCH_API_KEY=API_KEY)
+    profiler = ["-m", "cProfile", "-o", str(Path(profile).resolve())] if profile else []
     command = [
-        sys.executable, "-m", "evalrunner", "run", str(suite),
+        sys.executable, *profiler, "-m", "evalrunner", "run", str(suite),
         "--max-connections", str(connections), "--display", "none",
         "--log-dir", str(log_dir),
     ]
@@ -103,6 +106,7 @@ def main() -> None:
     parser.add_argument("-c", type=int, default=10, help="max connections")
     parser.add_argument("--latency", type=float, default=0.05, help="server seconds per reply")
     parser.add_argument("--model", default="bench-model")
+    parser.add_argument("--profile", help="write a cProfile of the CLI process to this file")
     args = parser.parse_args()
 
     server, url = start_server(args.latency)
@@ -110,7 +114,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="evalrunner-bench-") as tmp:
             folder = Path(tmp)
             suite = write_suite(folder, args.n, args.model)
-            code, wall, (cpu, max_rss_kb) = run_cli(suite, folder / "logs", url, args.c)
+            code, wall, (cpu, max_rss_kb) = run_cli(suite, folder / "logs", url, args.c, args.profile)
             summary = summarize_log(folder / "logs")
     finally:
         server.terminate()

@@ -162,3 +162,24 @@ def _clean_env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if not k.startswith(("EVALRUNNER_", "OPENAI_"))}
+
+
+def test_each_log_counts_only_its_own_tasks_calls(tmp_path: Path) -> None:
+    # Two tasks on one model, run at once: each log's stats hold that task's calls only.
+    suite = _suite(tmp_path, (
+        "  - name: few\n"
+        "    dataset: {path: data.jsonl}\n"
+        "    plan: [generate]\n"
+        "    scorer: {match: {numeric: true, location: any}}\n"
+    ))
+    with start_openai_server(responder=_answer) as server:
+        result = run_cli("run", str(suite), "--log-dir", str(tmp_path / "logs"), "--max-tasks",
+                         "2", "--limit", "4", "--epochs", "1", env=_env(server.url))
+        assert result.returncode == 0, result.stderr
+        # --limit applies to each task; one task has 4 samples, so does the other.
+        assert len(server.requests) == 8
+    for log in (read_eval_log(p) for p in (tmp_path / "logs").glob("*.json")):
+        (stats,) = log.stats.models.values()
+        assert stats.calls == 4, log.eval.task
+        (usage,) = log.stats.model_usage.values()
+        assert usage.input_tokens > 0

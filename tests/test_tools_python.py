@@ -108,6 +108,30 @@ tasks:
     assert request["tool_choice"] == {"type": "function", "function": {"name": "shout"}}
 
 
+def test_forced_tool_choice_holds_for_the_first_turn_only(
+    server: ServerHandle, tmp_path: Path
+) -> None:
+    write(tmp_path / "tools.py", TOOLS)
+    suite = write(tmp_path / "s.yml", """
+tasks:
+  - name: t
+    dataset:
+      samples:
+        - input: |
+            CALL shout {"text": "hey"}
+    plan:
+      - use_tools: {tools: [tools.py@shout], tool_choice: any}
+      - generate
+""")
+    before = len(server.requests)
+    (log,) = run(server, suite, tmp_path)
+    sample = log.samples[0]
+    assert sample.error is None
+    assert sample.output.completion.startswith("ANSWER: HEY")
+    choices = [r.body.get("tool_choice") for r in server.requests[before:]]
+    assert choices == ["required", "auto"]
+
+
 def test_unknown_tool_choice_fails_when_the_plan_is_made() -> None:
     use_tools = resolve("solver", "use_tools").obj
     with pytest.raises(ValueError, match="tool_choice 'nope'"):

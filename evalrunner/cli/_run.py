@@ -36,6 +36,8 @@ from ._report import finish, report_options
 @option("--epochs", type=int, help="Run each sample this many times.")
 @option("--max-samples", type=int, help="Samples in flight at once (default: max connections).")
 @option("--max-tasks", type=int, default=1, show_default=True, help="Tasks run at once.")
+@option("--max-subprocesses", type=click.IntRange(min=1),
+        help="Tool subprocesses at once (default: the CPU count).")
 @option("--fail-on-error", help="true, false, a fraction or a count of failed samples.")
 @option("--log-dir", default="logs", show_default=True, help="Folder or fsspec URL for logs.")
 @option("--log-level", default="warning", show_default=True, help="Python log level captured.")
@@ -68,6 +70,10 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     if not tasks:
         click.echo("no task matches the filters", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    if (subprocesses := kwargs.pop("max_subprocesses")) is not None:
+        from ..tools._subprocess import set_max_subprocesses
+
+        set_max_subprocesses(subprocesses)
     options = _options(kwargs)
     display = _display(kwargs["display"])
     from ..runner import eval_tasks_async

@@ -8,6 +8,7 @@ from ..model._config import GenerateConfig
 from ..model._get import get_model
 from ..solvers._solver import ToolCalls
 from ..solvers._task_state import TaskState
+from ..tools._info import ToolFunction
 from ..tools._tool import execute_tools
 
 
@@ -17,9 +18,10 @@ async def task_generate(
     """Generate with the evaluated model; with tools, loop until the model stops calling them."""
     model = get_model()
     cfg = GenerateConfig(**config) if config else None
+    tool_choice = state.tool_choice
     while True:
         tools = [tool.info for tool in state.tools]
-        output = await model.generate(state.messages, tools, state.tool_choice, cfg)
+        output = await model.generate(state.messages, tools, tool_choice, cfg)
         state.output = output
         state.messages.append(output.message)
         if output.usage is not None:
@@ -31,3 +33,7 @@ async def task_generate(
         state.messages.extend(await execute_tools(output.message, state.tools, max_output))
         if tool_calls == "single" or state.completed:
             return state
+        # A forced choice ("any" or a named tool) holds for the first turn only: kept, it
+        # would make the model call tools forever and never answer.
+        if tool_choice == "any" or isinstance(tool_choice, ToolFunction):
+            tool_choice = "auto"
