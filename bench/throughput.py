@@ -114,7 +114,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="evalrunner-bench-") as tmp:
             folder = Path(tmp)
             suite = write_suite(folder, args.n, args.model)
-            code, wall, (cpu, max_rss_kb) = run_cli(suite, folder / "logs", url, args.c, args.profile)
+            logs = folder / "logs"
+            code, wall, (cpu, max_rss_kb) = run_cli(suite, logs, url, args.c, args.profile)
             summary = summarize_log(folder / "logs")
     finally:
         server.terminate()

@@ -88,7 +88,9 @@ def test_bad_input_is_reported_before_any_request(tmp_path: Path) -> None:
     text = suite.read_text().replace("      - generate\n", "      - generat\n")
     suite.write_text(text.replace("path: data.jsonl", "path: missing.jsonl"))
     with start_openai_server(responder=_answer) as server:
-        result = run_cli("run", str(suite), "--log-dir", str(tmp_path / "logs"), env=_env(server.url))
+        result = run_cli(
+            "run", str(suite), "--log-dir", str(tmp_path / "logs"), env=_env(server.url)
+        )
         assert server.requests == []
     assert result.returncode == 2
     assert f"{suite}:8:9:" in result.stderr and "generate" in result.stderr
@@ -103,7 +105,8 @@ def test_unknown_task_param_lists_known_ones(tmp_path: Path) -> None:
 
 def test_fail_under_gates_exit_code(tmp_path: Path) -> None:
     result = run_cli(
-        "run", "suites/examples/hello.yml", "--log-dir", str(tmp_path), "--fail-under", "accuracy=1.5"
+        "run", "suites/examples/hello.yml", "--log-dir", str(tmp_path),
+        "--fail-under", "accuracy=1.5",
     )
     assert result.returncode == 1
     assert "threshold missed" in result.stdout
