@@ -121,6 +121,12 @@ def test_list_task_incorrect_samples_and_transcript(browser: WebDriver, tmp_path
         page = browser.find_element(By.TAG_NAME, "main").text
         assert "The answer is 11." in page and "The grader found the answer wrong." in page
         assert "It is wrong. GRADE: I" in page  # the grader's exchange
+        # ...shown as a conversation under the grader's name, not as raw JSON.
+        grading = browser.find_element(By.CLASS_NAME, "grading")
+        graded = [m.find_element(By.CLASS_NAME, "role").text
+                  for m in by_testid(grading, "message")]
+        assert graded == ["USER", "ASSISTANT"]
+        assert "openai/gpt-4o-mini" in grading.text
         assert "120 in, 12 out, 132 total" in page and "0.75 s" in page
         shot(browser, "4-transcript")
 

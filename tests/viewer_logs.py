@@ -85,7 +85,8 @@ def _scores(i: int, answer: str) -> dict[str, Score]:
         "model_graded_fact": Score(
             value=grade,
             explanation=f"The grader found the answer {verdict}.",
-            metadata={"grader": grader},
+            # The shape model_graded_fact writes: one entry per grader.
+            metadata={"grading": [{"model": MODEL, "grade": grade, "messages": grader}]},
         ),
     }
 

@@ -47,10 +47,22 @@ window.EVR = window.EVR || {};
     return Array.isArray(value) && value.length > 0 && value.every((m) => m && typeof m === "object" && "role" in m && "content" in m);
   }
 
+  // Model-graded scorers keep one entry per grader: {model, grade, messages}.
+  function isGradings(value) {
+    return Array.isArray(value) && value.length > 0 && value.every((g) => g && typeof g === "object" && isMessages(g.messages));
+  }
+
+  function gradingsView(gradings) {
+    return gradings.map((g) => h("div", { class: "grading" },
+      EVR.facts([["grader", g.model], ["grade", g.grade == null ? "no grade" : String(g.grade)]]),
+      transcript(g.messages)));
+  }
+
   function metadataView(meta) {
     return Object.entries(meta || {}).map(([key, value]) => {
       let body;
-      if (isMessages(value)) body = transcript(value);
+      if (isGradings(value)) body = gradingsView(value);
+      else if (isMessages(value)) body = transcript(value);
       else if (typeof value === "string") body = EVR.text(value);
       else body = EVR.json(value);
       return h("div", { class: "meta-entry" }, h("div", { class: "label", text: key }), body);
