@@ -1,20 +1,160 @@
-"""hf: the batching of concurrent generate calls, and the provider's clear errors.
+"""hf: a tiny local transformers model end to end, and the queue that batches its calls.
 
-transformers and torch (the `hf-models` extra) are not installed in CI; the queue that
-batches generate calls is tested here on a real async workload with a plain function.
+The Hugging Face hub is out of reach in tests, so a module fixture builds a randomly
+initialised two-layer Llama and a word-level tokenizer with a chat template on disk.
+Its weights are seeded, and the end-of-sequence token is suppressed in its generation
+config so that every answer runs to `max_tokens` (usage counts are then exact).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from evalrunner.model import ModelAPIError, get_model
+from evalrunner.log import EvalLog, read_eval_log
+from evalrunner.model import GenerateConfig, ModelAPIError, get_model
 from evalrunner.model.providers._batch_queue import BatchQueue
+from tests.conftest import run_cli, write
+
+WORDS = [
+    "the cat sat on the mat", "what is two plus two", "a dog ran in the park",
+    "user assistant system :", "be brief and kind",
+]
+PROMPTS = [
+    "the cat", "what is two plus two", "a dog ran in the park", "the mat",
+    "two dog", "a cat sat on the mat in the park",
+]
+SYSTEM = "be brief"
+MAX_TOKENS = 5
+BATCH_LINE = re.compile(r"generated a batch of (\d+) prompts")
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    folder = tmp_path_factory.mktemp("tiny-llama")
+    words = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    words.pre_tokenizer = pre_tokenizers.Whitespace()
+    words.train_from_iterator(WORDS, trainers.WordLevelTrainer(special_tokens=["<unk>", "<s>", "</s>"]))
+    # No pad token, like most causal LMs: the provider must pick one for batches.
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=words, unk_token="<unk>", bos_token="<s>", eos_token="</s>"
+    )
+    tokenizer.chat_template = (
+        "{% for m in messages %}<s> {{ m.role }} : {{ m.content }} </s> {% endfor %}"
+        "{% if add_generation_prompt %}<s> assistant :{% endif %}"
+    )
+    tokenizer.save_pretrained(folder)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+    )
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = LlamaForCausalLM(config)
+    model.generation_config.suppress_tokens = [tokenizer.eos_token_id]
+    model.save_pretrained(folder)
+    return folder
+
+
+def _prompt_tokens(model_dir: Path, user: str) -> int:
+    """Tokens of the chat-templated prompt: what usage must count as input."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    chat = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+    text = tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
+    return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def _run_suite(model_dir: Path, tmp_path: Path, max_connections: int) -> EvalLog:
+    samples = "".join(f"        - {{input: \"{p}\", target: \"cat\"}}\n" for p in PROMPTS)
+    suite = write(
+        tmp_path / "tiny.yml",
+        "name: tiny\n"
+        "tasks:\n"
+        "  - name: words\n"
+        "    dataset:\n"
+        "      samples:\n" + samples +
+        "    plan:\n"
+        f"      - system_message: {SYSTEM}\n"
+        "      - generate\n"
+        "    scorer: includes\n"
+        f"    config: {{temperature: 0, max_tokens: {MAX_TOKENS}, max_connections: 4}}\n",
+    )
+    logs = tmp_path / f"logs-{max_connections}"
+    result = run_cli(
+        "run", str(suite), "--model", "hf/local", "-M", f"model_path={model_dir}",
+        "-M", "device=cpu", "-M", "batch_wait=0.5", "--max-connections", str(max_connections),
+        "--log-level", "debug", "--log-dir", str(logs), timeout=90,
+    )
+    assert result.returncode == 0, result.stderr
+    (path,) = logs.glob("*.json")
+    return read_eval_log(path)
+
+
+def _batch_sizes(log: EvalLog) -> list[int]:
+    found = (BATCH_LINE.search(m.message) for m in log.logging if m.name and "hf" in m.name)
+    return [int(match[1]) for match in found if match]
+
+
+def test_suite_runs_batched_with_the_same_answers_as_one_by_one(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    batched = _run_suite(tiny_model, tmp_path, max_connections=4)
+    single = _run_suite(tiny_model, tmp_path, max_connections=1)
+    for log in (batched, single):
+        assert log.status == "success" and len(log.samples) == len(PROMPTS)
+        for sample, prompt in zip(sorted(log.samples, key=lambda s: s.id), PROMPTS, strict=True):
+            usage = sample.output.usage
+            assert sample.output.completion.strip() and sample.error is None
+            assert usage is not None and usage.output_tokens == MAX_TOKENS
+            assert usage.input_tokens == _prompt_tokens(tiny_model, prompt)  # padding not counted
+            assert sample.output.stop_reason == "length"
+        total = log.stats.model_usage["hf/local"]
+        assert total.output_tokens == MAX_TOKENS * len(PROMPTS)
+    # Concurrent calls shared a generate; one connection means one prompt per generate.
+    sizes = _batch_sizes(batched)
+    assert sum(sizes) == len(PROMPTS) and max(sizes) > 1 and max(sizes) <= 4, sizes
+    assert _batch_sizes(single) == [1] * len(PROMPTS)
+    # Greedy answers repeat across runs, and left padding leaves them unchanged.
+    answers = {s.id: s.output.completion for s in batched.samples}
+    assert answers == {s.id: s.output.completion for s in single.samples}
+    assert len(set(answers.values())) > 1  # the prompts did steer the model
+
+
+async def test_stop_sequences_cut_the_answer_inside_a_batch(tiny_model: Path) -> None:
+    config = GenerateConfig(temperature=0, max_tokens=MAX_TOKENS, max_connections=4)
+    model = get_model(
+        "hf/local", model_path=str(tiny_model), device="cpu", batch_wait=0.2,
+        config=config, memoize=False,
+    )
+    try:
+        full = (await model.generate(PROMPTS[0])).completion
+        stop = full.split()[1]
+        plain, stopped = await asyncio.gather(
+            model.generate(PROMPTS[0]),
+            model.generate(PROMPTS[0], config=GenerateConfig(stop_seqs=[stop])),
+        )
+    finally:
+        await model.aclose()
+    batches: Any = model.api.queue.batch_sizes  # type: ignore[attr-defined]
+    assert batches == [1, 2]  # both calls in one batch, run as one generate per config
+    assert plain.completion == full and plain.stop_reason == "length"
+    assert stopped.completion == full[: full.index(stop)]
+    assert stopped.stop_reason == "stop"
+    assert stopped.usage is not None and 0 < stopped.usage.output_tokens < MAX_TOKENS
 
 
 def doubler(seen: list[list[int]]) -> object:
@@ -78,6 +218,7 @@ def test_local_needs_a_model_path() -> None:
 
 
 async def test_missing_transformers_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    # None in sys.modules makes the import fail, as on a machine without the extra.
     monkeypatch.setitem(sys.modules, "torch", None)
     monkeypatch.setitem(sys.modules, "transformers", None)
     model = get_model("hf/openai-community/gpt2", device="cpu", memoize=False)

@@ -3,19 +3,23 @@
 Needs the optional extra: pip install 'evalrunner[hf-models]' (transformers, torch).
 Model arguments: `device` (default cuda, then mps, then cpu), `model_path` and
 `tokenizer_path` (for `hf/local`), `batch_wait` (seconds, default 2); any other `-M`
-argument goes to `AutoModelForCausalLM.from_pretrained` (for example `torch_dtype`).
+argument goes to `AutoModelForCausalLM.from_pretrained` (for example `dtype`).
 HF_TOKEN is used for gated repositories.
 
 Concurrent generate calls are batched: up to `max_connections` (default 32) prompts run
-as one padded `generate`, and a smaller batch starts when no new call has come for
-`batch_wait` seconds. Prompts are rendered with the tokenizer's chat template (tools
-included when the template supports them); tool calls in the answer are not parsed.
+as one left-padded `generate`, and a smaller batch starts when no new call has come for
+`batch_wait` seconds; each batch is logged at debug level with its size. Prompts are
+rendered with the tokenizer's chat template (tools included when the template supports
+them); tool calls in the answer are not parsed. Stop sequences end a row as soon as its
+decoded text holds one, and are cut from the answer as the API providers do.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +34,8 @@ from ._openai_wire import wire_message, wire_tool
 
 INSTALL_HINT = "pip install 'evalrunner[hf-models]'"
 DEFAULT_BATCH = 32
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,7 @@ class HuggingFaceAPI(ModelAPI):
     def _run_batch(self, prompts: list[_Prompt]) -> list[_Answer]:
         """One padded generate for prompts that share a config (else one per config)."""
         model, tokenizer, device = self._load()
+        start = time.monotonic()
         out: dict[int, _Answer] = {}
         groups: dict[str, list[int]] = {}
         for i, prompt in enumerate(prompts):
@@ -117,6 +124,11 @@ class HuggingFaceAPI(ModelAPI):
             texts = [prompts[i].text for i in indexes]
             answers = _generate(model, tokenizer, device, texts, prompts[indexes[0]].config)
             out.update(zip(indexes, answers, strict=True))
+        # The one observable of batching for users tuning max_connections (--log-level debug).
+        logger.debug(
+            "hf %s: generated a batch of %d prompts in %.2fs",
+            self.model_name, len(prompts), time.monotonic() - start,
+        )
         return [out[i] for i in range(len(prompts))]
 
     async def aclose(self) -> None:
@@ -137,8 +149,11 @@ def _load_model(api: HuggingFaceAPI) -> tuple[Any, Any, str]:
     )
     tokenizer = AutoTokenizer.from_pretrained(api.tokenizer_source, token=api.api_key)
     # Decoder-only models generate after the prompt: pad on the left.
-    tokenizer.padding_side = "left"
+    tokenizer.padding_side = "right"
     if tokenizer.pad_token is None:
+        # Batches need padding; padded positions are masked out, so any token will do.
+        if tokenizer.eos_token is None:
+            raise ModelAPIError(f"the tokenizer of '{api.source}' has no pad or eos token")
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(api.source, token=api.api_key, **api.model_args)
     model.to(device)
@@ -166,8 +181,10 @@ def _generate(
 ) -> list[_Answer]:
     import torch
 
+    # The chat template already holds the special tokens the model expects.
     inputs = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
     inputs = {k: v.to(device) for k, v in inputs.items()}
+    prompt_length = int(inputs["input_ids"].shape[1])
     max_new = config.max_tokens or 256
     options: dict[str, Any] = {"max_new_tokens": max_new, "pad_token_id": tokenizer.pad_token_id}
     if config.temperature:
@@ -180,19 +197,52 @@ def _generate(
         options["do_sample"] = False
     if config.seed is not None:
         torch.manual_seed(config.seed)
-    if config.stop_seqs:
-        options.update(stop_strings=config.stop_seqs, tokenizer=tokenizer)
+    stops = config.stop_seqs or []
+    if stops:
+        options["stopping_criteria"] = [_stop_on_strings(tokenizer, stops, prompt_length)]
     with torch.inference_mode():
         generated = model.generate(**inputs, **options)
-    prompt_length = inputs["input_ids"].shape[1]
     answers = []
     for row, mask in zip(generated, inputs["attention_mask"], strict=True):
-        new = row[prompt_length:]
-        new = new[new != tokenizer.pad_token_id]
+        new = _strip_padding(row[prompt_length:], tokenizer.pad_token_id)
+        text = tokenizer.decode(new, skip_special_tokens=True)
+        cut = _cut_at_stop(text, stops)
         answers.append(_Answer(
-            text=tokenizer.decode(new, skip_special_tokens=True),
+            text=text if cut is None else cut,
             input_tokens=int(mask.sum()),
             output_tokens=int(new.shape[0]),
-            hit_limit=int(new.shape[0]) >= max_new,
+            hit_limit=cut is None and int(new.shape[0]) >= max_new,
         ))
     return answers
+
+
+def _strip_padding(tokens: Any, pad_id: int | None) -> Any:
+    """Drop the padding `generate` appends to rows that finished before the longest one."""
+    end = int(tokens.shape[0])
+    while end > 0 and pad_id is not None and int(tokens[end - 1]) == pad_id:
+        end -= 1
+    return tokens[:end]
+
+
+def _cut_at_stop(text: str, stops: list[str]) -> str | None:
+    """`text` up to its first stop sequence (None when it holds none)."""
+    found = [i for i in (text.find(s) for s in stops) if i >= 0]
+    return text[: min(found)] if found else None
+
+
+def _stop_on_strings(tokenizer: Any, stops: list[str], prompt_length: int) -> Any:
+    """A stopping criterion that ends each row once its decoded answer holds a stop string.
+
+    Decoding the answer works with any tokenizer, unlike transformers' `stop_strings`,
+    which needs the tokenizer's vocabulary to round-trip token by token.
+    """
+    import torch
+    from transformers import StoppingCriteria
+
+    class StopOnStrings(StoppingCriteria):  # type: ignore[misc]
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            texts = tokenizer.batch_decode(input_ids[:, prompt_length:], skip_special_tokens=True)
+            done = [any(s in text for s in stops) for text in texts]
+            return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
+
+    return StopOnStrings()
