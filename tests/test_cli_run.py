@@ -144,7 +144,8 @@ def test_ctrl_c_cancels_and_keeps_finished_samples(tmp_path: Path) -> None:
     with start_openai_server(responder=_answer, latency=0.4) as server:
         proc = subprocess.Popen(
             [sys.executable, "-m", "evalrunner", "run", str(suite), "--log-dir",
-             str(tmp_path / "logs"), "--max-connections", "1"],
+             str(tmp_path / "logs"), "--max-connections", "1",
+             "--summary", str(tmp_path / "summary.md"), "--junit", str(tmp_path / "junit.xml")],
             cwd=ROOT, env={**_clean_env(), **_env(server.url)},
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
@@ -159,6 +160,9 @@ def test_ctrl_c_cancels_and_keeps_finished_samples(tmp_path: Path) -> None:
     log = _only_log(tmp_path / "logs")
     assert log.status == "cancelled"
     assert 2 <= len(log.samples) < 10
+    # The CI reports are written for a cancelled run too.
+    assert "cancelled" in (tmp_path / "summary.md").read_text()
+    assert "<testsuite" in (tmp_path / "junit.xml").read_text()
 
 
 def _clean_env() -> dict[str, str]:

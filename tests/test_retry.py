@@ -156,3 +156,21 @@ def test_retry_of_a_successful_log_does_nothing(tmp_path: Path) -> None:
     result = run_cli("retry", str(path))
     assert result.returncode == 0 and "already a success" in result.stderr
     assert list(tmp_path.glob("*.json")) == [path]
+
+
+def test_retry_from_another_folder_finds_the_suite_beside_the_logs(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    make_suite(project / "suites", n=3)
+    with start_openai_server(responder=answer_wrong_on()) as server:
+        first = run_cli("run", "suites/arith.yml", "--log-dir", "logs", "--max-retries", "0",
+                        cwd=project, env=server_env(server.url))
+        assert first.returncode == 0, first.stderr
+        [full] = list((project / "logs").glob("*.json"))
+        assert read_eval_log(str(full)).eval.suite_file == "suites/arith.yml"
+        lines = full.read_text().splitlines(keepends=True)
+        full.write_text("".join(lines[:2]))  # cut off after the first sample
+        # From outside the project, the relative suite path resolves beside the logs.
+        result = run_cli("retry", str(full), cwd=tmp_path, env=server_env(server.url))
+    assert result.returncode == 0, result.stderr
+    retried = [log for log in logs_in(project / "logs") if log.eval.retry_of]
+    assert len(retried) == 1 and len(retried[0].samples) == 3

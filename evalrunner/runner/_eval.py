@@ -6,22 +6,54 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..log._model import EvalLog
+from ..log._model import EvalLog, EvalSample
 from ..model._get import close_models
+from ..model._model import Model
 from ..spec._model import TaskDef
 from ._options import RunOptions
 from ._task import TaskDisplay, run_task
 
 
+class _Recording(TaskDisplay):
+    """Passes every event on and keeps each ended task's log, cancelled ones too."""
+
+    def __init__(self, inner: TaskDisplay, ended: list[EvalLog]) -> None:
+        self.inner = inner
+        self.ended = ended
+
+    def task_models(self, log: EvalLog, models: list[Model]) -> None:
+        self.inner.task_models(log, models)
+
+    def task_start(self, log: EvalLog, total: int | None) -> None:
+        self.inner.task_start(log, total)
+
+    def sample_done(self, log: EvalLog, sample: EvalSample) -> None:
+        self.inner.sample_done(log, sample)
+
+    def task_end(self, log: EvalLog) -> None:
+        self.ended.append(log)
+        self.inner.task_end(log)
+
+
 async def eval_tasks_async(
-    tasks: Sequence[TaskDef], options: RunOptions, display: TaskDisplay | None = None
+    tasks: Sequence[TaskDef],
+    options: RunOptions,
+    display: TaskDisplay | None = None,
+    ended: list[EvalLog] | None = None,
 ) -> list[EvalLog]:
-    """Run tasks (up to `options.max_tasks` at once) and return their log headers."""
+    """Run tasks (up to `options.max_tasks` at once) and return their log headers.
+
+    `ended` receives each task's log as the task ends: after Ctrl-C, when nothing is
+    returned, it still holds the cancelled tasks' logs for the reports.
+    """
     gate = asyncio.Semaphore(max(1, options.max_tasks))
+    shown = display or TaskDisplay()
+    if ended is not None:
+        shown = _Recording(shown, ended)
 
     async def one(task: TaskDef) -> EvalLog:
         async with gate:
-            return await run_task(task, options, display)
+            return await run_task(task, options, shown)
 
     try:
         return list(await asyncio.gather(*(one(t) for t in tasks)))

@@ -123,13 +123,24 @@ async def retry_logs_async(
         await close_models()
 
 
+def _find_suite(path: Path, location: str | None) -> Path:
+    """The suite a log names, relative to where the run started: found from another folder
+    too, since logs usually live inside the project the run started in."""
+    if path.is_absolute() or path.is_file() or not location or "://" in location:
+        return path
+    for folder in Path(location).resolve().parents:
+        if (folder / path).is_file():
+            return folder / path
+    return path
+
+
 def _load_task(log: EvalLog) -> TaskDef:
     from ..spec import SpecErrors, load_suite
 
     spec = log.eval
     if not spec.suite_file:
         raise RetryError(f"{log.location}: the log does not name its suite file")
-    file = Path(spec.suite_file)
+    file = _find_suite(Path(spec.suite_file), log.location)
     overrides = {k: json.dumps(v) for k, v in spec.params.items()}  # JSON is YAML
     try:
         suite = load_suite(file, _declared_only(file, overrides))
