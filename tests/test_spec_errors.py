@@ -315,6 +315,21 @@ def test_builtin_template_argument_is_checked(tmp_path: Path) -> None:
     )]
 
 
+def test_templates_inside_nested_steps_are_checked(tmp_path: Path) -> None:
+    path = suite(tmp_path, (
+        "tasks:\n"
+        "  - dataset: {example: theory_of_mind}\n"
+        "    plan:\n"
+        "      - chain:\n"
+        "          - system_message: 'Be {{ mood }}.'\n"
+        "          - generate\n"
+    ))
+    task = load_suite(path).tasks[0]
+    [(line, column, message)] = located(check_templates(task, set()))
+    assert (line, column) == (5, 29)
+    assert "undefined variable 'mood'" in message
+
+
 def test_several_errors_at_once_in_file_order() -> None:
     errors = errors_of(BAD / "several.yml")
     assert [(line, col) for line, col, _ in errors] == [

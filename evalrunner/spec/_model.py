@@ -57,6 +57,9 @@ class ComponentRef:
     base_dir: Path | None = None
     # Where each argument was written, by parameter name (for template checks).
     arg_pos: dict[str, SourcePos] = field(default_factory=dict)
+    # Components written inside the arguments (`chain: [...]`), compiled for checks only:
+    # the factory still receives the arguments as written.
+    nested: list[ComponentRef] = field(default_factory=list)
 
     def create(self) -> Any:
         """Call the factory; templates it names are looked up from the suite's folder."""

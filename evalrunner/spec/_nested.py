@@ -35,23 +35,28 @@ def check_nested(ref: ComponentRef, path: Path_, rep: Reporter, base_dir: Path) 
             else [(value, where)]
         )
         for item, item_path in items:
-            _check_item(kind, item, item_path, rep, base_dir)
+            sub = _check_item(kind, item, item_path, rep, base_dir)
+            if sub is not None:
+                ref.nested.append(sub)
 
 
-def _check_item(kind: str, item: Any, path: Path_, rep: Reporter, base_dir: Path) -> None:
+def _check_item(
+    kind: str, item: Any, path: Path_, rep: Reporter, base_dir: Path
+) -> ComponentRef | None:
     if item is None:
-        return
+        return None
     if kind == "function":
         if not isinstance(item, str):
             rep.error(path, "expected the name of a Python function (file.py@name)")
-            return
+            return None
         info = resolve_name("solver", item, path, rep, base_dir, at_key=False)
         if info is not None and not callable(info.obj):
             rep.error(path, f"'{item}' is not a function")
-        return
+        return None
     sub = compile_entry(kind, item, path, rep, base_dir)  # type: ignore[arg-type]
     if sub is not None and isinstance(item, dict):
         check_nested(sub, (*path, sub.name), rep, base_dir)
+    return sub
 
 
 def _first_positional(obj: Any) -> str | None:

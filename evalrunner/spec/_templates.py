@@ -38,13 +38,19 @@ def check_templates(task: TaskDef, dataset_fields: set[str] | None) -> list[Spec
     """
     errors: list[SpecError] = []
     refs = [*task.plan, *([task.finish] if task.finish else []), *task.scorers, *task.metrics]
-    for ref in refs:
+    for ref in _with_nested(refs):
         for arg in ref.info.metadata.get("template_args", ()):
             value = _arguments(ref).get(arg)
             if isinstance(value, str):
                 pos = ref.arg_pos.get(arg) or ref.pos or SourcePos(str(task.suite_file), 1, 1)
                 errors.extend(_check(task, ref, arg, value, pos, dataset_fields))
     return errors
+
+
+def _with_nested(refs: list[ComponentRef]) -> Iterator[ComponentRef]:
+    for ref in refs:
+        yield ref
+        yield from _with_nested(ref.nested)
 
 
 def _arguments(ref: ComponentRef) -> dict[str, Any]:
