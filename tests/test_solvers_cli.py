@@ -76,8 +76,23 @@ def test_multiple_choice_without_shuffle_keeps_order(server: ServerHandle,
     log = run_suite(server, "suites/solvers/multiple_choice.yml", tmp_path,
                     "-T", "shuffle=false", "-F", "name=arithmetic")[0]
     assert accuracy(log) == 1.0
-    assert all("multiple_choice" not in s.store for s in log.samples)
+    assert all("order" not in s.store["multiple_choice"] for s in log.samples)
     assert all(s.messages[-1].text == f"ANSWER: {s.target}" for s in log.samples)
+
+
+def test_rescoring_a_shuffled_multiple_choice_log_gives_the_same_scores(
+    server: ServerHandle, tmp_path: Path
+) -> None:
+    log = run_suite(server, "suites/solvers/multiple_choice.yml", tmp_path,
+                    "-T", "shuffle=7", "-F", "name=arithmetic", "--no-score")[0]
+    assert all(not s.scores for s in log.samples)
+    before = len(server.requests)
+    result = run_cli("score", str(log.location))
+    assert result.returncode == 0, result.stderr
+    assert len(server.requests) == before  # choice needs no model
+    scored = read_eval_log(str(log.location))
+    assert accuracy(scored) == 1.0
+    assert all(s.scores["choice"].answer == s.target for s in scored.samples)
 
 
 def test_self_critique_uses_the_critic_role(server: ServerHandle, tmp_path: Path) -> None:

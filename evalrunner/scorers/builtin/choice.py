@@ -23,6 +23,9 @@ def choice() -> Scorer:
 
     async def score(state: TaskState, target: Target) -> Score:
         picked = [LETTERS[c.original_position] for c in state.choices if c.correct]
+        if all(c.correct is None for c in state.choices):
+            # A state rebuilt from a log (re-scoring): the marks live in the store.
+            picked = list((state.store.get("multiple_choice") or {}).get("picked") or [])
         wanted = _target_letters(target)
         answer = ", ".join(picked) if picked else None
         ok = bool(picked) and set(picked) == wanted

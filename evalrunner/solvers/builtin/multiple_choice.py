@@ -90,6 +90,10 @@ def _record_answer(state: TaskState, multiple_correct: bool) -> None:
     for position, choice in enumerate(state.choices):
         choice.correct = position in picked
     originals = sorted(LETTERS[state.choices[p].original_position] for p in picked)
+    # Kept in the store (hence the log) too: `evalrunner score` rebuilds the state from a
+    # log, where choices are plain text.
+    record = state.store.get("multiple_choice") or {}
+    state.store["multiple_choice"] = {**record, "picked": originals}
     state.choices.sort(key=lambda choice: choice.original_position)
     if found and originals:
         last = found[-1]
