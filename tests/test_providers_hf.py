@@ -14,13 +14,13 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from evalrunner.log import EvalLog, read_eval_log
 from evalrunner.model import GenerateConfig, ModelAPIError, get_model
 from evalrunner.model.providers._batch_queue import BatchQueue
+from evalrunner.model.providers.hf import HuggingFaceAPI
 from tests.conftest import run_cli, write
 
 WORDS = [
@@ -45,7 +45,8 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("tiny-llama")
     words = Tokenizer(models.WordLevel(unk_token="<unk>"))
     words.pre_tokenizer = pre_tokenizers.Whitespace()
-    words.train_from_iterator(WORDS, trainers.WordLevelTrainer(special_tokens=["<unk>", "<s>", "</s>"]))
+    trainer = trainers.WordLevelTrainer(special_tokens=["<unk>", "<s>", "</s>"])
+    words.train_from_iterator(WORDS, trainer)
     # No pad token, like most causal LMs: the provider must pick one for batches.
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=words, unk_token="<unk>", bos_token="<s>", eos_token="</s>"
@@ -149,8 +150,9 @@ async def test_stop_sequences_cut_the_answer_inside_a_batch(tiny_model: Path) ->
         )
     finally:
         await model.aclose()
-    batches: Any = model.api.queue.batch_sizes  # type: ignore[attr-defined]
-    assert batches == [1, 2]  # both calls in one batch, run as one generate per config
+    assert isinstance(model.api, HuggingFaceAPI)
+    # The two calls shared a batch, run as one generate per config.
+    assert model.api.queue.batch_sizes == [1, 2]
     assert plain.completion == full and plain.stop_reason == "length"
     assert stopped.completion == full[: full.index(stop)]
     assert stopped.stop_reason == "stop"

@@ -149,7 +149,7 @@ def _load_model(api: HuggingFaceAPI) -> tuple[Any, Any, str]:
     )
     tokenizer = AutoTokenizer.from_pretrained(api.tokenizer_source, token=api.api_key)
     # Decoder-only models generate after the prompt: pad on the left.
-    tokenizer.padding_side = "right"
+    tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:
         # Batches need padding; padded positions are masked out, so any token will do.
         if tokenizer.eos_token is None:
