@@ -27,6 +27,7 @@ __all__ = [
     "builtin_template",
     "render",
     "resolve_template",
+    "suite_folder",
     "template_search",
     "template_variables",
     "used_templates",
@@ -64,6 +65,11 @@ def template_search(base_dir: Path) -> Iterator[None]:
         yield
     finally:
         _search_base.reset(token)
+
+
+def suite_folder() -> Path | None:
+    """The folder of the suite being compiled or run (where `file.py@name` is found too)."""
+    return _search_base.get()
 
 
 def resolve_template(value: str) -> TemplateSource:

@@ -43,7 +43,7 @@ def _inner(entry: str | dict[str, Any]) -> tuple[Metric, str]:
 
     # Components are created while the suite's folder is the template search base: a
     # `metrics.py@name` entry is found there, as the suite loader found it.
-    from ...template import _search_base
+    from ...template import suite_folder
 
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
@@ -57,7 +57,7 @@ def _inner(entry: str | dict[str, Any]) -> tuple[Metric, str]:
             args = [value]
     else:
         raise ValueError("metric: give a metric name or {name: {arguments}}")
-    created: Metric = resolve("metric", name, _search_base.get()).obj(*args, **kwargs)
+    created: Metric = resolve("metric", name, suite_folder()).obj(*args, **kwargs)
     return created, _shown(name)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...registry import RegistryKind, resolve
-from ...template import _search_base
+from ...template import suite_folder
 from .._solver import Solver
 
 RESERVED = ("if", "id")
@@ -32,7 +32,7 @@ def make_function(value: Any) -> Any:
         return value
     if not isinstance(value, str):
         raise ValueError(f"expected a function or its name, got {value!r}")
-    return resolve("solver", value, _search_base.get()).obj
+    return resolve("solver", value, suite_folder()).obj
 
 
 def _make_all(kind: RegistryKind, value: Any) -> list[Any]:
@@ -68,5 +68,5 @@ def _make_one(kind: RegistryKind, entry: Any) -> Any:
 
 
 def _create(kind: RegistryKind, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
-    info = resolve(kind, name, _search_base.get())
+    info = resolve(kind, name, suite_folder())
     return info.obj(*args, **kwargs)
