@@ -84,6 +84,11 @@ def test_sigint_cancels_then_retry_finishes_the_missing_epochs(tmp_path: Path) -
     assert retried.results is not None
     assert [s.name for s in retried.results.scores] == ["match/mean"]
     assert retried.eval.config.get("max_connections") == 4
+    # The stats cover both runs: the earlier calls plus the new ones, every sample's tokens.
+    (name, calls), = retried.stats.models.items()
+    assert calls.calls == cancelled.stats.models[name].calls + len(resent)
+    tokens = sum(s.model_usage[name].total_tokens for s in retried.samples)
+    assert retried.stats.model_usage[name].total_tokens == tokens > 0
 
 
 def test_retry_of_a_folder_reruns_only_the_errored_samples_of_failed_tasks(tmp_path: Path) -> None:

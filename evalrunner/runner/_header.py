@@ -213,7 +213,7 @@ def stats_of(scope: dict[str, ModelStats], stats: EvalStats) -> EvalStats:
     """Token usage and call counts of every model the task used (its own calls only)."""
     stats.completed_at = datetime.now(UTC).isoformat(timespec="seconds")
     for name, s in scope.items():
-        if s.calls == 0 and s.errors == 0 and s.cache_hits == 0:
+        if s.calls == 0 and s.errors == 0 and s.cache_hits == 0 and not s.usage.total_tokens:
             continue
         stats.model_usage[name] = s.usage
         stats.models[name] = ModelCallStats(

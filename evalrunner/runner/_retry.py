@@ -115,7 +115,10 @@ async def retry_logs_async(
 
     async def one(job: RetryJob) -> EvalLog:
         async with gate:
-            return await run_task(job.task, job.options, display, skip=job.done, carry=job.carry())
+            return await run_task(
+                job.task, job.options, display, skip=job.done, carry=job.carry(),
+                prior=job.log.stats.models,
+            )
 
     try:
         return list(await asyncio.gather(*(one(job) for job in jobs)))

@@ -10,7 +10,7 @@ from itertools import islice
 from typing import Any
 
 from ..dataset._sample import Sample
-from ..log._model import EvalError, EvalLog, EvalSample
+from ..log._model import EvalError, EvalLog, EvalSample, ModelCallStats
 from ..log._writer import LogWriter
 from ..model._get import model_context
 from ..model._model import Model, ModelStats, task_stats
@@ -50,11 +50,14 @@ async def run_task(
     display: TaskDisplay | None = None,
     skip: set[tuple[str, int]] | None = None,
     carry: Iterable[EvalSample] | None = None,
+    prior: dict[str, ModelCallStats] | None = None,
 ) -> EvalLog:
     """Run a task and return its log header (samples are in the log file, not in memory).
 
     `skip` holds (sample id, epoch) pairs already done by an earlier run, and `carry` those
     samples themselves: a retry copies them into the new log and runs only the rest.
+    `prior` holds the earlier run's call counts, so the new log's stats cover both runs
+    (its token usage is summed from the carried samples).
     """
     display = display or TaskDisplay()
     run = await setup_run(task, options)
@@ -63,12 +66,12 @@ async def run_task(
     writer = LogWriter(run.location)
     await asyncio.to_thread(writer.start, log)
     progress = _Progress()
+    scope = _prior_scope(prior or {})
     if carry is not None:  # read in a thread: a big log must not stall the event loop
-        await asyncio.to_thread(_carry_over, carry, writer, progress.book)
+        await asyncio.to_thread(_carry_over, carry, writer, progress.book, scope)
     display.task_models(log, [m for m in (run.model, *run.roles.values()) if m is not None])
     display.task_start(log, run.total)
     params_token = task_params.set(dict(task.params))
-    scope: dict[str, ModelStats] = {}
     stats_token = task_stats.set(scope)
     try:
         with model_context(run.model, run.roles):
@@ -145,11 +148,25 @@ async def _run_samples(
             await asyncio.gather(producer, *workers, return_exceptions=True)
 
 
-def _carry_over(carry: Iterable[EvalSample], writer: LogWriter, book: ScoreBook) -> None:
+def _prior_scope(prior: dict[str, ModelCallStats]) -> dict[str, ModelStats]:
+    fields = ("calls", "retries", "rate_limits", "errors", "cache_hits", "cache_misses")
+    return {
+        name: ModelStats(**{f: getattr(calls, f) for f in fields})  # type: ignore[arg-type]
+        for name, calls in prior.items()
+    }
+
+
+def _carry_over(
+    carry: Iterable[EvalSample], writer: LogWriter, book: ScoreBook,
+    scope: dict[str, ModelStats],
+) -> None:
     for sample in carry:
         writer.write_sample(sample)
         writer.wait_backlog()  # reading outpaces writing: keep the queue short
         book.add(sample)
+        for name, usage in sample.model_usage.items():
+            stats = scope.setdefault(name, ModelStats())
+            stats.usage = stats.usage + usage
 
 
 def _take(samples: Iterator[Sample], n: int) -> list[Sample]:
