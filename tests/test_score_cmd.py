@@ -91,6 +91,27 @@ def test_no_score_then_score_equals_a_scored_run(tmp_path: Path) -> None:
     assert graded.explanation == "Checked the sum.\nGRADE: C"
     assert graded.metadata and graded.metadata["grading"][0]["messages"][0]["role"] == "user"
     assert "model_graded_qa: accuracy=0.833" in result.stdout
+    # Scored by streaming into a new file that replaced the old one: nothing left beside it.
+    assert sorted(p.name for p in unscored_file.parent.iterdir()) == [unscored_file.name]
+    assert rescored.eval == unscored.eval and rescored.status == "success"
+
+
+def test_a_scoring_that_fails_leaves_the_log_untouched(tmp_path: Path) -> None:
+    with start_openai_server(responder=_respond) as server:
+        unscored_file = _run(tmp_path, server, "unscored", "--no-score")
+    before = unscored_file.read_bytes()
+    write(tmp_path / "bad.py", (
+        "from evalrunner import scorer, accuracy\n\n"
+        "@scorer(metrics=[accuracy()])\n"
+        "def boom():\n"
+        "    async def score(state, target):\n"
+        "        raise SystemExit('the scorer pulled the plug')\n"
+        "    return score\n"
+    ))
+    result = run_cli("score", str(unscored_file), "--scorer", f"{tmp_path / 'bad.py'}@boom")
+    assert result.returncode != 0
+    assert unscored_file.read_bytes() == before
+    assert sorted(p.name for p in unscored_file.parent.iterdir()) == [unscored_file.name]
 
 
 def test_no_overwrite_writes_a_scored_copy_once(tmp_path: Path) -> None:

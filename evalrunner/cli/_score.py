@@ -24,26 +24,25 @@ from ._common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, load_dotenv_files, op
         help="Write LOG-scored.json beside the log instead of overwriting it.")
 def score(log_file: str, scorers: tuple[str, ...], no_overwrite: bool) -> None:
     """Score the samples of LOG again (e.g. a `run --no-score` log)."""
-    from ..log import read_eval_log, write_eval_log
-    from ..runner._rescore import score_in_place, scored_location
+    from ..log import read_eval_log
+    from ..runner._rescore import score_file, scored_location
 
     try:
-        log = read_eval_log(log_file)
+        log = read_eval_log(log_file, header_only=True)
     except (OSError, ValueError) as ex:
         click.echo(f"{log_file}: cannot read the log: {ex}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     suite_file = log.eval.suite_file
     base_dir = Path(suite_file).parent if suite_file else Path.cwd()
     load_dotenv_files([base_dir])
+    target = scored_location(log_file, overwrite=not no_overwrite)
     try:
         created = [make_scorer(text, base_dir) for text in scorers] or None
-        scored = asyncio.run(score_in_place(log, created))
+        scored = asyncio.run(score_file(log_file, target, created))
     except (LookupError, TypeError, ValueError) as ex:
         click.echo(f"cannot score {log_file}: {ex}", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    target = scored_location(log_file, overwrite=not no_overwrite)
-    write_eval_log(scored, target)
-    errors = sum(1 for s in scored.samples if s.error is not None)
+    errors = scored.results.error_samples if scored.results else 0
     _summary(scored, target, errors)
     missed = scored.results.missed_thresholds if scored.results else []
     for miss in missed:

@@ -84,6 +84,17 @@ class LogWriter:
                 os.fsync(self._file.fileno())
                 last_sync = time.monotonic()
 
+    def abandon(self) -> None:
+        """Stop and delete what was written (a log that must not appear half done)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._path.unlink(missing_ok=True)
+
     def finish(self, log: EvalLog) -> None:
         """Wait for queued samples, append the trailer and make it durable (blocking)."""
         if self._thread is not None:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import os
 from collections.abc import Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from ..log._model import EvalLog, EvalPlanStep, EvalSample
+from ..log._writer import LogWriter
 from ..model._get import close_models, get_model, model_context
 from ..model._model import Model
 from ..registry import registry_args_of, registry_name_of, resolve
@@ -68,28 +71,80 @@ async def score_in_place(
     """Score `log` itself (its samples, plan and results change); returns it."""
     base_dir = _base_dir(log)
     try:
-        with template_search(base_dir):
-            if scorers is None:
-                named = scorers_of_plan(log.plan.scorers, base_dir)
-                chosen = list(metrics) if metrics is not None else _plan_metrics(log, base_dir)
-            else:
-                given = [scorers] if callable(scorers) else list(scorers)
-                named = _unique([(registry_name_of(s), s) for s in given])
-                chosen = list(metrics or [])
-                log.plan.scorers = [_step_of(s) for s in given]
-                log.plan.metrics = [_step_of(m) for m in chosen]
+        named, chosen = _choose(log, scorers, metrics, base_dir)
         evaluated, roles = _models(log)
         with model_context(evaluated, roles):
             await _score_samples(log.samples, named)
     finally:
         await close_models()
-    by_scorer = {name: chosen or scorer_metrics(fn) for name, fn in named}
     book = ScoreBook()
     for sample in log.samples:
         book.add(sample)
+    _results(log, book, named, chosen, base_dir)
+    return log
+
+
+async def score_file(
+    source: str, target: str, scorers: Scorer | Sequence[Scorer] | None = None
+) -> EvalLog:
+    """Score a log file into `target` one sample at a time, and return its header.
+
+    Memory stays flat for any log size: samples stream from `source`, are scored a few at
+    a time and appended to a new file, which replaces `target` only once it is complete
+    (so `source` may be `target`, and a failure leaves the original untouched).
+    """
+    from ..log import read_eval_log
+
+    log = await asyncio.to_thread(read_eval_log, source, True)
+    base_dir = _base_dir(log)
+    book = ScoreBook()
+    partial = target if "://" in target else f"{target}.scoring"
+    writer = LogWriter(partial)
+    try:
+        named, chosen = _choose(log, scorers, None, base_dir)
+        await asyncio.to_thread(writer.start, log)
+        evaluated, roles = _models(log)
+        with model_context(evaluated, roles):
+            await _score_stream(source, named, writer, book)
+    except BaseException:
+        writer.abandon()
+        raise
+    finally:
+        await close_models()
+    _results(log, book, named, chosen, base_dir)
+    await asyncio.to_thread(writer.finish, log)
+    if partial != target:
+        os.replace(partial, target)
+    log.location = target
+    return log
+
+
+def _choose(
+    log: EvalLog,
+    scorers: Scorer | Sequence[Scorer] | None,
+    metrics: Sequence[Metric] | None,
+    base_dir: Path,
+) -> tuple[list[NamedScorer], list[Metric]]:
+    """The scorers (and metrics) to use; given ones are recorded in the log's plan."""
+    with template_search(base_dir):
+        if scorers is None:
+            named = scorers_of_plan(log.plan.scorers, base_dir)
+            chosen = list(metrics) if metrics is not None else _plan_metrics(log, base_dir)
+            return named, chosen
+        given = [scorers] if callable(scorers) else list(scorers)
+        chosen = list(metrics or [])
+        log.plan.scorers = [_step_of(s) for s in given]
+        log.plan.metrics = [_step_of(m) for m in chosen]
+        return _unique([(registry_name_of(s), s) for s in given]), chosen
+
+
+def _results(
+    log: EvalLog, book: ScoreBook, named: list[NamedScorer], chosen: list[Metric],
+    base_dir: Path,
+) -> None:
+    by_scorer = {name: chosen or scorer_metrics(fn) for name, fn in named}
     log.results = compute_results(book, by_scorer, log.eval.epochs_reducer, base_dir)
     apply_thresholds(log, log.eval.thresholds)  # the run's gates, against the new results
-    return log
 
 
 def scorers_of_plan(steps: Sequence[EvalPlanStep], base_dir: Path) -> list[NamedScorer]:
@@ -151,20 +206,38 @@ async def _score_samples(samples: list[EvalSample], scorers: list[NamedScorer]) 
     gate = asyncio.Semaphore(_CONCURRENCY)
 
     async def one(sample: EvalSample) -> None:
-        if sample.error is not None:
-            return  # a sample that failed to run has nothing to score
         async with gate:
-            state = state_of(sample)
-            try:
-                with sample_scope(state):
-                    scores = await asyncio.gather(*(fn(state, state.target) for _, fn in scorers))
-            except Exception as ex:
-                sample.error = error_of(ex)
-                sample.scores = {}
-                return
-            sample.scores = {name: s for (name, _), s in zip(scorers, scores, strict=True)}
+            await _score_one(sample, scorers)
 
     await asyncio.gather(*(one(sample) for sample in samples))
+
+
+async def _score_stream(
+    source: str, scorers: list[NamedScorer], writer: LogWriter, book: ScoreBook
+) -> None:
+    """Read samples in chunks (in a thread), score each chunk, append it to the writer."""
+    from ..log import read_eval_log_samples
+
+    samples = read_eval_log_samples(source)
+    while chunk := await asyncio.to_thread(lambda: list(islice(samples, _CONCURRENCY * 4))):
+        await _score_samples(chunk, scorers)
+        for sample in chunk:
+            writer.write_sample(sample)
+            book.add(sample)
+
+
+async def _score_one(sample: EvalSample, scorers: list[NamedScorer]) -> None:
+    if sample.error is not None:
+        return  # a sample that failed to run has nothing to score
+    state = state_of(sample)
+    try:
+        with sample_scope(state):
+            scores = await asyncio.gather(*(fn(state, state.target) for _, fn in scorers))
+    except Exception as ex:
+        sample.error = error_of(ex)
+        sample.scores = {}
+        return
+    sample.scores = {name: s for (name, _), s in zip(scorers, scores, strict=True)}
 
 
 def state_of(sample: EvalSample) -> TaskState:
