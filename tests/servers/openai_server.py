@@ -118,6 +118,10 @@ class _Server:
                     break
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
             pass
+        except asyncio.CancelledError:
+            # The server is shutting down: end quietly (asyncio would report a cancelled
+            # connection handler as an error in its callback).
+            pass
         finally:
             if task is not None:
                 self.connections.discard(task)
