@@ -9,7 +9,7 @@ from .._api import ModelAPIError
 from .._chat import ChatMessageAssistant, ChatMessageBase, ChatMessageTool, ContentText, ToolCall
 from .._config import GenerateConfig
 from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
-from ._http import data_url_parts
+from ._http import alternate_turns, data_url_parts
 
 ANTHROPIC_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096
@@ -104,14 +104,7 @@ def wire_tool_choice(
 
 def wire_messages(messages: list[ChatMessageBase]) -> list[dict[str, Any]]:
     """Turns that alternate user/assistant: same-role neighbours merge, tool results lead."""
-    turns: list[dict[str, Any]] = []
-    for message in messages:
-        role = "assistant" if message.role == "assistant" else "user"  # type: ignore[attr-defined]
-        blocks = _blocks(message)
-        if turns and turns[-1]["role"] == role:
-            turns[-1]["content"].extend(blocks)
-        else:
-            turns.append({"role": role, "content": blocks})
+    turns = alternate_turns(((_role(m), _blocks(m)) for m in messages), "content")
     for turn in turns:
         content = turn["content"]
         # tool_result blocks must come first in the user turn answering a tool_use turn.
@@ -119,6 +112,10 @@ def wire_messages(messages: list[ChatMessageBase]) -> list[dict[str, Any]]:
         if not content:
             content.append({"type": "text", "text": NO_CONTENT})
     return turns
+
+
+def _role(message: ChatMessageBase) -> str:
+    return "assistant" if message.role == "assistant" else "user"  # type: ignore[attr-defined]
 
 
 def _blocks(message: ChatMessageBase) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from ...tools._info import ToolChoice, ToolFunction, ToolInfo
 from .._chat import ChatMessageAssistant, ChatMessageBase, ChatMessageTool, ContentText, ToolCall
 from .._config import GenerateConfig
 from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
-from ._http import image_data
+from ._http import alternate_turns, image_data
 
 NO_CONTENT = "(no content)"
 _FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/gif": "gif",
@@ -87,14 +87,9 @@ def _tool_config(tools: list[ToolInfo], choice: ToolChoice | None) -> dict[str, 
 
 async def wire_messages(messages: list[ChatMessageBase]) -> list[dict[str, Any]]:
     """Alternating user/assistant turns; tool results travel in user turns."""
-    turns: list[dict[str, Any]] = []
-    for message in messages:
-        role = "assistant" if message.role == "assistant" else "user"  # type: ignore[attr-defined]
-        blocks = await _blocks(message)
-        if turns and turns[-1]["role"] == role:
-            turns[-1]["content"].extend(blocks)
-        else:
-            turns.append({"role": role, "content": blocks})
+    roles = ["assistant" if m.role == "assistant" else "user" for m in messages]  # type: ignore[attr-defined]
+    blocks = [await _blocks(m) for m in messages]
+    turns = alternate_turns(zip(roles, blocks, strict=True), "content")
     for turn in turns:
         if not turn["content"]:
             turn["content"].append({"text": NO_CONTENT})

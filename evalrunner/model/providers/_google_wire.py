@@ -13,7 +13,7 @@ from ...tools._info import ToolChoice, ToolFunction, ToolInfo
 from .._chat import ChatMessageAssistant, ChatMessageBase, ChatMessageTool, ContentText, ToolCall
 from .._config import GenerateConfig
 from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
-from ._http import image_data
+from ._http import alternate_turns, image_data
 
 _STOP_REASONS: dict[str, StopReason] = {
     "STOP": "stop",
@@ -75,15 +75,9 @@ async def build_request(
 
 async def wire_contents(messages: list[ChatMessageBase]) -> list[dict[str, Any]]:
     """`user`/`model` contents; a run of tool results becomes one content, as the API asks."""
-    contents: list[dict[str, Any]] = []
-    for message in messages:
-        role = "model" if message.role == "assistant" else "user"  # type: ignore[attr-defined]
-        parts = await _parts(message)
-        if contents and contents[-1]["role"] == role:
-            contents[-1]["parts"].extend(parts)
-        else:
-            contents.append({"role": role, "parts": parts})
-    return contents
+    roles = ["model" if m.role == "assistant" else "user" for m in messages]  # type: ignore[attr-defined]
+    parts = [await _parts(m) for m in messages]
+    return alternate_turns(zip(roles, parts, strict=True), "parts")
 
 
 async def _parts(message: ChatMessageBase) -> list[dict[str, Any]]:

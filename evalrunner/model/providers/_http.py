@@ -14,6 +14,7 @@ import base64
 import binascii
 import json
 import os
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import httpx
@@ -186,3 +187,20 @@ def synthetic_status_error(status: int, message: str, url: str) -> httpx.HTTPSta
     request = httpx.Request("POST", url)
     response = httpx.Response(status, request=request, json={"error": {"message": message}})
     return httpx.HTTPStatusError(redact(message), request=request, response=response)
+
+
+def alternate_turns(
+    parts: Iterable[tuple[str, list[dict[str, Any]]]], key: str
+) -> list[dict[str, Any]]:
+    """Turns from (role, parts) pairs, neighbours of one role merged into one turn.
+
+    Anthropic, Bedrock and Gemini take strictly alternating turns; tool results travel
+    in user turns, so a run of them (or a tool result then a user message) is one turn.
+    """
+    turns: list[dict[str, Any]] = []
+    for role, items in parts:
+        if turns and turns[-1]["role"] == role:
+            turns[-1][key].extend(items)
+        else:
+            turns.append({"role": role, key: list(items)})
+    return turns
