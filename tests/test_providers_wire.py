@@ -16,6 +16,7 @@ from evalrunner.model import (
     ChatMessageTool,
     ChatMessageUser,
     ContentImage,
+    ContentReasoning,
     ContentText,
     GenerateConfig,
     Model,
@@ -112,6 +113,50 @@ async def test_anthropic_thinking_and_betas(anthropic: AnthropicServer) -> None:
     assert output.completion == "42"  # the thinking text is not the answer
     assert anthropic.requests[0].headers["anthropic-beta"] == "beta-one"
     assert output.usage is not None and output.usage.input_tokens > 2  # cache reads count
+
+
+async def test_anthropic_thinking_goes_back_with_its_tool_calls(
+    anthropic: AnthropicServer,
+) -> None:
+    def respond(body: dict[str, Any]) -> Any:
+        if "tool_result" in str(body["messages"][-1]["content"]):
+            return {"content": "It means hello."}
+        return {"thinking": "I should look it up.",
+                "tool_calls": [{"name": "lookup", "arguments": {"word": "hola"}}]}
+
+    anthropic.options.responder = respond
+    m = get_model("anthropic/claude-sonnet-4-0", memoize=False,
+                  config=GenerateConfig(reasoning_tokens=1024, max_tokens=2000))
+    async with m:
+        first = await m.generate("What does hola mean?", tools=[LOOKUP])
+        call = first.message.tool_calls[0]  # type: ignore[index]
+        assert first.completion == ""  # the reasoning is not the answer
+        assert isinstance(first.message.content, list)
+        assert first.message.content[0].type == "reasoning"
+        history = [
+            ChatMessageUser(content="What does hola mean?"), first.message,
+            ChatMessageTool(content="hello", tool_call_id=call.id, function="lookup"),
+        ]
+        second = await m.generate(history, tools=[LOOKUP])
+    assert second.completion == "It means hello."
+    sent = anthropic.bodies[1]["messages"][1]["content"]
+    assert sent[0] == {"type": "thinking", "thinking": "I should look it up.",
+                       "signature": "sig"}
+    assert sent[1]["type"] == "tool_use"
+
+
+async def test_reasoning_is_left_out_for_providers_without_it(
+    mistral: MistralServer,
+) -> None:
+    history = [
+        ChatMessageUser(content="Hi"),
+        ChatMessageAssistant(content=[ContentReasoning(reasoning="hmm", signature="s"),
+                                      ContentText(text="Hello.")]),
+        ChatMessageUser(content="Again?"),
+    ]
+    async with model("mistral/mistral-large-latest") as m:
+        await m.generate(history)
+    assert mistral.bodies[0]["messages"][1] == {"role": "assistant", "content": "Hello."}
 
 
 async def test_anthropic_history_merges_turns(anthropic: AnthropicServer) -> None:

@@ -160,6 +160,11 @@ def test_tool_calls_errors_and_search(browser: WebDriver, tmp_path: Path) -> Non
         call = wait(browser, lambda d: by_testid(d, "tool-call"))[0]
         assert "add" in call.text and '"x": 1' in call.text
         assert "TOOL add #call_1" in browser.find_element(By.TAG_NAME, "main").text
+        # The model's reasoning is folded away, and opens on a click.
+        reasoning = browser.find_element(By.CSS_SELECTOR, 'details[data-fold="Reasoning"]')
+        assert reasoning.get_attribute("open") is None
+        reasoning.find_element(By.TAG_NAME, "summary").click()
+        assert "Adding is what the tool does." in reasoning.text
 
 
 def test_a_running_eval_refreshes(browser: WebDriver, tmp_path: Path) -> None:

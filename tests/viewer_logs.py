@@ -29,6 +29,8 @@ from evalrunner.model import (
     ChatMessageSystem,
     ChatMessageTool,
     ChatMessageUser,
+    ContentReasoning,
+    ContentText,
     ModelOutput,
     ModelUsage,
     ToolCall,
@@ -68,7 +70,10 @@ def _messages(i: int, question: str, output: ModelOutput) -> list[Any]:
     ]
     if i == 1:
         call = ToolCall(id="call_1", function="add", arguments={"x": 1, "y": 1})
-        messages.append(ChatMessageAssistant(content="Let me add.", tool_calls=[call]))
+        thought = ContentReasoning(reasoning="Adding is what the tool does.", signature="s1")
+        messages.append(ChatMessageAssistant(
+            content=[thought, ContentText(text="Let me add.")], tool_calls=[call]
+        ))
         messages.append(ChatMessageTool(content="2", tool_call_id="call_1", function="add"))
     return [*messages, output.message]
 

@@ -24,7 +24,21 @@ class ContentImage(BaseModel):
     detail: Literal["auto", "low", "high"] = "auto"
 
 
-Content = Annotated[ContentText | ContentImage, Field(discriminator="type")]
+class ContentReasoning(BaseModel):
+    """A model's reasoning (Anthropic's thinking), kept so it can be sent back verbatim.
+
+    Not part of the message's `text`. `signature` is the provider's proof of the reasoning;
+    `redacted` reasoning is opaque data the provider encrypted.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["reasoning"] = "reasoning"
+    reasoning: str
+    signature: str | None = None
+    redacted: bool = False
+
+
+Content = Annotated[ContentText | ContentImage | ContentReasoning, Field(discriminator="type")]
 
 
 class ToolCall(BaseModel):
@@ -49,12 +63,14 @@ class ChatMessageBase(BaseModel):
 
     @text.setter
     def text(self, value: str) -> None:
-        # Replace the text parts but keep images, so a prompt rewrite keeps attachments.
+        # Replace the text parts but keep the others (images, reasoning) in their place
+        # around it, so a prompt rewrite keeps attachments and an answer its reasoning.
         if isinstance(self.content, str):
             self.content = value
             return
-        images = [part for part in self.content if not isinstance(part, ContentText)]
-        self.content = [ContentText(text=value), *images]
+        before = [p for p in self.content if isinstance(p, ContentReasoning)]
+        after = [p for p in self.content if isinstance(p, ContentImage)]
+        self.content = [*before, ContentText(text=value), *after]
 
 
 class ChatMessageSystem(ChatMessageBase):

@@ -16,7 +16,7 @@ def content_text(content: Any) -> str:
     if isinstance(content, list):
         parts = []
         for part in content:
-            if isinstance(part, dict):
+            if isinstance(part, dict) and part.get("type") in ("text", "image"):
                 parts.append(part.get("text") if part.get("type") == "text" else "[image]")
         return "\n".join(p for p in parts if p)
     return "" if content is None else str(content)

@@ -196,6 +196,23 @@ def check_body(body: dict[str, Any]) -> None:
     names = _check_tools(body)
     _check_system(body.get("system"))
     _check_messages(body.get("messages"), names)
+    if body.get("thinking"):
+        _check_thinking_turn(body["messages"])
+
+
+def _check_thinking_turn(messages: list[dict[str, Any]]) -> None:
+    """With thinking on, the assistant turn whose tool calls are being answered must start
+    with its thinking block, sent back unchanged (the API's 400 otherwise)."""
+    if len(messages) < 2 or messages[-2]["role"] != "assistant":
+        return
+    blocks = messages[-2]["content"]
+    if isinstance(blocks, str) or not any(b.get("type") == "tool_use" for b in blocks):
+        return
+    require(blocks[0].get("type") in ("thinking", "redacted_thinking"),
+            f"messages.{len(messages) - 2}.content.0.type: Expected `thinking` or "
+            "`redacted_thinking`, but found "
+            f"`{blocks[0].get('type')}`. When `thinking` is enabled, a final `assistant` "
+            "message must start with a thinking block.")
 
 
 def _check_sampling(body: dict[str, Any]) -> None:
@@ -321,6 +338,16 @@ def _check_block(
         require(role == "user", f"{at}: images are only allowed in user messages")
         only_keys(block, {"type", "source", "cache_control"}, at)
         _check_image(block.get("source"), at)
+    elif kind == "thinking":
+        require(role == "assistant", f"{at}: thinking is only allowed in assistant messages")
+        only_keys(block, {"type", "thinking", "signature"}, at)
+        require(isinstance(block.get("thinking"), str), f"{at}.thinking: required")
+        require(isinstance(block.get("signature"), str) and block["signature"] != "",
+                f"{at}.signature: Field required")
+    elif kind == "redacted_thinking":
+        require(role == "assistant", f"{at}: thinking is only allowed in assistant messages")
+        only_keys(block, {"type", "data"}, at)
+        require(isinstance(block.get("data"), str) and block["data"] != "", f"{at}.data: required")
     elif kind == "tool_use":
         require(role == "assistant", f"{at}: tool_use is only allowed in assistant messages")
         only_keys(block, {"type", "id", "name", "input", "cache_control"}, at)

@@ -6,7 +6,16 @@ from typing import Any
 
 from ...tools._info import ToolChoice, ToolFunction, ToolInfo
 from .._api import ModelAPIError
-from .._chat import ChatMessageAssistant, ChatMessageBase, ChatMessageTool, ContentText, ToolCall
+from .._chat import (
+    ChatMessageAssistant,
+    ChatMessageBase,
+    ChatMessageTool,
+    Content,
+    ContentImage,
+    ContentReasoning,
+    ContentText,
+    ToolCall,
+)
 from .._config import GenerateConfig
 from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ._http import alternate_turns, data_url_parts
@@ -114,6 +123,14 @@ def wire_messages(messages: list[ChatMessageBase]) -> list[dict[str, Any]]:
     return turns
 
 
+def _thinking_block(part: ContentReasoning) -> dict[str, Any]:
+    """Thinking goes back as it came: with tools, the API requires the last assistant
+    turn to start with its thinking blocks, signatures intact."""
+    if part.redacted:
+        return {"type": "redacted_thinking", "data": part.reasoning}
+    return {"type": "thinking", "thinking": part.reasoning, "signature": part.signature or ""}
+
+
 def _role(message: ChatMessageBase) -> str:
     return "assistant" if message.role == "assistant" else "user"  # type: ignore[attr-defined]
 
@@ -136,8 +153,10 @@ def _blocks(message: ChatMessageBase) -> list[dict[str, Any]]:
         if isinstance(part, ContentText):
             if part.text.strip():
                 blocks.append({"type": "text", "text": part.text})
-        else:
+        elif isinstance(part, ContentImage):
             blocks.append({"type": "image", "source": _image_source(part.image)})
+        elif message.role == "assistant":  # type: ignore[attr-defined]
+            blocks.append(_thinking_block(part))
     if isinstance(message, ChatMessageAssistant):
         if not blocks and not message.tool_calls:
             blocks.append({"type": "text", "text": NO_CONTENT})
@@ -164,10 +183,18 @@ def parse_response(data: dict[str, Any], model: str) -> ModelOutput:
         raise ModelAPIError(f"Anthropic returned no message: {error.get('message') or data}")
     texts: list[str] = []
     calls: list[ToolCall] = []
+    reasoning: list[ContentReasoning] = []
     for block in data["content"]:
         kind = block.get("type")
         if kind == "text":
             texts.append(block.get("text") or "")
+        elif kind == "thinking":
+            reasoning.append(ContentReasoning(
+                reasoning=str(block.get("thinking") or ""), signature=block.get("signature")
+            ))
+        elif kind == "redacted_thinking":
+            reasoning.append(ContentReasoning(reasoning=str(block.get("data") or ""),
+                                              redacted=True))
         elif kind == "tool_use":
             arguments = block.get("input")
             calls.append(ToolCall(
@@ -177,10 +204,10 @@ def parse_response(data: dict[str, Any], model: str) -> ModelOutput:
                 parse_error=None if isinstance(arguments, dict)
                 else f"the arguments are not a JSON object: {arguments!r}",
             ))
-        # thinking and redacted_thinking blocks carry no answer text.
-    message = ChatMessageAssistant(
-        content="".join(texts), source="generate", tool_calls=calls or None
-    )
+    text = "".join(texts)
+    # Reasoning is kept beside the answer (not in its text) to be sent back later.
+    content: str | list[Content] = [*reasoning, ContentText(text=text)] if reasoning else text
+    message = ChatMessageAssistant(content=content, source="generate", tool_calls=calls or None)
     stop = _STOP_REASONS.get(data.get("stop_reason") or "", "unknown")
     return ModelOutput(
         model=data.get("model") or model,

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from ...tools._info import ToolChoice, ToolFunction, ToolInfo
-from .._chat import ChatMessageAssistant, ChatMessageBase, ChatMessageTool, ContentText, ToolCall
+from .._chat import (
+    ChatMessageAssistant,
+    ChatMessageBase,
+    ChatMessageTool,
+    ContentImage,
+    ContentText,
+    ToolCall,
+)
 from .._config import GenerateConfig
 from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ._http import alternate_turns, image_data
@@ -113,7 +120,7 @@ async def _blocks(message: ChatMessageBase) -> list[dict[str, Any]]:
         if isinstance(part, ContentText):
             if part.text.strip():
                 blocks.append({"text": part.text})
-        else:
+        elif isinstance(part, ContentImage):
             media_type, data = await image_data(part.image)
             image_format = _FORMATS.get(media_type, "png")
             blocks.append({"image": {"format": image_format, "source": {"bytes": data}}})

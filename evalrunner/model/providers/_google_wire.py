@@ -10,7 +10,14 @@ import json
 from typing import Any
 
 from ...tools._info import ToolChoice, ToolFunction, ToolInfo
-from .._chat import ChatMessageAssistant, ChatMessageBase, ChatMessageTool, ContentText, ToolCall
+from .._chat import (
+    ChatMessageAssistant,
+    ChatMessageBase,
+    ChatMessageTool,
+    ContentImage,
+    ContentText,
+    ToolCall,
+)
 from .._config import GenerateConfig
 from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ._http import alternate_turns, image_data
@@ -93,7 +100,7 @@ async def _parts(message: ChatMessageBase) -> list[dict[str, Any]]:
         if isinstance(item, ContentText):
             if item.text:
                 parts.append({"text": item.text})
-        else:
+        elif isinstance(item, ContentImage):
             media_type, data = await image_data(item.image)
             parts.append({"inlineData": {"mimeType": media_type, "data": data}})
     if isinstance(message, ChatMessageAssistant):

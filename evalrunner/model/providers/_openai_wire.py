@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from ...tools._info import ToolChoice, ToolFunction, ToolInfo
-from .._chat import ChatMessageAssistant, ChatMessageBase, ContentText, ToolCall
+from .._chat import ChatMessageAssistant, ChatMessageBase, ContentImage, ContentText, ToolCall
 from .._config import GenerateConfig
 from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 
@@ -95,7 +95,7 @@ def _user_content(message: ChatMessageBase) -> str | list[dict[str, Any]]:
     for part in message.content:
         if isinstance(part, ContentText):
             parts.append({"type": "text", "text": part.text})
-        else:
+        elif isinstance(part, ContentImage):  # reasoning is Anthropic's alone: left out
             parts.append(
                 {"type": "image_url", "image_url": {"url": part.image, "detail": part.detail}}
             )

@@ -12,6 +12,10 @@ window.EVR = window.EVR || {};
     if (!Array.isArray(value)) return EVR.json(value);
     return value.map((part) => {
       if (part.type === "text") return EVR.text(part.text);
+      if (part.type === "reasoning") {
+        return EVR.fold("Reasoning", false,
+          part.redacted ? h("p", { class: "muted", text: "[redacted by the provider]" }) : EVR.text(part.reasoning));
+      }
       if (part.type === "image" && String(part.image).startsWith("data:")) {
         return h("img", { class: "image", src: part.image, alt: "image input" });
       }
