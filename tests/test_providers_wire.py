@@ -325,6 +325,28 @@ async def test_bedrock_body(bedrock: BedrockServer) -> None:
         "image": {"format": "png", "source": {"bytes": PNG.split(",")[1]}}}
 
 
+async def test_bedrock_reasoning_goes_back_with_its_tool_calls(bedrock: BedrockServer) -> None:
+    bedrock.options.responder = lambda body: (
+        {"content": "It means hello."} if "toolResult" in str(body["messages"][-1])
+        else {"thinking": "Look it up.", "tool_calls": [
+            {"name": "lookup", "arguments": {"word": "hola"}}]})
+    m = get_model("bedrock/anthropic.claude-3-7-sonnet-20250219-v1:0", memoize=False,
+                  config=GenerateConfig(max_tokens=2000, reasoning_tokens=1024))
+    async with m:
+        first = await m.generate("What does hola mean?", tools=[LOOKUP])
+        assert first.completion == ""
+        call = first.message.tool_calls[0]  # type: ignore[index]
+        second = await m.generate([
+            ChatMessageUser(content="What does hola mean?"), first.message,
+            ChatMessageTool(content="hello", tool_call_id=call.id, function="lookup"),
+        ], tools=[LOOKUP])
+    assert second.completion == "It means hello."
+    sent = bedrock.requests[1].body["messages"][1]["content"]
+    assert sent[0] == {"reasoningContent": {
+        "reasoningText": {"text": "Look it up.", "signature": "sig"}}}
+    assert "toolUse" in sent[1]
+
+
 async def test_bedrock_session_token_and_bearer(
     bedrock: BedrockServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -93,6 +93,9 @@ class BedrockServer(WireServer):
             else {"tool_calls": reply} if isinstance(reply, list) else reply
         )
         content: list[dict[str, Any]] = []
+        if spec.get("thinking"):
+            content.append({"reasoningContent": {
+                "reasoningText": {"text": spec["thinking"], "signature": "sig"}}})
         if spec.get("content"):
             content.append({"text": spec["content"]})
         for i, call in enumerate(spec.get("tool_calls") or []):
@@ -182,6 +185,11 @@ def _check_messages(messages: Any, names: set[str], has_tools: bool) -> None:
             elif kind == "image":
                 require(role == "user" and value.get("format") in FORMATS, "image: bad format")
                 base64.b64decode(value["source"]["bytes"], validate=True)
+            elif kind == "reasoningContent":
+                require(role == "assistant", "reasoningContent: assistant turns only")
+                text = value.get("reasoningText")
+                require(isinstance(text, dict) and isinstance(text.get("text"), str)
+                        and text.get("signature"), "reasoningContent: text and signature")
             elif kind == "toolUse":
                 require(role == "assistant" and has_tools and value.get("name") in names,
                         "toolUse: needs toolConfig and a known tool")

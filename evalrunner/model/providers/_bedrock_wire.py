@@ -9,7 +9,9 @@ from .._chat import (
     ChatMessageAssistant,
     ChatMessageBase,
     ChatMessageTool,
+    Content,
     ContentImage,
+    ContentReasoning,
     ContentText,
     ToolCall,
 )
@@ -124,6 +126,9 @@ async def _blocks(message: ChatMessageBase) -> list[dict[str, Any]]:
             media_type, data = await image_data(part.image)
             image_format = _FORMATS.get(media_type, "png")
             blocks.append({"image": {"format": image_format, "source": {"bytes": data}}})
+        elif isinstance(message, ChatMessageAssistant):
+            # Claude's thinking goes back with its tool calls, as Anthropic's API asks.
+            blocks.append({"reasoningContent": _reasoning_block(part)})
     if isinstance(message, ChatMessageAssistant):
         for call in message.tool_calls or []:
             blocks.append({"toolUse": {"toolUseId": call.id, "name": call.function,
@@ -131,13 +136,29 @@ async def _blocks(message: ChatMessageBase) -> list[dict[str, Any]]:
     return blocks
 
 
+def _reasoning_block(part: ContentReasoning) -> dict[str, Any]:
+    if part.redacted:
+        return {"redactedContent": part.reasoning}
+    return {"reasoningText": {"text": part.reasoning, "signature": part.signature or ""}}
+
+
+def _reasoning_part(value: dict[str, Any]) -> ContentReasoning:
+    if "redactedContent" in value:
+        return ContentReasoning(reasoning=str(value["redactedContent"]), redacted=True)
+    text = value.get("reasoningText") or {}
+    return ContentReasoning(reasoning=str(text.get("text") or ""), signature=text.get("signature"))
+
+
 def parse_response(data: dict[str, Any], model: str) -> ModelOutput:
     message = ((data.get("output") or {}).get("message")) or {}
     texts: list[str] = []
     calls: list[ToolCall] = []
+    reasoning: list[ContentReasoning] = []
     for block in message.get("content") or []:
         if "text" in block:
             texts.append(block["text"])
+        elif "reasoningContent" in block:
+            reasoning.append(_reasoning_part(block["reasoningContent"]))
         elif "toolUse" in block:
             use = block["toolUse"]
             arguments = use.get("input")
@@ -148,9 +169,9 @@ def parse_response(data: dict[str, Any], model: str) -> ModelOutput:
                 parse_error=None if isinstance(arguments, dict)
                 else f"the arguments are not a JSON object: {arguments!r}",
             ))
-        # reasoningContent blocks carry no answer text.
-    assistant = ChatMessageAssistant(content="".join(texts), source="generate",
-                                     tool_calls=calls or None)
+    text = "".join(texts)
+    content: str | list[Content] = [*reasoning, ContentText(text=text)] if reasoning else text
+    assistant = ChatMessageAssistant(content=content, source="generate", tool_calls=calls or None)
     stop = _STOP_REASONS.get(data.get("stopReason") or "", "unknown")
     usage = data.get("usage") or {}
     input_tokens = int(usage.get("inputTokens") or 0)
