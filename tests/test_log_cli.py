@@ -17,7 +17,7 @@ from evalrunner.log import (
     read_eval_log,
 )
 from tests.arith_suite import logs_in
-from tests.conftest import run_cli, write
+from tests.conftest import ROOT, run_cli, write
 
 NOISY = """\
 import logging
@@ -129,3 +129,9 @@ def test_logs_on_an_fsspec_file_system() -> None:
     assert header.eval.task == "remote" and header.samples == []
     full = read_eval_log(str(header.location))
     assert [s.id for s in full.samples] == [1, 2, 3]
+
+
+def test_the_checked_in_log_schema_is_current() -> None:
+    # Regenerate with: evalrunner info log-schema > schemas/log.schema.json
+    checked_in = json.loads((ROOT / "schemas" / "log.schema.json").read_text())
+    assert checked_in == EvalLog.model_json_schema()
