@@ -77,6 +77,19 @@ async def test_text_round_trip(server: ServerHandle) -> None:
     }
 
 
+async def test_reasoning_content_is_kept_but_never_sent_back(server: ServerHandle) -> None:
+    server.options.responder = lambda body: {"content": "4", "reasoning_content": "2 + 2 = 4"}
+    async with openai("deepseek-reasoner") as model:
+        first = await model.generate("2 + 2?")
+        assert first.completion == "4"
+        assert isinstance(first.message.content, list)
+        assert first.message.content[0].type == "reasoning"
+        await model.generate([ChatMessageUser(content="2 + 2?"), first.message,
+                              ChatMessageUser(content="And 3 + 3?")])
+    assert not server.rejected
+    assert server.requests[1].body["messages"][1] == {"role": "assistant", "content": "4"}
+
+
 async def test_organization_header(server: ServerHandle, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_ORG_ID", "org-abc")
     async with openai() as model:

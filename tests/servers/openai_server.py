@@ -219,6 +219,8 @@ def _completion(body: dict[str, Any], reply: Reply, number: int) -> dict[str, An
     else:
         spec = reply
     message: dict[str, Any] = {"role": "assistant", "content": spec.get("content")}
+    if spec.get("reasoning_content"):
+        message["reasoning_content"] = spec["reasoning_content"]
     calls = spec.get("tool_calls")
     if calls:
         message["tool_calls"] = [

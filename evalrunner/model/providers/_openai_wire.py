@@ -13,7 +13,15 @@ import re
 from typing import Any
 
 from ...tools._info import ToolChoice, ToolFunction, ToolInfo
-from .._chat import ChatMessageAssistant, ChatMessageBase, ContentImage, ContentText, ToolCall
+from .._chat import (
+    ChatMessageAssistant,
+    ChatMessageBase,
+    Content,
+    ContentImage,
+    ContentReasoning,
+    ContentText,
+    ToolCall,
+)
 from .._config import GenerateConfig
 from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 
@@ -95,7 +103,7 @@ def _user_content(message: ChatMessageBase) -> str | list[dict[str, Any]]:
     for part in message.content:
         if isinstance(part, ContentText):
             parts.append({"type": "text", "text": part.text})
-        elif isinstance(part, ContentImage):  # reasoning is Anthropic's alone: left out
+        elif isinstance(part, ContentImage):  # reasoning is never sent (see _parse_choice)
             parts.append(
                 {"type": "image_url", "image_url": {"url": part.image, "detail": part.detail}}
             )
@@ -164,8 +172,16 @@ def _parse_choice(choice: dict[str, Any]) -> ChatCompletionChoice:
     message = choice.get("message") or {}
     raw_calls = message.get("tool_calls")
     tool_calls = [_parse_tool_call(call) for call in raw_calls] if raw_calls else None
+    text = message.get("content") or ""
+    # DeepSeek and vLLM say `reasoning_content`, OpenRouter `reasoning`. Kept for the log
+    # and the viewer; never sent back, which DeepSeek's API would refuse.
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    content: str | list[Content] = (
+        [ContentReasoning(reasoning=reasoning), ContentText(text=text)]
+        if isinstance(reasoning, str) and reasoning else text
+    )
     assistant = ChatMessageAssistant.model_construct(
-        content=message.get("content") or "", source="generate", tool_calls=tool_calls
+        content=content, source="generate", tool_calls=tool_calls
     )
     stop = _STOP_REASONS.get(choice.get("finish_reason") or "", "unknown")
     return ChatCompletionChoice.model_construct(message=assistant, stop_reason=stop)
