@@ -219,6 +219,29 @@ async def test_google_body(google: GoogleServer) -> None:
     assert output.usage is not None and output.usage.output_tokens == 5  # thoughts count
 
 
+async def test_google_thought_signature_goes_back_with_its_call(google: GoogleServer) -> None:
+    google.options.responder = lambda body: (
+        {"content": "It means hello."} if "functionResponse" in str(body["contents"][-1])
+        else {"thought": "A lookup will tell.", "signature": "c2lnbmF0dXJl",
+              "tool_calls": [{"name": "lookup", "arguments": {"word": "hola"}}]})
+    async with model("google/gemini-2.5-pro", reasoning_tokens=128) as m:
+        first = await m.generate("What does hola mean?", tools=[LOOKUP])
+        assert first.completion == ""  # the thought summary is not the answer
+        assert isinstance(first.message.content, list)
+        assert first.message.content[0].type == "reasoning"
+        call = first.message.tool_calls[0]  # type: ignore[index]
+        second = await m.generate([
+            ChatMessageUser(content="What does hola mean?"), first.message,
+            ChatMessageTool(content="hello", tool_call_id=call.id, function="lookup"),
+        ], tools=[LOOKUP])
+    assert second.completion == "It means hello."
+    model_turn = google.requests[1].body["contents"][1]
+    assert model_turn["role"] == "model"
+    assert model_turn["parts"] == [{
+        "functionCall": {"name": "lookup", "args": {"word": "hola"}},
+        "thoughtSignature": "c2lnbmF0dXJl"}]
+
+
 async def test_google_blocked_prompt_and_retry_delay(google: GoogleServer) -> None:
     google.options.responder = lambda body: {"block_prompt": "SAFETY"}
     async with model("google/gemini-2.0-flash") as m:

@@ -48,6 +48,8 @@ class ToolCall(BaseModel):
     function: str
     arguments: dict[str, Any]
     parse_error: str | None = None
+    # What the provider needs back with the call (Gemini's thought signature).
+    internal: dict[str, Any] | None = None
 
 
 class ChatMessageBase(BaseModel):

@@ -63,8 +63,11 @@ class GoogleServer(WireServer):
             parts.append({"text": spec["thought"], "thought": True})
         if spec.get("content"):
             parts.append({"text": spec["content"]})
-        for call in spec.get("tool_calls") or []:
-            parts.append({"functionCall": {"name": call["name"], "args": call["arguments"]}})
+        for i, call in enumerate(spec.get("tool_calls") or []):
+            part = {"functionCall": {"name": call["name"], "args": call["arguments"]}}
+            if spec.get("signature") and i == 0:  # Gemini signs the first call of a turn
+                part["thoughtSignature"] = spec["signature"]
+            parts.append(part)
         candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts},
                                      "finishReason": spec.get("finish", "STOP"), "index": 0}
         count = record.body.get("generationConfig", {}).get("candidateCount", 1)

@@ -14,7 +14,9 @@ from .._chat import (
     ChatMessageAssistant,
     ChatMessageBase,
     ChatMessageTool,
+    Content,
     ContentImage,
+    ContentReasoning,
     ContentText,
     ToolCall,
 )
@@ -105,7 +107,11 @@ async def _parts(message: ChatMessageBase) -> list[dict[str, Any]]:
             parts.append({"inlineData": {"mimeType": media_type, "data": data}})
     if isinstance(message, ChatMessageAssistant):
         for call in message.tool_calls or []:
-            parts.append({"functionCall": {"name": call.function, "args": call.arguments}})
+            part: dict[str, Any] = {"functionCall": {"name": call.function, "args": call.arguments}}
+            # With thinking, Gemini refuses a function call sent back without its signature.
+            if call.internal and call.internal.get("thoughtSignature"):
+                part["thoughtSignature"] = call.internal["thoughtSignature"]
+            parts.append(part)
     return parts or [{"text": " "}]
 
 
@@ -163,25 +169,32 @@ def parse_response(data: dict[str, Any], model: str) -> ModelOutput:
 def _choice(candidate: dict[str, Any], index: int) -> ChatCompletionChoice:
     texts: list[str] = []
     calls: list[ToolCall] = []
+    thoughts: list[ContentReasoning] = []
     for part in (candidate.get("content") or {}).get("parts") or []:
-        if "text" in part and not part.get("thought"):
+        if "text" in part and part.get("thought"):
+            thoughts.append(ContentReasoning(reasoning=str(part["text"]),
+                                             signature=part.get("thoughtSignature")))
+        elif "text" in part:
             texts.append(part["text"])
         elif "functionCall" in part:
             call = part["functionCall"]
             args = call.get("args")
+            signature = part.get("thoughtSignature")
             calls.append(ToolCall(
                 id=str(call.get("id") or f"{call.get('name')}_{index}_{len(calls)}"),
                 function=str(call.get("name") or ""),
                 arguments=args if isinstance(args, dict) else {},
                 parse_error=None if isinstance(args, dict | None)
                 else f"the arguments are not a JSON object: {json.dumps(args)}",
+                internal={"thoughtSignature": signature} if signature else None,
             ))
     stop = _STOP_REASONS.get(candidate.get("finishReason") or "", "unknown")
     if calls and stop == "stop":
         stop = "tool_calls"
-    message = ChatMessageAssistant(
-        content="".join(texts), source="generate", tool_calls=calls or None
-    )
+    text = "".join(texts)
+    # Thought summaries are kept for the log and the viewer; Gemini needs only signatures.
+    content: str | list[Content] = [*thoughts, ContentText(text=text)] if thoughts else text
+    message = ChatMessageAssistant(content=content, source="generate", tool_calls=calls or None)
     return ChatCompletionChoice(message=message, stop_reason=stop)
 
 
