@@ -225,5 +225,5 @@ async def test_missing_transformers_names_the_extra(monkeypatch: pytest.MonkeyPa
     monkeypatch.setitem(sys.modules, "transformers", None)
     model = get_model("hf/openai-community/gpt2", device="cpu", memoize=False)
     assert model.api.connection_key() == "hf:openai-community/gpt2:cpu"
-    with pytest.raises(ModelAPIError, match=r"pip install 'evalrunner\[hf-models\]'"):
+    with pytest.raises(ModelAPIError, match=r"pip install 'evalrunner\[hf\]'"):
         await model.generate("hi")

@@ -1,6 +1,6 @@
 """hf: local Hugging Face transformers models (`hf/<repo>` or `hf/local -M model_path=DIR`).
 
-Needs the optional extra: pip install 'evalrunner[hf-models]' (transformers, torch).
+Needs the optional extra: pip install 'evalrunner[hf]' (transformers, torch).
 Model arguments: `device` (default cuda, then mps, then cpu), `model_path` and
 `tokenizer_path` (for `hf/local`), `batch_wait` (seconds, default 2); any other `-M`
 argument goes to `AutoModelForCausalLM.from_pretrained` (for example `dtype`).
@@ -32,7 +32,7 @@ from ._batch_queue import BatchQueue
 from ._http import env
 from ._openai_wire import wire_message, wire_tool
 
-INSTALL_HINT = "pip install 'evalrunner[hf-models]'"
+INSTALL_HINT = "pip install 'evalrunner[hf]'"
 DEFAULT_BATCH = 32
 
 logger = logging.getLogger(__name__)
