@@ -3,9 +3,12 @@ and answered them: generation config, tool choice, images, reasoning, quirks."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -240,6 +243,56 @@ async def test_google_thought_signature_goes_back_with_its_call(google: GoogleSe
     assert model_turn["parts"] == [{
         "functionCall": {"name": "lookup", "args": {"word": "hola"}},
         "thoughtSignature": "c2lnbmF0dXJl"}]
+
+
+@pytest.fixture
+def vertex(monkeypatch: pytest.MonkeyPatch) -> Iterator[GoogleServer]:
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    with GoogleServer(api_key=KEY) as running:
+        for name, value in {
+            "GOOGLE_GENAI_USE_VERTEXAI": "true", "GOOGLE_CLOUD_PROJECT": "my-proj",
+            "GOOGLE_CLOUD_LOCATION": "europe-west4", "GOOGLE_CLOUD_ACCESS_TOKEN": KEY,
+            "GOOGLE_VERTEX_BASE_URL": running.url.removesuffix("/v1beta"),
+        }.items():
+            monkeypatch.setenv(name, value)
+        yield running
+        assert not running.rejected, running.rejected[0].error
+
+
+async def test_vertex_project_endpoint_with_an_access_token(vertex: GoogleServer) -> None:
+    async with model("google/gemini-2.5-pro") as m:
+        output = await m.generate("Hello there")
+    assert output.completion == "Hello there"
+    request = vertex.requests[0]
+    assert request.path == ("/v1/projects/my-proj/locations/europe-west4/publishers/google/"
+                            "models/gemini-2.5-pro:generateContent")
+    assert request.headers["authorization"] == f"Bearer {KEY}"
+    assert "x-goog-api-key" not in request.headers
+
+
+async def test_vertex_token_from_gcloud_and_express_mode(
+    vertex: GoogleServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # gcloud cannot run here: a stand-in on PATH prints the token, and counts its calls.
+    calls = tmp_path / "calls"
+    gcloud = tmp_path / "gcloud"
+    gcloud.write_text(f"#!/bin/sh\necho x >> {calls}\necho {KEY}\n")
+    gcloud.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.delenv("GOOGLE_CLOUD_ACCESS_TOKEN")
+    async with model("google/gemini-2.5-flash", max_connections=4) as m:
+        outputs = await asyncio.gather(*(m.generate(f"q{i}") for i in range(4)))
+    assert [o.completion for o in outputs] == ["q0", "q1", "q2", "q3"]
+    assert calls.read_text() == "x\n"  # asked once, reused
+    # Without a project, an API key goes to express mode.
+    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT")
+    monkeypatch.setenv("GOOGLE_API_KEY", KEY)
+    async with model("google/gemini-2.5-flash") as m:
+        assert (await m.generate("express")).completion == "express"
+    assert vertex.requests[-1].path == (
+        "/v1/publishers/google/models/gemini-2.5-flash:generateContent")
+    assert vertex.requests[-1].headers["x-goog-api-key"] == KEY
 
 
 async def test_google_blocked_prompt_and_retry_delay(google: GoogleServer) -> None:

@@ -10,6 +10,10 @@ from typing import Any
 from ._wire_server import Answer, RecordedRequest, Reply, WireServer, only_keys, require
 
 PATH = re.compile(r"^/v1beta/models/([^/:]+):generateContent$")
+# Vertex AI: a project's regional endpoint (OAuth bearer token) or express mode (API key).
+VERTEX_PATH = re.compile(
+    r"^/v1/(?:projects/[^/]+/locations/[^/]+/)?publishers/google/models/([^/:]+):generateContent$"
+)
 BODY_KEYS = {"contents", "systemInstruction", "tools", "toolConfig", "generationConfig",
              "safetySettings", "cachedContent"}
 GENERATION_KEYS = {"temperature", "topP", "topK", "maxOutputTokens", "stopSequences",
@@ -36,11 +40,15 @@ class GoogleServer(WireServer):
         return Answer(status, {"error": body})
 
     def check(self, record: RecordedRequest) -> None:
-        require(record.method == "POST" and PATH.match(record.path) is not None,
-                f"not found: {record.path}", 404)
-        key = record.headers.get("x-goog-api-key") or record.query.get("key")
-        require(key == self.options.api_key,
-                "API key not valid. Please pass a valid API key.", 400)
+        path = _model_path(record.path)
+        require(record.method == "POST" and path is not None, f"not found: {record.path}", 404)
+        if record.path.startswith("/v1/projects/"):
+            require(record.headers.get("authorization") == f"Bearer {self.options.api_key}",
+                    "Request had invalid authentication credentials.", 401)
+        else:
+            key = record.headers.get("x-goog-api-key") or record.query.get("key")
+            require(key == self.options.api_key,
+                    "API key not valid. Please pass a valid API key.", 400)
         require(isinstance(record.body, dict), "Invalid JSON payload received.")
         check_body(record.body)
 
@@ -76,8 +84,17 @@ class GoogleServer(WireServer):
             "usageMetadata": {"promptTokenCount": 7, "candidatesTokenCount": 3,
                               "thoughtsTokenCount": 2 if spec.get("thought") else 0,
                               "totalTokenCount": 12 if spec.get("thought") else 10},
-            "modelVersion": PATH.match(record.path).group(1),  # type: ignore[union-attr]
+            "modelVersion": _model_name(record.path),
         })
+
+
+def _model_path(path: str) -> re.Match[str] | None:
+    return PATH.match(path) or VERTEX_PATH.match(path)
+
+
+def _model_name(path: str) -> str:
+    match = _model_path(path)
+    return match.group(1) if match else ""
 
 
 def check_body(body: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""google: the Gemini API's generateContent (`google/<model>`).
+"""google: the Gemini API's generateContent (`google/<model>`), or Vertex AI's (_vertex).
 
 Environment: GOOGLE_API_KEY (or GEMINI_API_KEY) and GOOGLE_BASE_URL (default
 https://generativelanguage.googleapis.com/v1beta). `-M` arguments are added to the
@@ -21,6 +21,7 @@ from .._config import GenerateConfig
 from .._output import ModelOutput
 from ._google_wire import build_request, parse_response
 from ._http import HttpModelAPI, env
+from ._vertex import Vertex, vertex_chosen
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/v1beta"
 _DELAY = re.compile(r"^(\d+(?:\.\d+)?)s$")
@@ -36,9 +37,13 @@ class GoogleAPI(HttpModelAPI):
         base_url: str | None = None,
         api_key: str | None = None,
         config: GenerateConfig | None = None,
+        vertex: bool | None = None,
+        project: str | None = None,
+        location: str | None = None,
         **model_args: Any,
     ) -> None:
         api_key = api_key or env("GOOGLE_API_KEY", "GEMINI_API_KEY")
+        self.vertex = Vertex(project, location, base_url) if vertex_chosen(vertex) else None
         base_url = base_url or env("GOOGLE_BASE_URL") or DEFAULT_BASE_URL
         super().__init__(model_name.removeprefix("models/"), base_url, api_key, config,
                          **model_args)
@@ -50,15 +55,22 @@ class GoogleAPI(HttpModelAPI):
         tool_choice: ToolChoice | None,
         config: GenerateConfig,
     ) -> ModelOutput:
-        key = self.require(self.api_key, "API key", "GOOGLE_API_KEY")
+        if self.vertex is not None:
+            url = self.vertex.url(self.model_name)
+            headers = await self.vertex.headers(self.api_key)
+        else:
+            key = self.require(self.api_key, "API key", "GOOGLE_API_KEY")
+            base = (self.base_url or DEFAULT_BASE_URL).rstrip("/")
+            url = f"{base}/models/{quote(self.model_name, safe='')}:generateContent"
+            headers = {"x-goog-api-key": key}
         body = await build_request(input, tools, tool_choice, config)
         body.update(self.model_args)
-        base = (self.base_url or DEFAULT_BASE_URL).rstrip("/")
-        url = f"{base}/models/{quote(self.model_name, safe='')}:generateContent"
-        data = await self.request_json("POST", url, config, body, headers={"x-goog-api-key": key})
+        data = await self.request_json("POST", url, config, body, headers=headers)
         return parse_response(data, self.model_name)
 
     def connection_key(self) -> str:
+        if self.vertex is not None:
+            return f"vertex:{self.vertex.host}:{self.vertex.project}:{self.vertex.location}"
         return f"google:{self.base_url}:{hash(self.api_key)}"
 
     def retry_after(self, ex: BaseException) -> float | None:
