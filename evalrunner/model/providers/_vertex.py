@@ -3,10 +3,12 @@
 Chosen with `-M vertex=true` or GOOGLE_GENAI_USE_VERTEXAI=true (the variable Google's own
 SDK reads). With a project (GOOGLE_CLOUD_PROJECT or `-M project=`) requests go to that
 project's endpoint in GOOGLE_CLOUD_LOCATION (`-M location=`, default us-central1) with an
-OAuth access token: GOOGLE_CLOUD_ACCESS_TOKEN if set, else what
-`gcloud auth print-access-token` prints (asked once, reused for 45 minutes). Without a
-project, an API key (GOOGLE_API_KEY) uses Vertex AI express mode. GOOGLE_VERTEX_BASE_URL
-(or `--model-base-url`) replaces the host, for private endpoints and tests.
+OAuth access token: GOOGLE_CLOUD_ACCESS_TOKEN if set, else one from Application Default
+Credentials (GOOGLE_APPLICATION_CREDENTIALS: a service account or an authorized user; see
+_google_auth), else what `gcloud auth print-access-token` prints. A token is asked for
+once and reused until shortly before it expires. Without a project, an API key
+(GOOGLE_API_KEY) uses Vertex AI express mode. GOOGLE_VERTEX_BASE_URL (or
+`--model-base-url`) replaces the host, for private endpoints and tests.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ import asyncio
 import time
 from urllib.parse import quote
 
+import httpx
+
 from ..._util.secrets import register_secret
 from .._api import ModelAPIError
+from ._google_auth import credentials_file, token_from_file
 from ._http import env
 
-_TOKEN_LIFETIME = 45 * 60.0  # gcloud's tokens last an hour
+_GCLOUD_LIFETIME = 50 * 60.0  # gcloud's tokens last an hour
 
 
 def vertex_chosen(flag: bool | None) -> bool:
@@ -53,9 +58,9 @@ class Vertex:
         return (f"{self.host}/v1/projects/{quote(self.project, safe='')}/locations/"
                 f"{quote(self.location, safe='')}/publishers/google/models/{name}:generateContent")
 
-    async def headers(self, api_key: str | None) -> dict[str, str]:
+    async def headers(self, api_key: str | None, client: httpx.AsyncClient) -> dict[str, str]:
         if self.project is not None:
-            return {"Authorization": f"Bearer {await self.token()}"}
+            return {"Authorization": f"Bearer {await self.token(client)}"}
         if not api_key:
             raise ModelAPIError(
                 "Vertex AI needs a project (GOOGLE_CLOUD_PROJECT, with an access token) or "
@@ -63,15 +68,20 @@ class Vertex:
             )
         return {"x-goog-api-key": api_key}
 
-    async def token(self) -> str:
+    async def token(self, client: httpx.AsyncClient) -> str:
         given = env("GOOGLE_CLOUD_ACCESS_TOKEN")
         if given:
             register_secret(given)
             return given
-        async with self._guard():  # concurrent first calls ask gcloud once
+        async with self._guard():  # concurrent first calls ask for one token
             if self._token is None or time.monotonic() >= self._expires:
-                self._token = await _gcloud_token()
-                self._expires = time.monotonic() + _TOKEN_LIFETIME
+                file = credentials_file()
+                if file is not None:
+                    token, lifetime = await token_from_file(file, client)
+                else:
+                    token, lifetime = await _gcloud_token(), _GCLOUD_LIFETIME
+                # Renewed a few minutes early: a request must not carry a dying token.
+                self._token, self._expires = token, time.monotonic() + lifetime - 300
             return self._token
 
     def _guard(self) -> asyncio.Lock:

@@ -57,7 +57,7 @@ class GoogleAPI(HttpModelAPI):
     ) -> ModelOutput:
         if self.vertex is not None:
             url = self.vertex.url(self.model_name)
-            headers = await self.vertex.headers(self.api_key)
+            headers = await self.vertex.headers(self.api_key, self.client())
         else:
             key = self.require(self.api_key, "API key", "GOOGLE_API_KEY")
             base = (self.base_url or DEFAULT_BASE_URL).rstrip("/")
