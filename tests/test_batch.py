@@ -65,6 +65,24 @@ async def test_openai_fifty_requests_in_three_batches(openai_server: OpenAIBatch
     assert model.stats.calls == 50 and model.stats.retries == 0
 
 
+async def test_azure_openai_fifty_requests_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    with OpenAIBatchServer(azure=True, api_key=KEY) as server:
+        monkeypatch.setenv("AZUREAI_OPENAI_API_KEY", KEY)
+        monkeypatch.setenv("AZUREAI_OPENAI_BASE_URL", server.url)
+        monkeypatch.setenv("OPENAI_API_VERSION", "2024-10-21")
+        answers = await ask_all(batched("openai/my-batch-deployment", size=25))
+    assert answers == PROMPTS
+    assert not server.rejected, server.rejected[0].error
+    paths = [(r.method, r.path) for r in server.requests]
+    assert paths.count(("POST", "/openai/files")) == 2
+    assert paths.count(("POST", "/openai/batches")) == 2
+    assert all(r.path.startswith("/openai/") for r in server.requests)  # nothing direct
+    models = {line.split('"model": "')[1].split('"')[0]
+              for b in server.batches.values()
+              for line in server.files[b["input_file_id"]].decode().splitlines()}
+    assert models == {"my-batch-deployment"}
+
+
 async def test_anthropic_fifty_requests_in_batches(anthropic_server: AnthropicServer) -> None:
     model = batched("anthropic/claude-3-5-haiku-latest", size=25)
     answers = await ask_all(model)

@@ -18,8 +18,15 @@ from ._wire_server import Answer, RecordedRequest, Reply, WireServer, require
 
 
 class OpenAIBatchServer(WireServer):
-    def __init__(self, **options: Any) -> None:
+    """OpenAI's routes under /v1; with `azure=True`, Azure OpenAI's: the same routes under
+    /openai, the key in `api-key`, an `api-version` query parameter on every call and
+    request lines for `/chat/completions`."""
+
+    def __init__(self, azure: bool = False, **options: Any) -> None:
         super().__init__(**options)
+        self.azure = azure
+        self.prefix = "/openai" if azure else "/v1"
+        self.endpoint = "/chat/completions" if azure else "/v1/chat/completions"
         self.batch_polls = 1  # status checks answered "in_progress" before completion
         self.batch_errors = 0  # the next N batched requests fail with a 500 line
         self.files: dict[str, bytes] = {}
@@ -27,16 +34,22 @@ class OpenAIBatchServer(WireServer):
         self._ids = itertools.count(1)
 
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"http://127.0.0.1:{self.port}" + ("" if self.azure else "/v1")
 
     def error(self, status: int, message: str, kind: str = "") -> Answer:
         return Answer(status, {"error": {"message": message, "type": kind or
                                          "invalid_request_error", "param": None, "code": None}})
 
     def check(self, record: RecordedRequest) -> None:
-        require(record.headers.get("authorization") == f"Bearer {self.options.api_key}",
-                "Incorrect API key provided", 401)
-        route = (record.method, _route(record.path))
+        if self.azure:
+            require(record.headers.get("api-key") == self.options.api_key,
+                    "Access denied due to invalid subscription key", 401)
+            require(record.query.get("api-version") == "2024-10-21",
+                    "Missing or unsupported api-version", 404)
+        else:
+            require(record.headers.get("authorization") == f"Bearer {self.options.api_key}",
+                    "Incorrect API key provided", 401)
+        route = (record.method, _route(record.path, self.prefix))
         require(route in {("POST", "files"), ("POST", "batches"), ("GET", "batch"),
                           ("GET", "content")}, f"Invalid URL ({record.method} {record.path})", 404)
         if route == ("POST", "files"):
@@ -47,7 +60,7 @@ class OpenAIBatchServer(WireServer):
                                                              "completion_window", "metadata"},
                     "invalid batch request")
             require(body.get("input_file_id") in self.files, "No such File object")
-            require(body.get("endpoint") == "/v1/chat/completions", "endpoint: unsupported")
+            require(body.get("endpoint") == self.endpoint, "endpoint: unsupported")
             require(body.get("completion_window") == "24h", "completion_window must be 24h")
         elif route == ("GET", "content"):
             require(record.path.split("/")[3] in self.files, "No such File object", 404)
@@ -64,7 +77,7 @@ class OpenAIBatchServer(WireServer):
         for n, line in enumerate(lines, 1):
             item = json.loads(line)
             require(set(item) == {"custom_id", "method", "url", "body"}, f"line {n}: fields")
-            require(item["method"] == "POST" and item["url"] == "/v1/chat/completions",
+            require(item["method"] == "POST" and item["url"] == self.endpoint,
                     f"line {n}: method/url")
             require(isinstance(item["custom_id"], str) and item["custom_id"] not in ids,
                     f"line {n}: custom_id missing or repeated")
@@ -75,7 +88,7 @@ class OpenAIBatchServer(WireServer):
         require(len(models) == 1, "a batch file may use only one model")
 
     def reply(self, record: RecordedRequest, reply: Reply) -> Answer:
-        route = (record.method, _route(record.path))
+        route = (record.method, _route(record.path, self.prefix))
         if route == ("POST", "files"):
             file_id = f"file-{next(self._ids)}"
             self.files[file_id] = _multipart(record)["file"][1]
@@ -127,7 +140,7 @@ class OpenAIBatchServer(WireServer):
     def _object(self, batch: dict[str, Any]) -> dict[str, Any]:
         done = batch["polls"] > self.batch_polls
         return {
-            "id": batch["id"], "object": "batch", "endpoint": "/v1/chat/completions",
+            "id": batch["id"], "object": "batch", "endpoint": self.endpoint,
             "errors": None, "input_file_id": batch["input_file_id"],
             "completion_window": "24h", "status": "completed" if done else "in_progress",
             "output_file_id": batch["output_file_id"] if done else None,
@@ -165,14 +178,14 @@ def _completion(body: dict[str, Any], reply: Reply, number: int) -> dict[str, An
     }
 
 
-def _route(path: str) -> str:
-    if path == "/v1/files":
+def _route(path: str, prefix: str) -> str:
+    if path == f"{prefix}/files":
         return "files"
-    if path == "/v1/batches":
+    if path == f"{prefix}/batches":
         return "batches"
-    if re.match(r"^/v1/batches/[^/]+$", path):
+    if re.match(rf"^{prefix}/batches/[^/]+$", path):
         return "batch"
-    if re.match(r"^/v1/files/[^/]+/content$", path):
+    if re.match(rf"^{prefix}/files/[^/]+/content$", path):
         return "content"
     return ""
 

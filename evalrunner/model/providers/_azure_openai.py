@@ -80,4 +80,7 @@ class AzureOpenAIAPI(OpenAIAPI):
         return f"azure-openai:{self.endpoint}:{hash(self.api_key)}"
 
     def batch_backend(self) -> BatchBackend | None:
-        return None  # Azure's batch API needs a global-batch deployment: not supported
+        # The deployment must be of a batch type (Global-Batch, DataZone-Batch).
+        from ._openai_batch import AzureOpenAIBatch
+
+        return AzureOpenAIBatch(self)

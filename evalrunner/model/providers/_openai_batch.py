@@ -27,6 +27,7 @@ _RUNNING = {"validating", "in_progress", "finalizing", "cancelling"}
 
 class OpenAIBatch(BatchBackend):
     max_size = 50_000
+    endpoint = ENDPOINT  # the `url` of each request line, and the batch's endpoint
 
     def __init__(self, api: OpenAIAPI) -> None:
         self.api = api
@@ -56,7 +57,7 @@ class OpenAIBatch(BatchBackend):
 
     async def submit(self, requests: list[tuple[str, dict[str, Any]]]) -> str:
         lines = [
-            json.dumps({"custom_id": cid, "method": "POST", "url": ENDPOINT, "body": body})
+            json.dumps({"custom_id": cid, "method": "POST", "url": self.endpoint, "body": body})
             for cid, body in requests
         ]
         upload = await self._json(self.client().post(
@@ -67,7 +68,7 @@ class OpenAIBatch(BatchBackend):
         ))
         batch = await self._json(self.client().post(
             "batches",
-            json={"input_file_id": upload["id"], "endpoint": ENDPOINT,
+            json={"input_file_id": upload["id"], "endpoint": self.endpoint,
                   "completion_window": "24h"},
         ))
         return str(batch["id"])
@@ -129,3 +130,27 @@ class OpenAIBatch(BatchBackend):
         if self._client is not None:
             client, self._client = self._client, None
             await client.aclose()
+
+
+class AzureOpenAIBatch(OpenAIBatch):
+    """Azure OpenAI's Batch API: the same files and batches under the resource's
+    /openai path, with the `api-key` header and the API version as a query parameter."""
+
+    endpoint = "/chat/completions"
+
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            api: Any = self.api
+            if not api.api_key or not api.endpoint:
+                raise ModelAPIError(
+                    "Azure OpenAI batches need AZUREAI_OPENAI_API_KEY and AZUREAI_OPENAI_BASE_URL"
+                )
+            root = str(api.endpoint).rstrip("/")
+            v1 = api.api_version == "v1"
+            self._client = httpx.AsyncClient(
+                base_url=f"{root}/openai/v1/" if v1 else f"{root}/openai/",
+                headers={"api-key": api.api_key, **api.headers()},
+                params=None if v1 else {"api-version": api.api_version},
+                timeout=DEFAULT_TIMEOUT,
+            )
+        return self._client
