@@ -10,8 +10,9 @@ Concurrent generate calls are batched: up to `max_connections` (default 32) prom
 as one left-padded `generate`, and a smaller batch starts when no new call has come for
 `batch_wait` seconds; each batch is logged at debug level with its size. Prompts are
 rendered with the tokenizer's chat template (tools included when the template supports
-them); tool calls in the answer are not parsed. Stop sequences end a row as soon as its
-decoded text holds one, and are cut from the answer as the API providers do.
+them); tool calls the model writes in its template's format (Hermes/Qwen `<tool_call>`,
+Mistral `[TOOL_CALLS]`, Llama 3 bare JSON) become tool calls. Stop sequences end a row as
+soon as its decoded text holds one, and are cut from the answer as the API providers do.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .._output import ModelOutput, ModelUsage
 from ._batch_queue import BatchQueue
 from ._http import env
 from ._openai_wire import wire_message, wire_tool
+from ._tool_text import parse_tool_calls
 
 INSTALL_HINT = "pip install 'evalrunner[hf]'"
 DEFAULT_BATCH = 32
@@ -100,6 +102,12 @@ class HuggingFaceAPI(ModelAPI):
         output = ModelOutput.from_content(
             self.model_name, answer.text, stop_reason="length" if answer.hit_limit else "stop"
         )
+        if tools:
+            rest, calls = parse_tool_calls(answer.text, {t.name for t in tools})
+            if calls:
+                output.message.content = rest
+                output.message.tool_calls = calls
+                output.choices[0].stop_reason = "tool_calls"
         output.usage = ModelUsage(
             input_tokens=answer.input_tokens, output_tokens=answer.output_tokens,
             total_tokens=answer.input_tokens + answer.output_tokens,
