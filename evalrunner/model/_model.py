@@ -83,6 +83,8 @@ class Model:
         self.config = config or GenerateConfig()
         self.stats = ModelStats()
         self._batcher: Batcher | None = None
+        self._sem: asyncio.Semaphore | None = None
+        self._sem_loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         return f"Model({self.name!r})"
@@ -145,13 +147,17 @@ class Model:
             recorder.add(self.name, output.usage)
 
     def _semaphore(self, cfg: GenerateConfig) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._sem is not None and self._sem_loop is loop:
+            return self._sem  # the hot path: one lookup per model and loop, not per call
         key = self.api.connection_key()
-        semaphores = _SEMAPHORES.setdefault(asyncio.get_running_loop(), {})
+        semaphores = _SEMAPHORES.setdefault(loop, {})
         sem = semaphores.get(key)
         if sem is None:
             size = cfg.max_connections or self.api.max_connections()
             sem = semaphores[key] = asyncio.Semaphore(size)
             self.stats.max_connections = size
+        self._sem, self._sem_loop = sem, loop
         return sem
 
     async def _with_retries(
