@@ -281,6 +281,9 @@ async def test_vertex_token_from_gcloud_and_express_mode(
     gcloud.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
     monkeypatch.delenv("GOOGLE_CLOUD_ACCESS_TOKEN")
+    # No Application Default Credentials either: gcloud is the last resort.
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
     async with model("google/gemini-2.5-flash", max_connections=4) as m:
         outputs = await asyncio.gather(*(m.generate(f"q{i}") for i in range(4)))
     assert [o.completion for o in outputs] == ["q0", "q1", "q2", "q3"]
