@@ -41,6 +41,12 @@ class ContentReasoning(BaseModel):
 Content = Annotated[ContentText | ContentImage | ContentReasoning, Field(discriminator="type")]
 
 
+def assistant_content(text: str, reasoning: list[ContentReasoning]) -> str | list[Content]:
+    """An answer's content: its text, after the reasoning that led to it when there is any
+    (kept apart from the text, so providers can send it back as they require)."""
+    return [*reasoning, ContentText(text=text)] if reasoning else text
+
+
 class ToolCall(BaseModel):
     """A call of a tool requested by the model."""
 
@@ -50,6 +56,19 @@ class ToolCall(BaseModel):
     parse_error: str | None = None
     # What the provider needs back with the call (Gemini's thought signature).
     internal: dict[str, Any] | None = None
+
+    @classmethod
+    def decoded(
+        cls, id: str, function: str, arguments: Any, internal: dict[str, Any] | None = None
+    ) -> ToolCall:
+        """A call whose arguments came as decoded JSON: anything but an object is kept as a
+        parse error for the model to see, not raised."""
+        ok = isinstance(arguments, dict)
+        return cls(
+            id=id, function=function, arguments=arguments if ok else {},
+            parse_error=None if ok else f"the arguments are not a JSON object: {arguments!r}",
+            internal=internal,
+        )
 
 
 class ChatMessageBase(BaseModel):

@@ -217,8 +217,7 @@ def stats_of(scope: dict[str, ModelStats], stats: EvalStats) -> EvalStats:
             continue
         stats.model_usage[name] = s.usage
         stats.models[name] = ModelCallStats(
-            calls=s.calls, retries=s.retries, rate_limits=s.rate_limits, errors=s.errors,
-            cache_hits=s.cache_hits, cache_misses=s.cache_misses,
+            **{field: getattr(s, field) for field in ModelCallStats.model_fields}
         )
     return stats
 

@@ -149,11 +149,7 @@ async def _run_samples(
 
 
 def _prior_scope(prior: dict[str, ModelCallStats]) -> dict[str, ModelStats]:
-    fields = ("calls", "retries", "rate_limits", "errors", "cache_hits", "cache_misses")
-    return {
-        name: ModelStats(**{f: getattr(calls, f) for f in fields})  # type: ignore[arg-type]
-        for name, calls in prior.items()
-    }
+    return {name: ModelStats(**calls.model_dump()) for name, calls in prior.items()}
 
 
 def _carry_over(

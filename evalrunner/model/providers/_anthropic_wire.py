@@ -10,11 +10,11 @@ from .._chat import (
     ChatMessageAssistant,
     ChatMessageBase,
     ChatMessageTool,
-    Content,
     ContentImage,
     ContentReasoning,
     ContentText,
     ToolCall,
+    assistant_content,
 )
 from .._config import GenerateConfig
 from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
@@ -196,17 +196,10 @@ def parse_response(data: dict[str, Any], model: str) -> ModelOutput:
             reasoning.append(ContentReasoning(reasoning=str(block.get("data") or ""),
                                               redacted=True))
         elif kind == "tool_use":
-            arguments = block.get("input")
-            calls.append(ToolCall(
-                id=str(block.get("id") or ""),
-                function=str(block.get("name") or ""),
-                arguments=arguments if isinstance(arguments, dict) else {},
-                parse_error=None if isinstance(arguments, dict)
-                else f"the arguments are not a JSON object: {arguments!r}",
+            calls.append(ToolCall.decoded(
+                str(block.get("id") or ""), str(block.get("name") or ""), block.get("input")
             ))
-    text = "".join(texts)
-    # Reasoning is kept beside the answer (not in its text) to be sent back later.
-    content: str | list[Content] = [*reasoning, ContentText(text=text)] if reasoning else text
+    content = assistant_content("".join(texts), reasoning)
     message = ChatMessageAssistant(content=content, source="generate", tool_calls=calls or None)
     stop = _STOP_REASONS.get(data.get("stop_reason") or "", "unknown")
     return ModelOutput(

@@ -9,11 +9,11 @@ from .._chat import (
     ChatMessageAssistant,
     ChatMessageBase,
     ChatMessageTool,
-    Content,
     ContentImage,
     ContentReasoning,
     ContentText,
     ToolCall,
+    assistant_content,
 )
 from .._config import GenerateConfig
 from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
@@ -161,16 +161,10 @@ def parse_response(data: dict[str, Any], model: str) -> ModelOutput:
             reasoning.append(_reasoning_part(block["reasoningContent"]))
         elif "toolUse" in block:
             use = block["toolUse"]
-            arguments = use.get("input")
-            calls.append(ToolCall(
-                id=str(use.get("toolUseId") or ""),
-                function=str(use.get("name") or ""),
-                arguments=arguments if isinstance(arguments, dict) else {},
-                parse_error=None if isinstance(arguments, dict)
-                else f"the arguments are not a JSON object: {arguments!r}",
+            calls.append(ToolCall.decoded(
+                str(use.get("toolUseId") or ""), str(use.get("name") or ""), use.get("input")
             ))
-    text = "".join(texts)
-    content: str | list[Content] = [*reasoning, ContentText(text=text)] if reasoning else text
+    content = assistant_content("".join(texts), reasoning)
     assistant = ChatMessageAssistant(content=content, source="generate", tool_calls=calls or None)
     stop = _STOP_REASONS.get(data.get("stopReason") or "", "unknown")
     usage = data.get("usage") or {}

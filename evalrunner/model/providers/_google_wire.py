@@ -6,7 +6,6 @@ images inline (base64) or as files it stores, never as arbitrary URLs.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ...tools._info import ToolChoice, ToolFunction, ToolInfo
@@ -14,11 +13,11 @@ from .._chat import (
     ChatMessageAssistant,
     ChatMessageBase,
     ChatMessageTool,
-    Content,
     ContentImage,
     ContentReasoning,
     ContentText,
     ToolCall,
+    assistant_content,
 )
 from .._config import GenerateConfig
 from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
@@ -180,20 +179,17 @@ def _choice(candidate: dict[str, Any], index: int) -> ChatCompletionChoice:
             call = part["functionCall"]
             args = call.get("args")
             signature = part.get("thoughtSignature")
-            calls.append(ToolCall(
-                id=str(call.get("id") or f"{call.get('name')}_{index}_{len(calls)}"),
-                function=str(call.get("name") or ""),
-                arguments=args if isinstance(args, dict) else {},
-                parse_error=None if isinstance(args, dict | None)
-                else f"the arguments are not a JSON object: {json.dumps(args)}",
-                internal={"thoughtSignature": signature} if signature else None,
+            calls.append(ToolCall.decoded(
+                str(call.get("id") or f"{call.get('name')}_{index}_{len(calls)}"),
+                str(call.get("name") or ""),
+                {} if args is None else args,  # Gemini leaves out the args of a no-arg call
+                {"thoughtSignature": signature} if signature else None,
             ))
     stop = _STOP_REASONS.get(candidate.get("finishReason") or "", "unknown")
     if calls and stop == "stop":
         stop = "tool_calls"
-    text = "".join(texts)
     # Thought summaries are kept for the log and the viewer; Gemini needs only signatures.
-    content: str | list[Content] = [*thoughts, ContentText(text=text)] if thoughts else text
+    content = assistant_content("".join(texts), thoughts)
     message = ChatMessageAssistant(content=content, source="generate", tool_calls=calls or None)
     return ChatCompletionChoice(message=message, stop_reason=stop)
 

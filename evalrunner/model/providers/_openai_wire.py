@@ -16,11 +16,11 @@ from ...tools._info import ToolChoice, ToolFunction, ToolInfo
 from .._chat import (
     ChatMessageAssistant,
     ChatMessageBase,
-    Content,
     ContentImage,
     ContentReasoning,
     ContentText,
     ToolCall,
+    assistant_content,
 )
 from .._config import GenerateConfig
 from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
@@ -176,10 +176,8 @@ def _parse_choice(choice: dict[str, Any]) -> ChatCompletionChoice:
     # DeepSeek and vLLM say `reasoning_content`, OpenRouter `reasoning`. Kept for the log
     # and the viewer; never sent back, which DeepSeek's API would refuse.
     reasoning = message.get("reasoning_content") or message.get("reasoning")
-    content: str | list[Content] = (
-        [ContentReasoning(reasoning=reasoning), ContentText(text=text)]
-        if isinstance(reasoning, str) and reasoning else text
-    )
+    thoughts = [ContentReasoning(reasoning=reasoning)] if isinstance(reasoning, str) else []
+    content = assistant_content(text, [t for t in thoughts if t.reasoning])
     assistant = ChatMessageAssistant.model_construct(
         content=content, source="generate", tool_calls=tool_calls
     )

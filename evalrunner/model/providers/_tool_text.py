@@ -54,10 +54,4 @@ def _call(item: Any, index: int, tools: set[str]) -> ToolCall | None:
     if isinstance(arguments, str):  # some templates teach a JSON string
         with contextlib.suppress(ValueError):
             arguments = json.loads(arguments)
-    ok = isinstance(arguments, dict)
-    return ToolCall(
-        id=str(item.get("id") or f"call_{index}"),
-        function=str(item["name"]),
-        arguments=arguments if isinstance(arguments, dict) else {},
-        parse_error=None if ok else f"the arguments are not a JSON object: {arguments!r}",
-    )
+    return ToolCall.decoded(str(item.get("id") or f"call_{index}"), str(item["name"]), arguments)
