@@ -35,11 +35,15 @@ def test_suite_threshold_fails_the_gate_not_the_run(tmp_path: Path) -> None:
     assert other.results is not None and all(t.passed for t in other.results.thresholds)
 
 
-def test_unknown_metric_in_a_threshold_fails_the_gate(tmp_path: Path) -> None:
+def test_unknown_metric_in_a_threshold_is_bad_input_before_the_run(tmp_path: Path) -> None:
     result = run_cli("run", "suites/examples/hello.yml", "--log-dir", str(tmp_path),
-                     "--fail-under", "f1=0.5")
-    assert result.returncode == 1
-    assert "f1: no such metric" in result.stdout
+                     "--fail-under", "acuracy=0.5")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "--fail-under: threshold 'acuracy' names no metric of task 'hello' "
+        "(did you mean 'accuracy'? metrics: accuracy, stderr)"
+    )
+    assert not list(tmp_path.glob("*.json"))  # nothing ran
 
 
 def test_exit_code_2_for_bad_gate_options(tmp_path: Path) -> None:

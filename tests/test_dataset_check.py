@@ -1,4 +1,4 @@
-"""check_dataset: problems found from the first records, and the metadata keys available."""
+"""check_dataset: problems found reading the records, and the metadata keys available."""
 
 from __future__ import annotations
 
@@ -100,12 +100,33 @@ def test_spec_problems(tmp_path: Path) -> None:
     assert problems[0].startswith("record_to_sample: file 'convert.py' not found")
 
 
-def test_only_the_first_hundred_records_are_read(tmp_path: Path) -> None:
-    rows = [{"input": f"q{i}"} for i in range(100)] + [{"input": 1, "target": {"bad": 1}}]
+def test_a_local_file_is_read_to_the_end(tmp_path: Path) -> None:
+    # A run would fail at record 101 after 100 model calls: the check reads that far.
+    rows = [{"input": f"q{i}"} for i in range(100)] + [{"question": "no input"}]
     (tmp_path / "qa.jsonl").write_text(
         "".join(json.dumps(r) + "\n" for r in rows) + "not json\n", encoding="utf-8"
     )
-    assert check_dataset({"path": "qa.jsonl"}, tmp_path) == ([], set())
+    problems, _ = check_dataset({"path": "qa.jsonl"}, tmp_path)
+    assert problems == [
+        "qa.jsonl:101: no 'input' field in the record (it has: question); "
+        "map one with fields: {input: ...}",
+        "qa.jsonl:102:1: invalid JSON: Expecting value",
+    ]
+
+
+def test_a_converter_raising_is_a_located_problem(tmp_path: Path) -> None:
+    (tmp_path / "convert.py").write_text((
+        "def convert(record):\n"
+        "    if record['n'] == 121:\n"
+        "        raise KeyError('answer')\n"
+        "    return {'input': str(record['n'])}\n"
+    ), encoding="utf-8")
+    write_jsonl(tmp_path / "qa.jsonl", [{"n": i} for i in range(1, 201)])
+    problems, _ = check_dataset({"path": "qa.jsonl", "record_to_sample": "convert.py@convert"},
+                                tmp_path)
+    assert len(problems) == 1
+    assert problems[0].startswith("qa.jsonl:121: record_to_sample")
+    assert "KeyError" in problems[0]
 
 
 def test_record_without_input_suggests_a_mapping(tmp_path: Path) -> None:

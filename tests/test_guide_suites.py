@@ -1,4 +1,5 @@
-"""The guide's examples (suites/guide): each validates and runs against a scripted server."""
+"""The guide's examples (suites/guide, and suites/security.yml): each validates and runs
+against a scripted server."""
 
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ def server() -> Any:
 def run_guide(server: ServerHandle, tmp_path: Path, suite: str, *extra: str,
               env: dict[str, str] | None = None) -> list[EvalLog]:
     result = run_cli(
-        "run", str(GUIDE / suite), "--model", "openai-api/test/subject",
+        "run", str(GUIDE / suite if "/" not in suite else ROOT / suite),
+        "--model", "openai-api/test/subject",
         "--log-dir", str(tmp_path), *extra,
         env={"TEST_BASE_URL": server.url, "TEST_API_KEY": "test-key", **(env or {})},
     )
@@ -77,17 +79,20 @@ def figures(log: EvalLog, scorer: int = 0) -> dict[str, Any]:
 def test_every_suite_validates() -> None:
     result = run_cli("validate", "suites/")
     assert result.returncode == 0, result.stderr
-    listed = run_cli("list", "tasks", "suites/guide")
+    listed = run_cli("list", "tasks", "suites/")
     for task in ("security_guide", "hellaswag", "theory_of_mind", "math", "biology_qa",
                  "arc_easy", "arc_challenge", "addition", "list_files", "gsm8k"):
         assert f"@{task}" in listed.stdout
 
 
 def test_security_guide(server: ServerHandle, tmp_path: Path) -> None:
-    [log] = run_guide(server, tmp_path, "security_guide.yml")
+    [log] = run_guide(server, tmp_path, "suites/security.yml")
     assert len(log.samples) == 16 and figures(log)["accuracy"] == 1.0
     sample = log.samples[0]
     assert sample.messages[0].role == "system" and "security expert" in sample.messages[0].text
+    [devops] = run_guide(server, tmp_path / "devops", "suites/security.yml",
+                         "-T", "system=devops.txt")  # found in suites/templates/
+    assert "DevOps engineer" in devops.samples[0].messages[0].text
     assert "[Expert]:" in sample.scores["model_graded_fact"].metadata["grading"][0][  # type: ignore[index]
         "messages"][0]["content"]
 

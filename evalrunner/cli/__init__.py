@@ -48,5 +48,9 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="evalrunner")
 def main() -> None:
     """evalrunner: declarative, YAML-first evaluations of large language models."""
+    # Before any subcommand parses its options: EVALRUNNER_* in ./.env count.
+    from .._util.dotenv import load_dotenv_files
+
+    load_dotenv_files([])
 
 

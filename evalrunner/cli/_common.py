@@ -6,11 +6,12 @@ import os
 import sys
 import types
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
 import click
 import yaml
+
+from .._util.dotenv import load_dotenv_files as load_dotenv_files
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -41,14 +42,23 @@ def _yaml_scalar(text: str) -> Any:
         return text
 
 
-def load_dotenv_files(paths: Sequence[Path]) -> None:
-    """Read `.env` in the working folder and beside each suite; the environment wins."""
-    from dotenv import load_dotenv
+class SuiteCommand(click.Command):
+    """A command over suite paths: the `.env` files beside them are read before its options
+    are parsed, so EVALRUNNER_* names set there count like the environment's."""
 
-    load_dotenv(Path.cwd() / ".env", override=False)
-    for path in paths:
-        folder = path if path.is_dir() else path.parent
-        load_dotenv(folder / ".env", override=False)
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        paths: Sequence[str] = ()
+        try:
+            probe = super().make_context(info_name, list(args), parent=parent,
+                                         resilient_parsing=True)
+            paths = probe.params.get("paths") or ()
+        except (click.ClickException, click.exceptions.Exit):
+            pass  # the real parse below reports it
+        load_dotenv_files(paths)
+        return super().make_context(info_name, args, parent=parent, **extra)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
+
+from ._common import EXIT_BAD_INPUT
 
 
 @click.command()
@@ -19,9 +22,14 @@ def diff(log_a: str, log_b: str, as_json: bool, max_samples: int) -> None:
     Intervals are for metrics that average the per-sample scores (accuracy, mean); they are
     paired when both logs hold the same samples.
     """
+    from ..log import LogFileError
     from ..log._diff import diff_json, diff_logs, format_diff
 
-    result = diff_logs(log_a, log_b)
+    try:
+        result = diff_logs(log_a, log_b)
+    except LogFileError as ex:
+        click.echo(str(ex), err=True)
+        sys.exit(EXIT_BAD_INPUT)
     if as_json:
         click.echo(json.dumps(diff_json(result), indent=2, default=str))
         return

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
+
+from ._common import EXIT_BAD_INPUT
 
 
 @click.group()
@@ -33,6 +36,10 @@ def log_schema() -> None:
 @click.option("--header-only", is_flag=True, help="Leave out the samples.")
 def log_file(log: str, header_only: bool) -> None:
     """A log as one JSON document (local path or fsspec URL)."""
-    from ..log import read_eval_log
+    from ..log import LogFileError, read_eval_log
 
-    click.echo(read_eval_log(log, header_only=header_only).model_dump_json(indent=2))
+    try:
+        click.echo(read_eval_log(log, header_only=header_only).model_dump_json(indent=2))
+    except LogFileError as ex:
+        click.echo(str(ex), err=True)
+        sys.exit(EXIT_BAD_INPUT)

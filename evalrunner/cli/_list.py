@@ -9,8 +9,7 @@ from typing import Any
 import click
 
 from ..spec import SpecErrors
-from ._common import EXIT_BAD_INPUT, option, parse_pairs
-from ._load import load_tasks
+from ._common import EXIT_BAD_INPUT, SuiteCommand, option, parse_pairs
 
 
 @click.group("list")
@@ -18,7 +17,7 @@ def list_group() -> None:
     """List tasks of suites, or logs of a log folder."""
 
 
-@list_group.command("tasks")
+@list_group.command("tasks", cls=SuiteCommand)
 @click.argument("paths", nargs=-1)
 @option("-T", "--task-param", "task_params", multiple=True, help="Task param override name=value.")
 @option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
@@ -26,9 +25,14 @@ def list_group() -> None:
 def list_tasks(
     paths: tuple[str, ...], task_params: tuple[str, ...], filters: tuple[str, ...], as_json: bool
 ) -> None:
-    """The tasks of suite files or folders (default: the current folder)."""
+    """The tasks of suite files or folders (default: the current folder).
+
+    Each is shown as `file.yml@task`, which `run` and `validate` accept.
+    """
+    from ..spec._select import load_tasks
+
     try:
-        tasks, _ = load_tasks(paths or (".",), parse_pairs(task_params, "-T"), filters, deep=False)
+        tasks, _ = load_tasks(paths or (".",), parse_pairs(task_params, "-T"), filters)
     except SpecErrors as ex:
         for error in ex.errors:
             click.echo(str(error), err=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
+from pathlib import Path
 
 import click
 
@@ -32,19 +33,23 @@ def merge(
 
     LOGS are log files or folders; logs are grouped by task and model.
     """
-    from ..log._io import list_eval_logs, read_eval_log
+    from ..log._io import LogFileError, list_eval_logs, read_eval_log
     from ..runner._merge import MergeError, merge_logs
     from ..runner._retry import retried_names
 
     headers: list[EvalLog] = []
     for path in logs:
-        if "://" in path or not path.endswith(".json"):
+        if "://" in path or Path(path).is_dir():
             found = list_eval_logs(path)
             # A shard that `retry` finished is replaced by the log of the retry.
             retried = retried_names(found)
             headers.extend(h for h in found if h.eval.shard and _name(h) not in retried)
         else:
-            headers.append(read_eval_log(path, header_only=True))
+            try:
+                headers.append(read_eval_log(path, header_only=True))
+            except LogFileError as ex:
+                click.echo(f"cannot merge: {ex}", err=True)
+                sys.exit(EXIT_BAD_INPUT)
     groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for h in headers:
         groups[(h.eval.task, h.eval.model, h.eval.stamp.task_hash or "")].append(str(h.location))
@@ -58,7 +63,7 @@ def merge(
     for locations in groups.values():
         try:
             merged.append(merge_logs(locations, output, partial))
-        except MergeError as ex:
+        except (MergeError, LogFileError) as ex:
             click.echo(f"cannot merge: {ex}", err=True)
             sys.exit(EXIT_BAD_INPUT)
     for log in merged:

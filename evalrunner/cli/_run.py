@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -14,22 +13,22 @@ from ..spec import SpecErrors
 from ._common import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
+    SuiteCommand,
     config_from_kwargs,
     config_options,
-    load_dotenv_files,
     option,
     parse_pairs,
 )
-from ._load import load_tasks
 from ._report import finish, report_options
 
 
-@click.command()
+@click.command(cls=SuiteCommand)
 @click.argument("paths", nargs=-1, required=True)
 @option("-T", "--task-param", "task_params", multiple=True, help="Task param override name=value.")
 @option("--model", help="Model to evaluate (provider/name), or 'none'.")
 @option("--model-base-url", help="Base URL of the model's API.")
-@option("--model-role", "model_roles", multiple=True, help="A model role, role=provider/name.")
+@option("--model-role", "model_roles", multiple=True,
+        help="A model role: role=provider/name, or role={model: provider/name, temperature: 0}.")
 @option("-M", "--model-arg", "model_args", multiple=True, help="Model argument key=value.")
 @option("--limit", help="Run the first N samples, or samples A-B (1-based).")
 @option("--sample-id", help="Run only these sample ids (comma separated).")
@@ -56,25 +55,26 @@ from ._report import finish, report_options
 )
 @config_options
 def run(paths: tuple[str, ...], **kwargs: Any) -> None:
-    """Run the tasks of suite files (or folders of them)."""
-    load_dotenv_files([Path(p) for p in paths])
+    """Run the tasks of suite files (or folders of them, or `file.yml@task`)."""
+    from ..runner import prepare_run
+
     overrides = parse_pairs(kwargs.pop("task_params"), "-T")
-    try:
-        tasks, warnings = load_tasks(paths, overrides, kwargs.pop("filters"))
+    options = _options(kwargs)
+    reports = [(flag, path) for flag, path in
+               (("--junit", kwargs["junit_file"]), ("--summary", kwargs["summary_file"])) if path]
+    try:  # every check before the first model call: bad input exits 2, all errors shown
+        tasks, warnings = prepare_run(paths, overrides, kwargs.pop("filters"), options,
+                                      reports=reports)
     except SpecErrors as ex:
         for error in ex.errors:
             click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
     for warning in warnings:
         click.echo(str(warning), err=True)
-    if not tasks:
-        click.echo("no task matches the filters", err=True)
-        sys.exit(EXIT_BAD_INPUT)
     if (subprocesses := kwargs.pop("max_subprocesses")) is not None:
         from ..tools._subprocess import set_max_subprocesses
 
         set_max_subprocesses(subprocesses)
-    options = _options(kwargs)
     display = _display(kwargs["display"])
     from ..runner import eval_tasks_async
 
@@ -114,7 +114,7 @@ def _options(kwargs: dict[str, Any]) -> Any:
     return RunOptions(
         model=kwargs["model"],
         model_args=parse_pairs(kwargs["model_args"], "-M", scalar=True),
-        model_roles=parse_pairs(kwargs["model_roles"], "--model-role"),
+        model_roles=_roles(kwargs["model_roles"]),
         model_base_url=kwargs["model_base_url"],
         config=config,
         limit=limit,
@@ -129,6 +129,18 @@ def _options(kwargs: dict[str, Any]) -> Any:
         fail_under=fail_under,
         shard=shard,
     )
+
+
+def _roles(values: tuple[str, ...]) -> dict[str, Any]:
+    from ..model._roles import parse_role_option
+
+    roles = {}
+    for role, text in parse_pairs(values, "--model-role").items():
+        try:
+            roles[role] = parse_role_option(text)
+        except ValueError as ex:
+            raise click.BadParameter(f"{role}: {ex}", param_hint="--model-role") from None
+    return roles
 
 
 def _fail_on_error(value: str | None) -> bool | float | None:

@@ -1,24 +1,31 @@
-"""`evalrunner validate`: schema, compile, names, templates and datasets; no model."""
+"""`evalrunner validate`: every check a run makes before its first model call; no model."""
 
 from __future__ import annotations
 
 import click
 
 from ..spec import SpecErrors
-from ._common import EXIT_BAD_INPUT, option, parse_pairs
-from ._load import load_tasks
+from ._common import EXIT_BAD_INPUT, SuiteCommand, option, parse_pairs
 
 
-@click.command()
+@click.command(cls=SuiteCommand)
 @click.argument("paths", nargs=-1, required=True)
 @option("-T", "--task-param", "task_params", multiple=True, help="Task param override name=value.")
 @option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
 def validate(
     paths: tuple[str, ...], task_params: tuple[str, ...], filters: tuple[str, ...]
 ) -> None:
-    """Check suites completely without calling a model (exit 2 on any error)."""
+    """Check suites completely without calling a model (exit 2 on any error).
+
+    Builds every model, role, component, template and threshold as a run would (no
+    network) and reads local datasets to the end.
+    """
+    from ..runner import RunOptions, prepare_run
+
     try:
-        tasks, warnings = load_tasks(paths, parse_pairs(task_params, "-T"), filters)
+        tasks, warnings = prepare_run(
+            paths, parse_pairs(task_params, "-T"), filters, RunOptions(), writes=False
+        )
     except SpecErrors as ex:
         for error in ex.errors:
             click.echo(str(error), err=True)

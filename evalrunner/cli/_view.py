@@ -13,7 +13,8 @@ from ._common import EXIT_BAD_INPUT, option
 @click.command()
 @option("--log-dir", default="logs", show_default=True, help="Folder of logs to browse.")
 @option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@option("--port", type=int, default=7575, show_default=True, help="Port (0: any free port).")
+@option("--port", type=click.IntRange(0, 65535), default=7575, show_default=True,
+        help="Port (0: any free port).")
 @click.option("--export", "export_dir", help="Write the viewer and logs as static files to DIR.")
 def view(log_dir: str, host: str, port: int, export_dir: str | None) -> None:
     """Browse logs in a web page (refreshes while an eval writes its log)."""

@@ -2,13 +2,14 @@
 
 from ._dataset import Dataset
 from ._errors import DatasetError
-from ._read import check_dataset, read_dataset
+from ._read import DatasetScan, check_dataset, read_dataset, scan_dataset
 from ._sample import Sample
 from ._source import FileSource, ListSource, Record, RecordSource, file_reader
 
 __all__ = [
     "Dataset",
     "DatasetError",
+    "DatasetScan",
     "FileSource",
     "ListSource",
     "Record",
@@ -17,4 +18,5 @@ __all__ = [
     "check_dataset",
     "file_reader",
     "read_dataset",
+    "scan_dataset",
 ]

@@ -55,6 +55,16 @@ class Dataset:
         return cls(ListSource(name, "inline", records, dumped))
 
     @property
+    def source(self) -> RecordSource:
+        """Where the records come from."""
+        return self._source
+
+    @property
+    def convert(self) -> Converter:
+        """How a record becomes samples."""
+        return self._convert
+
+    @property
     def hash(self) -> str:
         """sha256 of the source bytes (or of the inline samples' canonical JSON)."""
         return self._source.fingerprint()

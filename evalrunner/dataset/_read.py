@@ -8,6 +8,7 @@ The reader is chosen through the registry (kind `dataset`): by the spec key `sam
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from .. import registry
 from ._dataset import Dataset
 from ._errors import DatasetError
 from ._fields import make_converter
-from ._images import resolve_images
+from ._images import is_url, resolve_images
 from ._source import _COMPRESSION, RecordSource
 
 SOURCE_KEYS = ("path", "samples", "example", "hf")
@@ -82,38 +83,58 @@ def _limit(value: Any) -> int | None:
     raise DatasetError(f"limit: expected a number of samples, got {value!r}")
 
 
-def check_dataset(spec: Mapping[str, Any], base_dir: Path) -> tuple[list[str], set[str]]:
-    """Problems of a dataset spec, from reading its first records, and its metadata keys.
+@dataclass
+class DatasetScan:
+    """What reading a dataset's records found: problems (each kind once, at its first
+    record), metadata keys, sample ids, and whether every record was read."""
 
-    Each distinct problem is reported once (at its first record). The returned names are
-    the metadata keys of the checked samples: each is a variable that templates may use.
+    problems: list[str] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+    ids: set[str] = field(default_factory=set)
+    count: int = 0
+    complete: bool = False
+
+
+def check_dataset(spec: Mapping[str, Any], base_dir: Path) -> tuple[list[str], set[str]]:
+    """Problems of a dataset spec and its samples' metadata keys (see `scan_dataset`)."""
+    scan = scan_dataset(spec, base_dir)
+    return scan.problems, scan.keys
+
+
+def scan_dataset(spec: Mapping[str, Any], base_dir: Path) -> DatasetScan:
+    """Open the dataset as a run does and convert its records, as a run would.
+
+    A local file or inline samples are read to the end, so a bad record far down fails
+    here rather than mid-run; a remote source (a URL, Hugging Face) only its first
+    CHECKED_RECORDS. Metadata keys are the variables that templates may use.
     """
+    scan = DatasetScan()
     try:
-        if not isinstance(spec, Mapping):
-            raise DatasetError("expected a mapping with one of: " + ", ".join(SOURCE_KEYS))
-        _shuffle(spec.get("shuffle"))
-        _limit(spec.get("limit"))
-        source = open_source(spec, base_dir)
-        convert = make_converter(spec, base_dir)
+        dataset = read_dataset(spec, base_dir)
     except DatasetError as ex:
-        return [str(ex)], set()
+        scan.problems.append(str(ex))
+        return scan
+    source, convert = dataset.source, dataset.convert
+    local = not is_url(source.location) and not source.location.startswith("hf:")
     problems: dict[str, str] = {}
-    keys: set[str] = set()
     ids: set[int | str] = set()
-    position = 0
     records = source.records()
+    scan.complete = True
     try:
         for record in records:
             try:
-                samples = convert(record)
-                for sample in samples:
-                    position += 1
-                    _check_id(sample.id, position, ids, record.where, problems)
+                for sample in convert(record):
+                    scan.count += 1
+                    _check_id(sample.id, scan.count, ids, record.where, problems)
                     resolve_images(sample.input, source.images, record.where)
-                    keys.update((sample.metadata or {}).keys())
+                    scan.keys.update((sample.metadata or {}).keys())
             except DatasetError as ex:
                 problems.setdefault(ex.key, str(ex))
-            if position >= CHECKED_RECORDS:
+            except Exception as ex:  # a converter failing in a way nobody foresaw
+                problems.setdefault(f"convert:{type(ex).__name__}",
+                                    f"{record.where}: {type(ex).__name__}: {ex}")
+            if not local and scan.count >= CHECKED_RECORDS:
+                scan.complete = False
                 break
     except DatasetError as ex:  # the file itself is unreadable from here on
         problems.setdefault(ex.key, str(ex))
@@ -123,9 +144,11 @@ def check_dataset(spec: Mapping[str, Any], base_dir: Path) -> tuple[list[str], s
         close = getattr(records, "close", None)
         if close is not None:
             close()
-    if position == 0 and not problems:
+    if scan.count == 0 and not problems:
         problems["empty"] = f"{source.location}: no records"
-    return list(problems.values()), keys
+    scan.problems = list(problems.values())
+    scan.ids = {str(i) for i in ids}
+    return scan
 
 
 def _check_id(

@@ -1,6 +1,12 @@
 """Eval logs: the model, and reading, writing and listing log files."""
 
-from ._io import list_eval_logs, read_eval_log, read_eval_log_samples, write_eval_log
+from ._io import (
+    LogFileError,
+    list_eval_logs,
+    read_eval_log,
+    read_eval_log_samples,
+    write_eval_log,
+)
 from ._model import (
     LOG_VERSION,
     EvalDataset,
@@ -37,6 +43,7 @@ __all__ = [
     "EvalStamp",
     "EvalStats",
     "EvalThreshold",
+    "LogFileError",
     "LogWriter",
     "LoggingMessage",
     "ModelCallStats",

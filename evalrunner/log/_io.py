@@ -37,9 +37,27 @@ def _open(location: str) -> Any:
     return open(_local(location), "rb")
 
 
+class LogFileError(ValueError):
+    """A file that cannot be read as a log: missing, not a log, or its header cut short."""
+
+
 def read_eval_log(location: str | Path, header_only: bool = False) -> EvalLog:
-    """Read a log; with `header_only` its samples are not read (nor parsed)."""
+    """Read a log; with `header_only` its samples are not read (nor parsed).
+
+    Raises LogFileError, saying which file and why, when it is not a readable log.
+    """
     location = str(location)
+    try:
+        return _read(location, header_only)
+    except OSError as ex:
+        raise LogFileError(f"{location}: cannot read: {ex.strerror or ex}") from None
+    except ValueError as ex:  # JSON, UTF-8 and pydantic errors are all ValueErrors
+        first = str(ex).strip().splitlines()[0] if str(ex).strip() else type(ex).__name__
+        raise LogFileError(f"{location}: not an evalrunner log, or its header was cut short "
+                           f"({first})") from None
+
+
+def _read(location: str, header_only: bool) -> EvalLog:
     with _open(location) as f:
         first = f.readline().decode("utf-8")
         try:
@@ -59,10 +77,19 @@ def read_eval_log(location: str | Path, header_only: bool = False) -> EvalLog:
 
 
 def read_eval_log_samples(location: str | Path) -> Iterator[EvalSample]:
-    """Stream a log's samples one at a time (flat memory for big logs)."""
-    with _open(str(location)) as f:
-        for data in iter_sample_lines(f):
-            yield EvalSample.model_validate(data)
+    """Stream a log's samples one at a time (flat memory for big logs).
+
+    Raises LogFileError when the file cannot be read or holds something that is not a sample.
+    """
+    try:
+        with _open(str(location)) as f:
+            for data in iter_sample_lines(f):
+                yield EvalSample.model_validate(data)
+    except OSError as ex:
+        raise LogFileError(f"{location}: cannot read: {ex.strerror or ex}") from None
+    except ValueError as ex:
+        first = str(ex).strip().splitlines()[0] if str(ex).strip() else type(ex).__name__
+        raise LogFileError(f"{location}: not an evalrunner log ({first})") from None
 
 
 def write_eval_log(log: EvalLog, location: str | Path) -> None:

@@ -46,7 +46,8 @@ class EvalSpec(_Model):
     created: str
     model: str
     model_args: dict[str, Any] = Field(default_factory=dict)
-    model_roles: dict[str, str] = Field(default_factory=dict)
+    # A role is provider/name, or a mapping with its own config: {model: ..., temperature: 0}
+    model_roles: dict[str, str | dict[str, Any]] = Field(default_factory=dict)
     params: dict[str, Any] = Field(default_factory=dict)
     config: dict[str, Any] = Field(default_factory=dict)
     dataset: EvalDataset = Field(default_factory=EvalDataset)

@@ -17,7 +17,14 @@ from ._chat import (
     as_messages,
 )
 from ._config import GenerateConfig
-from ._get import NoModelError, close_models, get_model, model_context
+from ._get import (
+    NoModelError,
+    UnknownRoleError,
+    close_models,
+    get_model,
+    model_context,
+    model_ref,
+)
 from ._model import Model, ModelStats, UsageRecorder, active_recorders
 from ._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 
@@ -46,11 +53,13 @@ __all__ = [
     "ToolChoice",
     "ToolFunction",
     "ToolInfo",
+    "UnknownRoleError",
     "UsageRecorder",
     "active_recorders",
     "as_messages",
     "close_models",
     "get_model",
     "model_context",
+    "model_ref",
     "modelapi",
 ]

@@ -92,3 +92,19 @@ class GenerateConfig(BaseModel):
 CONNECTION_FIELDS = frozenset(
     {"max_retries", "timeout", "max_connections", "cache", "batch"}
 )
+
+
+def config_error_text(error: Any, known: Any = None) -> str:
+    """One pydantic error of a config as plain text, with a suggestion for a misspelt key.
+
+    `known` are the keys that would have been accepted (default: GenerateConfig's fields).
+    """
+    import difflib
+
+    loc = ".".join(str(p) for p in error["loc"])
+    if error["type"] == "extra_forbidden":
+        names = sorted(known if known is not None else GenerateConfig.model_fields)
+        close = difflib.get_close_matches(str(error["loc"][-1]), names, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown key '{loc}'{hint}"
+    return f"{loc}: {error['msg']}" if loc else str(error["msg"])

@@ -1,10 +1,9 @@
-"""Running suites: the Python entry point behind `evalrunner run` and `evalrunner.eval`."""
+"""Running checked tasks at once, up to a limit: what `run` and `eval()` end in."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from pathlib import Path
 
 from ..log._model import EvalLog, EvalSample
 from ..model._get import close_models
@@ -59,29 +58,3 @@ async def eval_tasks_async(
         return list(await asyncio.gather(*(one(t) for t in tasks)))
     finally:
         await close_models()
-
-
-def eval(
-    suites: str | Path | Sequence[str | Path],
-    *,
-    model: str | None = None,
-    params: dict[str, str] | None = None,
-    log_dir: str = "logs",
-    options: RunOptions | None = None,
-) -> list[EvalLog]:
-    """Load suite files (or folders of them) and run every task; returns the logs.
-
-    `params` are `-T` overrides (strings, parsed as YAML scalars like on the command line).
-    """
-    from ..spec import find_suites, load_suite
-
-    paths = [suites] if isinstance(suites, str | Path) else list(suites)
-    options = options or RunOptions()
-    options.model = model or options.model
-    options.log_dir = log_dir if options.log_dir == "logs" else options.log_dir
-    tasks = [
-        task
-        for file in find_suites([Path(p) for p in paths])
-        for task in load_suite(file, params or {}).tasks
-    ]
-    return asyncio.run(eval_tasks_async(tasks, options))

@@ -27,13 +27,11 @@ from ..log._model import (
 from ..model._batch import DEFAULT_SIZE as DEFAULT_BATCH_SIZE
 from ..model._batch import batch_config
 from ..model._config import GenerateConfig
-from ..model._get import get_model, model_context
 from ..model._model import Model, ModelStats
 from ..scorers._scorer import Metric, Scorer
 from ..solvers._solver import Solver
-from ..spec._model import ComponentRef, TaskDef
-from ..template import used_templates
-from ..tools._declared import declared_tools
+from ..spec._model import TaskDef
+from ._build import build_task
 from ._capture import LogCapture
 from ._options import RunOptions
 from ._shard import shard_samples
@@ -69,30 +67,12 @@ async def setup_run(task: TaskDef, options: RunOptions) -> RunSetup:
 
 
 def _setup(task: TaskDef, options: RunOptions) -> RunSetup:
-    from ._task import default_metrics
-
-    model_name = options.model or task.model or "none"
-    config = task.config.merge(options.config)
-    model = None
-    if model_name != "none":
-        model_args = {**task.model_args, **options.model_args}
-        model = get_model(model_name, config=config, base_url=options.model_base_url, **model_args)
-    roles = {r: get_model(m) for r, m in {**task.model_roles, **options.model_roles}.items()}
-    stamps: dict[str, str] = {}
-    token = used_templates.set(stamps)
-    try:
-        with model_context(model, roles), declared_tools(task.tools, task.base_dir):
-            steps = [ref.create() for ref in task.plan]
-            finish = task.finish.create() if task.finish else None
-            scorers = _named(task.scorers) if not options.no_score else []
-            metrics = default_metrics(scorers, [ref.create() for ref in task.metrics])
-    finally:
-        used_templates.reset(token)
+    parts = build_task(task, options)
     dataset = read_dataset(task.dataset, task.base_dir)
     samples, total = _select(dataset, options)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     run_id = uuid.uuid4().hex[:16]
-    stem = f"{created.replace(':', '-').replace('+00-00', '')}_{task.name}_{run_id}.json"
+    model, config = parts.model, parts.config
     max_conn = config.max_connections or (model.api.max_connections() if model else 10)
     batch = batch_config(config.batch)
     if batch is not None:
@@ -102,34 +82,29 @@ def _setup(task: TaskDef, options: RunOptions) -> RunSetup:
     return RunSetup(
         run_id=run_id,
         created=created,
-        location=f"{options.log_dir.rstrip('/')}/{stem}",
-        model_name=model_name,
+        location=log_location(options.log_dir, created, task.name, run_id),
+        model_name=parts.model_name,
         model=model,
-        roles=roles,
+        roles=parts.roles,
         config=config,
-        steps=steps,
-        finish=finish,
-        scorers=scorers,
-        metrics=metrics,
+        steps=parts.steps,
+        finish=parts.finish,
+        scorers=parts.scorers,
+        metrics=parts.metrics,
         dataset=dataset,
         samples=samples,
         total=total,
         epochs=options.epochs or task.epochs.count,
         max_samples=max(1, options.max_samples or max_conn),
         log_capture=LogCapture(options.log_level),
-        templates=stamps,
+        templates=parts.templates,
     )
 
 
-def _named(refs: list[ComponentRef]) -> list[tuple[str, Scorer]]:
-    """Scorers by log name (their id, else their name; repeats numbered)."""
-    out: list[tuple[str, Scorer]] = []
-    seen: dict[str, int] = {}
-    for ref in refs:
-        base = ref.id or ref.name.split("@")[-1].split(":")[-1].split("/")[-1]
-        seen[base] = seen.get(base, 0) + 1
-        out.append((base if seen[base] == 1 else f"{base}_{seen[base]}", ref.create()))
-    return out
+def log_location(log_dir: str, created: str, task: str, run_id: str) -> str:
+    """Where a task's log goes: the creation time, task and run id make its name."""
+    stem = f"{created.replace(':', '-').replace('+00-00', '')}_{task}_{run_id}.json"
+    return f"{log_dir.rstrip('/')}/{stem}"
 
 
 def _select(dataset: Dataset, options: RunOptions) -> tuple[Iterator[Sample], int | None]:
@@ -194,6 +169,24 @@ def build_header(task: TaskDef, options: RunOptions, run: RunSetup) -> EvalLog:
         metrics=[EvalPlanStep(**ref.describe()) for ref in task.metrics],
     )
     return EvalLog(eval=spec, plan=plan, stats=EvalStats(started_at=run.created))
+
+
+def failed_header(task: TaskDef, options: RunOptions) -> EvalLog:
+    """The header of a task whose setup failed: what was asked for, where its log goes."""
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    run_id = uuid.uuid4().hex[:16]
+    spec = EvalSpec(
+        run_id=run_id, task=task.name, suite=task.suite_name, suite_file=str(task.suite_file),
+        created=created, model=options.model or task.model or "none",
+        model_args={**task.model_args, **options.model_args},
+        model_roles={**task.model_roles, **options.model_roles}, params=task.params,
+        tags=task.tags, retry_of=options.retry_of,
+        stamp=EvalStamp(suite_hash=_file_hash(task.suite_file), task_hash=task.resolved_hash,
+                        evalrunner_version=__version__),
+    )
+    log = EvalLog(eval=spec, stats=EvalStats(started_at=created))
+    log.location = log_location(options.log_dir, created, task.name, run_id)
+    return log
 
 
 def _file_hash(path: Path) -> str | None:

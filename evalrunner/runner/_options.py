@@ -14,7 +14,8 @@ class RunOptions:
 
     model: str | None = None
     model_args: dict[str, Any] = field(default_factory=dict)
-    model_roles: dict[str, str] = field(default_factory=dict)
+    # provider/name, or {model: provider/name, <config field>: value, ...}
+    model_roles: dict[str, str | dict[str, Any]] = field(default_factory=dict)
     model_base_url: str | None = None
     config: GenerateConfig = field(default_factory=GenerateConfig)
     limit: tuple[int, int] | None = None  # 1-based inclusive range of dataset positions

@@ -20,6 +20,7 @@ from ..log._model import EvalLog, EvalPlanStep, EvalSample
 from ..log._writer import LogWriter
 from ..model._get import close_models, get_model, model_context
 from ..model._model import Model
+from ..model._roles import role_model
 from ..registry import registry_args_of, registry_name_of, resolve
 from ..scorers._scorer import Metric, Scorer, scorer_metrics
 from ..solvers._store import Store, sample_scope
@@ -198,7 +199,7 @@ def _models(log: EvalLog) -> tuple[Model | None, dict[str, Model]]:
     if spec.model != "none":
         base_url = getattr(spec, "model_base_url", None)
         evaluated = get_model(spec.model, base_url=base_url, **spec.model_args)
-    roles = {role: get_model(name) for role, name in spec.model_roles.items()}
+    roles = {role: role_model(value) for role, value in spec.model_roles.items()}
     return evaluated, roles
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from ..log._model import EvalMetric, EvalResults, EvalSample, EvalScore
-from ..registry import registry_name_of, resolve
+from ..registry import resolve
 from ..scorers._score import Score
-from ..scorers._scorer import Metric
+from ..scorers._scorer import Metric, name_of_metric
 
 
 @dataclass
@@ -93,7 +93,7 @@ def _score_metrics(
         unscored_samples=len(scores) - len(scored),
     )
     for metric in metrics:
-        name = getattr(metric, "metric_name", None) or registry_name_of(metric)
+        name = name_of_metric(metric)
         value: Any = metric(scored) if scored else None
         if isinstance(value, dict):
             for key, sub in value.items():

@@ -7,18 +7,18 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
 
 from ..dataset._sample import Sample
 from ..log._model import EvalError, EvalLog, EvalSample, ModelCallStats
 from ..log._writer import LogWriter
 from ..model._get import model_context
 from ..model._model import Model, ModelStats, task_stats
-from ..scorers._scorer import Metric, scorer_metrics
+from ..scorers._scorer import Metric
 from ..solvers._params import task_params
 from ..spec._model import TaskDef
+from ._build import SetupErrors
 from ._gates import apply_thresholds
-from ._header import RunSetup, build_header, setup_run, stats_of
+from ._header import RunSetup, build_header, failed_header, setup_run, stats_of
 from ._options import RunOptions
 from ._results import ScoreBook, compute_results
 from ._sample import Plan, error_of, run_sample, sample_error_fails
@@ -60,7 +60,10 @@ async def run_task(
     (its token usage is summed from the carried samples).
     """
     display = display or TaskDisplay()
-    run = await setup_run(task, options)
+    try:
+        run = await setup_run(task, options)
+    except Exception as ex:  # this task fails with a log saying why; its siblings go on
+        return await _setup_failed(task, options, display, ex)
     log = build_header(task, options, run)
     log.location = run.location  # not written to the file; lets displays name the log
     writer = LogWriter(run.location)
@@ -148,6 +151,24 @@ async def _run_samples(
             await asyncio.gather(producer, *workers, return_exceptions=True)
 
 
+async def _setup_failed(
+    task: TaskDef, options: RunOptions, display: TaskDisplay, ex: Exception
+) -> EvalLog:
+    log = failed_header(task, options)
+    log.status = "error"
+    log.error = error_of(ex)
+    if isinstance(ex, SetupErrors):  # located problems read better than a traceback
+        log.error.message = "\n".join(str(e) for e in ex.errors)
+    log.stats.completed_at = log.stats.started_at
+    writer = LogWriter(str(log.location))
+    await asyncio.to_thread(writer.start, log)
+    await asyncio.shield(asyncio.to_thread(writer.finish, log))
+    display.task_models(log, [])
+    display.task_start(log, 0)
+    display.task_end(log)
+    return log
+
+
 def _prior_scope(prior: dict[str, ModelCallStats]) -> dict[str, ModelStats]:
     return {name: ModelStats(**calls.model_dump()) for name, calls in prior.items()}
 
@@ -197,10 +218,3 @@ def _finish_status(
 
 def _fail_on_error(task: TaskDef, options: RunOptions) -> bool | float | None:
     return options.fail_on_error if options.fail_on_error is not None else task.fail_on_error
-
-
-def default_metrics(
-    scorers: list[tuple[str, Any]], task_metrics: list[Metric]
-) -> dict[str, list[Metric]]:
-    """Task-level metrics replace each scorer's own; otherwise a scorer keeps its defaults."""
-    return {name: list(task_metrics) or scorer_metrics(fn) for name, fn in scorers}

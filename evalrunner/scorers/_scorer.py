@@ -77,6 +77,13 @@ def reducer(fn: F | None = None, *, name: str | None = None) -> Any:
     return registering_decorator("reducer", fn, name)
 
 
+def name_of_metric(metric: Metric) -> str:
+    """The name a metric's figures are shown under in results (and named by thresholds)."""
+    from ..registry import registry_name_of
+
+    return str(getattr(metric, "metric_name", None) or registry_name_of(metric))
+
+
 def scorer_metrics(scorer_fn: Scorer) -> list[Metric]:
     """The metrics a scorer was declared with."""
     return list(getattr(scorer_fn, "__registry_metrics__", []) or [])

@@ -10,11 +10,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..model._config import GenerateConfig
+from ..model._config import GenerateConfig, config_error_text
 from ..registry import RegistryKind
 from ..tools._declared import declared_tools
 from ._components import compile_entry, resolve_name
-from ._model import ComponentRef, EpochsDef, LimitsDef, TaskDef
+from ._model import ComponentRef, EpochsDef, LimitsDef, SourcePos, TaskDef
 from ._nested import check_nested, compile_tools
 from ._report import Reporter
 from ._yaml import Path_
@@ -71,6 +71,7 @@ def compile_task(index: int, raw: dict[str, Any], params: dict[str, Any],
         thresholds=_own(_dict(raw.get("thresholds"))),
         pos=ctx.rep.doc.pos(path),
     )
+    task.where = _positions(raw, path, ctx)
     _check_dataset(task.dataset, (*path, "dataset"), ctx.rep)
     task.tools = compile_tools(suite, raw, path, ctx.rep, check_suite_level=index == 0)
     with declared_tools(task.tools, ctx.base_dir):  # `use_tools: [a_declared_tool]` resolves
@@ -80,6 +81,21 @@ def compile_task(index: int, raw: dict[str, Any], params: dict[str, Any],
     task.limits = LimitsDef(**{k: limits.get(k) for k in ("messages", "tokens", "seconds")})
     task.resolved_hash = resolved_hash(task)
     return task
+
+
+def _positions(raw: dict[str, Any], path: Path_, ctx: SuiteContext) -> dict[str, SourcePos]:
+    """Where the task's model, roles and thresholds were written (the task's own, else the
+    suite's), for errors found only when the task is built."""
+    doc = ctx.rep.doc
+    out: dict[str, SourcePos] = {}
+    if "model" in raw or "model" in ctx.data:
+        out["model"] = doc.pos((*path, "model") if "model" in raw else ("model",))
+    for key in ("model_roles", "thresholds"):
+        for name in _dict(ctx.data.get(key)) if key == "model_roles" else {}:
+            out[f"{key}.{name}"] = doc.pos((key, name), at_key=True)
+        for name in _dict(raw.get(key)):
+            out[f"{key}.{name}"] = doc.pos((*path, key, name), at_key=True)
+    return out
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -126,8 +142,13 @@ def _config(raw: dict[str, Any], path: Path_, ctx: SuiteContext) -> GenerateConf
         for error in ex.errors():
             key = str(error["loc"][0]) if error["loc"] else ""
             where = (*path, "config", key) if key in task_config else ("config", key)
-            ctx.rep.error(where, f"config {key}: {error['msg']}")
+            ctx.rep.error(where, f"config: {config_error_text(error)}", at_key=at_key(error))
         return GenerateConfig()
+
+
+def at_key(error: Any) -> bool:
+    """An unknown key is shown at the key; a bad value at the value."""
+    return bool(error["type"] == "extra_forbidden")
 
 
 def _check_dataset(dataset: dict[str, Any], path: Path_, rep: Reporter) -> None:
@@ -179,6 +200,11 @@ def _components(task: TaskDef, raw: dict[str, Any], path: Path_, ctx: SuiteConte
                              ctx.base_dir)
     else:
         task.plan = _entries("solver", plan, (*path, "plan"), ctx)
+    if plan is not None and not task.plan and not task.finish \
+            and not ctx.rep.failed_under((*path, "plan")):
+        # Nothing would ask the model anything: every sample would score an empty answer.
+        ctx.rep.error((*path, "plan"), "the plan has no step: give at least `- generate` "
+                                       "(or leave `plan:` out, which means just generate)")
     scorer = raw.get("scorer")
     if isinstance(scorer, list):
         task.scorers = _entries("scorer", scorer, (*path, "scorer"), ctx)

@@ -19,7 +19,8 @@ class SourcePos:
     column: int
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+        # Line 0: not a file but a command-line option or a name (`--model`).
+        return f"{self.file}:{self.line}:{self.column}" if self.line else self.file
 
 
 @dataclass
@@ -112,7 +113,7 @@ class TaskDef:
     metrics: list[ComponentRef] = field(default_factory=list)
     model: str | None = None
     model_args: dict[str, Any] = field(default_factory=dict)
-    model_roles: dict[str, str] = field(default_factory=dict)
+    model_roles: dict[str, Any] = field(default_factory=dict)  # provider/name or a mapping
     config: GenerateConfig = field(default_factory=GenerateConfig)
     params: dict[str, Any] = field(default_factory=dict)
     epochs: EpochsDef = field(default_factory=EpochsDef)
@@ -120,6 +121,9 @@ class TaskDef:
     fail_on_error: bool | float | None = None
     thresholds: dict[str, float] = field(default_factory=dict)
     pos: SourcePos | None = None
+    # Where keys were written, for errors found when the task is built: `model`,
+    # `model_roles.<role>`, `thresholds.<name>`.
+    where: dict[str, SourcePos] = field(default_factory=dict)
     resolved_hash: str = ""  # sha256 of the compiled task (names, args, config, params)
 
     @property

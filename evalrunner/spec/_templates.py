@@ -15,6 +15,7 @@ from jinja2.defaults import DEFAULT_NAMESPACE
 from ..template import (
     TemplateSource,
     TemplateSyntaxError,
+    compile_template,
     parse,
     resolve_template,
     template_search,
@@ -81,6 +82,7 @@ def _check(
                                "the built-in templates)")]
     try:
         tree = parse(source.text)
+        compile_template(source.text)
     except TemplateSyntaxError as ex:
         return [SpecError(pos, f"template syntax error in {what}{_at(source, ex.lineno)}: "
                                f"{ex.message}")]

@@ -9,6 +9,7 @@ expected there, whether each one is an error or a warning.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,9 @@ _PLAIN_TAGS = {f"{_TAG}{t}" for t in ("null", "bool", "int", "float", "str")}
 _TRUE_FALSE = {"true", "false"}
 _BASE60 = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
 _OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
+# Values built again through aliases (`*a` repeats what `&a` holds). Far above any real
+# suite's reuse, far below what a "billion laughs" document expands to.
+MAX_ALIAS_VALUES = 10_000
 
 
 @dataclass
@@ -87,9 +91,14 @@ def read_yaml(text: str, file: str) -> YamlDoc:
         raise YamlSyntaxError(pos, message) from None
     except yaml.YAMLError as ex:
         raise YamlSyntaxError(SourcePos(file, 1, 1), f"YAML: {ex}") from None
+    except RecursionError:
+        raise YamlSyntaxError(SourcePos(file, 1, 1), "YAML nested too deeply") from None
     doc = YamlDoc(None, file=file)
     if root is not None:
-        doc.data = _Builder(doc).build(root, (), None)
+        try:
+            doc.data = _Builder(doc).build(root, (), None)
+        except RecursionError:
+            raise YamlSyntaxError(SourcePos(file, 1, 1), "YAML nested too deeply") from None
     return doc
 
 
@@ -103,21 +112,47 @@ class _Builder:
     def __init__(self, doc: YamlDoc) -> None:
         self.doc = doc
         self.constructor = SafeConstructor()
+        self.seen: set[int] = set()  # nodes built once: building one again is an alias
+        self.open: set[int] = set()  # collections being built: meeting one is a cycle
+        self.repeated = 0
 
     def build(self, node: Node, path: Path_, key_pos: SourcePos | None) -> Any:
         pos = _mark_pos(self.doc.file, node.start_mark)
+        self._count(node, pos)
         located = Located(pos, key_pos)
         self.doc.where[path] = located
         if isinstance(node, MappingNode):
-            return self._mapping(node, path)
+            return self._collection(node, lambda: self._mapping(node, path))
         if isinstance(node, SequenceNode):
             if node.tag not in (f"{_TAG}seq",):
                 return self._bad_tag(node, path)
-            return [self.build(item, (*path, i), None) for i, item in enumerate(node.value)]
+            return self._collection(node, lambda: [
+                self.build(item, (*path, i), None) for i, item in enumerate(node.value)
+            ])
         assert isinstance(node, ScalarNode)
         located.raw = node.value
         located.style = node.style or None  # the C loader writes '' for plain
         return self._scalar(node, path)
+
+    def _count(self, node: Node, pos: SourcePos) -> None:
+        """Bound what aliases can make of a small document (cycles, exponential reuse)."""
+        if id(node) in self.open:
+            raise YamlSyntaxError(pos, "YAML alias refers to the value that holds it "
+                                       "(a recursive alias)")
+        if id(node) not in self.seen:
+            self.seen.add(id(node))
+            return
+        self.repeated += 1
+        if self.repeated > MAX_ALIAS_VALUES:
+            raise YamlSyntaxError(pos, f"YAML aliases expand to more than {MAX_ALIAS_VALUES:,} "
+                                       "values (nested aliases repeat this anchor too often)")
+
+    def _collection(self, node: Node, make: Callable[[], Any]) -> Any:
+        self.open.add(id(node))
+        try:
+            return make()
+        finally:
+            self.open.discard(id(node))
 
     def _mapping(self, node: MappingNode, path: Path_) -> Any:
         if node.tag != f"{_TAG}map":

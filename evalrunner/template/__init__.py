@@ -25,6 +25,7 @@ __all__ = [
     "TemplateSource",
     "TemplateSyntaxError",
     "builtin_template",
+    "compile_template",
     "render",
     "resolve_template",
     "suite_folder",
@@ -122,6 +123,12 @@ def template_variables(text: str) -> set[str]:
 def parse(text: str) -> nodes.Template:
     """The template's syntax tree (raises TemplateSyntaxError with a line number)."""
     return _ENV.parse(text)
+
+
+def compile_template(text: str) -> None:
+    """Compile a template as rendering it will; raises TemplateSyntaxError (a subclass,
+    TemplateAssertionError, for an unknown filter or test such as `x | nosuchfilter`)."""
+    _compile(text)
 
 
 def compile_expression(source: str) -> Any:

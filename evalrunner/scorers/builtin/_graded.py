@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...model._chat import ChatMessageUser
-from ...model._get import get_model
+from ...model._get import model_ref
 from ...model._model import Model
 from ...solvers._task_state import Target, TaskState
 from ...solvers.builtin._vars import load_template, render_template, template_variables
@@ -98,9 +98,10 @@ def graded_scorer(
     source = load_template(template, default=default_template)
     regex = grade_regex(grade_pattern, partial_credit)
     told = instructions if instructions is not None else default_instructions(partial_credit)
-    graders: list[str | None] = list(model) if isinstance(model, list) else [model]
-    if not graders:
+    names: list[str | None] = list(model) if isinstance(model, list) else [model]
+    if not names:
         raise ValueError("model: give at least one grader")
+    graders = [model_ref(name) for name in names]  # a bad name or unbound role fails now
 
     async def score(state: TaskState, target: Target) -> Score:
         variables = template_variables(
@@ -112,20 +113,11 @@ def graded_scorer(
         )
         prompt = render_template(source, variables)
         gradings = await asyncio.gather(
-            *(_grade(_grader(g), prompt, regex, partial_credit) for g in graders)
+            *(_grade(grader(), prompt, regex, partial_credit) for grader in graders)
         )
         return _verdict(list(gradings), state.output.completion)
 
     return score
-
-
-def _grader(name: str | None) -> Model:
-    """A model name with a provider, else a role (unbound: the evaluated model), else None."""
-    if name is None:
-        return get_model()
-    if "/" in name:
-        return get_model(name)
-    return get_model(role=name)
 
 
 async def _grade(

@@ -6,7 +6,7 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from ...model._config import GenerateConfig
+from ...model._config import GenerateConfig, config_error_text
 from .._solver import Generate, Solver, ToolCalls, solver
 from .._task_state import TaskState
 
@@ -23,7 +23,7 @@ def generate(tool_calls: ToolCalls = "loop", **config: Any) -> Solver:
     try:
         GenerateConfig(**config)  # an unknown or ill-typed key fails when the plan is made
     except ValidationError as ex:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in ex.errors())
+        problems = "; ".join(config_error_text(e) for e in ex.errors())
         raise ValueError(f"invalid generation config: {problems}") from None
 
     async def solve(state: TaskState, next_generate: Generate) -> TaskState:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...model._chat import ChatMessageUser
-from ...model._get import get_model
+from ...model._get import model_ref
 from .._solver import Generate, Solver, solver
 from .._task_state import TaskState
 from ._vars import load_template, render_template, template_variables
@@ -27,9 +27,10 @@ def self_critique(
     """
     critique_source = load_template(critique_template, default="self_critique.j2")
     completion_source = load_template(completion_template, default="self_critique_completion.j2")
+    critic_model = model_ref(model)  # a bad name or an unbound role fails when the plan is made
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        critic = get_model(model)  # here, not earlier: roles and the model are set per run
+        critic = critic_model()  # here, not earlier: the evaluated model is set per run
         question = state.input_text
         completion = state.output.completion
         prompt = render_template(

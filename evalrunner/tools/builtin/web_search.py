@@ -15,7 +15,8 @@ import os
 import re
 from typing import Any
 
-from ...model._get import get_model
+from ...model._get import model_ref
+from ...model._model import Model
 from .._decorator import tool
 from .._subprocess import concurrency
 from .._tool import ToolError
@@ -41,6 +42,7 @@ def web_search(
     timeout: float = 30,
 ) -> Any:
     """A tool that searches the web and returns up to `num_results` relevant excerpts."""
+    reader = model_ref(model)  # a bad name or an unbound role fails when the tool is made
 
     async def execute(query: str) -> str:
         """Search the web for information. Returns the relevant parts of the pages found.
@@ -68,7 +70,7 @@ def web_search(
                     *(_page(client, link, max_connections) for _, link in links)
                 )
                 for (title, link), text in zip(links, pages, strict=True):
-                    excerpt = await _relevant(text, query, model) if text else None
+                    excerpt = await _relevant(text, query, reader()) if text else None
                     if excerpt:
                         found.append(f"[{title}]({link}):\n{excerpt}")
                     if len(found) >= num_results:
@@ -111,7 +113,7 @@ def _text(page: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(page)).strip()
 
 
-async def _relevant(text: str, query: str, model: str | None) -> str | None:
-    output = await get_model(model).generate(_RELEVANCE.format(page=text, query=query))
+async def _relevant(text: str, query: str, model: Model) -> str | None:
+    output = await model.generate(_RELEVANCE.format(page=text, query=query))
     answer = output.completion.strip()
     return None if not answer or answer.upper().strip(". ") == "NONE" else answer

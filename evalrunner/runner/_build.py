@@ -1,0 +1,170 @@
+"""Building a task's parts exactly as its run does: models, roles, plan, scorers, metrics.
+
+A task's setup and the checks before a run (`validate`, and `run` before its first model
+call) call the same `build_task`, so whatever would fail at setup fails up front, located
+where it was written, every problem at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model._config import GenerateConfig
+from ..model._get import UnknownRoleError, get_model, model_context
+from ..model._model import Model
+from ..model._roles import role_model
+from ..registry import UnknownNameError
+from ..scorers._scorer import Metric, Scorer, name_of_metric, scorer_metrics
+from ..solvers._solver import Solver
+from ..spec._model import ComponentRef, SourcePos, SpecError, TaskDef
+from ..template import used_templates
+from ..tools._declared import declared_tools
+from ._options import RunOptions
+
+
+@dataclass
+class TaskParts:
+    """What a task's run is made of, built before its first sample."""
+
+    model_name: str
+    model: Model | None
+    roles: dict[str, Model]
+    config: GenerateConfig
+    steps: list[Solver]
+    finish: Solver | None
+    scorers: list[tuple[str, Scorer]]
+    metrics: dict[str, list[Metric]]
+    templates: dict[str, str] = field(default_factory=dict)
+
+
+class SetupErrors(Exception):
+    """Every problem found building a task, each located."""
+
+    def __init__(self, errors: list[SpecError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+class _Problems:
+    """Collects located errors so one pass reports all of them."""
+
+    def __init__(self, task: TaskDef) -> None:
+        self.task = task
+        self.errors: list[SpecError] = []
+        self.failed_roles: set[str] = set()  # reported once, not again by each user
+
+    def pos(self, key: str) -> SourcePos:
+        """Where a key of the task was written (`model`, `model_roles.grader`, ...)."""
+        task = self.task
+        return task.where.get(key) or task.pos or SourcePos(str(task.suite_file), 1, 1)
+
+    @contextlib.contextmanager
+    def at(self, pos: SourcePos, what: str | None) -> Iterator[None]:
+        """Record what the block raises as an error at `pos`, about `what`."""
+        try:
+            yield
+        except UnknownRoleError as ex:
+            if ex.role not in self.failed_roles:
+                self.add(pos, what, ex)
+        except Exception as ex:
+            self.add(pos, what, ex)
+
+    def add(self, pos: SourcePos, what: str | None, ex: Exception) -> None:
+        text = describe(ex)
+        self.errors.append(SpecError(pos, f"{what}: {text}" if what else text))
+
+    def create(self, ref: ComponentRef) -> Any:
+        with self.at(ref.pos or self.pos(""), f"{ref.kind} '{ref.name}'"):
+            return ref.create()
+        return None
+
+
+def describe(ex: BaseException) -> str:
+    """An exception as a message: a bad value's own words, or the error's type and text."""
+    text = str(ex).strip()
+    if isinstance(ex, ValueError | TypeError | UnknownNameError) and text:
+        return text
+    return f"{type(ex).__name__}: {text}" if text else type(ex).__name__
+
+
+def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
+    """Build the task's models and components (no network); raises SetupErrors."""
+    problems = _Problems(task)
+    config = task.config.merge(options.config)
+    model_name = options.model or task.model or "none"
+    model = None
+    if model_name != "none":
+        where = SourcePos("--model", 0, 0) if options.model else problems.pos("model")
+        with problems.at(where, None if options.model else f"model '{model_name}'"):
+            model_args = {**task.model_args, **options.model_args}
+            model = get_model(
+                model_name, config=config, base_url=options.model_base_url, **model_args
+            )
+    roles: dict[str, Model] = {}
+    for role, spec in {**task.model_roles, **options.model_roles}.items():
+        where = (SourcePos("--model-role", 0, 0) if role in options.model_roles
+                 else problems.pos(f"model_roles.{role}"))
+        problems.failed_roles.add(role)
+        with problems.at(where, f"role '{role}'"):
+            roles[role] = role_model(spec)
+            problems.failed_roles.discard(role)
+    stamps: dict[str, str] = {}
+    token = used_templates.set(stamps)
+    try:
+        with model_context(model, roles), declared_tools(task.tools, task.base_dir):
+            steps = [problems.create(ref) for ref in task.plan]
+            finish = problems.create(task.finish) if task.finish else None
+            scorers = _named(task.scorers, problems) if not options.no_score else []
+            task_metrics = [problems.create(ref) for ref in task.metrics]
+    finally:
+        used_templates.reset(token)
+    metrics = {name: [m for m in task_metrics if m is not None] or scorer_metrics(fn)
+               for name, fn in scorers}
+    if not options.no_score and not problems.errors:  # a part missing: names unknown
+        _check_thresholds(task, options, metrics, problems)
+    if problems.errors:
+        raise SetupErrors(problems.errors)
+    return TaskParts(model_name, model, roles, config, steps, finish, scorers, metrics, stamps)
+
+
+def _named(refs: list[ComponentRef], problems: _Problems) -> list[tuple[str, Scorer]]:
+    """Scorers by log name (their id, else their name; repeats numbered)."""
+    out: list[tuple[str, Scorer]] = []
+    seen: dict[str, int] = {}
+    for ref in refs:
+        base = ref.id or ref.name.split("@")[-1].split(":")[-1].split("/")[-1]
+        seen[base] = seen.get(base, 0) + 1
+        scorer = problems.create(ref)
+        if scorer is not None:
+            out.append((base if seen[base] == 1 else f"{base}_{seen[base]}", scorer))
+    return out
+
+
+def _check_thresholds(
+    task: TaskDef, options: RunOptions, metrics: dict[str, list[Metric]], problems: _Problems
+) -> None:
+    """A threshold must name a metric the run will compute: `metric` or `scorer/metric`
+    (`scorer/reducer/metric` with epochs; `metric/key` for a metric giving several)."""
+    names: set[str] = set()
+    for scorer, scorer_metrics_ in metrics.items():
+        for metric in scorer_metrics_:
+            name = name_of_metric(metric)
+            names.update({name, f"{scorer}/{name}"})
+            names.update(f"{scorer}/{r}/{name}" for r in task.epochs.reducers)
+    for threshold in {**task.thresholds, **options.fail_under}:
+        if threshold in names or any(threshold.startswith(f"{n}/") for n in names):
+            continue
+        flag = threshold in options.fail_under
+        where = SourcePos("--fail-under", 0, 0) if flag else problems.pos(
+            f"thresholds.{threshold}")
+        close = difflib.get_close_matches(threshold, sorted(names), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        known = ", ".join(sorted(n for n in names if "/" not in n)) or "none: no scorer"
+        problems.errors.append(SpecError(where, (
+            f"threshold '{threshold}' names no metric of task '{task.name}' "
+            f"({hint}metrics: {known})"
+        )))

@@ -1,0 +1,143 @@
+"""What is checked before a run's first model call, and by `validate`: every error at once.
+
+Each task is built by `build_task`, the function its run's setup calls (models, roles,
+config, plan, scorers, metrics, declared tools, thresholds); its dataset is opened as the
+run opens it and local datasets are read to the end; its templates are compiled. The run
+options are checked against what the tasks hold (`--sample-id`, `--limit`, `--epochs`),
+and the places a run writes to (the log folder, JUnit and summary files) are tried.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..dataset import DatasetScan, scan_dataset
+from ..spec._model import SourcePos, SpecError, TaskDef
+from ._build import SetupErrors, build_task
+from ._options import RunOptions
+
+
+def check_run(
+    tasks: Sequence[TaskDef],
+    options: RunOptions,
+    *,
+    writes: bool = True,
+    reports: Sequence[tuple[str, str]] = (),
+) -> list[SpecError]:
+    """Every problem that would make the run fail at setup, located.
+
+    `writes`: also try the log folder (a run does; `validate` does not). `reports` are
+    (option, path) pairs of files the run writes at its end (`--junit`, `--summary`).
+    """
+    errors = _check_options(options)
+    if writes:
+        errors.extend(_check_log_dir(options.log_dir))
+        for flag, path in reports:
+            errors.extend(_check_report(flag, path))
+    found_ids: set[str] = set()
+    every_id_known = True
+    for task in tasks:
+        try:
+            build_task(task, options)
+        except SetupErrors as ex:
+            errors.extend(ex.errors)
+    for task in tasks:
+        scan = scan_dataset(task.dataset, task.base_dir)
+        errors.extend(_task_data(task, scan, options))
+        found_ids |= scan.ids
+        every_id_known = every_id_known and scan.complete and not scan.problems
+    if options.sample_ids is not None and every_id_known:
+        missing = [i for i in options.sample_ids if i not in found_ids]
+        if missing:
+            errors.append(SpecError(_option("--sample-id"), (
+                f"no sample has the id {', '.join(repr(i) for i in missing)} in the tasks "
+                "selected")))
+    return errors
+
+
+def _option(flag: str) -> SourcePos:
+    return SourcePos(flag, 0, 0)
+
+
+def _check_options(options: RunOptions) -> list[SpecError]:
+    errors = []
+    if options.epochs is not None and options.epochs < 1:
+        errors.append(SpecError(_option("--epochs"), f"{options.epochs}: give 1 or more"))
+    if options.sample_ids is not None and not [i for i in options.sample_ids if i.strip()]:
+        errors.append(SpecError(_option("--sample-id"), "give one or more sample ids"))
+    return errors
+
+
+def _task_data(task: TaskDef, scan: DatasetScan, options: RunOptions) -> list[SpecError]:
+    """Dataset and template problems of a task, located at the task's dataset."""
+    from ..spec import check_templates
+
+    pos = task.dataset_pos or task.pos or SourcePos(str(task.suite_file), 1, 1)
+    errors = [SpecError(pos, f"dataset: {p}") for p in scan.problems]
+    errors.extend(check_templates(task, scan.keys if not scan.problems else None))
+    if options.limit is not None and scan.complete and not scan.problems:
+        limit = task.dataset.get("limit")
+        total = min(scan.count, limit) if isinstance(limit, int) else scan.count
+        first, last = options.limit
+        if first > total:
+            shown = f"{first}-{last}" if first != 1 else str(last)
+            errors.append(SpecError(_option("--limit"), (
+                f"{shown} selects no sample of task '{task.name}', which has {total}")))
+    return errors
+
+
+def _check_log_dir(log_dir: str) -> list[SpecError]:
+    """The log folder exists or can be made, and a file can be written in it."""
+    if "://" in log_dir and not log_dir.startswith("file://"):
+        return []  # a remote folder: reaching it is the network's business, at the first log
+    folder = Path(log_dir.removeprefix("file://")).expanduser()
+    problem = None
+    blocking = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()),
+                    None)
+    if blocking is not None:
+        problem = "not a folder" if blocking == folder else f"{blocking} is a file, not a folder"
+    else:
+        made = [p for p in [folder, *folder.parents] if not p.exists()]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / f".evalrunner-probe-{uuid.uuid4().hex[:8]}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as ex:
+            problem = f"cannot write there: {ex.strerror or ex}"
+        finally:  # the run makes the folder when it writes its first log, not a failed check
+            for created in made:
+                with contextlib.suppress(OSError):
+                    created.rmdir()
+    return [SpecError(_option("--log-dir"), f"{log_dir}: {problem}")] if problem else []
+
+
+def _check_report(flag: str, path: str) -> list[SpecError]:
+    """A report file can be created or appended to (it is written when the run ends)."""
+    target = Path(path).expanduser()
+    existed = target.exists()
+    problem = None
+    blocking = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+    if target.is_dir():
+        problem = "is a folder"
+    elif blocking is not None:
+        problem = f"{blocking} is a file, not a folder"
+    else:
+        made = [p for p in target.parents if not p.exists()]
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "a", encoding="utf-8"):
+                pass
+            if not existed:
+                os.unlink(target)
+        except OSError as ex:
+            problem = f"cannot write it: {ex.strerror or ex}"
+        finally:
+            for created in made:
+                with contextlib.suppress(OSError):
+                    created.rmdir()
+    return [SpecError(_option(flag), f"{path}: {problem}")] if problem else []
