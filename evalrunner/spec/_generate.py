@@ -15,6 +15,8 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
 from pydantic_core import core_schema
 
+from .._util.schema import subschemas
+
 SCHEMA_ID = "https://evalrunner.dev/schemas/suite.schema.json"
 _EXPRESSION = "expression"
 # A string holding `${{ ... }}` anywhere: what the loader replaces before its check.
@@ -24,10 +26,6 @@ _EXPRESSION_SCHEMA = {
     "description": "A ${{ expression }} over params, env and suite, evaluated when the "
                    "suite loads.",
 }
-# Keywords whose value is a mapping of schemas, one schema, or a list of schemas.
-_MAPS = ("properties", "patternProperties", "$defs")
-_ONES = ("additionalProperties", "items", "if", "then", "else", "not", "propertyNames")
-_LISTS = ("anyOf", "allOf", "oneOf", "prefixItems")
 # Keywords that describe a value rather than constrain it: they stay outside a wrapper.
 _NOTES = ("description", "default", "examples")
 
@@ -86,17 +84,6 @@ def suite_schema() -> dict[str, Any]:
     return schema
 
 
-def _children(node: dict[str, Any]) -> list[tuple[str, Any]]:
-    """(keyword, sub-schema) pairs of a schema node."""
-    out: list[tuple[str, Any]] = []
-    for key in _MAPS:
-        out.extend((key, sub) for sub in node.get(key, {}).values())
-    out.extend((key, node[key]) for key in _ONES if key in node)
-    for key in _LISTS:
-        out.extend((key, sub) for sub in node.get(key, []))
-    return [(key, sub) for key, sub in out if isinstance(sub, dict)]
-
-
 def _tidy(node: dict[str, Any]) -> None:
     """No generated titles or null defaults; `x-` keys free in every closed mapping."""
     if "$schema" not in node:
@@ -105,13 +92,13 @@ def _tidy(node: dict[str, Any]) -> None:
         del node["default"]
     if node.get("additionalProperties") is False:
         node["patternProperties"] = {"^x-": True, **node.get("patternProperties", {})}
-    for _, sub in _children(node):
+    for _, sub in subschemas(node):
         _tidy(sub)
 
 
 def _accept_expressions(node: dict[str, Any], value: bool) -> None:
     """Let every value position also take a `${{ }}` string (`value`: node is one)."""
-    for key, sub in _children(node):
+    for key, sub in subschemas(node):
         _accept_expressions(sub, value=key in ("properties", "additionalProperties", "items",
                                               "patternProperties", "prefixItems"))
     if not value or _takes_any_string(node):
