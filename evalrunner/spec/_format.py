@@ -109,7 +109,15 @@ class DeclaredTool(Format):
     cwd: str | None = _text(
         "Working folder, relative to the suite file (default: the suite's folder)."
     )
-    env: dict[str, str] | None = None
+    env: dict[str, str] | None = _text("Variables set for the command.")
+    pass_env: list[str] | None = _text(
+        "Variables passed on from evalrunner's environment (names or globs); by default the "
+        "command gets only PATH, HOME, locale and the like, never a key."
+    )
+    end_of_options: bool | None = _text(
+        "Put -- before the first argument the model supplies (default true); false refuses "
+        "a model argument starting with -."
+    )
     http: HttpRequest | None = None
     timeout: PositiveNumber | None = _text("Seconds (default 60).")
     max_output: PositiveInt | None = _text("Characters of output kept.")
