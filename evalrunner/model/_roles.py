@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError
 
 from ._config import GenerateConfig, config_error_text
 from ._model import Model
@@ -19,29 +19,20 @@ from ._model import Model
 RoleSpec = str | dict[str, Any]
 
 
-class ModelRole(BaseModel):
-    """What a role binds: a model, and optionally its config, base URL and arguments."""
+class ModelRole(GenerateConfig):
+    """A role's model with its own config: generation config fields sit beside `model`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model: str = Field(description="provider/model, e.g. openai/gpt-4o.")
+    base_url: str | None = Field(None, description="The model's base URL.")
+    model_args: dict[str, Any] | None = Field(
+        None, description="Provider-specific model arguments (like -M k=v).")
+    config: GenerateConfig | None = Field(
+        None, description="Generation config (its fields may also sit beside `model`).")
 
-    model: str
-    base_url: str | None = None
-    model_args: dict[str, Any] = Field(default_factory=dict)
-    config: GenerateConfig = Field(default_factory=GenerateConfig)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _config_fields_at_top(cls, value: Any) -> Any:
-        # Inspect's short form: `{model: ..., temperature: 0.5}`.
-        if not isinstance(value, dict):
-            return value
-        top = {k: v for k, v in value.items() if k in GenerateConfig.model_fields}
-        if not top:
-            return value
-        rest = {k: v for k, v in value.items() if k not in top}
-        nested = rest.get("config")
-        rest["config"] = {**(nested if isinstance(nested, dict) else {}), **top}
-        return rest
+    def generate_config(self) -> GenerateConfig:
+        """`config:` with the generation config fields written beside `model` over it."""
+        own = self.model_dump(include=set(GenerateConfig.model_fields), exclude_none=True)
+        return (self.config or GenerateConfig()).merge(GenerateConfig(**own))
 
 
 def parse_role_option(text: str) -> RoleSpec:
@@ -75,15 +66,13 @@ def role_model(value: Any) -> Model:
     from ._get import get_model
 
     spec = role_spec(value)
-    config = spec.config if spec.config.set_fields() else None
-    return get_model(spec.model, config=config, base_url=spec.base_url, **spec.model_args)
-
-
-_ROLE_KEYS = {*ModelRole.model_fields, *GenerateConfig.model_fields}
+    config = spec.generate_config()
+    return get_model(spec.model, config=config if config.set_fields() else None,
+                     base_url=spec.base_url, **(spec.model_args or {}))
 
 
 def _message(error: Any) -> str:
     if error["type"] == "missing":
         return "'model' is missing (the role's model: provider/name)"
     nested = len(error["loc"]) > 1
-    return config_error_text(error, None if nested else _ROLE_KEYS)
+    return config_error_text(error, None if nested else ModelRole.model_fields)
