@@ -161,7 +161,7 @@ tasks:
     dataset: {samples: [{input: "say hi", target: "hi"}]}
 """)
     errors = both(path)
-    assert errors == (f"{path}:5:3: role 'critic': unknown key 'tempreature' "
+    assert errors == (f"{path}:5:34: unknown key 'tempreature' in critic "
                       "(did you mean 'temperature'?)")
 
 

@@ -23,11 +23,11 @@ class ModelRole(GenerateConfig):
     """A role's model with its own config: generation config fields sit beside `model`."""
 
     model: str = Field(description="provider/model, e.g. openai/gpt-4o.")
-    base_url: str | None = Field(None, description="The model's base URL.")
+    base_url: str | None = Field(default=None, description="The model's base URL.")
     model_args: dict[str, Any] | None = Field(
-        None, description="Provider-specific model arguments (like -M k=v).")
+        default=None, description="Provider-specific model arguments (like -M k=v).")
     config: GenerateConfig | None = Field(
-        None, description="Generation config (its fields may also sit beside `model`).")
+        default=None, description="Generation config (its fields may also sit beside `model`).")
 
     def generate_config(self) -> GenerateConfig:
         """`config:` with the generation config fields written beside `model` over it."""
