@@ -4,7 +4,7 @@
 
 Each case takes a suite from `suites/`, mutates it (hypothesis draws the mutation: a line
 deleted, duplicated, cut or indented; a value replaced by a hostile one such as `hot`,
-`-1`, `*a`, an alias bomb, `${{ nope }}` or `{{ x | nosuchfilter }}`; a key renamed,
+`-1`, `*a`, an alias bomb, `${{ nope }}` or `{{ x | nosuchfilter }}`; a key misspelt,
 dropped or added) and runs what `evalrunner validate` runs (`prepare_run`, in-process).
 The only outcomes allowed are success and errors that are located (`file:line:column:
 message`, or `--option: message`); anything else (an exception, an error with no place)
@@ -83,10 +83,14 @@ def mutate_data(data: Any, draw: Any) -> Any:
     if not containers:
         return values(draw)
     target = draw(st.sampled_from(containers))
-    action = draw(st.sampled_from(["replace", "drop", "add"]))
+    action = draw(st.sampled_from(["replace", "drop", "add", "typo"]))
     if isinstance(target, dict):
         keys = list(target)
-        if action == "add" or not keys:
+        if action == "typo" and keys:  # a misspelt key: `temprature`, `modle`
+            key = draw(st.sampled_from(keys))
+            cut = draw(st.integers(min_value=0, max_value=max(0, len(key) - 1)))
+            target[key[:cut] + key[cut + 1:]] = target.pop(key)
+        elif action == "add" or not keys:
             name = draw(st.sampled_from(["model", "config", "model_roles", "thresholds",
                                          "plan", "scorer", "metrics", "epochs", "nonsense",
                                          "x-note", "if", "id", "dataset", "limit"]))

@@ -43,7 +43,8 @@ def parse_role_option(text: str) -> RoleSpec:
     try:
         value = yaml.safe_load(stripped)
     except yaml.YAMLError as ex:
-        raise ValueError(f"not a YAML mapping: {ex}") from None
+        why = getattr(ex, "problem", None) or str(ex).splitlines()[0]
+        raise ValueError(f"not a YAML mapping ({why})") from None
     if not isinstance(value, dict):
         raise ValueError("expected provider/name or {model: provider/name, ...}")
     return value
