@@ -19,7 +19,7 @@ from ._progress import (
     task_total,
     unique_models,
 )
-from ._summary import summary_lines
+from ._summary import runs_lines, summary_lines
 
 
 class PlainDisplay(Display):
@@ -88,6 +88,8 @@ class PlainDisplay(Display):
     def summary(self, logs: list[EvalLog]) -> None:
         for log in logs:
             print("\n".join(summary_lines(log)), flush=True)
+        if len({log.eval.model for log in logs}) > 1:
+            print("\n".join(["", *runs_lines(logs)]), flush=True)
 
     def _schedule(self) -> None:
         if self._timer is not None or self.quiet:

@@ -21,7 +21,7 @@ from rich.text import Text
 from ..log._model import EvalLog, EvalSample
 from ..model._model import Model
 from ._progress import Display, LogEcho, ModelLoad, TaskProgress, task_total, unique_models
-from ._summary import summary_table
+from ._summary import runs_table, summary_table
 
 _LEVEL_STYLE = {"debug": "dim", "info": "cyan", "warning": "yellow", "error": "red"}
 
@@ -127,6 +127,8 @@ class RichDisplay(Display):
     def summary(self, logs: list[EvalLog]) -> None:
         for log in logs:
             self.console.print(summary_table(log))
+        if len({log.eval.model for log in logs}) > 1:
+            self.console.print(runs_table(logs))
 
     def _render(self) -> RenderableType:
         if not self._shown:

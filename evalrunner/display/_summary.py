@@ -64,6 +64,56 @@ def summary_table(log: EvalLog) -> RenderableType:
     return Panel(Group(*parts), title=title, title_align="left", border_style=style)
 
 
+def runs_table(logs: list[EvalLog]) -> Table:
+    """One row per task x model: status, samples and each metric, to compare at a glance."""
+    columns = _metric_columns(logs)
+    table = Table(box=None, pad_edge=False, header_style="bold", title_justify="left")
+    for name in ("task", "model", "status", "samples"):
+        table.add_column(name, overflow="fold")
+    for name in columns:
+        table.add_column(name, justify="right", overflow="fold")
+    for log, row in zip(logs, runs_rows(logs, columns), strict=True):
+        style = _STATUS_STYLE.get(log.status, "white")
+        table.add_row(row[0], row[1], Text(row[2], style=style), *row[3:])
+    return table
+
+
+def runs_lines(logs: list[EvalLog]) -> list[str]:
+    """`runs_table` as aligned plain text."""
+    columns = _metric_columns(logs)
+    rows = [["task", "model", "status", "samples", *columns], *runs_rows(logs, columns)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+            for r in rows]
+
+
+def runs_rows(logs: list[EvalLog], columns: list[str]) -> list[list[str]]:
+    out = []
+    for log in logs:
+        results = log.results
+        values = _metric_values(log)
+        status = log.status + (" (threshold missed)" if results and results.missed_thresholds
+                               else "")
+        done = f"{results.completed_samples}/{results.total_samples}" if results else "0"
+        out.append([log.eval.task, log.eval.model, status, done,
+                    *[values.get(c, "") for c in columns]])
+    return out
+
+
+def _metric_columns(logs: list[EvalLog]) -> list[str]:
+    return list(dict.fromkeys(name for log in logs for name in _metric_values(log)))
+
+
+def _metric_values(log: EvalLog) -> dict[str, str]:
+    """`metric` when a log has one scorer, `scorer/metric` when it has several."""
+    scores = log.results.scores if log.results else []
+    several = len(scores) > 1
+    return {
+        (f"{s.name}/{name}" if several else name): fmt(m.value)
+        for s in scores for name, m in s.metrics.items()
+    }
+
+
 def _problems(log: EvalLog) -> list[str]:
     out: list[str] = []
     results = log.results

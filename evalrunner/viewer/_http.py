@@ -16,7 +16,8 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from ._library import LogLibrary, NotFound, SampleQuery
+from ._compare import compare_view
+from ._library import SORTS, LogLibrary, NotFound, SampleQuery
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -114,6 +115,9 @@ class ViewerServer:
             return self._asset("index.html")
         if len(parts) == 2 and parts[0] == "assets":
             return self._asset(unquote(parts[1]))
+        if parts == ["api", "compare"]:
+            ids = [i for v in parse_qs(query).get("logs", []) for i in v.split(",") if i]
+            return await _json(lambda: compare_view(self.library, ids))
         if parts[:2] != ["api", "logs"]:
             return _error(404, "no such page")
         return await self._api(parts[2:], parse_qs(query))
@@ -144,7 +148,11 @@ class ViewerServer:
                     return _error(400, str(ex))
                 call = lambda: lib.samples(log_id, sample_query)  # noqa: E731
             elif len(rest) == 2 and rest[0] == "samples" and rest[1].isdigit():
-                call = lambda: lib.sample(log_id, int(rest[1]))  # noqa: E731
+                try:
+                    around = _sample_query(query)
+                except BadRequest as ex:
+                    return _error(400, str(ex))
+                call = lambda: lib.sample(log_id, int(rest[1]), around)  # noqa: E731
             else:
                 return _error(404, "no such API")
         return await _json(call)
@@ -177,6 +185,9 @@ def _sample_query(query: dict[str, list[str]]) -> SampleQuery:
     error = one("error")
     if error not in (None, "0", "1", "true", "false"):
         raise BadRequest(f"error must be 1 or 0, not '{error}'")
+    sort = one("sort")
+    if sort is not None and sort.lstrip("-") not in SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(SORTS)}, not '{sort}'")
     return SampleQuery(
         offset=number("offset", 0),
         limit=number("limit", 50),
@@ -184,6 +195,8 @@ def _sample_query(query: dict[str, list[str]]) -> SampleQuery:
         scorer=one("scorer"),
         error=None if error is None else error in ("1", "true"),
         q=one("q"),
+        meta=one("meta"),
+        sort=sort,
     )
 
 
