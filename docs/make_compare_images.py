@@ -5,7 +5,8 @@
 
 Runs both tasks of the suite on two models in one run (the local SmolLM2-135M model and
 the offline mockllm baseline, which gives the same answer to every question), then writes:
-docs/images/compare-terminal.txt (`evalrunner compare --samples`), docs/images/compare.png
+docs/images/compare-terminal.txt (`evalrunner compare --samples`, also pasted into
+docs/compare.md), docs/images/compare.png
 and .svg (`evalrunner compare --plot`), docs/images/compare-export.csv (the first rows of
 `evalrunner export`), and docs/images/compare-viewer.png (the viewer's compare view in
 headless Chromium).
@@ -68,6 +69,18 @@ def viewer_screenshot(log_dir: Path, out: Path) -> None:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def _paste(text: str) -> None:
+    """Put the terminal output into docs/compare.md between its markers."""
+    doc = ROOT / "docs" / "compare.md"
+    start, end = "<!-- compare-terminal", "<!-- /compare-terminal -->"
+    body = doc.read_text(encoding="utf-8")
+    head, rest = body.split(start, 1)
+    marker, _ = rest.split("\n", 1)
+    _, tail = rest.split(end, 1)
+    block = f"{start}{marker}\n```text\n{text.rstrip()}\n```\n{end}"
+    doc.write_text(head + block + tail, encoding="utf-8")
+
+
 def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="evr-compare-") as tmp:
@@ -77,7 +90,9 @@ def main() -> None:
         text = cli("compare", str(logs), "--samples", "--max-samples", "8",
                    "--plot", str(IMAGES / "compare.png"))
         cli("compare", str(logs), "--plot", str(IMAGES / "compare.svg"))
-        (IMAGES / "compare-terminal.txt").write_text(text.replace(tmp, "..."), encoding="utf-8")
+        text = text.replace(tmp, "...")
+        (IMAGES / "compare-terminal.txt").write_text(text, encoding="utf-8")
+        _paste(text)
         csv = cli("export", str(logs), "--format", "csv")
         lines = csv.splitlines()[:4]
         (IMAGES / "compare-export.csv").write_text("\n".join(lines).replace(tmp, "...") + "\n",

@@ -7,6 +7,7 @@ pandas (for the data frames and parquet) and matplotlib (for plots) come with th
 from __future__ import annotations
 
 from ._compare import Disagreement, Pair, Run, TaskComparison, compare_logs, compare_task
+from ._frames import evals_df, samples_df
 from ._read import latest_runs, log_files, read_header, read_headers, read_samples
 from ._report import comparison_json, format_comparison
 from ._stats import Interval, difference
@@ -21,10 +22,12 @@ __all__ = [
     "compare_task",
     "comparison_json",
     "difference",
+    "evals_df",
     "format_comparison",
     "latest_runs",
     "log_files",
     "read_header",
     "read_headers",
     "read_samples",
+    "samples_df",
 ]

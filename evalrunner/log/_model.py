@@ -152,7 +152,7 @@ class EvalSample(_Model):
     store: dict[str, Any] = Field(default_factory=dict)
     model_usage: dict[str, ModelUsage] = Field(default_factory=dict)
     error: EvalError | None = None
-    error_retries: list[EvalError] = Field(default_factory=list)  # --retry-on-error tries
+    error_retries: list[EvalError] | None = None  # the failed tries of --retry-on-error
     limit: str | None = None
     started_at: float | None = None
     total_time: float | None = None

@@ -132,7 +132,8 @@ async def _run_samples(
             while result.error is not None and len(failed) < options.retry_on_error:
                 failed.append(result.error)
                 result = await run_sample(item[0], item[1], log.eval.model, plan)
-            result.error_retries = failed  # the errors of the failed tries, kept
+            if failed:
+                result.error_retries = failed  # the errors of the failed tries, kept
             writer.write_sample(result)
             progress.book.add(result)
             display.sample_done(log, result)
