@@ -154,3 +154,22 @@ def test_compare_plot_png_and_svg(two_runs: Path, tmp_path: Path) -> None:
     assert text.lstrip().startswith(("<?xml", "<svg")) and GOOD in text and BAD in text
     bad = run_cli("compare", str(two_runs), "--plot", str(tmp_path / "c.gif"))
     assert bad.returncode == 2 and "use a .png or .svg" in bad.stderr
+
+
+def test_viewer_lists_and_pages_inspect_logs(two_runs: Path, tmp_path: Path) -> None:
+    from evalrunner.viewer._library import LogLibrary, SampleQuery
+
+    out = tmp_path / "mixed"
+    assert run_cli("export", str(two_runs), "--format", "inspect", "-o", str(out)).returncode == 0
+    library = LogLibrary(out)
+    rows = library.list_logs()
+    assert len(rows) == 2 and all(r["id"].endswith(".eval") for r in rows)
+    assert {r["model"] for r in rows} == {GOOD, BAD}
+    assert all(r["status"] == "success" and r["total"] == 10 for r in rows)
+    bad = next(r["id"] for r in rows if r["model"] == BAD)
+    page = library.samples(bad, SampleQuery(score="I"))
+    assert [item["id"] for item in page["items"]] == [2, 5, 7]
+    first = library.sample(bad, page["items"][0]["n"])
+    assert first["output"]["choices"][0]["message"]["content"] == "The answer is 5."
+    view = library.header(bad)
+    assert view["eval"]["task"] == "sums" and view["sample_count"] == 10
