@@ -98,8 +98,10 @@ def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
     model_name = options.model or task.model or "none"
     model = None
     if model_name != "none":
-        where = SourcePos("--model", 0, 0) if options.model else problems.pos("model")
-        with problems.at(where, None if options.model else f"model '{model_name}'"):
+        # A run's options name each of its models; one of the suite's was written there.
+        given = bool(options.model) and options.model not in (task.model, *task.models)
+        where = SourcePos("--model", 0, 0) if given else problems.pos("model")
+        with problems.at(where, None if given else f"model '{model_name}'"):
             model_args = {**task.model_args, **options.model_args}
             model = get_model(
                 model_name, config=config, base_url=options.model_base_url, **model_args

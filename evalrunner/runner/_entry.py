@@ -19,6 +19,7 @@ from .._util.dotenv import load_dotenv_files
 from ..log._model import EvalLog
 from ..spec._model import SourcePos, SpecError, SpecErrors, TaskDef
 from ..spec._select import load_tasks
+from ._models import split_models
 from ._options import RunOptions, parse_limit
 from ._preflight import check_run
 
@@ -70,7 +71,7 @@ _ENV_OPTIONS: dict[str, Callable[[str], Any]] = {
 def eval(
     suites: str | Path | Sequence[str | Path],
     *,
-    model: str | None = None,
+    model: str | Sequence[str] | None = None,
     params: dict[str, Any] | None = None,
     log_dir: str | None = None,
     filters: Sequence[str] = (),
@@ -81,14 +82,17 @@ def eval(
     The same path as `evalrunner run`: `.env` files are read, EVALRUNNER_* fill the options
     not given, `filters` are `-F` filters, and every check is made before the first model
     call (a problem raises SpecErrors, every error located). `params` are `-T` overrides.
-    `options` is not changed. Inside a running event loop (a notebook) the run gets its
+    `options` is not changed. `model` is one model or several (each task runs once per
+    model; `"a,b"` works too). Inside a running event loop (a notebook) the run gets its
     own loop in a worker thread.
     """
     paths = [suites] if isinstance(suites, str | Path) else list(suites)
     load_dotenv_files([str(p) for p in paths])
     run_options = _with_env(dataclasses.replace(options) if options else RunOptions())
     if model is not None:
-        run_options.model = model
+        names = split_models([model] if isinstance(model, str) else model)
+        run_options.model, run_options.models = (
+            (names[0], None) if len(names) == 1 else (None, names))
     if log_dir is not None:
         run_options.log_dir = log_dir
     tasks, warnings = prepare_run(paths, params or {}, filters, run_options)

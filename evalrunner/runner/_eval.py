@@ -9,11 +9,12 @@ from ..log._model import EvalLog, EvalSample
 from ..model._get import close_models
 from ..model._model import Model
 from ..spec._model import TaskDef
+from ._models import task_runs
 from ._options import RunOptions
 from ._task import TaskDisplay, run_task
 
 
-class _Recording(TaskDisplay):
+class Recording(TaskDisplay):
     """Passes every event on and keeps each ended task's log, cancelled ones too."""
 
     def __init__(self, inner: TaskDisplay, ended: list[EvalLog]) -> None:
@@ -40,7 +41,8 @@ async def eval_tasks_async(
     display: TaskDisplay | None = None,
     ended: list[EvalLog] | None = None,
 ) -> list[EvalLog]:
-    """Run tasks (up to `options.max_tasks` at once) and return their log headers.
+    """Run tasks (up to `options.max_tasks` at once), each once per model, and return
+    their log headers (task by task, in model order).
 
     `ended` receives each task's log as the task ends: after Ctrl-C, when nothing is
     returned, it still holds the cancelled tasks' logs for the reports.
@@ -48,13 +50,15 @@ async def eval_tasks_async(
     gate = asyncio.Semaphore(max(1, options.max_tasks))
     shown = display or TaskDisplay()
     if ended is not None:
-        shown = _Recording(shown, ended)
+        shown = Recording(shown, ended)
 
-    async def one(task: TaskDef) -> EvalLog:
+    runs = task_runs(tasks, options)
+
+    async def one(task: TaskDef, own: RunOptions) -> EvalLog:
         async with gate:
-            return await run_task(task, options, shown)
+            return await run_task(task, own, shown)
 
     try:
-        return list(await asyncio.gather(*(one(t) for t in tasks)))
+        return list(await asyncio.gather(*(one(t, o) for t, o in runs)))
     finally:
         await close_models()

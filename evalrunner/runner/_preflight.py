@@ -18,6 +18,7 @@ from pathlib import Path
 from ..dataset import DatasetScan, scan_dataset
 from ..spec._model import SourcePos, SpecError, TaskDef
 from ._build import SetupErrors, build_task
+from ._models import ModelScopeError, task_runs
 from ._options import RunOptions
 
 
@@ -40,9 +41,14 @@ def check_run(
             errors.extend(_check_report(flag, path))
     found_ids: set[str] = set()
     every_id_known = True
-    for task in tasks:
+    try:
+        runs = task_runs(tasks, options)  # one per task and model, as the run makes them
+    except ModelScopeError as ex:
+        errors.extend(_scope_error(line) for line in str(ex).splitlines())
+        runs = []
+    for task, own in runs:
         try:
-            build_task(task, options)
+            build_task(task, own)
         except SetupErrors as ex:
             errors.extend(ex.errors)
     for task in tasks:
@@ -61,6 +67,12 @@ def check_run(
 
 def _option(flag: str) -> SourcePos:
     return SourcePos(flag, 0, 0)
+
+
+def _scope_error(line: str) -> SpecError:
+    """`-M 'a:k': ...` as an error located at its option."""
+    flag, _, message = line.partition(" ")
+    return SpecError(_option(flag), message)
 
 
 def _check_options(options: RunOptions) -> list[SpecError]:

@@ -112,6 +112,7 @@ class TaskDef:
     scorers: list[ComponentRef] = field(default_factory=list)
     metrics: list[ComponentRef] = field(default_factory=list)
     model: str | None = None
+    models: list[str] = field(default_factory=list)  # `model: [a, b]`: one run per model
     model_args: dict[str, Any] = field(default_factory=dict)
     model_roles: dict[str, Any] = field(default_factory=dict)  # provider/name or a mapping
     config: GenerateConfig = field(default_factory=GenerateConfig)
