@@ -134,7 +134,7 @@ def test_scoped_arg_naming_no_model_is_bad_input(tmp_path: Path) -> None:
     result = run_cli("run", str(suite), "--model", f"{GOOD},{BAD}", "-M", "ugly:x=1",
                      "--log-dir", str(tmp_path / "logs"), env=server_env("http://127.0.0.1:9"))
     assert result.returncode == 2
-    assert "-M 'ugly:x': 'ugly' is not one of the models" in result.stderr
+    assert "-M: 'ugly:x': 'ugly' is not one of the models" in result.stderr
     assert not (tmp_path / "logs").exists()
 
 

@@ -22,12 +22,12 @@ async def test_service_env_vars_and_wire_model(monkeypatch: pytest.MonkeyPatch) 
     assert request.headers["authorization"] == "Bearer svc-key-123456"
 
 
-def test_missing_base_url_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Found when the model is made, which validate and a run's checks do: not at a call.
+async def test_missing_base_url_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MY_SVC_BASE_URL", raising=False)
     monkeypatch.setenv("MY_SVC_API_KEY", "svc-key-123456")
-    with pytest.raises(ValueError, match="MY_SVC_BASE_URL"):
-        get_model("openai-api/my-svc/m", memoize=False)
+    model = get_model("openai-api/my-svc/m", memoize=False)
+    with pytest.raises(ModelAPIError, match="MY_SVC_BASE_URL"):
+        await model.generate("hi")
 
 
 async def test_missing_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:

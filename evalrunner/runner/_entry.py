@@ -108,6 +108,8 @@ def _with_env(options: RunOptions) -> RunOptions:
     for name, read in _ENV_OPTIONS.items():
         env_name = "EVALRUNNER_" + ("SAMPLE_ID" if name == "sample_ids" else name.upper())
         text = os.environ.get(env_name)
+        if name == "model" and options.models:
+            continue  # several models were given: EVALRUNNER_MODEL would replace them
         if text and getattr(options, name) == getattr(defaults, name):
             setattr(options, name, read(text))
     return options

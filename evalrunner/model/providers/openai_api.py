@@ -2,8 +2,7 @@
 
 The key and base URL come from `<SERVICE>_API_KEY` and `<SERVICE>_BASE_URL`, with the
 service name upper-cased and `-` turned into `_` (`openai-api/my-vllm/llama` reads
-MY_VLLM_API_KEY and MY_VLLM_BASE_URL). The base URL has no default: without one the
-model cannot be made (so `validate` and a run's checks report it before any call).
+MY_VLLM_API_KEY and MY_VLLM_BASE_URL). The base URL has no default.
 """
 
 from __future__ import annotations
@@ -36,11 +35,6 @@ class OpenAIServiceAPI(OpenAICompatibleAPI):
         self.base_url_env = f"{prefix}_BASE_URL"
         self._wire_model = model
         super().__init__(model_name, base_url, api_key, config, **model_args)
-        if not self.base_url:  # no default: without one every call would fail
-            raise ValueError(
-                f"model 'openai-api/{model_name}' needs a base URL: set {self.base_url_env} "
-                "(or give --model-base-url)"
-            )
 
     def wire_model(self) -> str:
         return self._wire_model
