@@ -16,6 +16,7 @@ from ._common import (
     EXIT_FAILED,
     config_from_kwargs,
     config_options,
+    fail,
     load_dotenv_files,
     option,
     parse_pairs,
@@ -45,6 +46,12 @@ from ._report import finish, report_options
 @option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
 @option("--fail-under", "fail_under", multiple=True, help="Gate: metric=X (exit 1 if below).")
 @option("--shard", help="Run share i of n of each task's samples (i/n, for CI matrix jobs).")
+@option(
+    "--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+    help="Run here, or split tasks into units run on a Ray cluster (evalrunner[ray]).",
+)
+@option("--ray-address", envvar="RAY_ADDRESS",
+        help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray for the run).")
 @report_options
 @option(
     "--batch", is_flag=False, flag_value="true", default=None,
@@ -76,11 +83,10 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
         set_max_subprocesses(subprocesses)
     options = _options(kwargs)
     display = _display(kwargs["display"])
-    from ..runner import eval_tasks_async
-
+    runner = _executor(kwargs.pop("executor"), kwargs.pop("ray_address"), options)
     ended: list[Any] = []
     try:
-        logs = asyncio.run(eval_tasks_async(tasks, options, display, ended))
+        logs = runner(tasks, options, display, ended)
     except KeyboardInterrupt:
         click.echo("cancelled: finished samples are in the logs", err=True)
         # CI still gets its reports, which show the cancelled tasks as errors.
@@ -129,6 +135,30 @@ def _options(kwargs: dict[str, Any]) -> Any:
         fail_under=fail_under,
         shard=shard,
     )
+
+
+def _executor(name: str, address: str | None, options: Any) -> Any:
+    """The function that runs the tasks (and returns their logs): here, or on Ray."""
+    from ..runner import eval_tasks_async
+
+    if name == "local":
+        return lambda *args: asyncio.run(eval_tasks_async(*args))
+    from ..runner._ray import RayOptions, RayUnavailable, import_ray, run_on_ray
+
+    if options.shard is not None:
+        fail("--shard and --executor ray cannot be combined: the executor shards each task")
+    try:
+        import_ray()
+    except RayUnavailable as ex:
+        fail(str(ex))
+
+    def on_ray(tasks: Any, options: Any, display: Any, ended: Any) -> Any:
+        try:
+            return run_on_ray(tasks, options, RayOptions(address), display, ended)
+        except RayUnavailable as ex:
+            fail(str(ex))
+
+    return on_ray
 
 
 def _fail_on_error(value: str | None) -> bool | float | None:

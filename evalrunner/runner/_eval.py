@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..log._model import EvalLog, EvalSample
@@ -11,7 +11,7 @@ from ..model._get import close_models
 from ..model._model import Model
 from ..spec._model import TaskDef
 from ._options import RunOptions
-from ._task import TaskDisplay, run_task
+from ._task import SampleSource, TaskDisplay, run_task
 
 
 class _Recording(TaskDisplay):
@@ -40,9 +40,12 @@ async def eval_tasks_async(
     options: RunOptions,
     display: TaskDisplay | None = None,
     ended: list[EvalLog] | None = None,
+    source_for: Callable[[TaskDef], SampleSource] | None = None,
 ) -> list[EvalLog]:
     """Run tasks (up to `options.max_tasks` at once) and return their log headers.
 
+    `source_for` gives each task the source of its samples when they run elsewhere
+    (the Ray executor); by default they run here.
     `ended` receives each task's log as the task ends: after Ctrl-C, when nothing is
     returned, it still holds the cancelled tasks' logs for the reports.
     """
@@ -53,7 +56,8 @@ async def eval_tasks_async(
 
     async def one(task: TaskDef) -> EvalLog:
         async with gate:
-            return await run_task(task, options, shown)
+            source = source_for(task) if source_for is not None else None
+            return await run_task(task, options, shown, source=source)
 
     try:
         return list(await asyncio.gather(*(one(t) for t in tasks)))
