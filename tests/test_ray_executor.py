@@ -226,3 +226,24 @@ def test_shard_and_ray_executor_do_not_combine(tmp_path: Path) -> None:
     result = run_cli("run", str(suite), "--executor", "ray", "--shard", "1/2",
                      "--log-dir", str(tmp_path / "l"))
     assert result.returncode == 2 and "--shard" in result.stderr
+
+
+def test_response_cache_on_an_fsspec_url(tmp_path: Path) -> None:
+    """EVALRUNNER_CACHE_DIR as a URL: a second run (another process, as a cluster node
+    would be) answers from the shared cache without asking the model."""
+    suite = make_suite(tmp_path, adds=3, muls=2)
+    cache = f"local://{tmp_path / 'elsewhere'}"  # through fsspec, kept on this machine
+    with start_openai_server(responder=scripted_reply) as server:
+        env = {**_env(server.url), "EVALRUNNER_CACHE_DIR": cache}
+        for run in ("first", "second"):
+            result = run_cli("run", str(suite), "--cache", "--log-dir", str(tmp_path / run),
+                             env=env)
+            assert result.returncode == 0, result.stderr
+        assert len(server.requests) == 6 + 2 + 6
+    entries = list((tmp_path / "elsewhere" / "generate").rglob("*.json"))
+    assert len(entries) == 14
+    second = _by_task(tmp_path / "second")
+    assert all(log.stats.models[log.eval.model].cache_hits == len(log.samples)
+               for log in second.values())
+    listed = run_cli("cache", "list", env={"EVALRUNNER_CACHE_DIR": cache})
+    assert listed.returncode == 2 and "remote" in listed.stderr
