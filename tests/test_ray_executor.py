@@ -247,3 +247,18 @@ def test_response_cache_on_an_fsspec_url(tmp_path: Path) -> None:
                for log in second.values())
     listed = run_cli("cache", "list", env={"EVALRUNNER_CACHE_DIR": cache})
     assert listed.returncode == 2 and "remote" in listed.stderr
+
+
+def test_unit_resources_follow_the_sandbox_limits() -> None:
+    from types import SimpleNamespace
+
+    from evalrunner.runner._resources import parse_memory, unit_resources
+
+    assert unit_resources(SimpleNamespace()) == {"num_cpus": 1}
+    limited = SimpleNamespace(sandbox={"limits": {"cpus": 2, "memory": "512m"}})
+    assert unit_resources(limited) == {"num_cpus": 2.0, "memory": 512 * 1024**2}
+    flat = SimpleNamespace(sandbox=SimpleNamespace(cpus=0.5, memory="2g"))
+    assert unit_resources(flat) == {"num_cpus": 0.5, "memory": 2 * 1024**3}
+    assert parse_memory("1.5GiB") == int(1.5 * 1024**3) and parse_memory(4096) == 4096
+    with pytest.raises(ValueError, match="512 potatoes"):
+        parse_memory("512 potatoes")

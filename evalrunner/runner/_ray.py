@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..log._model import EvalLog, EvalSample
-from ..model._model import ModelStats, task_stats
+from ..model._model import Model, ModelStats, task_stats
 from ..model.providers._replicas import task_replicas
 from ..spec._model import TaskDef
 from ._eval import eval_tasks_async
@@ -207,7 +207,7 @@ class _RayExecutor:
                 slot = await self.slots.acquire(limit)
                 try:
                     spec = self._spec(run, log, shard, slot, skip | received)
-                    end = await self._stream(task, spec, received, inbox)
+                    end = await self._stream(task, run, spec, received, inbox)
                 except _WorkerLost as lost:
                     where = f"{task.name}: unit {shard[0]}/{shard[1]}"
                     if attempt == UNIT_RERUNS:
@@ -223,6 +223,7 @@ class _RayExecutor:
                     raise UnitFailed(f"{task.name}: shard {shard[0]}/{shard[1]}: "
                                      f"{end.error.message}")
                 _add_stats(scope, end)
+                _show_calls(_models(run), end)
                 break
             inbox.put_nowait(None)
         except asyncio.CancelledError:
@@ -244,10 +245,11 @@ class _RayExecutor:
         )
 
     async def _stream(
-        self, task: TaskDef, spec: UnitSpec, received: set[tuple[str, int]],
+        self, task: TaskDef, run: RunSetup, spec: UnitSpec, received: set[tuple[str, int]],
         inbox: asyncio.Queue[EvalSample | BaseException | None],
     ) -> UnitEnd:
         exceptions = self.ray.exceptions
+        models = _models(run)
         refs = self.remote.options(**unit_resources(task)).remote(spec)
         try:
             async for ref in refs:
@@ -258,6 +260,7 @@ class _RayExecutor:
                     key = (str(sample.id), sample.epoch)
                     if key not in received:  # a rerun never repeats one, but be sure
                         received.add(key)
+                        _show_usage(models, sample)
                         inbox.put_nowait(sample)
         except exceptions.RayTaskError as ex:
             raise UnitFailed(f"{task.name}: a unit failed: {ex}") from None
@@ -289,6 +292,26 @@ def _connection_limit(run: RunSetup) -> int:
         limits.append(run.config.max_connections or run.model.api.max_connections())
     limits += [m.config.max_connections or m.api.max_connections() for m in run.roles.values()]
     return max(1, min(limits, default=run.max_samples))
+
+
+def _models(run: RunSetup) -> dict[str, Model]:
+    return {m.name: m for m in (run.model, *run.roles.values()) if m is not None}
+
+
+def _show_usage(models: dict[str, Model], sample: EvalSample) -> None:
+    """Tokens of a sample run elsewhere, on the driver's models for the live display."""
+    for name, usage in sample.model_usage.items():
+        if name in models:
+            models[name].stats.usage = models[name].stats.usage + usage
+
+
+def _show_calls(models: dict[str, Model], end: UnitEnd) -> None:
+    """A finished unit's calls, retries and rate limits, for the live display."""
+    for name, calls in end.stats.models.items():
+        if name in models:
+            stats = models[name].stats
+            for key, value in calls.model_dump().items():
+                setattr(stats, key, getattr(stats, key) + value)
 
 
 def _add_stats(scope: dict[str, ModelStats] | None, end: UnitEnd) -> None:
