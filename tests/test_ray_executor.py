@@ -252,11 +252,16 @@ def test_response_cache_on_an_fsspec_url(tmp_path: Path) -> None:
 def test_unit_resources_follow_the_sandbox_limits() -> None:
     from types import SimpleNamespace
 
-    from evalrunner.runner._resources import parse_memory, unit_resources
+    from evalrunner.runner._resources import fit_in_flight, parse_memory, unit_resources
 
-    assert unit_resources(SimpleNamespace()) == {"num_cpus": 1}
+    assert unit_resources(SimpleNamespace(), 5) == {"num_cpus": 1}
     limited = SimpleNamespace(sandbox={"limits": {"cpus": 2, "memory": "512m"}})
     assert unit_resources(limited) == {"num_cpus": 2.0, "memory": 512 * 1024**2}
+    assert unit_resources(limited, 3) == {"num_cpus": 6.0, "memory": 3 * 512 * 1024**2}
+    # Ten samples at once would not fit on an 8-CPU node: four sandboxes of 2 CPUs do.
+    assert fit_in_flight(limited, 10, {"CPU": 8.0, "memory": 64.0 * 1024**3}) == 4
+    assert fit_in_flight(limited, 10, {"CPU": 64.0, "memory": 1024.0**3}) == 2
+    assert fit_in_flight(SimpleNamespace(), 10, {"CPU": 1.0}) == 10
     flat = SimpleNamespace(sandbox=SimpleNamespace(cpus=0.5, memory="2g"))
     assert unit_resources(flat) == {"num_cpus": 0.5, "memory": 2 * 1024**3}
     assert parse_memory("1.5GiB") == int(1.5 * 1024**3) and parse_memory(4096) == 4096

@@ -32,7 +32,7 @@ from ..spec._model import TaskDef
 from ._eval import eval_tasks_async
 from ._header import RunSetup
 from ._options import RunOptions
-from ._resources import unit_resources
+from ._resources import fit_in_flight, unit_resources
 from ._task import SampleSource, TaskDisplay
 from ._unit import UnitEnd, UnitSpec, provider_env, unit_messages
 
@@ -163,6 +163,9 @@ class _RayExecutor:
         self.options = options
         self.ray_options = ray_options
         self.remote = remote
+        # The biggest node's resources: a unit's sandboxes must fit on one node.
+        nodes = [n.get("Resources", {}) for n in ray.nodes() if n.get("Alive")]
+        self.node: dict[str, float] = max(nodes, key=lambda r: r.get("CPU", 0), default={})
 
     def source(self, task: TaskDef) -> SampleSource:
         async def samples(
@@ -206,7 +209,7 @@ class _RayExecutor:
             for attempt in range(UNIT_RERUNS + 1):
                 slot = await self.slots.acquire(limit)
                 try:
-                    spec = self._spec(run, log, shard, slot, skip | received)
+                    spec = self._spec(task, run, log, shard, slot, skip | received)
                     end = await self._stream(task, run, spec, received, inbox)
                 except _WorkerLost as lost:
                     where = f"{task.name}: unit {shard[0]}/{shard[1]}"
@@ -232,11 +235,12 @@ class _RayExecutor:
             inbox.put_nowait(ex)
 
     def _spec(
-        self, run: RunSetup, log: EvalLog, shard: tuple[int, int], slot: int,
+        self, task: TaskDef, run: RunSetup, log: EvalLog, shard: tuple[int, int], slot: int,
         skip: set[tuple[str, int]],
     ) -> UnitSpec:
         base = self.options
         samples = _share(base.max_samples or run.max_samples, slot, self.slots.count)
+        samples = fit_in_flight(task, samples, self.node)
         options = dataclasses.replace(base, shard=shard, max_samples=samples, epochs=run.epochs)
         return UnitSpec(
             header=log.eval, location=run.location, options=options,
@@ -250,7 +254,8 @@ class _RayExecutor:
     ) -> UnitEnd:
         exceptions = self.ray.exceptions
         models = _models(run)
-        refs = self.remote.options(**unit_resources(task)).remote(spec)
+        resources = unit_resources(task, spec.options.max_samples or 1)
+        refs = self.remote.options(**resources).remote(spec)
         try:
             async for ref in refs:
                 message = await ref
