@@ -42,7 +42,7 @@ def cluster() -> Iterator[str]:
         nodes.shutdown()
 
 
-def make_suite(folder: Path, adds: int = 16, muls: int = 12) -> Path:
+def make_suite(folder: Path, adds: int = 16, muls: int = 12, epochs: int = 2) -> Path:
     """Three tasks: sums over two epochs, products, and multiple choice."""
     write(folder / "adds.jsonl", "".join(
         f'{{"id": "a{i}", "input": "What is {i} + {i + 1}?", "target": "{2 * i + 1}"}}\n'
@@ -61,7 +61,7 @@ def make_suite(folder: Path, adds: int = 16, muls: int = 12) -> Path:
         "tasks:\n"
         "  - name: adds\n"
         "    dataset: {path: adds.jsonl}\n"
-        "    epochs: 2\n"
+        f"    epochs: {epochs}\n"
         "    plan: [generate]\n"
         "    scorer: {match: {numeric: true, location: any}}\n"
         "  - name: muls\n"
@@ -132,7 +132,7 @@ def test_ray_logs_equal_a_single_process_run(tmp_path: Path, cluster: str) -> No
 
 def test_connection_limit_holds_across_the_cluster(tmp_path: Path, cluster: str) -> None:
     suite = make_suite(tmp_path, adds=30, muls=30)
-    with start_openai_server(responder=scripted_reply, latency=0.1) as server:
+    with start_openai_server(responder=scripted_reply, latency=0.2) as server:
         result = run_cli("run", str(suite), "--executor", "ray", "--max-connections", "2",
                          "--log-dir", str(tmp_path / "logs"), env=_env(server.url, cluster),
                          timeout=300)
@@ -161,7 +161,7 @@ def _asked(body: dict[str, Any]) -> str:
 
 
 def test_a_killed_worker_loses_and_resends_nothing(tmp_path: Path, cluster: str) -> None:
-    suite = make_suite(tmp_path, adds=40, muls=1)
+    suite = make_suite(tmp_path, adds=60, muls=1, epochs=1)
     logs = tmp_path / "logs"
     with start_openai_server(responder=scripted_reply, latency=0.15) as server:
         proc = subprocess.Popen(
@@ -185,13 +185,14 @@ def test_a_killed_worker_loses_and_resends_nothing(tmp_path: Path, cluster: str)
     assert "lost its worker" in err and "running it again" in err
     log = logs_in(logs)[0]
     keys = Counter((str(s.id), s.epoch) for s in log.samples)
-    assert len(keys) == 80 and set(keys.values()) == {1}  # every sample once: none lost
+    assert len(keys) == 60 and set(keys.values()) == {1}  # every sample once: none lost
     assert log.status == "success" and log.results is not None
     asks = Counter(_asked(r.body) for r in server.requests if not r.rejected)
     by_id = {str(s.id): _asked_of(s) for s in log.samples}
     assert finished, "nothing had finished before the kill"
     for sample_id in finished:
-        assert asks[by_id[sample_id]] == 2  # its two epochs, each once: nothing resent
+        assert asks[by_id[sample_id]] == 1  # asked once: nothing finished was resent
+    assert sum(asks.values()) >= 60
 
 
 def _asked_of(sample: EvalSample) -> str:
