@@ -131,14 +131,21 @@ def test_ray_logs_equal_a_single_process_run(tmp_path: Path, cluster: str) -> No
 
 
 def test_connection_limit_holds_across_the_cluster(tmp_path: Path, cluster: str) -> None:
-    suite = make_suite(tmp_path, adds=30, muls=30)
+    """Two models of one endpoint: units of (task, model, shard), two connections in all."""
+    suite = make_suite(tmp_path, adds=20, muls=20)
+    models = "openai-api/test/scripted,openai-api/test/other"
     with start_openai_server(responder=scripted_reply, latency=0.2) as server:
         result = run_cli("run", str(suite), "--executor", "ray", "--max-connections", "2",
-                         "--log-dir", str(tmp_path / "logs"), env=_env(server.url, cluster),
-                         timeout=300)
+                         "--model", models, "--log-dir", str(tmp_path / "logs"),
+                         env=_env(server.url, cluster), timeout=300)
         assert result.returncode == 0, result.stderr
-        # Both units of a task (one per node) ran at once, and together held two.
+        # Units on both nodes ran at once, and together held two connections, never more.
         assert server.peak_concurrency == 2
+    logs = logs_in(tmp_path / "logs")
+    assert sorted((log.eval.task, log.eval.model) for log in logs) == sorted(
+        (task, model) for task in ("adds", "muls", "choices") for model in models.split(","))
+    assert all(log.status == "success" for log in logs)
+    assert len(server.requests) == 2 * (40 + 20 + 6)
 
 
 def _unit_pids() -> list[int]:

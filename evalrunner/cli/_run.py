@@ -28,10 +28,13 @@ from ._report import finish, report_options
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @option("-T", "--task-param", "task_params", multiple=True, help="Task param override name=value.")
-@option("--model", help="Model to evaluate (provider/name), or 'none'.")
+@option("--model", "models", multiple=True,
+        help="Model to evaluate (provider/name), or 'none'; several: a,b or repeat --model.")
 @option("--model-base-url", help="Base URL of the model's API.")
-@option("--model-role", "model_roles", multiple=True, help="A model role, role=provider/name.")
-@option("-M", "--model-arg", "model_args", multiple=True, help="Model argument key=value.")
+@option("--model-role", "model_roles", multiple=True,
+        help="A model role, role=provider/name (model:role=... for one model only).")
+@option("-M", "--model-arg", "model_args", multiple=True,
+        help="Model argument key=value (model:key=value for one model only).")
 @option("--limit", help="Run the first N samples, or samples A-B (1-based).")
 @option("--sample-id", help="Run only these sample ids (comma separated).")
 @option("--epochs", type=int, help="Run each sample this many times.")
@@ -52,6 +55,15 @@ from ._report import finish, report_options
 )
 @option("--ray-address", envvar="RAY_ADDRESS",
         help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray for the run).")
+@option("--retry-attempts", type=click.IntRange(min=0),
+        help="Eval set: skip task x models with a successful log in --log-dir, resume "
+             "unfinished ones, and retry failures up to N more times.")
+@option("--retry-wait", type=click.FloatRange(min=0), default=30, show_default=True,
+        help="Seconds before the first retry of an eval set (doubled on each retry).")
+@option("--retry-connections", type=click.FloatRange(min=0.01, max=1), default=1.0,
+        show_default=True, help="Multiply max connections by this on each retry.")
+@option("--retry-on-error", type=click.IntRange(min=0), default=0, show_default=True,
+        help="Rerun a failed sample up to N times before it counts as an error.")
 @report_options
 @option(
     "--batch", is_flag=False, flag_value="true", default=None,
@@ -82,8 +94,16 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
 
         set_max_subprocesses(subprocesses)
     options = _options(kwargs)
+    from ..runner._models import ModelScopeError, task_runs
+
+    try:
+        task_runs(tasks, options)  # a -M naming no model of the run: before any call
+    except ModelScopeError as ex:
+        click.echo(str(ex), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    runner = _executor(kwargs.pop("executor"), kwargs.pop("ray_address"), options, kwargs)
     display = _display(kwargs["display"])
-    runner = _executor(kwargs.pop("executor"), kwargs.pop("ray_address"), options)
+
     ended: list[Any] = []
     try:
         logs = runner(tasks, options, display, ended)
@@ -98,9 +118,22 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     sys.exit(finish(logs, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=gate))
 
 
+async def _eval_set(
+    tasks: Any, options: Any, kwargs: dict[str, Any], display: Any, ended: list[Any]
+) -> Any:
+    from ..runner._eval import Recording
+    from ..runner._evalset import RetryPolicy, eval_set_async
+
+    policy = RetryPolicy(kwargs["retry_attempts"], kwargs["retry_wait"],
+                         kwargs["retry_connections"])
+    return await eval_set_async(tasks, options, policy, Recording(display, ended),
+                                notify=lambda text: click.echo(text, err=True))
+
+
 def _options(kwargs: dict[str, Any]) -> Any:
     from ..model._batch import parse_batch_option
     from ..runner import RunOptions, parse_limit
+    from ..runner._models import split_models
     from ..runner._shard import parse_shard
 
     try:
@@ -117,8 +150,10 @@ def _options(kwargs: dict[str, Any]) -> Any:
         shard = parse_shard(kwargs["shard"])
     except ValueError as ex:
         raise click.BadParameter(str(ex)) from None
+    models = split_models(kwargs["models"])
     return RunOptions(
-        model=kwargs["model"],
+        model=models[0] if len(models) == 1 else None,
+        models=models if len(models) > 1 else None,
         model_args=parse_pairs(kwargs["model_args"], "-M", scalar=True),
         model_roles=parse_pairs(kwargs["model_roles"], "--model-role"),
         model_base_url=kwargs["model_base_url"],
@@ -134,19 +169,26 @@ def _options(kwargs: dict[str, Any]) -> Any:
         no_score=kwargs["no_score"],
         fail_under=fail_under,
         shard=shard,
+        retry_on_error=kwargs["retry_on_error"],
     )
 
 
-def _executor(name: str, address: str | None, options: Any) -> Any:
+def _executor(name: str, address: str | None, options: Any, kwargs: dict[str, Any]) -> Any:
     """The function that runs the tasks (and returns their logs): here, or on Ray."""
     from ..runner import eval_tasks_async
 
     if name == "local":
+        if kwargs["retry_attempts"] is not None:
+            return lambda tasks, opts, display, ended: asyncio.run(
+                _eval_set(tasks, opts, kwargs, display, ended))
         return lambda *args: asyncio.run(eval_tasks_async(*args))
     from ..runner._ray import RayOptions, RayUnavailable, import_ray, run_on_ray
 
     if options.shard is not None:
         fail("--shard and --executor ray cannot be combined: the executor shards each task")
+    if kwargs["retry_attempts"] is not None:
+        fail("--retry-attempts (eval sets) and --executor ray cannot be combined yet: "
+             "run the set with --executor ray, then `evalrunner retry` the failed logs")
     try:
         import_ray()
     except RayUnavailable as ex:

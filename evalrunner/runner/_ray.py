@@ -31,6 +31,7 @@ from ..model.providers._replicas import task_replicas
 from ..spec._model import TaskDef
 from ._eval import eval_tasks_async
 from ._header import RunSetup
+from ._models import task_runs
 from ._options import RunOptions
 from ._resources import fit_in_flight, unit_resources
 from ._task import SampleSource, TaskDisplay
@@ -97,9 +98,10 @@ async def eval_tasks_ray(
     ray = import_ray()
     cpus = int(ray.cluster_resources().get("CPU", 1))
     slots = _Slots(max(1, cpus))
-    executor = _RayExecutor(ray, slots, options, ray_options, _remote_unit(ray))
-    # Every task at once: their units share the cluster's slots.
-    wide = dataclasses.replace(options, max_tasks=max(options.max_tasks, len(tasks)))
+    executor = _RayExecutor(ray, slots, ray_options, _remote_unit(ray))
+    # Every (task, model) at once: their units share the cluster's slots.
+    runs = len(task_runs(tasks, options))
+    wide = dataclasses.replace(options, max_tasks=max(options.max_tasks, runs))
     return await eval_tasks_async(tasks, wide, display, ended, source_for=executor.source)
 
 
@@ -155,19 +157,19 @@ class _Slots:
 
 class _RayExecutor:
     def __init__(
-        self, ray: Any, slots: _Slots, options: RunOptions, ray_options: RayOptions,
-        remote: Any,
+        self, ray: Any, slots: _Slots, ray_options: RayOptions, remote: Any
     ) -> None:
         self.ray = ray
         self.slots = slots
-        self.options = options
         self.ray_options = ray_options
         self.remote = remote
         # The biggest node's resources: a unit's sandboxes must fit on one node.
         nodes = [n.get("Resources", {}) for n in ray.nodes() if n.get("Alive")]
         self.node: dict[str, float] = max(nodes, key=lambda r: r.get("CPU", 0), default={})
 
-    def source(self, task: TaskDef) -> SampleSource:
+    def source(self, task: TaskDef, options: RunOptions) -> SampleSource:
+        """The samples of one (task, model) run, from its units on the cluster."""
+
         async def samples(
             run: RunSetup, log: EvalLog, skip: set[tuple[str, int]]
         ) -> AsyncIterator[EvalSample]:
@@ -178,8 +180,8 @@ class _RayExecutor:
             inbox: asyncio.Queue[EvalSample | BaseException | None] = asyncio.Queue()
             scope = task_stats.get()
             runners = [
-                asyncio.create_task(self._unit(task, run, log, (i, count), limit, skip, inbox,
-                                               scope))
+                asyncio.create_task(self._unit(task, options, run, log, (i, count), limit,
+                                               skip, inbox, scope))
                 for i in range(1, count + 1)
             ]
             pending = len(runners)
@@ -200,8 +202,9 @@ class _RayExecutor:
         return samples
 
     async def _unit(
-        self, task: TaskDef, run: RunSetup, log: EvalLog, shard: tuple[int, int], limit: int,
-        skip: set[tuple[str, int]], inbox: asyncio.Queue[EvalSample | BaseException | None],
+        self, task: TaskDef, options: RunOptions, run: RunSetup, log: EvalLog,
+        shard: tuple[int, int], limit: int, skip: set[tuple[str, int]],
+        inbox: asyncio.Queue[EvalSample | BaseException | None],
         scope: dict[str, ModelStats] | None,
     ) -> None:
         received: set[tuple[str, int]] = set()
@@ -209,7 +212,7 @@ class _RayExecutor:
             for attempt in range(UNIT_RERUNS + 1):
                 slot = await self.slots.acquire(limit)
                 try:
-                    spec = self._spec(task, run, log, shard, slot, skip | received)
+                    spec = self._spec(task, options, run, log, shard, slot, skip | received)
                     end = await self._stream(task, run, spec, received, inbox)
                 except _WorkerLost as lost:
                     where = f"{task.name}: unit {shard[0]}/{shard[1]}"
@@ -235,10 +238,9 @@ class _RayExecutor:
             inbox.put_nowait(ex)
 
     def _spec(
-        self, task: TaskDef, run: RunSetup, log: EvalLog, shard: tuple[int, int], slot: int,
-        skip: set[tuple[str, int]],
+        self, task: TaskDef, base: RunOptions, run: RunSetup, log: EvalLog,
+        shard: tuple[int, int], slot: int, skip: set[tuple[str, int]],
     ) -> UnitSpec:
-        base = self.options
         samples = _share(base.max_samples or run.max_samples, slot, self.slots.count)
         samples = fit_in_flight(task, samples, self.node)
         options = dataclasses.replace(base, shard=shard, max_samples=samples, epochs=run.epochs)

@@ -146,7 +146,14 @@ async def _run_samples(
         while (item := await queue.get()) is not None:
             if progress.stop:
                 continue
-            record(await run_sample(item[0], item[1], log.eval.model, plan))
+            result = await run_sample(item[0], item[1], log.eval.model, plan)
+            failed: list[EvalError] = []
+            while result.error is not None and len(failed) < options.retry_on_error:
+                failed.append(result.error)
+                result = await run_sample(item[0], item[1], log.eval.model, plan)
+            if failed:
+                result.error_retries = failed  # the errors of the failed tries, kept
+            record(result)
 
     workers = [asyncio.create_task(work()) for _ in range(run.max_samples)]
     producer = asyncio.create_task(produce())
