@@ -45,6 +45,14 @@ from ._report import finish, report_options
 @option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
 @option("--fail-under", "fail_under", multiple=True, help="Gate: metric=X (exit 1 if below).")
 @option("--shard", help="Run share i of n of each task's samples (i/n, for CI matrix jobs).")
+@option("--message-limit", type=click.IntRange(min=1), help="Messages per sample.")
+@option("--token-limit", type=click.IntRange(min=1), help="Tokens per sample.")
+@option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per sample.")
+@option("--working-limit", type=click.FloatRange(min=0, min_open=True),
+        help="Working seconds per sample (not counting waits for connections and retries).")
+@option("--turn-limit", type=click.IntRange(min=1), help="Model calls per sample.")
+@option("--cost-limit", type=click.FloatRange(min=0, min_open=True),
+        help="US dollars per sample (prices from the suite or -M input_price/output_price).")
 @report_options
 @option(
     "--batch", is_flag=False, flag_value="true", default=None,
@@ -96,6 +104,7 @@ def _options(kwargs: dict[str, Any]) -> Any:
     from ..model._batch import parse_batch_option
     from ..runner import RunOptions, parse_limit
     from ..runner._shard import parse_shard
+    from ..spec._model import LimitsDef
 
     try:
         batch = parse_batch_option(kwargs.pop("batch"))
@@ -128,6 +137,9 @@ def _options(kwargs: dict[str, Any]) -> Any:
         no_score=kwargs["no_score"],
         fail_under=fail_under,
         shard=shard,
+        limits=LimitsDef(messages=kwargs["message_limit"], tokens=kwargs["token_limit"],
+                         seconds=kwargs["time_limit"], working=kwargs["working_limit"],
+                         turns=kwargs["turn_limit"], cost=kwargs["cost_limit"]),
     )
 
 

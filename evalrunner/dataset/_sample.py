@@ -21,3 +21,4 @@ class Sample(BaseModel):
     metadata: dict[str, Any] | None = None
     files: dict[str, str] | None = None
     setup: str | None = None
+    limits: dict[str, float] | None = None  # this sample's own limits, over the task's
