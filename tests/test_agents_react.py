@@ -48,6 +48,8 @@ def test_react_events_have_a_step_span_model_and_tool_events(server: ServerHandl
     assert [t.function for t in tools] == ["python", "submit"]
     assert tools[0].result.strip() == "42" and tools[0].arguments == {"code": "print(6 * 7)"}
     assert [e.type for e in events_of(sample, "span_begin")] == ["step", "scorers"]
+    (command,) = events_of(sample, "sandbox")  # the python tool's process
+    assert command.returncode == 0 and command.output.strip() == "42" and command.span == step
 
 
 def test_as_tool_runs_the_agent_on_its_own_model(server: ServerHandle, tmp_path: Path) -> None:

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value is False or (isinstance(value, str | list | dict) and not value)
 
 
 class _Event(BaseModel):
@@ -18,6 +22,13 @@ class _Event(BaseModel):
 
     t: float = 0.0
     span: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A log holds hundreds of events per agent sample: empty values are left out (reading
+        # fills them back in with their defaults).
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if k == "event" or not _empty(v)}
 
 
 class SpanBeginEvent(_Event):
