@@ -11,7 +11,8 @@ retries, cache, limits and events apply).
   It returns `output` (the final answer, text) and may return `messages` (the whole
   conversation, to replace the state's) and `store` (merged into the sample's store).
 - `command: [program, args...]`: the program runs with `OPENAI_BASE_URL` and
-  `OPENAI_API_KEY` pointing at the endpoint (plus `env`), the sample dict as JSON on stdin;
+  `OPENAI_API_KEY` pointing at the endpoint (plus `env`, and the variables `pass_env` names;
+  like a tool it gets none of evalrunner's other variables), the sample dict as JSON on stdin;
   what it prints is the answer. An agent built on the OpenAI SDK or any HTTP client runs
   unchanged. It fails the sample if it exits non-zero or runs past `timeout` seconds.
 """
@@ -33,7 +34,8 @@ from ._entries import make_function
 
 @solver(component_args={"agent": "function"})
 def bridge(agent: Any = None, command: str | list[str] | None = None,
-           env: dict[str, str] | None = None, timeout: float | None = None) -> Solver:
+           env: dict[str, str] | None = None, pass_env: list[str] | None = None,
+           timeout: float | None = None) -> Solver:
     """Run `agent` (a function, or its name: `agent.py@run`) or `command` (see the module)."""
     if (agent is None) == (command is None):
         raise ValueError("bridge needs either agent (a Python function) or command (a program)")
@@ -53,7 +55,8 @@ def bridge(agent: Any = None, command: str | list[str] | None = None,
                         result = fn(sample)
                         result = await result if inspect.isawaitable(result) else result
                     else:
-                        result = await _run_program(args, sample, server, env, timeout, folder)
+                        result = await _run_program(args, sample, server, env, pass_env or [],
+                                                    timeout, folder)
                 except Exception as ex:
                     # An agent that failed because a limit refused its call ends at the limit.
                     if server.limit is not None:
@@ -68,14 +71,16 @@ def bridge(agent: Any = None, command: str | list[str] | None = None,
 
 
 async def _run_program(args: list[str], sample: dict[str, Any], server: BridgeServer,
-                       env: dict[str, str] | None, timeout: float | None, folder: Any
-                       ) -> dict[str, Any]:
+                       env: dict[str, str] | None, pass_env: list[str], timeout: float | None,
+                       folder: Any) -> dict[str, Any]:
+    from ...tools._environment import tool_environment
     from ...tools._subprocess import subprocess
 
-    variables = {**(env or {}), "OPENAI_BASE_URL": server.base_url,
-                 "OPENAI_API_KEY": server.api_key}
+    # The agent gets no provider key of ours: only the endpoint and its own variables.
+    variables = tool_environment(pass_env, {**(env or {}), "OPENAI_BASE_URL": server.base_url,
+                                            "OPENAI_API_KEY": server.api_key})
     done = await subprocess(args, input=json.dumps(sample), cwd=folder, env=variables,
-                            timeout=timeout, output_limit=None)
+                            timeout=timeout, output_limit=None, inherit_env=False)
     if not done.success:
         tail = done.stderr.strip()[-2000:]
         raise RuntimeError(f"the bridged program exited with {done.returncode}: {tail}")
