@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.agent_runs import AGENTS, events_of, run_logs, server
+from tests.conftest import run_cli, write
 from tests.servers.openai_server import ServerHandle
 
 __all__ = ["server"]
@@ -81,3 +82,45 @@ def test_handoff_continues_the_conversation(server: ServerHandle, tmp_path: Path
     assert handoff.name == "math"
     asked = [r.body for r in server.requests if r.body and "math agent knows" in str(r.body)]
     assert not asked[1].get("tools")  # the math agent has no tools of its own
+
+
+def test_truncation_when_the_context_is_full(server: ServerHandle, tmp_path: Path) -> None:
+    suite = write(tmp_path / "s.yml", """
+tasks:
+  - name: trunc
+    dataset: {samples: [{input: "What is 19 + 23?", target: "42"}]}
+    plan: [{react: {attempts: 3, truncation: auto}}]
+    scorer: {match: {numeric: true}}
+  - name: no_trunc
+    dataset: {samples: [{input: "What is 19 + 23?", target: "42"}]}
+    plan: [{react: {attempts: 3}}]
+    scorer: {match: {numeric: true}}
+""")
+    server.options.context_limit = 4
+    try:
+        logs = run_logs(server, suite, tmp_path)
+    finally:
+        server.options.context_limit = None
+    kept = logs["trunc"].samples[0]
+    assert kept.error is None
+    # The oldest turns went (the first submission and its result); system and task stayed.
+    assert [m.role for m in kept.messages[:3]] == ["system", "user", "user"]
+    assert kept.messages[1].text == "What is 19 + 23?"
+    assert len([e for e in events_of(kept, "model") if e.error]) >= 1
+    stopped = logs["no_trunc"].samples[0]
+    assert stopped.error is None and len(stopped.messages) == 5  # ended at the full context
+    assert stopped.output.completion == "43"
+
+
+def test_a_misspelt_function_argument_is_found_by_validate(tmp_path: Path) -> None:
+    suite = write(tmp_path / "s.yml", """
+tasks:
+  - name: t
+    dataset: {samples: [{input: hi}]}
+    plan:
+      - react: {on_continue: "Keep going: use a tool.", truncation: nofile.py@trim}
+""")
+    result = run_cli("validate", str(suite))
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0].endswith("file 'nofile.py' not found (from "
+                                                  "nofile.py@trim)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -83,7 +84,9 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
 
         set_max_subprocesses(subprocesses)
     options = _options(kwargs)
-    display = _display(kwargs["display"])
+    # A person answering approval prompts needs a terminal the live display does not redraw.
+    asks = any("human" in json.dumps(task.approval) for task in tasks)
+    display = _display(kwargs["display"] or ("plain" if asks else None))
     from ..runner import eval_tasks_async
 
     ended: list[Any] = []

@@ -51,7 +51,8 @@ def solver(
     so `validate` can check a template uses only names that will exist; `template_args`
     names the parameters that take a template (a file name or the template text);
     `component_args` names the parameters that take other components, with their kind
-    (`{"solvers": "solver", "tools": "tool"}`), so a suite checks those entries too;
+    (`{"solvers": "solver", "tools": "tool"}`; `function` for a `file.py@name`,
+    `text_or_function` for a text that may name one), so a suite checks those entries too;
     `config_kwargs` says the factory's `**kwargs` are generation config, checked at load.
     """
     return registering_decorator(

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..model._config import GenerateConfig
+from ..solvers.builtin._entries import names_function
 from ..template import template_search
 from ._components import compile_entry, resolve_name
 from ._model import ComponentRef
@@ -71,6 +72,10 @@ def _check_item(
 ) -> ComponentRef | None:
     if item is None:
         return None
+    if kind == "text_or_function":  # a message or a mode, unless it names a function
+        if not isinstance(item, str) or not names_function(item):
+            return None
+        kind = "function"
     if kind == "function":
         if not isinstance(item, str):
             rep.error(path, "expected the name of a Python function (file.py@name)")

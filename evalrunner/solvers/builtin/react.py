@@ -30,7 +30,7 @@ from ._agent_loop import (
     submit_tool,
     truncate_messages,
 )
-from ._entries import make_function, make_tools
+from ._entries import make_function, make_tools, names_function
 from ._vars import load_template, render_template, template_variables
 
 DEFAULT_PROMPT = (
@@ -49,7 +49,8 @@ DEFAULT_CONTINUE_NO_SUBMIT = "Please proceed to the next step using your best ju
 
 
 @solver(
-    component_args={"tools": "tool"},
+    component_args={"tools": "tool", "on_continue": "text_or_function",
+                    "truncation": "text_or_function"},
     template_args=("prompt",),
 )
 def react(
@@ -143,8 +144,10 @@ async def _generate(model: Model, state: TaskState, trim: Any, config: dict[str,
             output = await model.generate(state.messages, [t.info for t in state.tools],
                                           state.tool_choice, cfg)
         except Exception as ex:
-            if trim is None or not overflowed(ex):
+            if not overflowed(ex):
                 raise
+            if trim is None:
+                return None  # `truncation: disabled`: the agent stops where the context ends
             kept = trim(state.messages)
             state.messages = list(await kept if inspect.isawaitable(kept) else kept)
             continue
@@ -169,7 +172,7 @@ def _continuation(on_continue: Any, submitting: bool, submit_name: str) -> Any:
         return _constant(None)
     if on_continue is None or on_continue is True:
         return _constant(default)
-    if isinstance(on_continue, str) and "@" not in on_continue and ":" not in on_continue:
+    if isinstance(on_continue, str) and not names_function(on_continue):
         template = load_template(on_continue)
 
         async def render(state: TaskState) -> str | None:
