@@ -74,3 +74,14 @@ tasks:
     assert result.returncode == 2
     assert "s.yml:2:" in result.stderr and "s.yml:5:" in result.stderr
     assert "s.yml:6:" in result.stderr
+
+
+def test_a_records_unknown_limit_is_reported(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    write(tmp_path / "data.jsonl", '{"input": "hi", "limits": {"turn": 1}}\n')
+    suite = write(tmp_path / "s.yml", "tasks:\n  - name: t\n    dataset: {path: data.jsonl}\n")
+    result = run_cli("validate", str(suite))
+    assert result.returncode == 2
+    assert "unknown limit turn (known: messages, tokens, seconds, working, turns, cost)" \
+        in result.stderr
