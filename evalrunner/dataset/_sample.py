@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from ..model._chat import ChatMessage
 
-
 LIMIT_NAMES = ("messages", "tokens", "seconds", "working", "turns", "cost")
 
 
