@@ -54,8 +54,9 @@ PositiveNumber = Annotated[float, Field(gt=0)]
 Params = Annotated[dict[Key, Any], Field(
     description="Task parameters: read as ${{ params.name }}, overridden with -T name=value.",
 )]
-ModelName = Annotated[str, Field(
-    description="provider/model, e.g. openai/gpt-4o-mini; --model overrides it.",
+ModelName = Annotated[str | Annotated[list[str], Field(min_length=1)], Field(
+    description="provider/model, e.g. openai/gpt-4o-mini, or a list of them (each task runs "
+                "once per model); --model overrides it.",
 )]
 ModelArgs = Annotated[dict[str, Any], Field(
     description="Provider-specific model arguments (like -M k=v).",
