@@ -18,6 +18,7 @@ from ..model.providers._replicas import task_replicas
 from ..scorers._scorer import Metric, scorer_metrics
 from ..solvers._params import task_params
 from ..spec._model import TaskDef
+from ..tools._lifetime import resource_scope
 from ._gates import apply_thresholds
 from ._header import RunSetup, build_header, setup_run, stats_of
 from ._options import RunOptions
@@ -87,12 +88,13 @@ async def run_task(
     replicas_token = task_replicas.set(log.stats.replicas)  # counted straight into the log
     try:
         with model_context(run.model, run.roles):
-            if source is None:
-                await _run_samples(task, options, run, log, writer, progress, display,
-                                   skip or set())
-            else:
-                await _take_samples(source(run, log, skip or set()), _Recorder(
-                    task, options, run, log, writer, progress, display))
+            async with resource_scope("task"):  # MCP servers shared by the task's samples
+                if source is None:
+                    await _run_samples(task, options, run, log, writer, progress, display,
+                                       skip or set())
+                else:
+                    await _take_samples(source(run, log, skip or set()), _Recorder(
+                        task, options, run, log, writer, progress, display))
         _finish_status(task, options, log, progress, run.metrics)
     except asyncio.CancelledError:
         log.status = "cancelled"
@@ -125,7 +127,8 @@ async def _run_samples(
     skip: set[tuple[str, int]],
 ) -> None:
     queue: asyncio.Queue[tuple[Sample, int] | None] = asyncio.Queue(maxsize=run.max_samples * 2)
-    plan = Plan(run.steps, run.finish, run.scorers, task.limits)
+    plan = Plan(run.steps, run.finish, run.scorers, run.limits, run.step_names, run.approval,
+                run.prices)
 
     async def produce() -> None:
         samples = run.samples

@@ -38,6 +38,8 @@ from ._replicas import ReplicaPool, parse_base_urls
 class OpenAICompatibleAPI(ModelAPI):
     """A Chat Completions provider; subclasses set the class attributes below."""
 
+    native_response_schema = True
+
     # Instance-level so openai-api can set them per service.
     service: str = "OpenAI-compatible"
     api_key_env: str | None = None
