@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from typing import Any
@@ -16,6 +17,7 @@ from ._common import (
     SuiteCommand,
     config_from_kwargs,
     config_options,
+    fail,
     option,
     parse_pairs,
 )
@@ -47,6 +49,20 @@ from ._report import finish, report_options
 @option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
 @option("--fail-under", "fail_under", multiple=True, help="Gate: metric=X (exit 1 if below).")
 @option("--shard", help="Run share i of n of each task's samples (i/n, for CI matrix jobs).")
+@option(
+    "--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+    help="Run here, or split tasks into units run on a Ray cluster (evalrunner[ray]).",
+)
+@option("--ray-address", envvar="RAY_ADDRESS",
+        help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray for the run).")
+@option("--message-limit", type=click.IntRange(min=1), help="Messages per sample.")
+@option("--token-limit", type=click.IntRange(min=1), help="Tokens per sample.")
+@option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per sample.")
+@option("--working-limit", type=click.FloatRange(min=0, min_open=True),
+        help="Working seconds per sample (not counting waits for connections and retries).")
+@option("--turn-limit", type=click.IntRange(min=1), help="Model calls per sample.")
+@option("--cost-limit", type=click.FloatRange(min=0, min_open=True),
+        help="US dollars per sample (prices from the suite or -M input_price/output_price).")
 @option("--retry-attempts", type=click.IntRange(min=0),
         help="Eval set: skip task x models with a successful log in --log-dir, resume "
              "unfinished ones, and retry failures up to N more times.")
@@ -87,16 +103,14 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
         from ..tools._subprocess import set_max_subprocesses
 
         set_max_subprocesses(subprocesses)
-    from ..runner import eval_tasks_async
-
-    display = _display(kwargs["display"])
+    runner = _executor(kwargs.pop("executor"), kwargs.pop("ray_address"), options, kwargs)
+    # A person answering approval prompts needs a terminal the live display does not redraw.
+    asks = any("human" in json.dumps(task.approval) for task in tasks)
+    display = _display(kwargs["display"] or ("plain" if asks else None))
 
     ended: list[Any] = []
     try:
-        if kwargs["retry_attempts"] is not None:
-            logs = asyncio.run(_eval_set(tasks, options, kwargs, display, ended))
-        else:
-            logs = asyncio.run(eval_tasks_async(tasks, options, display, ended))
+        logs = runner(tasks, options, display, ended)
     except KeyboardInterrupt:
         click.echo("cancelled: finished samples are in the logs", err=True)
         # CI still gets its reports, which show the cancelled tasks as errors.
@@ -125,6 +139,7 @@ def _options(kwargs: dict[str, Any]) -> Any:
     from ..runner import RunOptions, parse_limit
     from ..runner._models import split_models
     from ..runner._shard import parse_shard
+    from ..spec._model import LimitsDef
 
     try:
         batch = parse_batch_option(kwargs.pop("batch"))
@@ -160,6 +175,9 @@ def _options(kwargs: dict[str, Any]) -> Any:
         fail_under=fail_under,
         shard=shard,
         retry_on_error=kwargs["retry_on_error"],
+        limits=LimitsDef(messages=kwargs["message_limit"], tokens=kwargs["token_limit"],
+                         seconds=kwargs["time_limit"], working=kwargs["working_limit"],
+                         turns=kwargs["turn_limit"], cost=kwargs["cost_limit"]),
     )
 
 
@@ -173,6 +191,36 @@ def _roles(values: tuple[str, ...]) -> dict[str, Any]:
         except ValueError as ex:
             raise click.BadParameter(f"{role}: {ex}", param_hint="--model-role") from None
     return roles
+
+
+def _executor(name: str, address: str | None, options: Any, kwargs: dict[str, Any]) -> Any:
+    """The function that runs the tasks (and returns their logs): here, or on Ray."""
+    from ..runner import eval_tasks_async
+
+    if name == "local":
+        if kwargs["retry_attempts"] is not None:
+            return lambda tasks, opts, display, ended: asyncio.run(
+                _eval_set(tasks, opts, kwargs, display, ended))
+        return lambda *args: asyncio.run(eval_tasks_async(*args))
+    from ..runner._ray import RayOptions, RayUnavailable, import_ray, run_on_ray
+
+    if options.shard is not None:
+        fail("--shard and --executor ray cannot be combined: the executor shards each task")
+    if kwargs["retry_attempts"] is not None:
+        fail("--retry-attempts (eval sets) and --executor ray cannot be combined yet: "
+             "run the set with --executor ray, then `evalrunner retry` the failed logs")
+    try:
+        import_ray()
+    except RayUnavailable as ex:
+        fail(str(ex))
+
+    def on_ray(tasks: Any, options: Any, display: Any, ended: Any) -> Any:
+        try:
+            return run_on_ray(tasks, options, RayOptions(address), display, ended)
+        except RayUnavailable as ex:
+            fail(str(ex))
+
+    return on_ray
 
 
 def _fail_on_error(value: str | None) -> bool | float | None:

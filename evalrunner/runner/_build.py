@@ -21,7 +21,9 @@ from ..registry import UnknownNameError
 from ..scorers._scorer import Metric, Scorer, name_of_metric, scorer_metrics
 from ..solvers._solver import Solver
 from ..spec._model import ComponentRef, SourcePos, SpecError, TaskDef
-from ..template import used_templates
+from ..solvers.builtin._entries import make_function
+from ..template import template_search, used_templates
+from ..tools._approval import ApprovalPolicy, make_policy
 from ..tools._declared import declared_tools
 from ._options import RunOptions
 
@@ -39,6 +41,8 @@ class TaskParts:
     scorers: list[tuple[str, Scorer]]
     metrics: dict[str, list[Metric]]
     templates: dict[str, str] = field(default_factory=dict)
+    approval: ApprovalPolicy | None = None
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 class SetupErrors(Exception):
@@ -97,12 +101,17 @@ def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
     config = task.config.merge(options.config)
     model_name = options.model or task.model or "none"
     model = None
+    prices = dict(task.prices)
     if model_name != "none":
         # A run's options name each of its models; one of the suite's was written there.
         given = bool(options.model) and options.model not in (task.model, *task.models)
         where = SourcePos("--model", 0, 0) if given else problems.pos("model")
         with problems.at(where, None if given else f"model '{model_name}'"):
             model_args = {**task.model_args, **options.model_args}
+            own = {k: float(model_args.pop(f"{k}_price")) for k in ("input", "output")
+                   if f"{k}_price" in model_args}  # -M input_price=2.5: USD per million tokens
+            if own:
+                prices[model_name] = {**prices.get(model_name, {}), **own}
             model = get_model(
                 model_name, config=config, base_url=options.model_base_url, **model_args
             )
@@ -119,6 +128,11 @@ def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
     try:
         with model_context(model, roles), declared_tools(task.tools, task.base_dir):
             steps = [problems.create(ref) for ref in task.plan]
+            approval = None
+            if task.approval:
+                with problems.at(problems.pos("approval"), "approval"), \
+                        template_search(task.base_dir):
+                    approval = make_policy(task.approval, make_function)
             finish = problems.create(task.finish) if task.finish else None
             scorers = _named(task.scorers, problems) if not options.no_score else []
             task_metrics = [problems.create(ref) for ref in task.metrics]
@@ -130,7 +144,8 @@ def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
         _check_thresholds(task, options, metrics, problems)
     if problems.errors:
         raise SetupErrors(problems.errors)
-    return TaskParts(model_name, model, roles, config, steps, finish, scorers, metrics, stamps)
+    return TaskParts(model_name, model, roles, config, steps, finish, scorers, metrics, stamps,
+                     approval, prices)
 
 
 def _named(refs: list[ComponentRef], problems: _Problems) -> list[tuple[str, Scorer]]:

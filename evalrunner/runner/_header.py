@@ -30,7 +30,8 @@ from ..model._config import GenerateConfig
 from ..model._model import Model, ModelStats
 from ..scorers._scorer import Metric, Scorer
 from ..solvers._solver import Solver
-from ..spec._model import TaskDef
+from ..spec._model import LimitsDef, TaskDef
+from ..tools._approval import ApprovalPolicy
 from ._build import build_task
 from ._capture import LogCapture
 from ._options import RunOptions
@@ -59,6 +60,10 @@ class RunSetup:
     max_samples: int
     log_capture: LogCapture
     templates: dict[str, str] = field(default_factory=dict)
+    step_names: list[str] = field(default_factory=list)
+    approval: ApprovalPolicy | None = None
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)
+    limits: LimitsDef = field(default_factory=LimitsDef)
 
 
 async def setup_run(task: TaskDef, options: RunOptions) -> RunSetup:
@@ -98,6 +103,10 @@ def _setup(task: TaskDef, options: RunOptions) -> RunSetup:
         max_samples=max(1, options.max_samples or max_conn),
         log_capture=LogCapture(options.log_level),
         templates=parts.templates,
+        step_names=[ref.id or ref.name for ref in task.plan],
+        approval=parts.approval,
+        prices=parts.prices,
+        limits=task.limits.merge(options.limits),
     )
 
 
@@ -146,7 +155,7 @@ def build_header(task: TaskDef, options: RunOptions, run: RunSetup) -> EvalLog:
         ),
         epochs=run.epochs,
         epochs_reducer=task.epochs.reducers,
-        limits={k: v for k, v in vars(task.limits).items() if v is not None},
+        limits={k: v for k, v in vars(run.limits).items() if v is not None},
         tags=task.tags,
         sample_ids=list(options.sample_ids) if options.sample_ids else None,
         limit=list(options.limit) if options.limit else None,
