@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..model._config import GenerateConfig, config_error_text
+from ..model._config import GenerateConfig
 from ..registry import RegistryKind
 from ..template import template_search
 from ..tools._approval import make_policy
