@@ -120,10 +120,9 @@ def test_generation_config_of_a_step_is_checked(tmp_path: Path) -> None:
                            "      - generate: {temprature: 0.5}\n")
     errors = both(path)
     assert errors.splitlines() == [
-        f"{path}:7:9: solver 'generate': invalid generation config: temperature: Input should "
-        "be a valid number, unable to parse string as a number",
-        f"{path}:8:9: solver 'generate': invalid generation config: unknown key 'temprature' "
-        "(did you mean 'temperature'?)",
+        f"{path}:7:33: temperature: Input should be a valid number, unable to parse string "
+        "as a number",
+        f"{path}:8:32: temprature: Extra inputs are not permitted",
     ]
 
 
