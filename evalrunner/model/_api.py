@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from .._util.secrets import register_secret
+from .._util.secrets import register_secret, register_url_secrets
 from ..tools._info import ToolChoice, ToolInfo
 from ._chat import ChatMessageBase
 from ._config import GenerateConfig
@@ -43,6 +43,7 @@ class ModelAPI(ABC):
         self.config = config or GenerateConfig()
         self.model_args = model_args
         register_secret(api_key)
+        register_url_secrets(base_url)  # a token in its query must not reach the log
 
     @abstractmethod
     async def generate(

@@ -35,11 +35,11 @@ class ScoreBook:
         grouping = {k: v for k, v in (sample.metadata or {}).items()
                     if isinstance(v, str | int | float | bool)}
         for name, score in sample.scores.items():
-            # Keep the value and the unscored flag only: explanations can be large.
-            meta: dict[str, Any] = {"sample_metadata": grouping} if grouping else {}
-            if score.unscored:
-                meta["unscored"] = True
-            self.scores[name][key].append(Score(value=score.value, metadata=meta or None))
+            # Metrics get the whole score (answer, explanation, metadata), as in Inspect, and
+            # the sample's metadata beside the score's own.
+            meta = {**(score.metadata or {}), **({"sample_metadata": grouping} if grouping
+                                                 else {})}
+            self.scores[name][key].append(score.model_copy(update={"metadata": meta or None}))
 
 
 def compute_results(
