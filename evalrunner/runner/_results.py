@@ -47,13 +47,17 @@ def compute_results(
     scorer_metrics: dict[str, list[Metric]],
     reducers: list[str],
     base_dir: Path | None = None,
+    planned: int | None = None,
 ) -> EvalResults:
     """Reduce epochs with each reducer, then apply each scorer's metrics.
 
-    `base_dir` is the suite's folder, where a `file.py@name` reducer is found.
+    `base_dir` is the suite's folder, where a `file.py@name` reducer is found. `planned` is
+    how many samples the task has in all (epochs included): a cancelled or stopped run's
+    total, which says `461/2000`, not `461/461`.
     """
+    total = max(book.total, planned or 0)
     results = EvalResults(
-        total_samples=book.total, completed_samples=book.completed, error_samples=book.errors
+        total_samples=total, completed_samples=book.completed, error_samples=book.errors
     )
     multi_epoch = any(len(v) > 1 for per in book.scores.values() for v in per.values())
     for scorer_name, metrics in scorer_metrics.items():

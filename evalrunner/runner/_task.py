@@ -67,20 +67,20 @@ async def run_task(
     await asyncio.to_thread(writer.start, log)
     progress = _Progress()
     scope = _prior_scope(prior or {})
-    if carry is not None:  # read in a thread: a big log must not stall the event loop
-        await asyncio.to_thread(_carry_over, carry, writer, progress.book, scope)
-    display.task_models(log, [m for m in (run.model, *run.roles.values()) if m is not None])
-    display.task_start(log, run.total)
     params_token = task_params.set(dict(task.params))
     stats_token = task_stats.set(scope)
     try:
+        if carry is not None:  # read in a thread: a big log must not stall the event loop
+            await _carry_in_thread(carry, writer, progress.book, scope)
+        display.task_models(log, [m for m in (run.model, *run.roles.values()) if m is not None])
+        display.task_start(log, run.total)
         with model_context(run.model, run.roles):
             await _run_samples(task, options, run, log, writer, progress, display, skip or set())
-        _finish_status(task, options, log, progress, run.metrics)
+        _finish_status(task, options, log, progress, run.metrics, _planned(run))
     except asyncio.CancelledError:
         log.status = "cancelled"
         log.results = compute_results(
-            progress.book, run.metrics, task.epochs.reducers, task.base_dir
+            progress.book, run.metrics, task.epochs.reducers, task.base_dir, _planned(run)
         )
         raise
     except Exception as ex:
@@ -92,8 +92,26 @@ async def run_task(
         log.stats = stats_of(scope, log.stats)
         log.logging = run.log_capture.finish()
         await asyncio.shield(asyncio.to_thread(writer.finish, log))
+        if writer.failure is not None and log.status == "success":  # the trailer failed
+            log.status, log.error = "error", error_of(writer.failure)
         display.task_end(log)
     return log
+
+
+def _planned(run: RunSetup) -> int | None:
+    """How many (sample, epoch) runs the task has in all, when known."""
+    return run.total * run.epochs if run.total is not None else None
+
+
+async def _carry_in_thread(
+    carry: Iterable[EvalSample], writer: LogWriter, book: ScoreBook,
+    scope: dict[str, ModelStats],
+) -> None:
+    try:
+        await asyncio.to_thread(_carry_over, carry, writer, book, scope)
+    except asyncio.CancelledError:
+        writer.cancel()  # the copying thread stops at its next sample
+        raise
 
 
 async def _run_samples(
@@ -127,6 +145,8 @@ async def _run_samples(
         while (item := await queue.get()) is not None:
             if progress.stop:
                 continue
+            if writer.failure is not None:  # no model call for a sample the log cannot keep
+                raise writer.failure
             result = await run_sample(item[0], item[1], log.eval.model, plan)
             writer.write_sample(result)
             progress.book.add(result)
@@ -157,12 +177,17 @@ def _carry_over(
     scope: dict[str, ModelStats],
 ) -> None:
     for sample in carry:
+        if writer.cancelled:
+            return
         writer.write_sample(sample)
         writer.wait_backlog()  # reading outpaces writing: keep the queue short
         book.add(sample)
         for name, usage in sample.model_usage.items():
             stats = scope.setdefault(name, ModelStats())
             stats.usage = stats.usage + usage
+    # The copies are on disk before any new model call: a log that cannot take them (a
+    # full disk) fails here, before spending anything.
+    writer.wait_backlog(0)
 
 
 def _take(samples: Iterator[Sample], n: int) -> list[Sample]:
@@ -175,9 +200,12 @@ def _finish_status(
     log: EvalLog,
     progress: _Progress,
     metrics: dict[str, list[Metric]],
+    planned: int | None = None,
 ) -> None:
     book = progress.book
-    log.results = compute_results(book, metrics, task.epochs.reducers, task.base_dir)
+    # A run stopped early (too many errors) did not run them all: its total is the plan's.
+    log.results = compute_results(book, metrics, task.epochs.reducers, task.base_dir,
+                                  planned if progress.stop else None)
     fail_on_error = _fail_on_error(task, options)
     if sample_error_fails(book.errors, book.total, fail_on_error) or progress.stop:
         log.status = "error"
