@@ -60,6 +60,11 @@ def test_a_token_in_the_base_url_is_not_logged(tmp_path: Path) -> None:
                  summary.read_text()):
         assert token not in text
     assert "api_key=***" in log_file.read_text()
+    # A retry cannot use the logged URL: it asks for the URL again instead of calling `***`.
+    retried = run_cli("retry", str(log_file), env={"TEST_API_KEY": "test-key"})
+    assert retried.returncode == 2
+    assert "held a secret" in retried.stderr and "--model-base-url" in retried.stderr
+    assert token not in retried.stderr
 
 
 def test_cache_files_do_not_hold_the_provider_key(server: ServerHandle, tmp_path: Path) -> None:

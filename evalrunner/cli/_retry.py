@@ -30,6 +30,7 @@ from ._report import finish, report_cancelled, report_options
     "--display", type=click.Choice(["rich", "plain", "none"]), default=None,
     help="Progress display (default: rich on a terminal, plain otherwise).",
 )
+@option("--model-base-url", help="Base URL of the model's API (when the log's held a secret).")
 @option("--force", is_flag=True,
         help="Retry even if the task, dataset, templates or Python files changed since the run.")
 @report_options
@@ -53,6 +54,7 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
     base = RunOptions(
         config=config_from_kwargs(kwargs), max_samples=kwargs["max_samples"],
         log_dir=kwargs["log_dir"], log_level=kwargs["log_level"],
+        model_base_url=kwargs["model_base_url"],
     )
     jobs, errors = [], []
     for target in targets:

@@ -134,6 +134,11 @@ def _prepare(
             "samples of the old and new versions in one log: run the task again, or "
             "`retry --force` to mix them anyway"
         )
+    if base.model_base_url is None and "***" in (spec.model_base_url or ""):
+        raise RetryError(
+            f"{location}: the run's base URL held a secret, which the log does not keep "
+            f"({spec.model_base_url}): give it again with --model-base-url"
+        )
     chain = retry_chain(log)
     done = {(str(s.id), s.epoch) for older in chain for s in _samples(older)
             if s.error is None}
