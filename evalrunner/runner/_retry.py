@@ -145,6 +145,7 @@ def _prepare(
     options = dataclasses.replace(
         base,
         model=spec.model,
+        models=list(spec.models) if spec.models else None,
         model_args=dict(spec.model_args),
         model_roles=dict(spec.model_roles),
         model_base_url=base.model_base_url or spec.model_base_url,
@@ -182,11 +183,11 @@ async def retry_logs_async(
 
     `ended` receives each log as it ends (cancelled ones too), as for `eval_tasks_async`.
     """
-    from ._eval import _Recording
+    from ._eval import Recording
 
     gate = asyncio.Semaphore(max(1, max_tasks))
     if ended is not None:
-        display = _Recording(display or TaskDisplay(), ended)
+        display = Recording(display or TaskDisplay(), ended)
 
     async def one(job: RetryJob) -> EvalLog:
         try:

@@ -17,6 +17,7 @@ from ..model._model import Model, ModelStats, task_stats
 from ..scorers._scorer import Metric, scorer_metrics
 from ..solvers._params import task_params
 from ..spec._model import TaskDef
+from ..tools._lifetime import resource_scope
 from ._gates import apply_thresholds
 from ._header import RunSetup, build_header, setup_run, stats_of
 from ._options import RunOptions
@@ -75,7 +76,9 @@ async def run_task(
         display.task_models(log, [m for m in (run.model, *run.roles.values()) if m is not None])
         display.task_start(log, run.total)
         with model_context(run.model, run.roles):
-            await _run_samples(task, options, run, log, writer, progress, display, skip or set())
+            async with resource_scope("task"):  # MCP servers shared by the task's samples
+                await _run_samples(task, options, run, log, writer, progress, display,
+                                   skip or set())
         _finish_status(task, options, log, progress, run.metrics, _planned(run))
     except asyncio.CancelledError:
         log.status = "cancelled"
@@ -125,7 +128,8 @@ async def _run_samples(
     skip: set[tuple[str, int]],
 ) -> None:
     queue: asyncio.Queue[tuple[Sample, int] | None] = asyncio.Queue(maxsize=run.max_samples * 2)
-    plan = Plan(run.steps, run.finish, run.scorers, task.limits)
+    plan = Plan(run.steps, run.finish, run.scorers, run.limits, run.step_names, run.approval,
+                run.prices)
     fail_on_error = _fail_on_error(task, options)
 
     async def produce() -> None:
@@ -148,6 +152,12 @@ async def _run_samples(
             if writer.failure is not None:  # no model call for a sample the log cannot keep
                 raise writer.failure
             result = await run_sample(item[0], item[1], log.eval.model, plan)
+            failed: list[EvalError] = []
+            while result.error is not None and len(failed) < options.retry_on_error:
+                failed.append(result.error)
+                result = await run_sample(item[0], item[1], log.eval.model, plan)
+            if failed:
+                result.error_retries = failed  # the errors of the failed tries, kept
             writer.write_sample(result)
             progress.book.add(result)
             display.sample_done(log, result)
