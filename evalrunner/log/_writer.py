@@ -34,6 +34,11 @@ class LogWriter:
     A remote location (an fsspec URL) is written to a local file and uploaded at the end.
     """
 
+    # Class defaults too, so that a writer that overrides __init__ (one that keeps nothing)
+    # still answers them.
+    failure: LogWriteError | None = None  # set by the writer thread when it fails
+    cancelled = False  # a copying thread stops when this turns true
+
     def __init__(self, location: str) -> None:
         self.location = location
         if _is_url(location):
@@ -50,8 +55,8 @@ class LogWriter:
         self._written = threading.Condition()
         self._queued = 0
         self.samples_written = 0
-        self.failure: LogWriteError | None = None  # set by the writer thread when it fails
-        self.cancelled = False  # a copying thread stops when this turns true
+        self.failure = None
+        self.cancelled = False
 
     def start(self, log: EvalLog) -> None:
         """Write the header line and start the writer thread."""
