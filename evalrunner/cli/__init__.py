@@ -20,6 +20,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "logs": ("evalrunner.cli._logs:logs_group", "Merge shard logs into one log."),
     "diff": ("evalrunner.cli._diff:diff", "Compare two logs: metric deltas, changed samples."),
     "score": ("evalrunner.cli._score:score", "Score a log again, without re-running the plan."),
+    "sandbox": ("evalrunner.cli._sandbox:sandbox_group", "Remove sandboxes a killed run left."),
 }
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from .._util.secrets import redact
 from ..dataset._sample import Sample
 from ..log._model import EvalError, EvalSample
 from ..model._cache import cache_epoch
 from ..model._model import UsageRecorder, active_recorders
+from ..sandbox import TaskSandboxes
 from ..scorers._score import Score
 from ..scorers._scorer import Scorer
 from ..solvers._scoring import scorer_scope
@@ -30,6 +32,8 @@ class Plan:
     finish: Solver | None
     scorers: list[tuple[str, Scorer]]
     limits: LimitsDef
+    # Each sample's sandboxes (a task without any still refuses samples with files/setup).
+    sandboxes: TaskSandboxes = field(default_factory=lambda: TaskSandboxes(None, Path(), ""))
 
 
 def error_of(ex: BaseException) -> EvalError:
@@ -61,8 +65,9 @@ async def run_sample(sample: Sample, epoch: int, model_name: str, plan: Plan) ->
     scores: dict[str, Score] = {}
     try:
         with sample_scope(state), scorer_scope(plan.scorers):
-            state, limit = await _solve(state, plan)
-            scores = await _score(state, plan.scorers)
+            async with plan.sandboxes.sample(sample.sandbox, sample.files, sample.setup):
+                state, limit = await _solve(state, plan)
+                scores = await _score(state, plan.scorers)
     except Exception as ex:
         error = error_of(ex)
     finally:

@@ -14,6 +14,7 @@ from ..log._model import EvalError, EvalLog, EvalSample, ModelCallStats
 from ..log._writer import LogWriter
 from ..model._get import model_context
 from ..model._model import Model, ModelStats, task_stats
+from ..sandbox import TaskSandboxes
 from ..scorers._scorer import Metric, scorer_metrics
 from ..solvers._params import task_params
 from ..spec._model import TaskDef
@@ -61,6 +62,7 @@ async def run_task(
     """
     display = display or TaskDisplay()
     run = await setup_run(task, options)
+    sandboxes = TaskSandboxes(task.sandbox, task.base_dir, run.run_id)
     log = build_header(task, options, run)
     log.location = run.location  # not written to the file; lets displays name the log
     writer = LogWriter(run.location)
@@ -75,7 +77,9 @@ async def run_task(
     stats_token = task_stats.set(scope)
     try:
         with model_context(run.model, run.roles):
-            await _run_samples(task, options, run, log, writer, progress, display, skip or set())
+            await sandboxes.start()  # a missing image fails the task before any sample
+            await _run_samples(task, options, run, log, writer, progress, display, skip or set(),
+                               sandboxes)
         _finish_status(task, options, log, progress, run.metrics)
     except asyncio.CancelledError:
         log.status = "cancelled"
@@ -87,6 +91,7 @@ async def run_task(
         log.status = "error"
         log.error = error_of(ex)
     finally:
+        await sandboxes.close()
         task_params.reset(params_token)
         task_stats.reset(stats_token)
         log.stats = stats_of(scope, log.stats)
@@ -105,9 +110,10 @@ async def _run_samples(
     progress: _Progress,
     display: TaskDisplay,
     skip: set[tuple[str, int]],
+    sandboxes: TaskSandboxes,
 ) -> None:
     queue: asyncio.Queue[tuple[Sample, int] | None] = asyncio.Queue(maxsize=run.max_samples * 2)
-    plan = Plan(run.steps, run.finish, run.scorers, task.limits)
+    plan = Plan(run.steps, run.finish, run.scorers, task.limits, sandboxes)
     fail_on_error = _fail_on_error(task, options)
 
     async def produce() -> None:

@@ -12,6 +12,8 @@ from pydantic import ValidationError
 
 from ..model._config import GenerateConfig
 from ..registry import RegistryKind
+from ..sandbox import SandboxSpec, sandbox_spec, spec_problems
+from ..sandbox.backends.local import WARNING as LOCAL_WARNING
 from ..tools._declared import declared_tools
 from ._components import compile_entry, resolve_name
 from ._model import ComponentRef, EpochsDef, LimitsDef, TaskDef
@@ -73,6 +75,7 @@ def compile_task(index: int, raw: dict[str, Any], params: dict[str, Any],
     )
     _check_dataset(task.dataset, (*path, "dataset"), ctx.rep)
     task.tools = compile_tools(suite, raw, path, ctx.rep, check_suite_level=index == 0)
+    task.sandbox = _sandbox(raw, path, ctx, report_suite_level=index == 0)
     with declared_tools(task.tools, ctx.base_dir):  # `use_tools: [a_declared_tool]` resolves
         _components(task, raw, path, ctx)
     task.epochs = _epochs(raw.get("epochs"), (*path, "epochs"), ctx)
@@ -128,6 +131,28 @@ def _config(raw: dict[str, Any], path: Path_, ctx: SuiteContext) -> GenerateConf
             where = (*path, "config", key) if key in task_config else ("config", key)
             ctx.rep.error(where, f"config {key}: {error['msg']}")
         return GenerateConfig()
+
+
+def _sandbox(raw: dict[str, Any], path: Path_, ctx: SuiteContext, report_suite_level: bool
+             ) -> SandboxSpec | None:
+    """The task's sandbox (or the suite's), checked against its backend."""
+    where: Path_ = (*path, "sandbox") if "sandbox" in raw else ("sandbox",)
+    value = raw.get("sandbox", ctx.data.get("sandbox"))
+    if value is None or ctx.rep.failed_under(where):
+        return None
+    report = where != ("sandbox",) or report_suite_level  # suite-level problems once
+    try:
+        spec = sandbox_spec(value)
+    except ValueError as ex:
+        if report:
+            ctx.rep.error(where, str(ex))
+        return None
+    problems = spec_problems(spec, ctx.base_dir)
+    for problem in problems if report else []:
+        ctx.rep.error(where, problem)
+    if spec.type == "local" and report:
+        ctx.rep.warning(where, LOCAL_WARNING)
+    return None if problems else spec
 
 
 def _check_dataset(dataset: dict[str, Any], path: Path_, rep: Reporter) -> None:
@@ -249,5 +274,7 @@ def resolved_hash(task: TaskDef) -> str:
         "thresholds": task.thresholds,
         "tools": task.tools,
     }
+    if task.sandbox is not None:  # only then: the hashes of tasks without one stay as they were
+        body["sandbox"] = task.sandbox.model_dump(exclude_defaults=True)
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()

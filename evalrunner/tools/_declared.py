@@ -24,9 +24,10 @@ from typing import Any
 from jinja2 import TemplateError
 from jinja2.defaults import DEFAULT_NAMESPACE
 
+from ..sandbox import current_sandboxes
 from ..template import render, template_variables
+from ._exec import run_command
 from ._info import ToolInfo
-from ._subprocess import subprocess
 from ._tool import ToolError
 
 DEFAULT_TIMEOUT = 60.0
@@ -172,11 +173,14 @@ async def _run_command(
 ) -> str:
     args = [text for item in spec["run"] if (text := _render(str(item), values)) != ""]
     stdin = _render(spec["input"], values) if isinstance(spec.get("input"), str) else None
-    cwd = base_dir / spec["cwd"] if spec.get("cwd") else base_dir  # the suite's folder
     env = {k: str(v) for k, v in (spec.get("env") or {}).items()}
+    # In a sandbox `cwd` is a folder inside it; here it is relative to the suite's folder.
+    cwd: str | Path | None = spec.get("cwd")
+    if current_sandboxes() is None:
+        cwd = base_dir / str(cwd) if cwd else base_dir
     try:
-        result = await subprocess(args, input=stdin, cwd=cwd, env=env or None, timeout=timeout,
-                                  output_limit=limit)
+        result = await run_command(args, input=stdin, cwd=cwd, env=env or None, timeout=timeout,
+                                   output_limit=limit)
     except TimeoutError:
         raise ToolError(f"the command timed out after {timeout:g} seconds") from None
     except OSError as ex:

@@ -1,22 +1,26 @@
-"""`bash`: run a bash command on this machine (no sandbox), with a timeout and output cap."""
+"""`bash`: run a bash command in the sample's sandbox (or on this machine without one)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from .._decorator import tool
-from .._subprocess import subprocess
+from .._exec import run_command
 from .._tool import ToolError
 from ._output import command_output
 
 
 @tool
-def bash(timeout: float = 180, max_output: int = 16384, cwd: str | None = None) -> Any:
+def bash(
+    timeout: float = 180, max_output: int = 16384, cwd: str | None = None,
+    sandbox: str | None = None,
+) -> Any:
     """A tool that runs `bash -c CMD` and returns what it printed.
 
     `timeout` seconds per command (the command and its children are killed then),
     `max_output` characters kept of stdout and of stderr, `cwd` the working folder. It runs
-    with the permissions of evalrunner: give it only to models and tasks you trust.
+    in the sample's sandbox (`sandbox` names one when a sample has several); a sample
+    without one runs it with the permissions of evalrunner: give that only to trusted tasks.
     """
 
     async def execute(cmd: str) -> str:
@@ -26,8 +30,8 @@ def bash(timeout: float = 180, max_output: int = 16384, cwd: str | None = None) 
             cmd: The bash command to run.
         """
         try:
-            result = await subprocess(["bash", "--noprofile", "--norc", "-c", cmd], cwd=cwd,
-                                      timeout=timeout, output_limit=max_output)
+            result = await run_command(["bash", "--noprofile", "--norc", "-c", cmd], cwd=cwd,
+                                       timeout=timeout, output_limit=max_output, sandbox=sandbox)
         except TimeoutError:
             raise ToolError(f"the command timed out after {timeout:g} seconds") from None
         return command_output(result, max_output)
