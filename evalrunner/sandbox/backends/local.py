@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import ClassVar
 
+from ...tools._environment import tool_environment
 from ...tools._subprocess import DEFAULT_OUTPUT_LIMIT, ExecResult, subprocess
 from .._backend import SandboxBackend, sandbox_backend
 from .._environment import Sandbox, SandboxConnection, SandboxError
@@ -45,7 +46,9 @@ class LocalSandbox(Sandbox):
         if user is not None:
             raise SandboxError("the local sandbox cannot run commands as another user")
         try:
-            return await subprocess(cmd, input=input, cwd=self._path(cwd or "."), env=env,
+            # No secret of evalrunner's environment: the basics, and what the caller sets.
+            return await subprocess(cmd, input=input, cwd=self._path(cwd or "."),
+                                    env=tool_environment(set_env=env), inherit_env=False,
                                     timeout=timeout, output_limit=output_limit)
         except FileNotFoundError as ex:
             return ExecResult(False, 127, "", f"{cmd[0]}: {ex.strerror or 'not found'}")

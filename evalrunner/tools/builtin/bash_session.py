@@ -47,8 +47,10 @@ eval "$__er_cmd"
 
 
 @tool
-def bash_session(timeout: float = 180, max_output: int = 16384, sandbox: str | None = None
-                 ) -> Any:
+def bash_session(
+    timeout: float = 180, max_output: int = 16384, pass_env: list[str] | None = None,
+    sandbox: str | None = None,
+) -> Any:
     """A tool that runs bash commands in one session (folder and variables persist)."""
     tool_id = uuid.uuid4().hex[:12]
 
@@ -69,7 +71,8 @@ def bash_session(timeout: float = 180, max_output: int = 16384, sandbox: str | N
         try:
             result = await run_command(["bash", "--noprofile", "--norc", "-c", _SCRIPT,
                                         "bash", session], input=command, timeout=timeout,
-                                       output_limit=max_output, sandbox=sandbox)
+                                       output_limit=max_output, pass_env=pass_env or (),
+                                       sandbox=sandbox)
         except TimeoutError:
             raise ToolError(f"the command timed out after {timeout:g} seconds") from None
         return command_output(result, max_output)
