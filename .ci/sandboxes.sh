@@ -1,5 +1,5 @@
 # Sourced by .ci/run (and usable by hand: `. .ci/sandboxes.sh; sandboxes_up`): installs
-# bubblewrap and Docker, starts a private Docker daemon (its own data root and socket, no
+# bubblewrap, Docker and docker-compose, starts a private Docker daemon (its own data root and socket, no
 # iptables changes, no bridge), builds the tests' image offline, and exports DOCKER_HOST.
 # `sandboxes_down` stops the daemon and removes its files.
 
@@ -9,6 +9,7 @@ sandboxes_up() {
   local need=()
   command -v bwrap >/dev/null || need+=(bubblewrap)
   command -v dockerd >/dev/null || need+=(docker.io)
+  command -v docker-compose >/dev/null || need+=(docker-compose)
   command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
   if ((${#need[@]})); then
     apt-get update -qq

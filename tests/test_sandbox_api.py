@@ -220,3 +220,51 @@ def test_docker_without_the_image_says_how_to_get_it() -> None:
 
     with pytest.raises(SandboxError, match=r"not on this machine.*docker build -t no-such"):
         in_sandbox({"type": "docker", "image": "no-such-image:1"}, check)
+
+
+def _compose_missing() -> pytest.MarkDecorator:
+    from tests.sandboxes import _missing
+
+    if shutil.which("docker-compose") is None and subprocess.run(
+            ["docker", "compose", "version"], capture_output=True, check=False).returncode:
+        return _missing("neither docker compose nor docker-compose is installed")
+    return pytest.mark.skipif(False, reason="")
+
+
+@needs_docker()
+@_compose_missing()
+def test_a_compose_project_per_sample_with_named_sandboxes(tmp_path: Path) -> None:
+    (tmp_path / "compose.yml").write_text(f"""
+services:
+  default:
+    image: {IMAGE}
+    command: [tail, -f, /dev/null]
+    init: true
+    network_mode: none
+    working_dir: /root
+  web:
+    image: {IMAGE}
+    command: [tail, -f, /dev/null]
+    init: true
+    network_mode: none
+""")
+    spec = sandbox_spec({"type": "docker", "compose": "compose.yml"})
+
+    async def main() -> list[str]:
+        task = TaskSandboxes(spec, tmp_path, "composetest")
+        await task.start()
+        async with task.sample(None, {"a.txt": "in default", "web:/srv/b.txt": "in web"},
+                               "echo ready > marker") as envs:
+            assert envs is not None and list(envs) == ["default", "web"]
+            assert (await sandbox().exec(["cat", "a.txt", "marker"])).stdout == \
+                "in defaultready\n"
+            assert await sandbox("web").read_file("/srv/b.txt") == "in web"
+            assert not (await sandbox("web").exec(["test", "-e", "/root/a.txt"])).success
+            names = [env.container for env in envs.values()]  # type: ignore[attr-defined]
+        await task.close()
+        return names
+
+    containers = asyncio.run(main())
+    left = subprocess.run(["docker", "ps", "-aq", "--no-trunc"], capture_output=True,
+                          text=True, check=True).stdout.split()
+    assert not set(containers) & set(left)

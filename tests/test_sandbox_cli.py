@@ -239,3 +239,36 @@ def test_bwrap_leftovers_of_a_killed_run_are_cleaned_up(server: ServerHandle,
     # --die-with-parent: the command inside died with the run.
     _wait_for(lambda: subprocess.run(["pgrep", "-f", "sleep 300"], check=False,
                                      capture_output=True).returncode != 0, timeout=10)
+
+
+@pytest.mark.parametrize("backend", [pytest.param("bwrap", marks=needs_bwrap()),
+                                     pytest.param("docker", marks=needs_docker())])
+def test_a_model_gets_no_network_by_default(backend: str, server: ServerHandle,
+                                            tmp_path: Path) -> None:
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    sandbox = f"{{type: docker, image: {IMAGE}}}" if backend == "docker" else "bwrap"
+    code = f"import socket; socket.create_connection(('127.0.0.1', {port}), 3); print('ok')"
+    suite = write(tmp_path / "net.yml", f"""
+tasks:
+  - name: net
+    sandbox: {sandbox}
+    dataset:
+      samples:
+        - input: |
+            CALL python {{"code": "{code}"}}
+    plan:
+      - use_tools: [python]
+      - generate
+""")
+    try:
+        log = run(server, suite, tmp_path)
+    finally:
+        listener.close()
+    (reply,) = [m.text for m in log.samples[0].messages if m.role == "tool"]
+    assert "ok" not in reply.split()
+    assert "ConnectionRefusedError" in reply or "Network is unreachable" in reply

@@ -62,6 +62,7 @@ class EvalSpec(_Model):
     shard: list[int] | None = None  # [i, n]: the samples at positions i, i+n, i+2n... (1-based)
     retry_of: list[str] | None = None  # the logs whose finished samples this one carries
     merged_from: list[str] | None = None  # the shard logs that `logs merge` joined
+    sandbox: dict[str, Any] | None = None  # the task's sandbox spec (samples may have their own)
 
 
 class EvalPlanStep(_Model):

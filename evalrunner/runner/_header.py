@@ -172,6 +172,7 @@ def build_header(task: TaskDef, options: RunOptions, run: RunSetup) -> EvalLog:
         epochs_reducer=task.epochs.reducers,
         limits={k: v for k, v in vars(task.limits).items() if v is not None},
         tags=task.tags,
+        sandbox=task.sandbox.model_dump(exclude_defaults=True) if task.sandbox else None,
         sample_ids=list(options.sample_ids) if options.sample_ids else None,
         limit=list(options.limit) if options.limit else None,
         model_base_url=options.model_base_url,
