@@ -197,6 +197,8 @@ def test_ctrl_c_removes_the_container(server: ServerHandle, tmp_path: Path) -> N
     assert process.returncode == 1, err
     assert "cancelled" in err
     assert set(_containers()) - before == set()  # removed by the run itself
+    (log_file,) = (tmp_path / "logs").glob("*.json")
+    assert read_eval_log(log_file).status == "cancelled"  # and the log was finished
 
 
 @needs_docker()

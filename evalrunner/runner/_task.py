@@ -91,13 +91,13 @@ async def run_task(
         log.status = "error"
         log.error = error_of(ex)
     finally:
-        await sandboxes.close()
         task_params.reset(params_token)
         task_stats.reset(stats_token)
         log.stats = stats_of(scope, log.stats)
         log.logging = run.log_capture.finish()
         await asyncio.shield(asyncio.to_thread(writer.finish, log))
         display.task_end(log)
+        await sandboxes.close()  # last: a cancellation it passes on skips nothing above
     return log
 
 

@@ -97,12 +97,17 @@ class TaskSandboxes:
             _LIVE.pop(key, None)
 
     async def close(self) -> None:
-        """Remove what the task's backends prepared."""
+        """Remove what the task's backends prepared (all of it, even when cancelled)."""
+        cancelled = False
         for backend in self._backends.values():
             try:
                 await finish(backend.task_cleanup())
+            except asyncio.CancelledError:
+                cancelled = True
             except Exception as ex:  # one failed removal must not hide the others
                 logger.warning("sandbox cleanup failed: %s", ex)
+        if cancelled:
+            raise asyncio.CancelledError
 
 
 def _named(envs: dict[str, Sandbox], path: str) -> bool:
