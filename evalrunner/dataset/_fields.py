@@ -25,7 +25,9 @@ from ._errors import DatasetError
 from ._sample import Sample
 from ._source import Record
 
-SAMPLE_KEYS = ("input", "target", "choices", "id", "metadata", "files", "setup", "sandbox")
+SAMPLE_KEYS = (
+    "input", "target", "choices", "id", "metadata", "files", "setup", "sandbox", "limits"
+)
 _ONE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
 _MISSING = object()
 

@@ -18,6 +18,7 @@ from ..sandbox import TaskSandboxes
 from ..scorers._scorer import Metric, scorer_metrics
 from ..solvers._params import task_params
 from ..spec._model import TaskDef
+from ..tools._lifetime import resource_scope
 from ._gates import apply_thresholds
 from ._header import RunSetup, build_header, setup_run, stats_of
 from ._options import RunOptions
@@ -78,8 +79,9 @@ async def run_task(
     try:
         with model_context(run.model, run.roles):
             await sandboxes.start()  # a missing image fails the task before any sample
-            await _run_samples(task, options, run, log, writer, progress, display, skip or set(),
-                               sandboxes)
+            async with resource_scope("task"):  # MCP servers shared by the task's samples
+                await _run_samples(task, options, run, log, writer, progress, display,
+                                   skip or set(), sandboxes)
         _finish_status(task, options, log, progress, run.metrics)
     except asyncio.CancelledError:
         log.status = "cancelled"
@@ -113,7 +115,8 @@ async def _run_samples(
     sandboxes: TaskSandboxes,
 ) -> None:
     queue: asyncio.Queue[tuple[Sample, int] | None] = asyncio.Queue(maxsize=run.max_samples * 2)
-    plan = Plan(run.steps, run.finish, run.scorers, task.limits, sandboxes)
+    plan = Plan(run.steps, run.finish, run.scorers, run.limits, run.step_names, run.approval,
+                run.prices, sandboxes)
     fail_on_error = _fail_on_error(task, options)
 
     async def produce() -> None:
@@ -134,6 +137,12 @@ async def _run_samples(
             if progress.stop:
                 continue
             result = await run_sample(item[0], item[1], log.eval.model, plan)
+            failed: list[EvalError] = []
+            while result.error is not None and len(failed) < options.retry_on_error:
+                failed.append(result.error)
+                result = await run_sample(item[0], item[1], log.eval.model, plan)
+            if failed:
+                result.error_retries = failed  # the errors of the failed tries, kept
             writer.write_sample(result)
             progress.book.add(result)
             display.sample_done(log, result)
