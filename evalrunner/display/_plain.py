@@ -14,6 +14,7 @@ from ._progress import (
     LogEcho,
     ModelLoad,
     TaskProgress,
+    connections_text,
     duration,
     progress_interval,
     task_total,
@@ -126,7 +127,7 @@ def progress_line(p: TaskProgress) -> str:
 
 def model_line(load: ModelLoad) -> str:
     return (
-        f"{load.name}: {load.in_flight}/{load.max_connections} connections, "
+        f"{load.name}: {connections_text(load, ' connections')}, "
         f"{load.rate_limits} rate limits, {load.retries} retries, "
         f"{load.tokens_in:,} tokens in, {load.tokens_out:,} out"
     )

@@ -20,7 +20,15 @@ from rich.text import Text
 
 from ..log._model import EvalLog, EvalSample
 from ..model._model import Model
-from ._progress import Display, LogEcho, ModelLoad, TaskProgress, task_total, unique_models
+from ._progress import (
+    Display,
+    LogEcho,
+    ModelLoad,
+    TaskProgress,
+    connections_text,
+    task_total,
+    unique_models,
+)
 from ._summary import summary_table
 
 _LEVEL_STYLE = {"debug": "dim", "info": "cyan", "warning": "yellow", "error": "red"}
@@ -151,7 +159,7 @@ def models_table(models: list[Model]) -> Table:
         load = ModelLoad.of(model)
         table.add_row(
             load.name,
-            f"{load.in_flight}/{load.max_connections}",
+            connections_text(load),
             Text(str(load.rate_limits), style="yellow" if load.rate_limits else ""),
             str(load.retries),
             f"{load.tokens_in:,}/{load.tokens_out:,}",

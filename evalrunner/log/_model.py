@@ -117,6 +117,11 @@ class ModelCallStats(_Model):
     errors: int = 0
     cache_hits: int = 0
     cache_misses: int = 0
+    # The endpoint's adaptive connection limit: its bound, its value at the end of the
+    # task and the lowest it reached (below the bound when the provider refused for load).
+    max_connections: int | None = None
+    connection_limit: int | None = None
+    lowest_connection_limit: int | None = None
 
 
 class EvalStats(_Model):

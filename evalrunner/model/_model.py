@@ -17,6 +17,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from .._util.http import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from .._util.secrets import redact
 from ..tools._info import ToolChoice, ToolInfo
 from ._api import ModelAPI
@@ -24,10 +25,10 @@ from ._batch import Batcher, batch_config
 from ._cache import cache_fetch, cache_key, cache_policy, cache_store
 from ._chat import ChatMessageBase, ChatMessageSystem, as_messages
 from ._config import GenerateConfig
+from ._limit import ConnectionLimit
 from ._output import ModelOutput, ModelUsage
 
 DEFAULT_MAX_RETRIES = 5
-DEFAULT_TIMEOUT = 120.0
 
 
 @dataclass
@@ -43,6 +44,8 @@ class ModelStats:
     cache_misses: int = 0
     in_flight: int = 0
     max_connections: int = 0
+    # The endpoint's adaptive connection limit (shared with other models on the endpoint).
+    limit: ConnectionLimit | None = None
 
 
 @dataclass
@@ -69,8 +72,8 @@ task_stats: contextvars.ContextVar[dict[str, ModelStats] | None] = contextvars.C
 
 # One connection limit per provider endpoint and event loop: asyncio primitives belong to
 # the loop that first waits on them, and `eval()` may be called again with a new loop.
-_SEMAPHORES: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]
+_LIMITS: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[str, ConnectionLimit]
 ] = weakref.WeakKeyDictionary()
 
 
@@ -83,8 +86,8 @@ class Model:
         self.config = config or GenerateConfig()
         self.stats = ModelStats()
         self._batcher: Batcher | None = None
-        self._sem: asyncio.Semaphore | None = None
-        self._sem_loop: asyncio.AbstractEventLoop | None = None
+        self._limit: ConnectionLimit | None = None
+        self._limit_loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         return f"Model({self.name!r})"
@@ -94,7 +97,7 @@ class Model:
         setattr(self.stats, name, getattr(self.stats, name) + n)
         scope = task_stats.get()
         if scope is not None:
-            stats = scope.setdefault(self.name, ModelStats())
+            stats = scope.setdefault(self.name, ModelStats(limit=self._limit))
             setattr(stats, name, getattr(stats, name) + n)
 
     async def generate(
@@ -146,19 +149,19 @@ class Model:
         for recorder in active_recorders.get():
             recorder.add(self.name, output.usage)
 
-    def _semaphore(self, cfg: GenerateConfig) -> asyncio.Semaphore:
+    def _connection_limit(self, cfg: GenerateConfig) -> ConnectionLimit:
         loop = asyncio.get_running_loop()
-        if self._sem is not None and self._sem_loop is loop:
-            return self._sem  # the hot path: one lookup per model and loop, not per call
+        if self._limit is not None and self._limit_loop is loop:
+            return self._limit  # the hot path: one lookup per model and loop, not per call
         key = self.api.connection_key()
-        semaphores = _SEMAPHORES.setdefault(loop, {})
-        sem = semaphores.get(key)
-        if sem is None:
-            size = cfg.max_connections or self.api.max_connections()
-            sem = semaphores[key] = asyncio.Semaphore(size)
-            self.stats.max_connections = size
-        self._sem, self._sem_loop = sem, loop
-        return sem
+        limits = _LIMITS.setdefault(loop, {})
+        limit = limits.get(key)
+        if limit is None:
+            limit = limits[key] = ConnectionLimit(cfg.max_connections or self.api.max_connections())
+        self.stats.max_connections = limit.maximum
+        self.stats.limit = limit
+        self._limit, self._limit_loop = limit, loop
+        return limit
 
     async def _with_retries(
         self,
@@ -188,7 +191,7 @@ class Model:
             before_sleep=before_sleep,
             reraise=True,
         )
-        sem = self._semaphore(cfg)
+        limit = self._connection_limit(cfg)
         batcher = self._batcher_for(cfg)
         try:
             async for attempt in retrying:
@@ -196,10 +199,14 @@ class Model:
                     if batcher is not None:
                         # Queued for the batch API: no connection is held while waiting.
                         return await batcher.generate(messages, tools, tool_choice, cfg)
-                    async with sem:
+                    async with limit.slot() as slot:
                         self.stats.in_flight += 1
                         try:
                             return await self.api.generate(messages, tools, tool_choice, cfg)
+                        except Exception as ex:
+                            if self.api.is_overload(ex):
+                                slot.refused()  # the endpoint's limit backs off
+                            raise
                         finally:
                             self.stats.in_flight -= 1
         except Exception as ex:

@@ -18,7 +18,7 @@ from ..scorers._scorer import Metric, scorer_metrics
 from ..solvers._params import task_params
 from ..spec._model import TaskDef
 from ._gates import apply_thresholds
-from ._header import RunSetup, build_header, setup_run, stats_of
+from ._header import COUNTERS, RunSetup, build_header, setup_run, stats_of
 from ._options import RunOptions
 from ._results import ScoreBook, compute_results
 from ._sample import Plan, error_of, run_sample, sample_error_fails
@@ -149,7 +149,10 @@ async def _run_samples(
 
 
 def _prior_scope(prior: dict[str, ModelCallStats]) -> dict[str, ModelStats]:
-    return {name: ModelStats(**calls.model_dump()) for name, calls in prior.items()}
+    return {
+        name: ModelStats(**{field: getattr(calls, field) for field in COUNTERS})
+        for name, calls in prior.items()
+    }
 
 
 def _carry_over(
