@@ -7,8 +7,7 @@ connection for every request, so its CPU cost per request grows with the number 
 connections (about 10 ms at 100); aiohttp's does not. What is decided here, once:
 
 - TLS: the system's CA bundle, which `SSL_CERT_FILE` and `SSL_CERT_DIR` override;
-- proxies: `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` from the environment (aiohttp's
-  `trust_env`);
+- proxies: `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` from the environment;
 - keep-alive, and the connection limit (a model's `max_connections`);
 - errors: aiohttp's are raised as the httpx exceptions the retry policy classifies
   (`ConnectError`, `ReadTimeout`, `RemoteProtocolError` for a reset, ...).
@@ -44,22 +43,16 @@ def http_client(
     bounds concurrency). The aiohttp session is made on the first request, in the event
     loop that sends it; use the client from that loop only and close it with `aclose()`.
     """
-    import httpx  # here: loading a suite (which names tools) must not import it
+    from ._aiohttp import Client, transport
 
-    return httpx.AsyncClient(
+    return Client(
         base_url=base_url,
         headers=headers,
         params=params,
         timeout=timeout,
         follow_redirects=follow_redirects,
-        transport=_transport(max_connections),
+        transport=transport(max_connections, ssl_context()),
     )
-
-
-def _transport(max_connections: int | None) -> httpx.AsyncBaseTransport:
-    from ._aiohttp import transport
-
-    return transport(max_connections, ssl_context())
 
 
 @functools.cache
