@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +89,7 @@ class Model:
         self._batcher: Batcher | None = None
         self._limit: ConnectionLimit | None = None
         self._limit_loop: asyncio.AbstractEventLoop | None = None
+        self._last_merge: tuple[tuple[object, ...], GenerateConfig] | None = None
 
     def __repr__(self) -> str:
         return f"Model({self.name!r})"
@@ -109,11 +111,9 @@ class Model:
     ) -> ModelOutput:
         """Generate a reply to `input` (a prompt or a list of messages)."""
         messages = as_messages(input) if isinstance(input, str) else list(input)
-        cfg = self.api.config.merge(self.config).merge(config)
+        cfg = self._merged(config)
         if cfg.system_message:
             messages = [ChatMessageSystem(content=cfg.system_message), *messages]
-        if cfg.max_tokens is None and self.api.max_tokens() is not None:
-            cfg = cfg.model_copy(update={"max_tokens": self.api.max_tokens()})
         start = time.monotonic()
         policy = cache_policy(cfg.cache)
         key = None
@@ -136,6 +136,22 @@ class Model:
         if policy is not None and key is not None and output.error is None:
             await cache_store(self.name, key, output, policy)
         return output
+
+    def _merged(self, config: GenerateConfig | None) -> GenerateConfig:
+        """The call's config: the provider's defaults, the model's, then the call's own.
+
+        The last result is kept: a task passes the same config object for every sample,
+        and merging pydantic models is a tenth of a call's CPU.
+        """
+        sources = (self.api.config, self.config, config)
+        last = self._last_merge
+        if last is not None and all(a is b for a, b in zip(last[0], sources, strict=True)):
+            return last[1]
+        cfg = self.api.config.merge(self.config).merge(config)
+        if cfg.max_tokens is None and self.api.max_tokens() is not None:
+            cfg = cfg.model_copy(update={"max_tokens": self.api.max_tokens()})
+        self._last_merge = (sources, cfg)
+        return cfg
 
     def _record(self, output: ModelOutput, stats: bool) -> None:
         if output.usage is None:
@@ -170,6 +186,45 @@ class Model:
         tool_choice: ToolChoice | None,
         cfg: GenerateConfig,
     ) -> ModelOutput:
+        limit = self._connection_limit(cfg)
+        batcher = self._batcher_for(cfg)
+
+        async def attempt() -> ModelOutput:
+            if batcher is not None:
+                # Queued for the batch API: no connection is held while waiting.
+                return await batcher.generate(messages, tools, tool_choice, cfg)
+            async with limit.slot() as slot:
+                self.stats.in_flight += 1
+                try:
+                    return await self.api.generate(messages, tools, tool_choice, cfg)
+                except Exception as ex:
+                    if self.api.is_overload(ex):
+                        slot.refused()  # the endpoint's limit backs off
+                    raise
+                finally:
+                    self.stats.in_flight -= 1
+
+        try:
+            try:
+                # Most calls succeed at once: the retry policy is built only after a failure.
+                return await attempt()
+            except Exception as first:
+                return await self._retry(attempt, first, cfg)
+        except Exception as ex:
+            self._count("errors")
+            if ex.args and isinstance(ex.args[0], str):
+                ex.args = (redact(ex.args[0]), *ex.args[1:])
+            if self.api.is_rate_limit(ex):
+                self._count("rate_limits")
+            raise
+
+    async def _retry(
+        self, attempt: Callable[[], Awaitable[ModelOutput]], first: Exception,
+        cfg: GenerateConfig,
+    ) -> ModelOutput:
+        """The one retry policy, continuing after the first attempt failed with `first`:
+        retryable failures (the provider decides) are retried up to `max_retries` times,
+        waiting what the server asked (Retry-After) or an exponential backoff."""
         max_retries = DEFAULT_MAX_RETRIES if cfg.max_retries is None else cfg.max_retries
         backoff = wait_exponential_jitter(initial=1, max=60, jitter=1)
 
@@ -184,6 +239,13 @@ class Model:
             if ex is not None and self.api.is_rate_limit(ex):
                 self._count("rate_limits")
 
+        pending: list[Exception] = [first]
+
+        async def again() -> ModelOutput:
+            if pending:
+                raise pending.pop()  # tenacity's attempt 1 is the one that already failed
+            return await attempt()
+
         retrying = AsyncRetrying(
             retry=retry_if_exception(self.api.is_retryable),
             stop=stop_after_attempt(max_retries + 1),
@@ -191,31 +253,9 @@ class Model:
             before_sleep=before_sleep,
             reraise=True,
         )
-        limit = self._connection_limit(cfg)
-        batcher = self._batcher_for(cfg)
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    if batcher is not None:
-                        # Queued for the batch API: no connection is held while waiting.
-                        return await batcher.generate(messages, tools, tool_choice, cfg)
-                    async with limit.slot() as slot:
-                        self.stats.in_flight += 1
-                        try:
-                            return await self.api.generate(messages, tools, tool_choice, cfg)
-                        except Exception as ex:
-                            if self.api.is_overload(ex):
-                                slot.refused()  # the endpoint's limit backs off
-                            raise
-                        finally:
-                            self.stats.in_flight -= 1
-        except Exception as ex:
-            self._count("errors")
-            if ex.args and isinstance(ex.args[0], str):
-                ex.args = (redact(ex.args[0]), *ex.args[1:])
-            if self.api.is_rate_limit(ex):
-                self._count("rate_limits")
-            raise
+        async for state in retrying:
+            with state:
+                return await again()
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _batcher_for(self, cfg: GenerateConfig) -> Batcher | None:
