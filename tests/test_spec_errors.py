@@ -166,8 +166,8 @@ def test_unknown_override_in_a_suite_without_params(tmp_path: Path) -> None:
 def test_yaml11_bool_is_an_error_where_text_is_expected() -> None:
     errors = errors_of(BAD / "yaml11.yml")
     assert one_at(errors, 2, 8) == (
-        "model: expected text, got the boolean false; YAML reads the plain word no as the "
-        "boolean false: write it in quotes ('no') for text"
+        "model: expected text or a list, got the boolean false; YAML reads the plain word no "
+        "as the boolean false: write it in quotes ('no') for text"
     )
     assert one_at(errors, 12, 38).startswith(
         "argument 'label' of solver 'components.py@picky': expected str, got the boolean false; "

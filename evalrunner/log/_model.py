@@ -45,6 +45,7 @@ class EvalSpec(_Model):
     suite_file: str | None = None
     created: str
     model: str
+    models: list[str] | None = None  # a run of several models: all of them, in order given
     model_args: dict[str, Any] = Field(default_factory=dict)
     model_roles: dict[str, str] = Field(default_factory=dict)
     params: dict[str, Any] = Field(default_factory=dict)
@@ -156,6 +157,7 @@ class EvalSample(_Model):
     store: dict[str, Any] = Field(default_factory=dict)
     model_usage: dict[str, ModelUsage] = Field(default_factory=dict)
     error: EvalError | None = None
+    error_retries: list[EvalError] | None = None  # the failed tries of --retry-on-error
     limit: str | None = None
     started_at: float | None = None
     total_time: float | None = None

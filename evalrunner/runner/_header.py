@@ -160,6 +160,7 @@ def build_header(task: TaskDef, options: RunOptions, run: RunSetup) -> EvalLog:
         suite_file=str(task.suite_file),
         created=run.created,
         model=run.model_name,
+        models=list(options.models) if options.models else None,
         model_args={**task.model_args, **options.model_args},
         model_roles={**task.model_roles, **options.model_roles},
         params=task.params,

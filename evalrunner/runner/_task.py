@@ -128,6 +128,12 @@ async def _run_samples(
             if progress.stop:
                 continue
             result = await run_sample(item[0], item[1], log.eval.model, plan)
+            failed: list[EvalError] = []
+            while result.error is not None and len(failed) < options.retry_on_error:
+                failed.append(result.error)
+                result = await run_sample(item[0], item[1], log.eval.model, plan)
+            if failed:
+                result.error_retries = failed  # the errors of the failed tries, kept
             writer.write_sample(result)
             progress.book.add(result)
             display.sample_done(log, result)

@@ -63,6 +63,7 @@ def compile_task(index: int, raw: dict[str, Any], params: dict[str, Any],
         dataset=_dataset(raw.get("dataset")),
         dataset_pos=ctx.rep.doc.pos((*path, "dataset")),
         model=model if isinstance(model, str) else None,
+        models=[m for m in model if isinstance(m, str)] if isinstance(model, list) else [],
         model_args=_own({**_dict(suite.get("model_args")), **_dict(raw.get("model_args"))}),
         model_roles=_own({**_dict(suite.get("model_roles")), **_dict(raw.get("model_roles"))}),
         config=_config(raw, path, ctx),
@@ -234,6 +235,8 @@ def resolved_hash(task: TaskDef) -> str:
         "scorers": [r.describe() for r in task.scorers],
         "metrics": [r.describe() for r in task.metrics],
     }
+    # A suite's model list is left out: each log records its model, and adding a model to
+    # the list must not make the logs of the others look stale to an eval set.
     body = {
         "name": task.name,
         **refs,

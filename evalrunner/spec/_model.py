@@ -111,6 +111,7 @@ class TaskDef:
     scorers: list[ComponentRef] = field(default_factory=list)
     metrics: list[ComponentRef] = field(default_factory=list)
     model: str | None = None
+    models: list[str] = field(default_factory=list)  # `model: [a, b]`: one run per model
     model_args: dict[str, Any] = field(default_factory=dict)
     model_roles: dict[str, str] = field(default_factory=dict)
     config: GenerateConfig = field(default_factory=GenerateConfig)
