@@ -19,6 +19,11 @@ import time
 # The factor a refusal cuts the limit by. Gentler than TCP's 0.5: a provider's allowance
 # moves slowly, and with 0.8 the limit's sawtooth averages about 90% of the allowance.
 DECREASE = 0.8
+# After a cut the limit grows this many times slower (one more request in flight per
+# this many rounds), so it spends its time just below the allowance it has found rather
+# than refused above it; after PROBE_SECONDS without a refusal it grows at full speed.
+CAUTION = 8
+PROBE_SECONDS = 30.0
 
 
 class ConnectionLimit:
@@ -68,15 +73,24 @@ class ConnectionLimit:
 
     def succeeded(self) -> None:
         if self.limit < self.maximum:
-            self.limit = min(float(self.maximum), self.limit + 1.0 / self.limit)
+            step = 1.0 / self.limit  # one more per round of `limit` successes
+            if self._last_cut and time.monotonic() - self._last_cut < PROBE_SECONDS:
+                step /= CAUTION
+            self.limit = min(float(self.maximum), self.limit + step)
             self._wake()
 
     def refused(self, sent_at: float) -> None:
+        """A request sent at `sent_at`, still holding its place, was refused for load."""
         self.refusals += 1
+        cut = self.limit
         if sent_at >= self._last_cut:
-            self.limit = max(1.0, self.limit * DECREASE)
-            self.lowest = min(self.lowest, int(self.limit))
+            # Sent after the last cut and still refused: the cut was not enough.
+            cut *= DECREASE
             self._last_cut = time.monotonic()
+        # The provider took no more than the others still in flight: after a whole round
+        # is refused at once this is where the limit lands, not eleven cuts later.
+        self.limit = max(1.0, min(cut, float(self.in_flight - 1)))
+        self.lowest = min(self.lowest, int(self.limit))
 
     def _wake(self) -> None:
         while self._waiters and self.in_flight < int(self.limit):
