@@ -65,6 +65,7 @@ class Result:
     peak_rss_mib: float
     completed: int
     all_scored: bool
+    live_limit: str  # the connection limit at the end (its lowest)
     server: dict[str, Any]
 
     @property
@@ -149,11 +150,12 @@ def run_cli(
     return code, wall, cpu, after.ru_maxrss
 
 
-def log_results(log_dir: Path) -> tuple[int, bool]:
-    """(completed samples, every sample scored correct) from the log's header."""
+def log_results(log_dir: Path) -> tuple[int, bool, str]:
+    """(completed samples, every sample scored correct, the live connection limit at the
+    end and its lowest) from the log's header."""
     logs = sorted(log_dir.rglob("*.json"))
     if not logs:
-        return 0, False
+        return 0, False, "-"
     with logs[-1].open("rb") as f:
         data: dict[str, Any] = json.loads(f.read())
     results: dict[str, Any] = data.get("results") or {}
@@ -161,7 +163,10 @@ def log_results(log_dir: Path) -> tuple[int, bool]:
     metrics: dict[str, Any] = scores[0].get("metrics") or {}
     accuracy = (metrics.get("accuracy") or {}).get("value")
     completed = int(results.get("completed_samples") or 0)
-    return completed, data.get("status") == "success" and accuracy == 1.0
+    models: dict[str, Any] = (data.get("stats") or {}).get("models") or {}
+    limits = next(iter(models.values()), {})
+    live = f"{limits.get('connection_limit', '-')} ({limits.get('lowest_connection_limit', '-')})"
+    return completed, data.get("status") == "success" and accuracy == 1.0, live
 
 
 def measure(cell: Cell, profile: str | None = None, model: str = "bench-model") -> Result:
@@ -172,17 +177,17 @@ def measure(cell: Cell, profile: str | None = None, model: str = "bench-model") 
             suite = write_suite(folder, cell.n, model)
             code, wall, cpu, rss_kib = run_cli(suite, folder / "logs", url,
                                                cell.connections, profile)
-            completed, all_scored = log_results(folder / "logs")
+            completed, all_scored, live = log_results(folder / "logs")
     finally:
         served = stop_server(server)
     return Result(cell, code, cpu, wall, rss_kib / 1024, completed,
-                  all_scored and completed == cell.n, served)
+                  all_scored and completed == cell.n, live, served)
 
 
 HEADER = (
     "| N | connections | allowance | CPU ms/sample | wall s | bound s | ratio | peak RSS MiB "
-    "| server requests | 429s | settled req/s | all scored |\n"
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
+    "| server requests | 429s | live limit (lowest) | settled req/s | all scored |\n"
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
 )
 
 
@@ -193,7 +198,7 @@ def row(r: Result) -> str:
     return (
         f"| {c.n:,} | {c.connections:,} | {c.allowance or '-'} | {r.cpu / c.n * 1000:.2f} "
         f"| {r.wall:.1f} | {r.bound:.1f} | {r.wall / r.bound:.2f} | {r.peak_rss_mib:.0f} "
-        f"| {r.requests():,} | {r.requests('429'):,} | {target} "
+        f"| {r.requests():,} | {r.requests('429'):,} | {r.live_limit} | {target} "
         f"| {'yes' if r.all_scored else 'NO'} |"
     )
 

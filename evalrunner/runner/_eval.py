@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
+from .._util.gc import tuned_for_run
 from ..log._model import EvalLog, EvalSample
 from ..model._get import close_models
 from ..model._model import Model
@@ -60,7 +61,8 @@ async def eval_tasks_async(
             return await run_task(task, own, shown)
 
     try:
-        return list(await asyncio.gather(*(one(t, o) for t, o in runs)))
+        with tuned_for_run():
+            return list(await asyncio.gather(*(one(t, o) for t, o in runs)))
     finally:
         await close_models()
 
