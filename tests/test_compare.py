@@ -152,3 +152,33 @@ def test_model_list_in_the_suite(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.yml", text.replace(f"model: [{GOOD}, {BAD}]", "model: [1, 2]"))
     checked = run_cli("validate", str(bad))
     assert checked.returncode == 2 and "model" in checked.stderr
+
+
+def test_models_of_one_endpoint_share_its_connection_limit(tmp_path: Path) -> None:
+    suite = make_suite(tmp_path, n=6)
+    with start_openai_server(responder=by_model, latency=0.2) as server:
+        result = run_cli("run", str(suite), "--model", f"{GOOD},{BAD}", "--max-tasks", "2",
+                         "--max-connections", "2", "--log-dir", str(tmp_path / "logs"),
+                         env=server_env(server.url))
+        peak = server.peak_concurrency
+        order = [b["model"] for b in server.bodies]
+    assert result.returncode == 0, result.stderr
+    # Both models ran at once (two tasks at a time: their requests interleave), yet never
+    # more than 2 requests were open: one limit for the endpoint, not one per model.
+    last_good = len(order) - 1 - order[::-1].index("good")
+    assert order.index("bad") < last_good and order.index("good") < len(order) - 1
+    assert peak <= 2
+
+
+def test_eval_api_runs_several_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import evalrunner
+
+    suite = make_suite(tmp_path, n=3)
+    with start_openai_server(responder=by_model) as server:
+        for key, value in server_env(server.url).items():
+            monkeypatch.setenv(key, value)
+        logs = evalrunner.eval(str(suite), model=f"{GOOD},{BAD}", log_dir=str(tmp_path / "a"))
+        listed = evalrunner.eval(str(suite), model=[BAD, GOOD], log_dir=str(tmp_path / "b"))
+    assert [log.eval.model for log in logs] == [GOOD, BAD]
+    assert [log.eval.model for log in listed] == [BAD, GOOD]
+    assert all(log.status == "success" and log.eval.models for log in [*logs, *listed])

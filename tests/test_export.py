@@ -154,3 +154,97 @@ def test_compare_plot_png_and_svg(two_runs: Path, tmp_path: Path) -> None:
     assert text.lstrip().startswith(("<?xml", "<svg")) and GOOD in text and BAD in text
     bad = run_cli("compare", str(two_runs), "--plot", str(tmp_path / "c.gif"))
     assert bad.returncode == 2 and "use a .png or .svg" in bad.stderr
+
+
+def test_viewer_lists_and_pages_inspect_logs(two_runs: Path, tmp_path: Path) -> None:
+    from evalrunner.viewer._library import LogLibrary, SampleQuery
+
+    out = tmp_path / "mixed"
+    assert run_cli("export", str(two_runs), "--format", "inspect", "-o", str(out)).returncode == 0
+    library = LogLibrary(out)
+    rows = library.list_logs()
+    assert len(rows) == 2 and all(r["id"].endswith(".eval") for r in rows)
+    assert {r["model"] for r in rows} == {GOOD, BAD}
+    assert all(r["status"] == "success" and r["total"] == 10 for r in rows)
+    bad = next(r["id"] for r in rows if r["model"] == BAD)
+    page = library.samples(bad, SampleQuery(score="I"))
+    assert [item["id"] for item in page["items"]] == [2, 5, 7]
+    first = library.sample(bad, page["items"][0]["n"])
+    assert first["output"]["choices"][0]["message"]["content"] == "The answer is 5."
+    view = library.header(bad)
+    assert view["eval"]["task"] == "sums" and view["sample_count"] == 10
+
+
+def _inspect_sample(i: int, right: bool) -> dict[str, object]:
+    """A sample as Inspect writes it, with fields this tool has no use for."""
+    answer = "4" if right else "5"
+    return {
+        "id": f"q{i}", "epoch": 1, "input": [{"role": "user", "content": "What is 2 + 2?",
+                                               "source": "input", "id": f"m{i}"}],
+        "target": "4", "sandbox": None, "files": [], "setup": None,
+        "messages": [
+            {"role": "user", "content": "What is 2 + 2?", "id": "a"},
+            {"role": "assistant", "id": "b", "model": "openai/x", "content": [
+                {"type": "reasoning", "reasoning": "add", "signature": None,
+                 "redacted": False},
+                {"type": "text", "text": f"ANSWER: {answer}", "refusal": None,
+                 "citations": None}],
+             "tool_calls": [{"id": "c1", "function": "calc", "arguments": {"x": 2},
+                             "type": "function", "view": None}]},
+            {"role": "tool", "content": "4", "tool_call_id": "c1", "function": "calc",
+             "error": {"type": "timeout", "message": "took too long"}},
+        ],
+        "output": {"model": "openai/x", "choices": [{"message": {
+            "role": "assistant", "content": f"ANSWER: {answer}", "source": "generate"},
+            "stop_reason": "max_tokens", "logprobs": None}],
+            "usage": {"input_tokens": 5, "output_tokens": 2, "total_tokens": 7,
+                      "reasoning_tokens": 1}, "time": 0.5, "completion": answer},
+        "scores": {"match": {"value": "C" if right else "I", "answer": answer,
+                             "explanation": None, "metadata": {}, "history": []}},
+        "metadata": {"level": "easy"}, "store": {}, "events": [{"event": "sample_init"}],
+        "model_usage": {"openai/x": {"input_tokens": 5, "output_tokens": 2,
+                                     "total_tokens": 7}},
+        "started_at": "2025-02-07T00:00:01+00:00", "total_time": 0.6, "working_time": 0.5,
+        "uuid": f"u{i}", "error_retries": [], "attachments": {},
+        "limit": {"type": "token", "limit": 100} if i == 3 else None,
+    }
+
+
+def test_reads_an_inspect_written_log(tmp_path: Path) -> None:
+    header = {
+        "version": 2, "status": "success",
+        "eval": {"eval_id": "e1", "run_id": "r1", "created": "2025-02-07T00:00:00+00:00",
+                 "task": "sums", "task_id": "t1", "task_version": 0, "task_args": {"n": 1},
+                 "dataset": {"name": "d", "samples": 3, "sample_ids": ["q1", "q2", "q3"]},
+                 "model": "openai/x", "model_generate_config": {}, "model_args": {},
+                 "model_roles": {"grader": {"model": "openai/judge", "config": {}}},
+                 "config": {"epochs": 1, "limit": 3}, "packages": {"inspect_ai": "0.3"}},
+        "plan": {"name": "plan", "steps": [{"solver": "generate", "params": {}}],
+                 "config": {"temperature": 0.0}},
+        "results": {"total_samples": 3, "completed_samples": 3, "scores": [
+            {"name": "match", "scorer": "match", "params": {}, "metrics": {
+                "accuracy": {"name": "accuracy", "value": 0.667, "params": {}}}}]},
+        "stats": {"started_at": "2025-02-07T00:00:00+00:00",
+                  "completed_at": "2025-02-07T00:00:09+00:00", "model_usage": {}},
+    }
+    samples = [_inspect_sample(i, i != 2) for i in (1, 2, 3)]
+    as_json = tmp_path / "inspect.json"
+    as_json.write_text(json.dumps({**header, "samples": samples}, indent=4))
+    as_eval = tmp_path / "inspect.eval"
+    with zipfile.ZipFile(as_eval, "w") as z:
+        z.writestr("header.json", json.dumps(header))
+        for s in samples:
+            z.writestr(f"samples/{s['id']}_epoch_1.json", json.dumps(s))
+    for path in (as_json, as_eval):
+        log = read_inspect_log(str(path))
+        assert (log.eval.task, log.eval.model, log.status) == ("sums", "openai/x", "success")
+        assert log.eval.model_roles == {"grader": "openai/judge"} and log.eval.limit == [1, 3]
+        assert [s.id for s in log.samples] == ["q1", "q2", "q3"]
+        two = log.samples[1]
+        assert two.scores["match"].value == "I" and two.output.completion == "ANSWER: 5"
+        assert two.output.choices[0].stop_reason == "length"
+        assert two.messages[2].error == "took too long"  # type: ignore[union-attr]
+        assert log.samples[2].limit == "token"
+        rows = run_cli("export", str(path), "--format", "jsonl")
+        assert rows.returncode == 0, rows.stderr
+        assert [json.loads(r)["score/match"] for r in rows.stdout.splitlines()] == ["C", "I", "C"]

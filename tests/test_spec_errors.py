@@ -81,7 +81,7 @@ def test_unknown_key_without_close_match_lists_keys_and_x_keys_are_free(tmp_path
         "    zzz: 1\n"
     ))
     message = one_at(errors_of(path), 4, 5)
-    assert message.startswith("unknown key 'zzz' in task 1 (known keys: config, dataset,")
+    assert message.startswith("unknown key 'zzz' in task 1 (known keys: approval, config, dataset,")
     assert "x-... keys are free for your own use" in message
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -48,6 +49,14 @@ from ._report import finish, report_options
 @option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
 @option("--fail-under", "fail_under", multiple=True, help="Gate: metric=X (exit 1 if below).")
 @option("--shard", help="Run share i of n of each task's samples (i/n, for CI matrix jobs).")
+@option("--message-limit", type=click.IntRange(min=1), help="Messages per sample.")
+@option("--token-limit", type=click.IntRange(min=1), help="Tokens per sample.")
+@option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per sample.")
+@option("--working-limit", type=click.FloatRange(min=0, min_open=True),
+        help="Working seconds per sample (not counting waits for connections and retries).")
+@option("--turn-limit", type=click.IntRange(min=1), help="Model calls per sample.")
+@option("--cost-limit", type=click.FloatRange(min=0, min_open=True),
+        help="US dollars per sample (prices from the suite or -M input_price/output_price).")
 @option("--retry-attempts", type=click.IntRange(min=0),
         help="Eval set: skip task x models with a successful log in --log-dir, resume "
              "unfinished ones, and retry failures up to N more times.")
@@ -95,7 +104,9 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     except ModelScopeError as ex:
         click.echo(str(ex), err=True)
         sys.exit(EXIT_BAD_INPUT)
-    display = _display(kwargs["display"])
+    # A person answering approval prompts needs a terminal the live display does not redraw.
+    asks = any("human" in json.dumps(task.approval) for task in tasks)
+    display = _display(kwargs["display"] or ("plain" if asks else None))
 
     ended: list[Any] = []
     try:
@@ -131,6 +142,7 @@ def _options(kwargs: dict[str, Any]) -> Any:
     from ..runner import RunOptions, parse_limit
     from ..runner._models import split_models
     from ..runner._shard import parse_shard
+    from ..spec._model import LimitsDef
 
     try:
         batch = parse_batch_option(kwargs.pop("batch"))
@@ -166,6 +178,9 @@ def _options(kwargs: dict[str, Any]) -> Any:
         fail_under=fail_under,
         shard=shard,
         retry_on_error=kwargs["retry_on_error"],
+        limits=LimitsDef(messages=kwargs["message_limit"], tokens=kwargs["token_limit"],
+                         seconds=kwargs["time_limit"], working=kwargs["working_limit"],
+                         turns=kwargs["turn_limit"], cost=kwargs["cost_limit"]),
     )
 
 

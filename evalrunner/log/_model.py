@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..events._model import Event
 from ..model._chat import ChatMessage
 from ..model._output import ModelOutput, ModelUsage
 from ..scorers._score import Score
@@ -161,6 +162,7 @@ class EvalSample(_Model):
     limit: str | None = None
     started_at: float | None = None
     total_time: float | None = None
+    events: list[Event] = Field(default_factory=list)
 
 
 class EvalLog(_Model):

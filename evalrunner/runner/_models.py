@@ -63,7 +63,7 @@ def for_model(pairs: dict[str, Any], model: str) -> dict[str, Any]:
 def task_models(task: TaskDef, options: RunOptions) -> list[str | None]:
     """The models a task runs on: the run's, else the suite's list or single model."""
     if options.model:
-        return [options.model]
+        return list(split_models([options.model]))  # "a,b" from an API caller is two
     if options.models:
         return list(options.models)
     if task.models:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model._config import GenerateConfig
+from ..spec._model import LimitsDef
 
 
 @dataclass
@@ -31,6 +32,7 @@ class RunOptions:
     shard: tuple[int, int] | None = None  # (i, n): every n-th sample from the i-th (1-based)
     retry_on_error: int = 0  # reruns of a sample that failed before it counts as an error
     retry_of: list[str] | None = None  # set by `retry`: the logs being finished
+    limits: LimitsDef = field(default_factory=LimitsDef)  # --message-limit etc., over the task's
 
 
 def parse_limit(value: str | int | None) -> tuple[int, int] | None:

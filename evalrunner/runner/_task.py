@@ -17,6 +17,7 @@ from ..model._model import Model, ModelStats, task_stats
 from ..scorers._scorer import Metric, scorer_metrics
 from ..solvers._params import task_params
 from ..spec._model import TaskDef
+from ..tools._lifetime import resource_scope
 from ._gates import apply_thresholds
 from ._header import COUNTERS, RunSetup, build_header, setup_run, stats_of
 from ._options import RunOptions
@@ -75,7 +76,9 @@ async def run_task(
     stats_token = task_stats.set(scope)
     try:
         with model_context(run.model, run.roles):
-            await _run_samples(task, options, run, log, writer, progress, display, skip or set())
+            async with resource_scope("task"):  # MCP servers shared by the task's samples
+                await _run_samples(task, options, run, log, writer, progress, display,
+                                   skip or set())
         _finish_status(task, options, log, progress, run.metrics)
     except asyncio.CancelledError:
         log.status = "cancelled"
@@ -107,7 +110,8 @@ async def _run_samples(
     skip: set[tuple[str, int]],
 ) -> None:
     queue: asyncio.Queue[tuple[Sample, int] | None] = asyncio.Queue(maxsize=run.max_samples * 2)
-    plan = Plan(run.steps, run.finish, run.scorers, task.limits)
+    plan = Plan(run.steps, run.finish, run.scorers, run.limits, run.step_names, run.approval,
+                run.prices)
     fail_on_error = _fail_on_error(task, options)
 
     async def produce() -> None:

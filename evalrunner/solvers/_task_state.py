@@ -53,6 +53,8 @@ class TaskState:
         self.message_limit = message_limit
         self.token_limit = token_limit
         self.token_usage = ModelUsage()
+        # Turns a handoff agent added during a tool call, appended after the tool results.
+        self.pending_messages: list[ChatMessageBase] = []
         self._completed = False
 
     @property

@@ -172,9 +172,34 @@ class Epochs(Format):
 
 
 class Limits(Format):
+    """A sample's limits; reaching one ends its plan, and it is still scored."""
+
     messages: PositiveInt | None = None
     tokens: PositiveInt | None = None
     seconds: PositiveNumber | None = None
+    working: PositiveNumber | None = _text(
+        "Seconds of work, not counting waits for a connection or a retry."
+    )
+    turns: PositiveInt | None = _text("Model calls.")
+    cost: PositiveNumber | None = _text("US dollars, from the prices of the models.")
+
+
+class Price(Format):
+    input: Annotated[float, Field(ge=0)] | None = None
+    output: Annotated[float, Field(ge=0)] | None = None
+
+
+Prices = Annotated[dict[str, Price], Field(
+    description="Model name to US dollars per million input and output tokens, for cost "
+                "limits.", json_schema_extra=X_KEYS,
+)]
+Approver = Annotated[str, Field(min_length=1)] | Annotated[
+    dict[str, dict[str, Any] | None], Field(min_length=1, max_length=1)]
+Approval = Annotated[dict[str, Approver], Field(
+    description="Tool-name patterns (bash, python*, *) mapped to an approver: auto, reject, "
+                "human, file.py@name, or {name: {arguments}}. The first matching pattern "
+                "decides; a call none matches is rejected.", json_schema_extra=X_KEYS,
+)]
 
 
 # Datasets.
@@ -217,6 +242,7 @@ class Sample(Format):
     metadata: dict[str, Any] | None = None
     files: dict[str, str] | None = None
     setup: str | None = None
+    limits: Limits | None = _text("This sample's own limits, over the task's.")
 
 
 class HfDataset(BaseModel):
@@ -286,6 +312,8 @@ class Task(Format):
         "How many times each sample runs: a count, or {count, reducer}."
     )
     limits: Limits | None = None
+    approval: Approval | None = None
+    prices: Prices | None = None
     fail_on_error: bool | Annotated[float, Field(ge=0)] | None = _text(
         "true: any sample error fails the task; a number below 1: the tolerated fraction; "
         "1 or more: the tolerated count."
@@ -310,4 +338,7 @@ class SuiteFile(Format):
     model_roles: ModelRoles | None = None
     config: Config | None = None
     tools: Tools | None = None
+    limits: Limits | None = _text("Limits of every task's samples.")
+    approval: Approval | None = None
+    prices: Prices | None = None
     tasks: Annotated[list[Task], Field(min_length=1)]

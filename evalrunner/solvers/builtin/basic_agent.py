@@ -14,10 +14,11 @@ from typing import Any
 
 from ...model._chat import ChatMessageTool, ChatMessageUser
 from ...scorers._score import value_to_float
-from ...tools._info import ToolInfo
+from ...tools._sources import resolve_tools
 from .._scoring import score
 from .._solver import Generate, Solver, solver
 from .._task_state import TaskState
+from ._agent_loop import submit_tool
 from ._entries import make_function, make_solvers, make_tools
 from ._vars import load_template, render_template, template_variables
 from .system_message import system_message
@@ -68,7 +69,7 @@ def basic_agent(
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     setup = make_solvers(init) or [system_message(_SYSTEM.format(submit=submit_name))]
-    agent_tools = [*make_tools(tools), _submit_tool(submit_name, submit_description)]
+    agent_tools = [*make_tools(tools), submit_tool(submit_name, submit_description)]
     to_float: Callable[[Any], float] = make_function(score_value) if score_value else value_to_float
     incorrect = incorrect_message if callable(incorrect_message) else load_template(
         str(incorrect_message))
@@ -78,7 +79,7 @@ def basic_agent(
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         for step in setup:
             state = await step(state, generate)
-        state.tools = agent_tools
+        state.tools = await resolve_tools(agent_tools)
         state.tool_choice = "auto"
         state.message_limit = message_limit or state.message_limit or DEFAULT_MESSAGE_LIMIT
         state.token_limit = token_limit or state.token_limit
@@ -105,22 +106,6 @@ def basic_agent(
         return state
 
     return solve
-
-
-def _submit_tool(name: str, description: str) -> Any:
-    async def execute(answer: str) -> str:
-        return answer
-
-    execute.info = ToolInfo(  # type: ignore[attr-defined]
-        name=name,
-        description=description,
-        parameters={
-            "type": "object",
-            "properties": {"answer": {"type": "string", "description": "The answer."}},
-            "required": ["answer"],
-        },
-    )
-    return execute
 
 
 def _submission(messages: list[Any], submit_name: str) -> str | None:

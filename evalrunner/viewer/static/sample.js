@@ -145,6 +145,7 @@ window.EVR = window.EVR || {};
         EVR.card("Input", typeof s.input === "string" ? EVR.text(s.input) : transcript(s.input), choicesList(s.choices)),
         EVR.card("Target", EVR.text(target))),
       h("section", { class: "card", testid: "transcript" }, h("h2", { text: "Transcript" }), transcript(s.messages)),
+      EVR.timeline(s.events),
       outputCard(s.output || {}),
       Object.keys(s.scores || {}).length ? EVR.card("Scores", Object.entries(s.scores).map(([name, score]) => scoreBox(name, score))) : null,
       timingCard(s),
