@@ -75,6 +75,23 @@ task_stats: contextvars.ContextVar[dict[str, ModelStats] | None] = contextvars.C
     "task_stats", default=None
 )
 
+# This process's share of each endpoint's connection limit, as (slot, slots): a Ray unit
+# holding slot k of U gets limit // U, plus one for the first limit % U slots, so units
+# running at once on a cluster never hold more than the limit between them.
+connection_share: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
+    "connection_share", default=None
+)
+
+
+def shared_limit(limit: int) -> int:
+    """The part of an endpoint's connection limit that this process may use."""
+    share = connection_share.get()
+    if share is None:
+        return limit
+    slot, slots = share
+    return max(1, limit // slots + (1 if slot < limit % slots else 0))
+
+
 # One connection limit per provider endpoint and event loop: asyncio primitives belong to
 # the loop that first waits on them, and `eval()` may be called again with a new loop.
 _LIMITS: weakref.WeakKeyDictionary[
@@ -206,7 +223,8 @@ class Model:
         limits = _LIMITS.setdefault(loop, {})
         limit = limits.get(key)
         if limit is None:
-            limit = limits[key] = ConnectionLimit(cfg.max_connections or self.api.max_connections())
+            size = shared_limit(cfg.max_connections or self.api.max_connections())
+            limit = limits[key] = ConnectionLimit(size)
         self.stats.max_connections = limit.maximum
         self.stats.limit = limit
         self._limit, self._limit_loop = limit, loop

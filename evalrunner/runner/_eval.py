@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .._util.gc import tuned_for_run
@@ -13,7 +13,7 @@ from ..model._model import Model
 from ..spec._model import TaskDef
 from ._models import split_models, task_runs
 from ._options import RunOptions
-from ._task import TaskDisplay, run_task
+from ._task import SampleSource, TaskDisplay, run_task
 
 
 class Recording(TaskDisplay):
@@ -42,10 +42,13 @@ async def eval_tasks_async(
     options: RunOptions,
     display: TaskDisplay | None = None,
     ended: list[EvalLog] | None = None,
+    source_for: Callable[[TaskDef, RunOptions], SampleSource] | None = None,
 ) -> list[EvalLog]:
     """Run tasks (up to `options.max_tasks` at once), each once per model, and return
     their log headers (task by task, in model order).
 
+    `source_for` gives each task and model run the source of its samples when they run
+    elsewhere (the Ray executor); by default they run here.
     `ended` receives each task's log as the task ends: after Ctrl-C, when nothing is
     returned, it still holds the cancelled tasks' logs for the reports.
     """
@@ -58,7 +61,8 @@ async def eval_tasks_async(
 
     async def one(task: TaskDef, own: RunOptions) -> EvalLog:
         async with gate:
-            return await run_task(task, own, shown)
+            source = source_for(task, own) if source_for is not None else None
+            return await run_task(task, own, shown, source=source)
 
     try:
         with tuned_for_run():
