@@ -125,6 +125,20 @@ class ModelCallStats(_Model):
     connection_limit: int | None = None
     lowest_connection_limit: int | None = None
 
+    def __add__(self, other: ModelCallStats) -> ModelCallStats:
+        """Two runs' stats (shards of one run): counts added, the connection figures of
+        the one the provider held back most."""
+        counts = {
+            name: getattr(self, name) + getattr(other, name)
+            for name, info in ModelCallStats.model_fields.items() if info.annotation is int
+        }
+        held = min((self, other), key=lambda s: s.lowest_connection_limit or 1 << 30)
+        return ModelCallStats(
+            **counts, max_connections=held.max_connections,
+            connection_limit=held.connection_limit,
+            lowest_connection_limit=held.lowest_connection_limit,
+        )
+
 
 class ReplicaCounts(_Model):
     """Requests sent to one model-server replica, those that failed, and times taken out."""

@@ -231,6 +231,12 @@ def _python_files(task: TaskDef) -> dict[str, str]:
 COUNTERS = ("calls", "retries", "rate_limits", "errors", "cache_hits", "cache_misses")
 
 
+def add_counts(stats: ModelStats, calls: ModelCallStats) -> None:
+    """Add a log's call counters (another unit's, an earlier run's) to `stats`."""
+    for name in COUNTERS:
+        setattr(stats, name, getattr(stats, name) + getattr(calls, name))
+
+
 def connection_figures(s: ModelStats) -> dict[str, int]:
     limit = s.limit
     if limit is None:
