@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import concurrent.futures
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from .._util.gc import tuned_for_run
 from ..log._model import EvalLog, EvalSample
@@ -83,6 +85,7 @@ def eval(
 
     `model` is one model or several (each task runs once per model; `"a,b"` works too).
     `params` are `-T` overrides (strings, parsed as YAML scalars like on the command line).
+    Inside a running event loop (a notebook) the run gets its own loop in a worker thread.
     """
     from ..spec import find_suites, load_suite
 
@@ -97,4 +100,16 @@ def eval(
         for file in find_suites([Path(p) for p in paths])
         for task in load_suite(file, params or {}).tasks
     ]
-    return asyncio.run(eval_tasks_async(tasks, options))
+    return _run_sync(lambda: eval_tasks_async(tasks, options))
+
+
+def _run_sync(make: Callable[[], Coroutine[Any, Any, list[EvalLog]]]) -> list[EvalLog]:
+    """Run a coroutine to its end from synchronous code, even inside a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    # A notebook's loop runs in this thread and asyncio.run cannot nest: the run gets a
+    # loop of its own in a worker thread while this one waits.
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="evalrunner") as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
