@@ -21,7 +21,7 @@ from ..solvers._params import task_params
 from ..spec._model import TaskDef
 from ..tools._lifetime import resource_scope
 from ._gates import apply_thresholds
-from ._header import RunSetup, build_header, setup_run, stats_of
+from ._header import RunSetup, add_counts, build_header, setup_run, stats_of
 from ._options import RunOptions
 from ._results import ScoreBook, compute_results
 from ._sample import Plan, error_of, run_sample, sample_error_fails
@@ -212,7 +212,10 @@ async def _take_samples(samples: AsyncIterator[EvalSample], record: _Recorder) -
 
 
 def _prior_scope(prior: dict[str, ModelCallStats]) -> dict[str, ModelStats]:
-    return {name: ModelStats(**calls.model_dump()) for name, calls in prior.items()}
+    scope = {name: ModelStats() for name in prior}
+    for name, calls in prior.items():
+        add_counts(scope[name], calls)
+    return scope
 
 
 def _carry_over(

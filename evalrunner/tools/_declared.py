@@ -258,6 +258,8 @@ async def _request(
 ) -> str:
     import httpx  # here, so that loading a suite does not import the HTTP client
 
+    from .._util.http import http_client
+
     method = str(http.get("method") or "GET").upper()
     url = _render(http["url"], _url_values(http["url"], values, model_args))
     headers = {k: _render(str(v), values) for k, v in (http.get("headers") or {}).items()}
@@ -268,7 +270,7 @@ async def _request(
     content = body if isinstance(body, str) else None
     payload = body if body is not None and not isinstance(body, str) else None
     try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with http_client(timeout=timeout) as client:
             response = await client.request(method, url, headers=headers, content=content,
                                             json=payload)
     except httpx.TimeoutException:
