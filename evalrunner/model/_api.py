@@ -74,6 +74,16 @@ class ModelAPI(ABC):
     def is_rate_limit(self, ex: BaseException) -> bool:
         return isinstance(ex, httpx.HTTPStatusError) and ex.response.status_code == 429
 
+    def is_overload(self, ex: BaseException) -> bool:
+        """A refusal for load (429, or 503 with Retry-After): the connection limit backs off."""
+        if self.is_rate_limit(ex):
+            return True
+        return (
+            isinstance(ex, httpx.HTTPStatusError)
+            and ex.response.status_code == 503
+            and "retry-after" in ex.response.headers
+        )
+
     def is_retryable(self, ex: BaseException) -> bool:
         """Rate limits, server errors, timeouts and dropped connections are worth retrying."""
         if isinstance(ex, httpx.HTTPStatusError):

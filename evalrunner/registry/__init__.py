@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-RegistryKind = Literal["solver", "scorer", "metric", "tool", "modelapi", "dataset", "reducer"]
+RegistryKind = Literal[
+    "solver", "scorer", "metric", "tool", "modelapi", "dataset", "reducer", "sandbox"
+]
 
 # Folders whose every module is imported the first time a kind is looked up.
 _BUILTIN_PACKAGES: dict[str, tuple[str, ...]] = {
@@ -35,6 +37,7 @@ _BUILTIN_PACKAGES: dict[str, tuple[str, ...]] = {
     "tool": ("evalrunner.tools.builtin",),
     "modelapi": ("evalrunner.model.providers",),
     "dataset": ("evalrunner.dataset.readers",),
+    "sandbox": ("evalrunner.sandbox.backends",),
 }
 
 

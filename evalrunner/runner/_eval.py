@@ -8,6 +8,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._util.gc import tuned_for_run
 from ..log._model import EvalLog, EvalSample
 from ..model._get import close_models
 from ..model._model import Model
@@ -66,7 +67,8 @@ async def eval_tasks_async(
             return await run_task(task, own, shown, source=source)
 
     try:
-        return list(await asyncio.gather(*(one(t, o) for t, o in runs)))
+        with tuned_for_run():
+            return list(await asyncio.gather(*(one(t, o) for t, o in runs)))
     finally:
         await close_models()
 

@@ -15,12 +15,13 @@ from ..log._writer import LogWriter
 from ..model._get import model_context
 from ..model._model import Model, ModelStats, task_stats
 from ..model.providers._replicas import task_replicas
+from ..sandbox import TaskSandboxes
 from ..scorers._scorer import Metric, scorer_metrics
 from ..solvers._params import task_params
 from ..spec._model import TaskDef
 from ..tools._lifetime import resource_scope
 from ._gates import apply_thresholds
-from ._header import RunSetup, build_header, setup_run, stats_of
+from ._header import RunSetup, add_counts, build_header, setup_run, stats_of
 from ._options import RunOptions
 from ._results import ScoreBook, compute_results
 from ._sample import Plan, error_of, run_sample, sample_error_fails
@@ -73,6 +74,7 @@ async def run_task(
     """
     display = display or TaskDisplay()
     run = await setup_run(task, options)
+    sandboxes = TaskSandboxes(task.sandbox, task.base_dir, run.run_id)
     log = build_header(task, options, run)
     log.location = run.location  # not written to the file; lets displays name the log
     writer = writer_for(run.location)
@@ -90,8 +92,9 @@ async def run_task(
         with model_context(run.model, run.roles):
             async with resource_scope("task"):  # MCP servers shared by the task's samples
                 if source is None:
+                    await sandboxes.start()  # a missing image fails before any sample
                     await _run_samples(task, options, run, log, writer, progress, display,
-                                       skip or set())
+                                       skip or set(), sandboxes)
                 else:
                     await _take_samples(source(run, log, skip or set()), _Recorder(
                         task, options, run, log, writer, progress, display))
@@ -115,6 +118,7 @@ async def run_task(
         if writer.failure is not None and log.status == "success":  # the trailer failed
             log.status, log.error = "error", error_of(writer.failure)
         display.task_end(log)
+        await sandboxes.close()  # last: a cancellation it passes on skips nothing above
     return log
 
 
@@ -143,10 +147,11 @@ async def _run_samples(
     progress: _Progress,
     display: TaskDisplay,
     skip: set[tuple[str, int]],
+    sandboxes: TaskSandboxes,
 ) -> None:
     queue: asyncio.Queue[tuple[Sample, int] | None] = asyncio.Queue(maxsize=run.max_samples * 2)
     plan = Plan(run.steps, run.finish, run.scorers, run.limits, run.step_names, run.approval,
-                run.prices)
+                run.prices, sandboxes)
 
     async def produce() -> None:
         samples = run.samples
@@ -227,7 +232,10 @@ async def _take_samples(samples: AsyncIterator[EvalSample], record: _Recorder) -
 
 
 def _prior_scope(prior: dict[str, ModelCallStats]) -> dict[str, ModelStats]:
-    return {name: ModelStats(**calls.model_dump()) for name, calls in prior.items()}
+    scope = {name: ModelStats() for name in prior}
+    for name, calls in prior.items():
+        add_counts(scope[name], calls)
+    return scope
 
 
 def _carry_over(
