@@ -22,6 +22,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("evalrunner.cli._export:export", "Write results as CSV, JSONL, Parquet, Inspect."),
     "diff": ("evalrunner.cli._diff:diff", "Compare two logs: metric deltas, changed samples."),
     "score": ("evalrunner.cli._score:score", "Score a log again, without re-running the plan."),
+    "sandbox": ("evalrunner.cli._sandbox:sandbox_group", "Remove sandboxes a killed run left."),
 }
 
 
@@ -50,9 +51,5 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="evalrunner")
 def main() -> None:
     """evalrunner: declarative, YAML-first evaluations of large language models."""
-    # Before any subcommand parses its options: EVALRUNNER_* in ./.env count.
-    from .._util.dotenv import load_dotenv_files
-
-    load_dotenv_files([])
 
 

@@ -6,12 +6,11 @@ import os
 import sys
 import types
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
 import click
 import yaml
-
-from .._util.dotenv import load_dotenv_files as load_dotenv_files
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -42,6 +41,15 @@ def _yaml_scalar(text: str) -> Any:
         return text
 
 
+def load_dotenv_files(paths: Sequence[Path]) -> None:
+    """Read `.env` in the working folder and beside each suite (the environment wins), and
+    name each file read on stderr (see `_util.dotenv` for what a suite's `.env` may set)."""
+    from .._util.dotenv import load_env_files
+
+    for file in load_env_files(paths):
+        click.echo(file.describe(), err=True)
+
+
 class SuiteCommand(click.Command):
     """A command over suite paths: the `.env` files beside them are read before its options
     are parsed, so EVALRUNNER_* names set there count like the environment's."""
@@ -57,7 +65,9 @@ class SuiteCommand(click.Command):
             paths = probe.params.get("paths") or ()
         except (click.ClickException, click.exceptions.Exit):
             pass  # the real parse below reports it
-        load_dotenv_files(paths)
+        from ..spec._select import split_task_path
+
+        load_dotenv_files([Path(split_task_path(p)[0]) for p in paths or (".",)])
         return super().make_context(info_name, args, parent=parent, **extra)
 
 

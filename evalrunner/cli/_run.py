@@ -21,7 +21,7 @@ from ._common import (
     option,
     parse_pairs,
 )
-from ._report import finish, report_options
+from ._report import finish, report_cancelled, report_options
 
 
 @click.command(cls=SuiteCommand)
@@ -112,7 +112,7 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     try:
         logs = runner(tasks, options, display, ended)
     except KeyboardInterrupt:
-        click.echo("cancelled: finished samples are in the logs", err=True)
+        report_cancelled(display, ended, len(tasks))
         # CI still gets its reports, which show the cancelled tasks as errors.
         finish(ended, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=False)
         sys.exit(EXIT_FAILED)

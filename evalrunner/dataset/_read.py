@@ -16,6 +16,7 @@ from .. import registry
 from ._dataset import Dataset
 from ._errors import DatasetError
 from ._fields import make_converter
+from ._files import resolve_files
 from ._images import is_url, resolve_images
 from ._source import _COMPRESSION, RecordSource
 
@@ -95,18 +96,22 @@ class DatasetScan:
     complete: bool = False
 
 
-def check_dataset(spec: Mapping[str, Any], base_dir: Path) -> tuple[list[str], set[str]]:
+def check_dataset(
+    spec: Mapping[str, Any], base_dir: Path, sandboxed: bool = False
+) -> tuple[list[str], set[str]]:
     """Problems of a dataset spec and its samples' metadata keys (see `scan_dataset`)."""
-    scan = scan_dataset(spec, base_dir)
+    scan = scan_dataset(spec, base_dir, sandboxed)
     return scan.problems, scan.keys
 
 
-def scan_dataset(spec: Mapping[str, Any], base_dir: Path) -> DatasetScan:
+def scan_dataset(spec: Mapping[str, Any], base_dir: Path, sandboxed: bool = False
+                 ) -> DatasetScan:
     """Open the dataset as a run does and convert its records, as a run would.
 
     A local file or inline samples are read to the end, so a bad record far down fails
     here rather than mid-run; a remote source (a URL, Hugging Face) only its first
-    CHECKED_RECORDS. Metadata keys are the variables that templates may use.
+    CHECKED_RECORDS. Metadata keys are the variables that templates may use. `sandboxed`
+    says whether the task has a sandbox (samples with files or a setup script need one).
     """
     scan = DatasetScan()
     try:
@@ -127,6 +132,8 @@ def scan_dataset(spec: Mapping[str, Any], base_dir: Path) -> DatasetScan:
                     scan.count += 1
                     _check_id(sample.id, scan.count, ids, record.where, problems)
                     resolve_images(sample.input, source.images, record.where)
+                    resolve_files(sample, source.images, record.where)
+                    _check_sandbox(sample, sandboxed, base_dir, record.where, problems)
                     scan.keys.update((sample.metadata or {}).keys())
             except DatasetError as ex:
                 problems.setdefault(ex.key, str(ex))
@@ -159,3 +166,17 @@ def _check_id(
     if sample_id in ids:
         problems.setdefault("dup", f"{where}: duplicate sample id {sample_id!r}")
     ids.add(sample_id)
+
+
+def _check_sandbox(
+    sample: Any, sandboxed: bool, base_dir: Path, where: str, problems: dict[str, str]
+) -> None:
+    from ..sandbox import spec_problems
+    from ..sandbox._lifecycle import no_sandbox_message
+
+    if sample.sandbox is not None:
+        for problem in spec_problems(sample.sandbox, base_dir):
+            problems.setdefault(f"sandbox:{problem}", f"{where}: {problem}")
+    elif not sandboxed and (sample.files or sample.setup):
+        what = "files" if sample.files else "a setup script"
+        problems.setdefault("no-sandbox", f"{where}: {no_sandbox_message(what)}")

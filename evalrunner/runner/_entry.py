@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .._util.dotenv import load_dotenv_files
+from .._util.dotenv import load_env_files
 from ..log._model import EvalLog
 from ..spec._model import SourcePos, SpecError, SpecErrors, TaskDef
 from ..spec._select import load_tasks
@@ -40,7 +40,7 @@ def prepare_run(
     `writes=False` leaves out what only a run needs (the log folder), as `validate` does.
     """
     names = [str(p) for p in paths]
-    load_dotenv_files(names)
+    _read_env(names)
     tasks, warnings = load_tasks(names, params, filters)
     if not tasks and writes:
         where = SourcePos(names[0] if names else ".", 1, 1)
@@ -87,7 +87,7 @@ def eval(
     own loop in a worker thread.
     """
     paths = [suites] if isinstance(suites, str | Path) else list(suites)
-    load_dotenv_files([str(p) for p in paths])
+    _read_env([str(p) for p in paths])
     run_options = _with_env(dataclasses.replace(options) if options else RunOptions())
     if model is not None:
         names = split_models([model] if isinstance(model, str) else model)
@@ -101,6 +101,13 @@ def eval(
     from ._eval import eval_tasks_async
 
     return run_sync(lambda: eval_tasks_async(tasks, run_options))
+
+
+def _read_env(paths: Sequence[str]) -> None:
+    """The `.env` files of the working folder and beside the suites (`file.yml@task` too)."""
+    from ..spec._select import split_task_path
+
+    load_env_files([Path(split_task_path(p)[0]) for p in paths])
 
 
 def _with_env(options: RunOptions) -> RunOptions:

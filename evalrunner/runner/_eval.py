@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 
+from .._util.gc import tuned_for_run
 from ..log._model import EvalLog, EvalSample
 from ..model._get import close_models
 from ..model._model import Model
@@ -63,6 +64,7 @@ async def eval_tasks_async(
             return await run_task(task, own, shown, source=source)
 
     try:
-        return list(await asyncio.gather(*(one(t, o) for t, o in runs)))
+        with tuned_for_run():
+            return list(await asyncio.gather(*(one(t, o) for t, o in runs)))
     finally:
         await close_models()

@@ -52,7 +52,7 @@ def check_run(
         except SetupErrors as ex:
             errors.extend(ex.errors)
     for task in tasks:
-        scan = scan_dataset(task.dataset, task.base_dir)
+        scan = scan_dataset(task.dataset, task.base_dir, task.sandbox is not None)
         errors.extend(_task_data(task, scan, options))
         found_ids |= scan.ids
         every_id_known = every_id_known and scan.complete and not scan.problems

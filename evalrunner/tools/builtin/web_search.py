@@ -15,6 +15,7 @@ import os
 import re
 from typing import Any
 
+from ..._util.http import http_client
 from ...model._get import model_ref
 from ...model._model import Model
 from .._decorator import tool
@@ -50,7 +51,6 @@ def web_search(
         Args:
             query: What to search for.
         """
-        import httpx
 
         cse_id = os.environ.get("GOOGLE_CSE_ID")
         api_key = os.environ.get("GOOGLE_CSE_API_KEY")
@@ -60,7 +60,7 @@ def web_search(
         endpoint = os.environ.get("GOOGLE_CSE_URL", GOOGLE_URL)
 
         found: list[str] = []
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as client:
+        async with http_client(timeout=timeout, follow_redirects=True) as client:
             for call in range(max_provider_calls):
                 params = {"q": query, "cx": cse_id, "key": api_key, "start": 1 + 10 * call}
                 links = await _links(client, endpoint, params, max_connections)
