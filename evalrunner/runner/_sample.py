@@ -159,6 +159,9 @@ async def _solve(state: TaskState, plan: Plan, limits: LimitsDef
 
 
 async def _score(state: TaskState, scorers: list[tuple[str, Scorer]]) -> dict[str, Score]:
+    if len(scorers) == 1:  # the common case, without a task per scorer
+        name, scorer = scorers[0]
+        return {name: await scorer(state, state.target)}
     results = await asyncio.gather(*(scorer(state, state.target) for _, scorer in scorers))
     return {name: score for (name, _), score in zip(scorers, results, strict=True)}
 
