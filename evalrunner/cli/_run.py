@@ -21,6 +21,7 @@ from ._common import (
     parse_pairs,
 )
 from ._load import load_tasks
+from ._plan import plan_options, plan_override
 from ._report import finish, report_options
 
 
@@ -46,6 +47,7 @@ from ._report import finish, report_options
 @option("--fail-under", "fail_under", multiple=True, help="Gate: metric=X (exit 1 if below).")
 @option("--shard", help="Run share i of n of each task's samples (i/n, for CI matrix jobs).")
 @report_options
+@plan_options
 @option(
     "--batch", is_flag=False, flag_value="true", default=None,
     help="Use the provider's batch API (OpenAI, Anthropic): --batch, --batch N, --batch FILE.",
@@ -60,7 +62,10 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     load_dotenv_files([Path(p) for p in paths])
     overrides = parse_pairs(kwargs.pop("task_params"), "-T")
     try:
-        tasks, warnings = load_tasks(paths, overrides, kwargs.pop("filters"))
+        tasks, warnings = load_tasks(
+            paths, overrides, kwargs.pop("filters"), override=plan_override(kwargs),
+            model=kwargs["model"],
+        )
     except SpecErrors as ex:
         for error in ex.errors:
             click.echo(str(error), err=True)

@@ -25,6 +25,7 @@ from ._cache import cache_fetch, cache_key, cache_policy, cache_store
 from ._chat import ChatMessageBase, ChatMessageSystem, as_messages
 from ._config import GenerateConfig
 from ._output import ModelOutput, ModelUsage
+from ._prepare import check_media, reasoning_history
 
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_TIMEOUT = 120.0
@@ -109,6 +110,8 @@ class Model:
         cfg = self.api.config.merge(self.config).merge(config)
         if cfg.system_message:
             messages = [ChatMessageSystem(content=cfg.system_message), *messages]
+        check_media(self.name, self.api, messages)
+        messages = reasoning_history(messages, cfg.reasoning_history)
         if cfg.max_tokens is None and self.api.max_tokens() is not None:
             cfg = cfg.model_copy(update={"max_tokens": self.api.max_tokens()})
         start = time.monotonic()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..hooks._hooks import RunEnd, RunHooks, RunStart, active_hooks, emit, load_hooks
 from ..log._model import EvalLog, EvalSample
 from ..model._get import close_models
 from ..model._model import Model
@@ -48,17 +50,30 @@ async def eval_tasks_async(
     """
     gate = asyncio.Semaphore(max(1, options.max_tasks))
     shown = display or TaskDisplay()
-    if ended is not None:
-        shown = _Recording(shown, ended)
+    logs_ended: list[EvalLog] = ended if ended is not None else []
+    shown = _Recording(shown, logs_ended)
 
     async def one(task: TaskDef) -> EvalLog:
         async with gate:
             return await run_task(task, options, shown)
 
+    run = RunHooks(uuid.uuid4().hex[:16], await asyncio.to_thread(load_hooks))
+    token = active_hooks.set(run)
+    failure: BaseException | None = None
     try:
+        await emit("on_run_start", RunStart, [t.name for t in tasks])
         return list(await asyncio.gather(*(one(t) for t in tasks)))
+    except BaseException as ex:
+        failure = ex
+        raise
     finally:
-        await close_models()
+        try:
+            await asyncio.shield(
+                emit("on_run_end", RunEnd, list(logs_ended), failure)
+            )
+        finally:
+            active_hooks.reset(token)
+            await close_models()
 
 
 def eval(
@@ -82,6 +97,6 @@ def eval(
     tasks = [
         task
         for file in find_suites([Path(p) for p in paths])
-        for task in load_suite(file, params or {}).tasks
+        for task in load_suite(file, params or {}, model=options.model).tasks
     ]
     return asyncio.run(eval_tasks_async(tasks, options))

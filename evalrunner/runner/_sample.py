@@ -14,6 +14,7 @@ from ..model._cache import cache_epoch
 from ..model._model import UsageRecorder, active_recorders
 from ..scorers._score import Score
 from ..scorers._scorer import Scorer
+from ..solvers._compaction import CompactionConfig, compaction_scope
 from ..solvers._scoring import scorer_scope
 from ..solvers._solver import Solver
 from ..solvers._store import sample_scope
@@ -30,6 +31,7 @@ class Plan:
     finish: Solver | None
     scorers: list[tuple[str, Scorer]]
     limits: LimitsDef
+    compaction: CompactionConfig | None = None
 
 
 def error_of(ex: BaseException) -> EvalError:
@@ -60,9 +62,10 @@ async def run_sample(sample: Sample, epoch: int, model_name: str, plan: Plan) ->
     limit: str | None = None
     scores: dict[str, Score] = {}
     try:
-        with sample_scope(state), scorer_scope(plan.scorers):
+        with sample_scope(state), scorer_scope(plan.scorers), compaction_scope(plan.compaction):
             state, limit = await _solve(state, plan)
             scores = await _score(state, plan.scorers)
+            state.scores = scores
     except Exception as ex:
         error = error_of(ex)
     finally:
@@ -84,6 +87,7 @@ async def run_sample(sample: Sample, epoch: int, model_name: str, plan: Plan) ->
         limit=limit or state.limit_reached,
         started_at=started,
         total_time=round(time.time() - started, 6),
+        compactions=state.compactions,
     )
 
 

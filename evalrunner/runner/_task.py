@@ -10,11 +10,13 @@ from itertools import islice
 from typing import Any
 
 from ..dataset._sample import Sample
+from ..hooks._hooks import SampleEnd, SampleStart, TaskEnd, TaskStart, emit
 from ..log._model import EvalError, EvalLog, EvalSample, ModelCallStats
 from ..log._writer import LogWriter
 from ..model._get import model_context
 from ..model._model import Model, ModelStats, task_stats
 from ..scorers._scorer import Metric, scorer_metrics
+from ..solvers._compaction import CompactionConfig
 from ..solvers._params import task_params
 from ..spec._model import TaskDef
 from ._gates import apply_thresholds
@@ -71,6 +73,7 @@ async def run_task(
         await asyncio.to_thread(_carry_over, carry, writer, progress.book, scope)
     display.task_models(log, [m for m in (run.model, *run.roles.values()) if m is not None])
     display.task_start(log, run.total)
+    await emit("on_task_start", TaskStart, log)
     params_token = task_params.set(dict(task.params))
     stats_token = task_stats.set(scope)
     try:
@@ -93,6 +96,7 @@ async def run_task(
         log.logging = run.log_capture.finish()
         await asyncio.shield(asyncio.to_thread(writer.finish, log))
         display.task_end(log)
+        await asyncio.shield(emit("on_task_end", TaskEnd, log))
     return log
 
 
@@ -107,7 +111,8 @@ async def _run_samples(
     skip: set[tuple[str, int]],
 ) -> None:
     queue: asyncio.Queue[tuple[Sample, int] | None] = asyncio.Queue(maxsize=run.max_samples * 2)
-    plan = Plan(run.steps, run.finish, run.scorers, task.limits)
+    compaction = CompactionConfig(**task.compaction) if task.compaction else None
+    plan = Plan(run.steps, run.finish, run.scorers, task.limits, compaction)
     fail_on_error = _fail_on_error(task, options)
 
     async def produce() -> None:
@@ -127,10 +132,12 @@ async def _run_samples(
         while (item := await queue.get()) is not None:
             if progress.stop:
                 continue
+            await emit("on_sample_start", SampleStart, log, item[0], item[1])
             result = await run_sample(item[0], item[1], log.eval.model, plan)
             writer.write_sample(result)
             progress.book.add(result)
             display.sample_done(log, result)
+            await emit("on_sample_end", SampleEnd, log, result)
             if result.error is not None:
                 progress.first_error = progress.first_error or result.error
                 planned = (run.total or progress.book.total) * run.epochs

@@ -78,8 +78,28 @@ def compile_task(index: int, raw: dict[str, Any], params: dict[str, Any],
     task.epochs = _epochs(raw.get("epochs"), (*path, "epochs"), ctx)
     limits = _dict(raw.get("limits"))
     task.limits = LimitsDef(**{k: limits.get(k) for k in ("messages", "tokens", "seconds")})
+    task.compaction = _compaction(raw.get("compaction"), (*path, "compaction"), ctx)
     task.resolved_hash = resolved_hash(task)
     return task
+
+
+def _compaction(value: Any, path: Path_, ctx: SuiteContext) -> dict[str, Any] | None:
+    """The `compaction:` mapping, checked by the same model the run uses."""
+    if not isinstance(value, dict) or ctx.rep.failed_under(path):
+        return None
+    from pydantic import ValidationError
+
+    from ..solvers._compaction import CompactionConfig
+
+    own = _own(value)
+    try:
+        CompactionConfig(**own)
+    except ValidationError as ex:
+        for error in ex.errors():
+            where = (*path, *(str(p) for p in error["loc"]))
+            ctx.rep.error(where if where[-1] in own else path, f"compaction: {error['msg']}")
+        return None
+    return own
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -245,6 +265,7 @@ def resolved_hash(task: TaskDef) -> str:
         "params": task.params,
         "epochs": vars(task.epochs),
         "limits": vars(task.limits),
+        "compaction": task.compaction,
         "fail_on_error": task.fail_on_error,
         "thresholds": task.thresholds,
         "tools": task.tools,

@@ -117,6 +117,7 @@ class TaskDef:
     params: dict[str, Any] = field(default_factory=dict)
     epochs: EpochsDef = field(default_factory=EpochsDef)
     limits: LimitsDef = field(default_factory=LimitsDef)
+    compaction: dict[str, Any] | None = None  # checked by CompactionConfig when compiled
     fail_on_error: bool | float | None = None
     thresholds: dict[str, float] = field(default_factory=dict)
     pos: SourcePos | None = None

@@ -34,16 +34,27 @@ def tool(
         def create(*args: Any, **kwargs: Any) -> Any:
             execute = factory(*args, **kwargs)
             execute.info = tool_info(tool_name, execute, hidden=set(params or {}))
+            # A factory may offer providers' own versions of its tool (web_search).
+            execute.info.native = getattr(execute, "native", None)
             execute.prompt = prompt
             execute.sample_params = dict(params or {})
             return execute
 
         create.__name__ = factory.__name__
         create.__doc__ = factory.__doc__
-        create.__signature__ = inspect.signature(factory)  # type: ignore[attr-defined]
+        create.__signature__ = _signature(factory)  # type: ignore[attr-defined]
         return registering_decorator("tool", create, tool_name)
 
     return wrap(fn) if fn is not None else wrap
+
+
+def _signature(factory: Callable[..., Any]) -> inspect.Signature:
+    """The factory's signature with its annotations evaluated where they can be: the
+    wrapper lives in another module, so string annotations could not be read later."""
+    try:
+        return inspect.signature(factory, eval_str=True)
+    except (NameError, TypeError, SyntaxError):
+        return inspect.signature(factory)
 
 
 def tool_info(name: str, fn: Callable[..., Any], hidden: set[str] | None = None) -> ToolInfo:

@@ -46,6 +46,8 @@ class OpenAICompatibleAPI(ModelAPI):
     api_key_required: ClassVar[bool] = True
     # Models that take `max_completion_tokens` instead of `max_tokens`.
     reasoning_models: ClassVar[re.Pattern[str] | None] = None
+    # Chat Completions takes `input_audio` parts.
+    media_types: ClassVar[frozenset[str]] = frozenset({"audio"})
 
     def __init__(
         self,
@@ -90,10 +92,19 @@ class OpenAICompatibleAPI(ModelAPI):
             model, input, tools, tool_choice, config, self._completion_tokens_field
         )
         body.update(self.extra_body(config))
+        data = await self.post_json(client, "chat/completions", body, config)
+        if "error" in data and not data.get("choices"):
+            detail = error_message(json.dumps(data).encode())
+            raise ModelAPIError(f"{self.service} returned an error: {redact(detail)}")
+        return parse_response(data, model)
+
+    async def post_json(
+        self, client: httpx.AsyncClient, path: str, body: dict[str, Any], config: GenerateConfig
+    ) -> dict[str, Any]:
+        """POST `body` to `path`; the decoded JSON object, or an error carrying the
+        server's explanation (an HTTPStatusError, for the retry policy to read)."""
         timeout = config.timeout or DEFAULT_TIMEOUT
-        response = await client.post(
-            "chat/completions", content=json.dumps(body).encode(), timeout=timeout
-        )
+        response = await client.post(path, content=json.dumps(body).encode(), timeout=timeout)
         if response.status_code >= 400:
             raise self._status_error(response)
         try:
@@ -103,11 +114,11 @@ class OpenAICompatibleAPI(ModelAPI):
                 f"{self.service} returned a reply that is not JSON: "
                 f"{redact(response.text[:200])!r}"
             ) from None
-        if not isinstance(data, dict) or ("error" in data and not data.get("choices")):
+        if not isinstance(data, dict):
             raise ModelAPIError(
                 f"{self.service} returned an error: {redact(error_message(response.content))}"
             )
-        return parse_response(data, model)
+        return data
 
     def _client_for(self, config: GenerateConfig) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()

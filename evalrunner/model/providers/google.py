@@ -30,6 +30,7 @@ _DELAY = re.compile(r"^(\d+(?:\.\d+)?)s$")
 @modelapi(name="google")
 class GoogleAPI(HttpModelAPI):
     service = "Google"
+    media_types = frozenset({"audio", "video"})
 
     def __init__(
         self,
