@@ -1,6 +1,7 @@
 """Tools a model can call."""
 
 from ._decorator import json_schema, tool, tool_info
+from ._environment import tool_environment
 from ._info import ToolChoice, ToolFunction, ToolInfo
 from ._subprocess import ExecResult, concurrency, subprocess
 from ._tool import Tool, ToolError, execute_tools
@@ -17,5 +18,6 @@ __all__ = [
     "json_schema",
     "subprocess",
     "tool",
+    "tool_environment",
     "tool_info",
 ]

@@ -20,16 +20,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from jinja2 import TemplateError
+from jinja2 import TemplateError, nodes
 from jinja2.defaults import DEFAULT_NAMESPACE
 
-from ..template import render, template_variables
+from .._util.secrets import redact, register_header_secrets, register_url_secrets
+from ..template import parse, render, template_variables
+from ._environment import tool_environment
 from ._info import ToolInfo
 from ._subprocess import subprocess
 from ._tool import ToolError
 
 DEFAULT_TIMEOUT = 60.0
+# Commands that print `--` instead of reading it as the end of their options.
+NO_END_OF_OPTIONS = frozenset({"echo"})
 Where = tuple[str | int, ...]  # a key path inside a declaration
 
 
@@ -74,12 +79,14 @@ def declared_tool(name: str, spec: dict[str, Any], base_dir: Path) -> Any:
     defaults = {k: v.get("default") for k, v in params.items()}
     timeout = float(spec.get("timeout") or DEFAULT_TIMEOUT)
     limit = spec.get("max_output")
+    model_args = set(params) - set(hidden)
+    positional = positional_items(spec.get("run") or [], model_args)
 
     async def execute(**arguments: Any) -> str:
         values = {**defaults, **arguments}
         if "run" in spec:
-            return await _run_command(spec, values, timeout, limit, base_dir)
-        return await _request(spec["http"], values, timeout, limit)
+            return await _run_command(spec, values, timeout, limit, base_dir, positional)
+        return await _request(spec["http"], values, timeout, limit, model_args)
 
     execute.info = info  # type: ignore[attr-defined]
     execute.prompt = spec.get("prompt")  # type: ignore[attr-defined]
@@ -149,11 +156,65 @@ def _strings(value: Any, path: Where) -> list[tuple[Where, str]]:
     return []
 
 
+def positional_items(run: list[Any], model_args: set[str]) -> set[int]:
+    """Indexes of the `run` items that are only a model's argument (`"{{ path }}"`).
+
+    Such an item is an operand the model chose: `--` goes before the first one, so that a
+    value like `--output=x` cannot become an option of the command.
+    """
+    out: set[int] = set()
+    for i, item in enumerate(run):
+        try:
+            body = parse(str(item)).body
+        except TemplateError:
+            continue
+        if i == 0 or len(body) != 1 or not isinstance(body[0], nodes.Output):
+            continue
+        parts = body[0].nodes
+        expr = parts[0] if len(parts) == 1 else None
+        while isinstance(expr, nodes.Filter) and expr.node is not None:
+            expr = expr.node
+        if isinstance(expr, nodes.Name) and expr.name in model_args:
+            out.add(i)
+    return out
+
+
+def _command(spec: dict[str, Any], values: dict[str, Any], positional: set[int]) -> list[str]:
+    """The command line: `--` before the first model operand (unless `end_of_options` is
+    false, and then an operand starting with `-` is refused)."""
+    args: list[str] = []
+    ended = False
+    end = spec.get("end_of_options", Path(str(spec["run"][0])).name not in NO_END_OF_OPTIONS)
+    for i, item in enumerate(spec["run"]):
+        text = _render(str(item), values)
+        ended = ended or text == "--"
+        if i in positional and not ended:
+            if end:
+                args.append("--")
+                ended = True
+            elif text.startswith("-"):
+                raise ToolError(f"argument {text!r} starts with '-' and would be read as an "
+                                "option")
+        if text != "":
+            args.append(text)
+    return args
+
+
 def _render(template: str, values: dict[str, Any]) -> str:
     try:
         return render(template, **values)
     except TemplateError as ex:
         raise ToolError(f"cannot fill in '{template}': {ex}") from None
+
+
+def _url_values(template: str, values: dict[str, Any], model_args: set[str]) -> dict[str, Any]:
+    """The arguments to put into a URL: the model's text percent-encoded, so that it stays
+    one path segment or query value (`a b&c=d` -> `a%20b%26c%3Dd`). A URL that starts with
+    an argument (`"{{ url }}"`) takes it as written: the model gives the whole address."""
+    if template.lstrip().startswith("{{"):
+        return values
+    return {k: quote(v, safe="") if k in model_args and isinstance(v, str) else v
+            for k, v in values.items()}
 
 
 def _render_body(value: Any, values: dict[str, Any]) -> Any:
@@ -168,15 +229,16 @@ def _render_body(value: Any, values: dict[str, Any]) -> Any:
 
 async def _run_command(
     spec: dict[str, Any], values: dict[str, Any], timeout: float, limit: int | None,
-    base_dir: Path,
+    base_dir: Path, positional: set[int],
 ) -> str:
-    args = [text for item in spec["run"] if (text := _render(str(item), values)) != ""]
+    args = _command(spec, values, positional)
     stdin = _render(spec["input"], values) if isinstance(spec.get("input"), str) else None
     cwd = base_dir / spec["cwd"] if spec.get("cwd") else base_dir  # the suite's folder
-    env = {k: str(v) for k, v in (spec.get("env") or {}).items()}
+    env = tool_environment(spec.get("pass_env") or (),
+                           {k: str(v) for k, v in (spec.get("env") or {}).items()})
     try:
-        result = await subprocess(args, input=stdin, cwd=cwd, env=env or None, timeout=timeout,
-                                  output_limit=limit)
+        result = await subprocess(args, input=stdin, cwd=cwd, env=env, inherit_env=False,
+                                  timeout=timeout, output_limit=limit)
     except TimeoutError:
         raise ToolError(f"the command timed out after {timeout:g} seconds") from None
     except OSError as ex:
@@ -189,13 +251,17 @@ async def _run_command(
 
 
 async def _request(
-    http: dict[str, Any], values: dict[str, Any], timeout: float, limit: int | None
+    http: dict[str, Any], values: dict[str, Any], timeout: float, limit: int | None,
+    model_args: set[str],
 ) -> str:
     import httpx  # here, so that loading a suite does not import the HTTP client
 
     method = str(http.get("method") or "GET").upper()
-    url = _render(http["url"], values)
+    url = _render(http["url"], _url_values(http["url"], values, model_args))
     headers = {k: _render(str(v), values) for k, v in (http.get("headers") or {}).items()}
+    # A server may echo a key back (in a 4xx body): the log, the model and exports get ***.
+    register_header_secrets(headers)
+    register_url_secrets(url)
     body = _render_body(http.get("body"), values) if "body" in http else None
     content = body if isinstance(body, str) else None
     payload = body if body is not None and not isinstance(body, str) else None
@@ -207,8 +273,8 @@ async def _request(
         raise ToolError(f"the request timed out after {timeout:g} seconds") from None
     except httpx.HTTPError as ex:
         # The message names the URL only: headers may hold a key and never reach the model.
-        raise ToolError(f"{method} {url} failed: {type(ex).__name__}") from None
-    text = response.text
+        raise ToolError(f"{method} {redact(url)} failed: {type(ex).__name__}") from None
+    text = redact(response.text)
     if limit is not None and len(text) > limit:
         text = text[:limit] + f"\n[output truncated to {limit} characters]"
     if response.status_code >= 400:

@@ -41,6 +41,7 @@ def tool(
             return execute
 
         create.__name__ = factory.__name__
+        create.__module__ = factory.__module__  # where it comes from: a user file or built-in
         create.__doc__ = factory.__doc__
         create.__signature__ = _signature(factory)  # type: ignore[attr-defined]
         return registering_decorator("tool", create, tool_name)

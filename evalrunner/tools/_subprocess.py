@@ -86,11 +86,14 @@ async def subprocess(
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
     output_limit: int | None = DEFAULT_OUTPUT_LIMIT,
+    inherit_env: bool = True,
 ) -> ExecResult:
     """Run `args` (no shell) and collect its output; raises TimeoutError after `timeout` s.
 
-    `env` is added to the current environment. Output beyond `output_limit` characters is
-    dropped (the process still runs to completion) and the result says it was truncated.
+    `env` is added to the current environment, or with `inherit_env=False` is the whole
+    environment (tools pass `tool_environment()`, which holds no secret). Output beyond
+    `output_limit` characters is dropped (the process still runs to completion) and the
+    result says it was truncated.
     """
     if not args:
         raise ValueError("no command to run")
@@ -101,7 +104,7 @@ async def subprocess(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             cwd=cwd,
-            env={**os.environ, **env} if env else None,
+            env=dict(env or {}) if not inherit_env else {**os.environ, **env} if env else None,
             start_new_session=True,  # its own process group, so a timeout kills its children
         )
         data = input.encode() if isinstance(input, str) else input
