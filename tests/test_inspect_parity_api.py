@@ -238,15 +238,16 @@ def test_an_inspect_format_template_is_refused_before_any_call(server: ServerHan
 def test_audio_is_refused_by_providers_without_audio(tmp_path: Path) -> None:
     from tests.servers.anthropic_server import AnthropicServer
 
-    audio = "data:audio/wav;base64,UklGRg=="
+    (tmp_path / "clip.wav").write_bytes(b"RIFF")  # a local file, read as the dataset loads
     message: dict[str, Any] = {"role": "user", "content": [
         {"type": "text", "text": "What is said?"},
-        {"type": "audio", "audio": audio, "format": "wav"}]}
+        {"type": "audio", "audio": "clip.wav", "format": "wav"}]}
+    write(tmp_path / "data.jsonl", json.dumps({"input": [message], "target": "x"}) + "\n")
     write(tmp_path / "audio.yml", (
         "name: audio\n"
         "tasks:\n"
         "  - name: audio\n"
-        f"    dataset: {{samples: [{{input: [{json.dumps(message)}], target: x}}]}}\n"
+        "    dataset: {path: data.jsonl}\n"
         "    scorer: includes\n"
     ))
     with AnthropicServer() as anthropic, start_openai_server(responder=lambda b: "x") as openai:

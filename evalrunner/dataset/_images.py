@@ -63,24 +63,24 @@ class ImageFolder:
 
         return cls(LocalFileSystem(), str(folder), display)
 
-    def _data_url(self, ref: str) -> str:
+    def _data_url(self, ref: str, kind: str = "image") -> str:
         if ref.startswith("data:") or is_url(ref):
             return ref
         mime = _mime_type(ref)
-        if mime is None:
-            raise DatasetError(f"'{ref}' is not a known image, audio or video type",
-                               key=f"image-type:{ref}")
+        if mime is None or not mime.startswith(f"{kind}/"):
+            raise DatasetError(f"{kind} '{ref}' is not a known {kind} type",
+                               key=f"{kind}-type:{ref}")
         path = posixpath.join(self._folder, ref)
         try:
             with self._fs.open(path, "rb") as file:
                 data = file.read()
         except FileNotFoundError:
             raise DatasetError(
-                f"image '{ref}' not found (looked in the folder of {self._display})",
+                f"{kind} '{ref}' not found (looked in the folder of {self._display})",
                 key=f"image:{ref}",
             ) from None
         except OSError as ex:
-            raise DatasetError(f"image '{ref}' cannot be read: {ex}", key=f"image:{ref}") from None
+            raise DatasetError(f"{kind} '{ref}' cannot be read: {ex}", key=f"image:{ref}") from None
         return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
@@ -112,6 +112,6 @@ def resolve_images(input: Any, folder: ImageFolder | None, where: str) -> None:
                     "folder to resolve it in", key="image-folder",
                 )
             try:
-                setattr(part, attr, folder.data_url(ref))
+                setattr(part, attr, folder.data_url(ref, attr))
             except DatasetError as ex:
                 raise DatasetError(f"{where}: {ex}", key=ex.key) from None
