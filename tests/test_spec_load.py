@@ -279,7 +279,7 @@ def test_schema_is_draft_2020_12_and_matches_generate_config() -> None:
     schema = suite_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     Draft202012Validator.check_schema(schema)
-    config = schema["$defs"]["config"]["properties"]
+    config = schema["$defs"]["GenerateConfig"]["properties"]
     assert set(config) == set(GenerateConfig.model_fields)
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def _bounds(description: str | None = None, **keywords: Any) -> Any:
+    """An optional field whose bounds the suite's JSON Schema checks (`minimum=0`...)."""
+    return Field(None, description=description, json_schema_extra=keywords)
 
 
 class BatchConfig(BaseModel):
@@ -16,10 +21,18 @@ class BatchConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    size: int | None = None  # requests per batch
-    send_delay: float | None = None  # longest wait before a partly filled batch is sent
-    tick: float | None = None  # seconds between checks of the queue and of running batches
-    max_batches: int | None = None  # batches in flight at once
+    size: int | None = _bounds("Requests per batch.", minimum=1)
+    send_delay: float | None = _bounds(
+        "Longest wait (seconds) before a partly filled batch is sent.", minimum=0
+    )
+    tick: float | None = _bounds(
+        "Seconds between checks of the queue and of running batches.", exclusiveMinimum=0
+    )
+    max_batches: int | None = _bounds("Batches in flight at once.", minimum=1)
+
+
+# `batch: 1000` is a batch size.
+_BatchSize = Annotated[int, Field(ge=1)]
 
 
 class GenerateConfig(BaseModel):
@@ -30,27 +43,27 @@ class GenerateConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_retries: int | None = None
-    timeout: float | None = None
-    max_connections: int | None = None
+    max_retries: int | None = _bounds(minimum=0)
+    timeout: float | None = _bounds(exclusiveMinimum=0)
+    max_connections: int | None = _bounds(minimum=1)
     system_message: str | None = None
-    max_tokens: int | None = None
+    max_tokens: int | None = _bounds(minimum=1)
     top_p: float | None = None
     top_k: int | None = None
-    temperature: float | None = None
+    temperature: float | None = _bounds(minimum=0)
     stop_seqs: list[str] | None = None
-    best_of: int | None = None
+    best_of: int | None = _bounds(minimum=1)
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
-    logit_bias: dict[int, float] | None = None
+    logit_bias: dict[int, float] | None = _bounds(propertyNames={"pattern": "^-?[0-9]+$"})
     seed: int | None = None
-    num_choices: int | None = None
+    num_choices: int | None = _bounds(minimum=1)
     logprobs: bool | None = None
-    top_logprobs: int | None = None
+    top_logprobs: int | None = _bounds(minimum=0)
     parallel_tool_calls: bool | None = None
-    max_tool_output: int | None = None
+    max_tool_output: int | None = _bounds(minimum=0)
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"] | None = None
-    reasoning_tokens: int | None = None
+    reasoning_tokens: int | None = _bounds(minimum=0)
     # OpenAI (Responses API): ask for a summary of the reasoning.
     reasoning_summary: Literal["none", "concise", "detailed", "auto"] | None = None
     # Which earlier reasoning goes back to the model: none, all, the last turn's, or auto
@@ -72,7 +85,9 @@ class GenerateConfig(BaseModel):
         cache_policy(value)
         return value
 
-    @field_validator("batch", mode="before")
+    @field_validator(
+        "batch", mode="before", json_schema_input_type=bool | _BatchSize | BatchConfig | None
+    )
     @classmethod
     def _batch_shorthand(cls, value: Any) -> Any:
         # `batch: true` and `batch: 1000` are shorthands, as on the command line.

@@ -47,10 +47,14 @@ class CompactionConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     strategy: Literal["drop_tool_results", "summarize"]
-    max_tokens: int = Field(gt=0)  # compact when the conversation is estimated above this
-    keep: int = Field(default=4, ge=1)  # latest messages (or tool results) kept as they are
-    model: str | None = None  # summarize: a role or model name; default the evaluated model
-    prompt: str | None = None  # summarize: Jinja template with `conversation`
+    max_tokens: int = Field(gt=0, description="Compact when the conversation's estimated "
+                            "size (about four characters a token) is above this.")
+    keep: int = Field(default=4, ge=1, description="Latest messages (or tool results) kept "
+                      "as they are.")
+    model: str | None = Field(default=None, description="summarize: a role or model name "
+                              "(default: the evaluated model).")
+    prompt: str | None = Field(default=None, description="summarize: a Jinja template "
+                               "with `conversation`.")
 
 
 active_compaction: contextvars.ContextVar[CompactionConfig | None] = contextvars.ContextVar(

@@ -22,7 +22,7 @@ from ._model import (
 _LAZY = {
     "find_suites": "._find",
     "load_suite": "._load",
-    "suite_schema": "._schema",
+    "suite_schema": "._generate",
     "check_templates": "._templates",
 }
 
@@ -35,8 +35,8 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from ._find import find_suites
+    from ._generate import suite_schema
     from ._load import load_suite
-    from ._schema import suite_schema
     from ._templates import check_templates
 
 __all__ = [

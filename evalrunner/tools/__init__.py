@@ -1,8 +1,9 @@
 """Tools a model can call."""
 
-from ._decorator import json_schema, tool, tool_info
+from ._decorator import tool
 from ._environment import tool_environment
 from ._info import ToolChoice, ToolFunction, ToolInfo
+from ._schema import json_schema, tool_info
 from ._subprocess import ExecResult, concurrency, subprocess
 from ._tool import Tool, ToolError, execute_tools
 

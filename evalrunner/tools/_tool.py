@@ -73,7 +73,8 @@ def _arguments(tool: Any, arguments: dict[str, Any]) -> dict[str, Any]:
     problems = check_arguments(tool.info.parameters, arguments)
     if problems:
         raise ToolError(f"invalid arguments for '{tool.info.name}': {'; '.join(problems)}")
-    filled = dict(arguments)
+    convert = getattr(tool, "convert_arguments", None)  # set by @tool
+    filled = convert(arguments) if convert is not None else dict(arguments)
     for param, source in (getattr(tool, "sample_params", None) or {}).items():
         filled[param] = sample_value(source)
     return filled

@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ._http import static_files
+from ._app import static_files
 from ._library import LogLibrary
 from ._rows import sample_row, search_text
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from ._http import ViewerServer
+from ._app import ViewerServer
 from ._library import LogLibrary
 
 DEFAULT_PORT = 7575

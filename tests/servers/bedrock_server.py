@@ -36,7 +36,8 @@ class BedrockServer(WireServer):
     def __init__(self, region: str = "us-east-1", **options: Any) -> None:
         super().__init__(**options)
         self.region = region
-        self.secret_key = SECRET_KEY
+        # Access key ids it knows, with their secrets (temporary ones are added by tests).
+        self.keys = {ACCESS_KEY: SECRET_KEY}
         self.session_token: str | None = None
 
     def error(self, status: int, message: str, kind: str = "") -> Answer:
@@ -61,8 +62,8 @@ class BedrockServer(WireServer):
         require(match is not None, "Missing Authentication Token", 403,
                 "MissingAuthenticationToken")
         key, date, region, names, signature = match.groups()  # type: ignore[union-attr]
-        require(key == ACCESS_KEY, "The security token included in the request is invalid.", 403,
-                "UnrecognizedClientException")
+        require(key in self.keys, "The security token included in the request is invalid.",
+                403, "UnrecognizedClientException")
         require(region == self.region, f"Credential should be scoped to {self.region}", 403,
                 "InvalidSignatureException")
         amz_date = record.headers.get("x-amz-date", "")
@@ -76,7 +77,8 @@ class BedrockServer(WireServer):
                     and "x-amz-security-token" in signed,
                     "The security token included in the request is invalid", 403,
                     "UnrecognizedClientException")
-        expected = _signature(record, signed, amz_date, region, self.secret_key)
+        expected = signature_of(record.method, record.raw_path, record.headers, record.raw,
+                                signed, amz_date, region, "bedrock", self.keys[key])
         require(hmac.compare_digest(expected, signature),
                 "The request signature we calculated does not match the signature you "
                 "provided.", 403, "InvalidSignatureException")
@@ -110,19 +112,21 @@ class BedrockServer(WireServer):
         })
 
 
-def _signature(
-    record: RecordedRequest, signed: list[str], amz_date: str, region: str, secret: str
+def signature_of(
+    method: str, raw_path: str, headers: dict[str, str], body: bytes, signed: list[str],
+    amz_date: str, region: str, service: str, secret: str,
 ) -> str:
+    """SigV4 of a request without a query string, from lower-cased headers."""
     # Every service but S3 signs the path as sent, percent-encoded once more.
-    path = quote(record.raw_path, safe="/~")
-    headers = "".join(f"{n}:{' '.join(record.headers.get(n, '').split())}\n" for n in signed)
-    canonical = "\n".join(["POST", path, "", headers, ";".join(signed),
-                           hashlib.sha256(record.raw).hexdigest()])
-    scope = f"{amz_date[:8]}/{region}/bedrock/aws4_request"
+    path = quote(raw_path, safe="/~")
+    canonical_headers = "".join(f"{n}:{' '.join(headers.get(n, '').split())}\n" for n in signed)
+    canonical = "\n".join([method, path, "", canonical_headers, ";".join(signed),
+                           hashlib.sha256(body).hexdigest()])
+    scope = f"{amz_date[:8]}/{region}/{service}/aws4_request"
     to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n" + hashlib.sha256(
         canonical.encode()).hexdigest()
     key = ("AWS4" + secret).encode()
-    for part in (amz_date[:8], region, "bedrock", "aws4_request"):
+    for part in (amz_date[:8], region, service, "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
     return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
 

@@ -1,9 +1,11 @@
-"""bedrock: AWS Bedrock's Converse API (`bedrock/<model id>`), SigV4-signed by hand.
+"""bedrock: AWS Bedrock's Converse API (`bedrock/<model id>`), SigV4-signed.
 
-Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, else the
-shared credentials file (AWS_PROFILE, or `-M profile=...`); a Bedrock API key in
-AWS_BEARER_TOKEN_BEDROCK is used instead when set. Region: `-M region=...`, AWS_REGION or
-AWS_DEFAULT_REGION. BEDROCK_BASE_URL replaces the regional endpoint. Any other `-M`
+Credentials: whatever botocore's chain finds (the `bedrock` extra; see _aws): environment
+variables, profiles (AWS_PROFILE, or `-M profile=...`), assume-role, credential_process,
+SSO, container and instance credentials. A Bedrock API key in AWS_BEARER_TOKEN_BEDROCK is
+used instead when set (no extra needed). Region: `-M region=...`, AWS_REGION,
+AWS_DEFAULT_REGION, else the profile's region. BEDROCK_BASE_URL replaces the regional
+endpoint. Any other `-M`
 argument goes into `additionalModelRequestFields`. Throttling (429), timeouts (408) and
 5xx are retried.
 """
@@ -17,14 +19,14 @@ from urllib.parse import quote
 import httpx
 
 from ...tools._info import ToolChoice, ToolInfo
-from .._api import ModelAPIError, modelapi
+from .._api import modelapi
 from .._chat import ChatMessageBase
 from .._config import GenerateConfig
 from .._model import DEFAULT_TIMEOUT
 from .._output import ModelOutput
+from ._aws import AwsSigner, profile_region
 from ._bedrock_wire import build_request, parse_response
 from ._http import HttpModelAPI, env, error_text
-from ._sigv4 import Credentials, find_credentials, sign
 
 
 @modelapi(name="bedrock")
@@ -44,8 +46,11 @@ class BedrockAPI(HttpModelAPI):
         api_key = api_key or env("AWS_BEARER_TOKEN_BEDROCK")
         base_url = base_url or env("BEDROCK_BASE_URL")
         super().__init__(model_name, base_url, api_key, config, **model_args)
-        self.region = region or env("AWS_REGION", "AWS_DEFAULT_REGION")
         self.profile = profile
+        self.region = region or env("AWS_REGION", "AWS_DEFAULT_REGION")
+        if self.region is None and not self.api_key:
+            self.region = profile_region(profile)
+        self._signer: AwsSigner | None = None
 
     def endpoint(self) -> str:
         if self.base_url:
@@ -66,28 +71,19 @@ class BedrockAPI(HttpModelAPI):
         url = f"{self.endpoint()}/model/{quote(self.model_name, safe='')}/converse"
         content = json.dumps(body).encode()
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        headers.update(self._auth(url, headers, content))
+        headers = await self._auth(url, headers, content)
         response = await self.client().post(
             url, content=content, headers=headers, timeout=config.timeout or DEFAULT_TIMEOUT
         )
         return parse_response(self.decode(response), self.model_name)
 
-    def _auth(self, url: str, headers: dict[str, str], content: bytes) -> dict[str, str]:
+    async def _auth(self, url: str, headers: dict[str, str], content: bytes) -> dict[str, str]:
         if self.api_key:
-            return {"Authorization": f"Bearer {self.api_key}"}
-        credentials = self._credentials()
-        region = self.require(self.region, "region", "AWS_REGION (or -M region=...)")
-        return sign("POST", url, headers, content, credentials, region, "bedrock")
-
-    def _credentials(self) -> Credentials:
-        credentials = find_credentials(self.profile)
-        if credentials is None:
-            raise ModelAPIError(
-                "no AWS credentials for Bedrock: set AWS_ACCESS_KEY_ID and "
-                "AWS_SECRET_ACCESS_KEY, a profile in ~/.aws/credentials, or "
-                "AWS_BEARER_TOKEN_BEDROCK"
-            )
-        return credentials
+            return {**headers, "Authorization": f"Bearer {self.api_key}"}
+        if self._signer is None:
+            region = self.require(self.region, "region", "AWS_REGION (or -M region=...)")
+            self._signer = AwsSigner("bedrock", region, self.profile)
+        return await self._signer.sign("POST", url, headers, content)
 
     def error_detail(self, response: httpx.Response) -> str:
         kind = response.headers.get("x-amzn-errortype", "").split(":")[0]

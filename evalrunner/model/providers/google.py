@@ -41,10 +41,12 @@ class GoogleAPI(HttpModelAPI):
         vertex: bool | None = None,
         project: str | None = None,
         location: str | None = None,
+        impersonate: str | None = None,
         **model_args: Any,
     ) -> None:
         api_key = api_key or env("GOOGLE_API_KEY", "GEMINI_API_KEY")
-        self.vertex = Vertex(project, location, base_url) if vertex_chosen(vertex) else None
+        self.vertex = (Vertex(project, location, base_url, impersonate)
+                       if vertex_chosen(vertex) else None)
         base_url = base_url or env("GOOGLE_BASE_URL") or DEFAULT_BASE_URL
         super().__init__(model_name.removeprefix("models/"), base_url, api_key, config,
                          **model_args)
