@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pytest
 
+from evalrunner.analysis._stats import (
+    MCNEMAR,
+    NEWCOMBE_UNPAIRED,
+    binomial_two_sided,
+    paired_binary,
+    unpaired_binary,
+)
 from evalrunner.log import (
     EvalLog,
     EvalMetric,
@@ -38,12 +44,16 @@ def test_diff_of_two_runs_lists_changed_samples_and_a_paired_interval(tmp_path: 
     accuracy = next(m for m in data["metrics"] if m["name"] == "match/accuracy")
     assert (accuracy["a"], accuracy["b"]) == (0.7, 0.8)
     assert accuracy["delta"] == pytest.approx(0.1)
-    # Paired differences: +1 for samples 3 and 6, -1 for 10, 0 for the other seven.
-    diffs = [1, 1, -1] + [0] * 7
-    mean = sum(diffs) / 10
-    se = math.sqrt(sum((d - mean) ** 2 for d in diffs) / 9 / 10)
-    assert accuracy["paired"] is True
-    assert accuracy["ci95"] == pytest.approx([0.1 - 1.959964 * se, 0.1 + 1.959964 * se])
+    # Pass/fail scores of the same samples: the exact McNemar test on the discordant pairs
+    # (3 and 6 right only in B, 10 only in A) and Newcombe's paired score interval, which
+    # unlike a normal approximation holds for ten samples.
+    right_a = [0.0 if i in (3, 6, 9) else 1.0 for i in range(1, 11)]
+    right_b = [0.0 if i in (9, 10) else 1.0 for i in range(1, 11)]
+    expected = paired_binary(right_a, right_b)
+    assert accuracy["paired"] is True and accuracy["method"] == MCNEMAR
+    assert accuracy["ci95"] == pytest.approx([expected.low, expected.high])
+    assert accuracy["p_value"] == pytest.approx(binomial_two_sided(1, 3))  # 2 vs 1: p = 1
+    assert expected.low < 0 < expected.high and expected.low >= -1
     stderr = next(m for m in data["metrics"] if m["name"] == "match/stderr")
     assert stderr["ci95"] is None and stderr["delta"] is not None
     changed = {(c["id"], c["scorer"]): (c["a"], c["b"]) for c in data["changed"]}
@@ -78,7 +88,8 @@ def test_different_samples_use_an_unpaired_interval_and_count_the_unmatched(tmp_
     diff = diff_logs(a, b)
     [row] = diff.metrics
     assert row.delta == pytest.approx(0.25) and row.paired is False
-    se = math.sqrt((1 / 3) / 4 + (0.25) / 4)  # sample variances 1/3 and 1/4, n = 4 each
-    assert row.ci == pytest.approx((0.25 - 1.959964 * se, 0.25 + 1.959964 * se))
+    expected = unpaired_binary([1, 0, 1, 0], [1, 1, 1, 0])  # Newcombe, independent samples
+    assert row.ci == pytest.approx((expected.low, expected.high))
+    assert row.method == NEWCOMBE_UNPAIRED
     assert [(c.id, c.a, c.b) for c in diff.changed] == [("4", 0, 1)]
     assert (diff.only_a, diff.only_b) == (2, 2)

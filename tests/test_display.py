@@ -113,8 +113,9 @@ def run_in_pty(args: list[str], env: dict[str, str], timeout: float = 120) -> tu
 
 
 PROGRESS = re.compile(
-    r"^sums: (\d+)/12 samples \(\d+%\), 0:00:\d\d elapsed(, ~0:00:\d\d left)? \| "
-    rf"{re.escape(MODEL)}: (\d)/2 connections, (\d) rate limits, (\d) retries, "
+    r"^sums: (\d+)/12 samples \(\d+%\)(?:, accuracy (\d\.\d{3}))?, 0:00:\d\d elapsed"
+    r"(, ~0:00:\d\d left)? \| "
+    rf"{re.escape(MODEL)} \(evaluated\): (\d)/2 connections, (\d) rate limits, (\d) retries, "
     r"[\d,]+ tokens in, [\d,]+ out$"
 )
 
@@ -136,7 +137,8 @@ def test_plain_mode_line_by_line(tmp_path: Path, server: ServerHandle) -> None:
     assert len(progress) >= 2 and all(progress), middle
     done = [int(m[1]) for m in progress if m]
     assert done == sorted(done)
-    assert any(m[4] == "2" and m[5] == "2" for m in progress if m)  # 2 rate limits, 2 retries
+    assert any(m[5] == "2" and m[6] == "2" for m in progress if m)  # 2 rate limits, 2 retries
+    assert any(m[2] == "1.000" for m in progress if m)  # the running accuracy
     assert len(middle) == len(progress) + 1  # nothing else is printed while it runs
     summary = lines[end + 1 :]
     assert summary[0] == f"sums ({MODEL}): success, 12 samples"
@@ -167,22 +169,30 @@ def test_rich_mode_renders_at_80_columns(tmp_path: Path, server: ServerHandle) -
     assert code == 0, out
     assert "Traceback" not in out and API_KEY not in out
     lines = screen_lines(out)
-    too_wide = [line for line in lines if len(line) > 80]
+    # Everything fits 80 columns but the log path, which is printed unbroken on its own
+    # line (longer than the screen here) so it can be copied whole.
+    too_wide = [line for line in lines if len(line) > 80 and not line.startswith("log ")]
     assert not too_wide, too_wide
     bars = [line for line in lines if line.startswith("sums ") and "━" in line]
     assert len(bars) >= 2, lines  # redrawn while it ran
     assert any(re.search(r"\b12/12 0:00:0\d elapsed", line) for line in bars)
     assert any(re.search(r"\b[1-9]/12 0:00:0\d elapsed, [-:0-9]+ left", line) for line in bars)
-    header = [line for line in lines if line.split()[:2] == ["model", "connections"]]
+    header = [line for line in lines if line.split()[:3] == ["model", "role", "connections"]]
     assert header and "rate limits" in header[0] and "tokens in/out" in header[0]
     model_rows = [line.split() for line in lines if line.startswith(MODEL)]
-    assert model_rows and all(row[1].endswith("/2") for row in model_rows)
-    assert any(row[2] == "2" and row[3] == "2" for row in model_rows)  # rate limits, retries
+    assert model_rows and all(row[1] == "evaluated" for row in model_rows)
+    assert all(row[2].endswith("/2") for row in model_rows)
+    assert any(row[3] == "2" and row[4] == "2" for row in model_rows)  # rate limits, retries
+    # The running value of the first metric, named in full.
+    assert any(re.search(r"\baccuracy 1\.000$", line.rstrip()) for line in bars), bars
     assert "[warning] suite: sample 3 looks odd" in lines
     panel = "\n".join(lines[lines.index(next(x for x in lines if x.startswith("╭─ sums"))):])
     assert f"sums · {MODEL} · success" in panel
     assert re.search(r"│ match\s+1\.000\s+0\.000\s+│", panel)
-    assert "│ samples  12/12" in panel and "│ log      " in panel
+    assert "│ samples  12/12" in panel
+    # The log path is printed below the panel on one line, never wrapped.
+    log_line = next(line for line in lines if line.startswith("log "))
+    assert log_line.endswith(".json") and str(tmp_path / "logs") in log_line
 
 
 def test_none_prints_only_the_summary_and_pipes_choose_plain(

@@ -95,7 +95,7 @@ def test_summary_lines_and_panel_say_the_same() -> None:
     assert all(len(line) <= 80 for line in text.splitlines())
     for expected in ("facts · mockllm/model · success", "includes (1 unscored)", "0.500",
                      "38/40", "threshold missed", "accuracy 0.500 < 0.800", "1:02:03",
-                     "logs/facts.json", "1,234 (mockllm/model: 1,200 in, 34 out)"):
+                     "1,234 (mockllm/model: 1,200 in, 34 out)", "success · threshold missed"):
         assert expected in text, expected
 
 
@@ -106,3 +106,47 @@ def test_make_display_kinds() -> None:
     assert isinstance(quiet, PlainDisplay) and quiet.quiet
     with pytest.raises(ValueError, match="unknown display"):
         make_display("fancy")
+
+
+def test_model_rows_are_labelled_by_role_and_fit_80_columns() -> None:
+    from evalrunner.display._progress import model_roles
+    from evalrunner.display._rich import models_table
+
+    evaluated = get_model("mockllm/a-rather-long-model-name-for-the-test", memoize=False)
+    grader = get_model("mockllm/grader", memoize=False)
+    log = _log()
+    log.eval.model = evaluated.name
+    log.eval.model_roles = {"grader": grader.name}
+    roles = model_roles(log, [evaluated, grader])
+    out = io.StringIO()
+    Console(file=out, width=80, color_system=None).print(
+        models_table([evaluated, grader], roles))
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    assert lines[0].split()[:3] == ["model", "role", "connections"]
+    assert lines[1].split()[1] == "evaluated" and lines[2].split()[:2] == [grader.name, "grader"]
+
+
+def test_summary_panel_keeps_long_metric_names_whole_at_80_columns() -> None:
+    log = _log()
+    names = ["accuracy", "stderr", "mean_reciprocal_rank", "exact_match_rate", "f1_macro"]
+    log.results.scores[0].metrics = {n: EvalMetric(name=n, value=0.5) for n in names}
+    out = io.StringIO()
+    Console(file=out, width=80, color_system=None).print(summary_table(log))
+    text = out.getvalue()
+    assert all(len(line) <= 80 for line in text.splitlines())
+    for name in names:
+        assert name in text  # on its own row, never cut
+    assert "logs/facts.json" not in text  # the path is printed below the panel, unwrapped
+
+
+def test_running_metric_is_the_mean_of_the_first_scorer() -> None:
+    from evalrunner.scorers import Score
+
+    progress = TaskProgress(task="t", model="m", total=4, metric="accuracy")
+    for value in ("C", "I", "C"):
+        progress.add(EvalSample(id=1, input="x", scores={"match": Score(value=value)}))
+    progress.add(EvalSample(id=2, input="x", error=EvalError(message="e")))
+    name, value = progress.running() or ("", 0.0)
+    assert name == "accuracy" and value == pytest.approx(2 / 3)
+    assert ", accuracy 0.667, " in progress_line(progress)

@@ -82,7 +82,7 @@ def test_unknown_key_without_close_match_lists_keys_and_x_keys_are_free(tmp_path
     ))
     message = one_at(errors_of(path), 4, 5)
     assert message.startswith(
-        "unknown key 'zzz' in task 1 (known keys: compaction, config, dataset,")
+        "unknown key 'zzz' in task 1 (known keys: approval, compaction, config, dataset,")
     assert "x-... keys are free for your own use" in message
 
 
@@ -167,8 +167,8 @@ def test_unknown_override_in_a_suite_without_params(tmp_path: Path) -> None:
 def test_yaml11_bool_is_an_error_where_text_is_expected() -> None:
     errors = errors_of(BAD / "yaml11.yml")
     assert one_at(errors, 2, 8) == (
-        "model: expected text, got the boolean false; YAML reads the plain word no as the "
-        "boolean false: write it in quotes ('no') for text"
+        "model: expected text or a list, got the boolean false; YAML reads the plain word no "
+        "as the boolean false: write it in quotes ('no') for text"
     )
     assert one_at(errors, 12, 38).startswith(
         "argument 'label' of solver 'components.py@picky': expected str, got the boolean false; "

@@ -26,7 +26,7 @@ def test_pages_are_sorted_by_id_and_cost_only_their_lines(tmp_path: Path) -> Non
     assert [row["id"] for row in page["items"]] == list(range(51, 71))
     row = page["items"][0]
     assert row["target"] == "102" and row["answer"] == "The answer is 102."
-    assert row["scores"]["match"] == {"value": "C", "answer": "102"}
+    assert row["scores"]["match"] == {"value": "C", "answer": "102", "unscored": False}
     assert row["input"].startswith("What is 51 + 51?") and row["tokens"] == 132
     # The file holds samples in reverse order: position n is not id n + 1.
     assert lib.sample("a.json", row["n"])["id"] == 51
@@ -64,6 +64,7 @@ def test_facets_count_values_per_scorer(tmp_path: Path) -> None:
             "match": {"C": 79, "I": 20},
             "model_graded_fact": {"C": 79, "I": 20},
         },
+        "metadata": {},  # these samples have no metadata to filter by
     }
 
 

@@ -108,7 +108,9 @@ def test_list_task_incorrect_samples_and_transcript(browser: WebDriver, tmp_path
         wait(browser, pager_is("1-50 of 60 (filtered from 300)"))
         rows = by_testid(browser, "sample-row")
         assert [r.find_element(By.TAG_NAME, "a").text for r in rows[:3]] == ["5", "10", "15"]
-        assert all(by_testid(r, "sample-score")[0].text.split() == ["I", "I"] for r in rows)
+        # Two scorers: each value is labelled by its scorer.
+        assert all(by_testid(r, "sample-score")[0].text.split()
+                   == ["match:", "I", "model_graded_fact:", "I"] for r in rows)
         assert "score=I" in browser.current_url
         shot(browser, "3-incorrect-samples")
 

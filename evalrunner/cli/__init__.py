@@ -18,6 +18,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "view": ("evalrunner.cli._view:view", "Browse logs in a web page."),
     "retry": ("evalrunner.cli._retry:retry", "Finish what an unfinished run left undone."),
     "logs": ("evalrunner.cli._logs:logs_group", "Merge shard logs into one log."),
+    "compare": ("evalrunner.cli._compare:compare", "Compare models: metrics, paired intervals."),
+    "export": ("evalrunner.cli._export:export", "Write results as CSV, JSONL, Parquet, Inspect."),
     "diff": ("evalrunner.cli._diff:diff", "Compare two logs: metric deltas, changed samples."),
     "score": ("evalrunner.cli._score:score", "Score a log again, without re-running the plan."),
 }

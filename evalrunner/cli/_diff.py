@@ -17,7 +17,9 @@ def diff(log_a: str, log_b: str, as_json: bool, max_samples: int) -> None:
     """Metric deltas (B minus A) with 95% intervals, and the samples whose score changed.
 
     Intervals are for metrics that average the per-sample scores (accuracy, mean); they are
-    paired when both logs hold the same samples.
+    paired when both logs hold the same samples. Pass/fail scores get the exact McNemar test
+    and Newcombe's score interval, other scores a bootstrap: both hold for small suites.
+    The method is named under the table.
     """
     from ..log._diff import diff_json, diff_logs, format_diff
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -28,10 +29,13 @@ from ._report import finish, report_options
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @option("-T", "--task-param", "task_params", multiple=True, help="Task param override name=value.")
-@option("--model", help="Model to evaluate (provider/name), or 'none'.")
+@option("--model", "models", multiple=True,
+        help="Model to evaluate (provider/name), or 'none'; several: a,b or repeat --model.")
 @option("--model-base-url", help="Base URL of the model's API.")
-@option("--model-role", "model_roles", multiple=True, help="A model role, role=provider/name.")
-@option("-M", "--model-arg", "model_args", multiple=True, help="Model argument key=value.")
+@option("--model-role", "model_roles", multiple=True,
+        help="A model role, role=provider/name (model:role=... for one model only).")
+@option("-M", "--model-arg", "model_args", multiple=True,
+        help="Model argument key=value (model:key=value for one model only).")
 @option("--limit", help="Run the first N samples, or samples A-B (1-based).")
 @option("--sample-id", help="Run only these sample ids (comma separated).")
 @option("--epochs", type=int, help="Run each sample this many times.")
@@ -46,6 +50,23 @@ from ._report import finish, report_options
 @option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
 @option("--fail-under", "fail_under", multiple=True, help="Gate: metric=X (exit 1 if below).")
 @option("--shard", help="Run share i of n of each task's samples (i/n, for CI matrix jobs).")
+@option("--message-limit", type=click.IntRange(min=1), help="Messages per sample.")
+@option("--token-limit", type=click.IntRange(min=1), help="Tokens per sample.")
+@option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per sample.")
+@option("--working-limit", type=click.FloatRange(min=0, min_open=True),
+        help="Working seconds per sample (not counting waits for connections and retries).")
+@option("--turn-limit", type=click.IntRange(min=1), help="Model calls per sample.")
+@option("--cost-limit", type=click.FloatRange(min=0, min_open=True),
+        help="US dollars per sample (prices from the suite or -M input_price/output_price).")
+@option("--retry-attempts", type=click.IntRange(min=0),
+        help="Eval set: skip task x models with a successful log in --log-dir, resume "
+             "unfinished ones, and retry failures up to N more times.")
+@option("--retry-wait", type=click.FloatRange(min=0), default=30, show_default=True,
+        help="Seconds before the first retry of an eval set (doubled on each retry).")
+@option("--retry-connections", type=click.FloatRange(min=0.01, max=1), default=1.0,
+        show_default=True, help="Multiply max connections by this on each retry.")
+@option("--retry-on-error", type=click.IntRange(min=0), default=0, show_default=True,
+        help="Rerun a failed sample up to N times before it counts as an error.")
 @report_options
 @plan_options
 @option(
@@ -80,12 +101,24 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
 
         set_max_subprocesses(subprocesses)
     options = _options(kwargs)
-    display = _display(kwargs["display"])
     from ..runner import eval_tasks_async
+    from ..runner._models import ModelScopeError, task_runs
+
+    try:
+        task_runs(tasks, options)  # a -M naming no model of the run: before any call
+    except ModelScopeError as ex:
+        click.echo(str(ex), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    # A person answering approval prompts needs a terminal the live display does not redraw.
+    asks = any("human" in json.dumps(task.approval) for task in tasks)
+    display = _display(kwargs["display"] or ("plain" if asks else None))
 
     ended: list[Any] = []
     try:
-        logs = asyncio.run(eval_tasks_async(tasks, options, display, ended))
+        if kwargs["retry_attempts"] is not None:
+            logs = asyncio.run(_eval_set(tasks, options, kwargs, display, ended))
+        else:
+            logs = asyncio.run(eval_tasks_async(tasks, options, display, ended))
     except KeyboardInterrupt:
         click.echo("cancelled: finished samples are in the logs", err=True)
         # CI still gets its reports, which show the cancelled tasks as errors.
@@ -97,10 +130,24 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     sys.exit(finish(logs, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=gate))
 
 
+async def _eval_set(
+    tasks: Any, options: Any, kwargs: dict[str, Any], display: Any, ended: list[Any]
+) -> Any:
+    from ..runner._eval import Recording
+    from ..runner._evalset import RetryPolicy, eval_set_async
+
+    policy = RetryPolicy(kwargs["retry_attempts"], kwargs["retry_wait"],
+                         kwargs["retry_connections"])
+    return await eval_set_async(tasks, options, policy, Recording(display, ended),
+                                notify=lambda text: click.echo(text, err=True))
+
+
 def _options(kwargs: dict[str, Any]) -> Any:
     from ..model._batch import parse_batch_option
     from ..runner import RunOptions, parse_limit
+    from ..runner._models import split_models
     from ..runner._shard import parse_shard
+    from ..spec._model import LimitsDef
 
     try:
         batch = parse_batch_option(kwargs.pop("batch"))
@@ -116,8 +163,10 @@ def _options(kwargs: dict[str, Any]) -> Any:
         shard = parse_shard(kwargs["shard"])
     except ValueError as ex:
         raise click.BadParameter(str(ex)) from None
+    models = split_models(kwargs["models"])
     return RunOptions(
-        model=kwargs["model"],
+        model=models[0] if len(models) == 1 else None,
+        models=models if len(models) > 1 else None,
         model_args=parse_pairs(kwargs["model_args"], "-M", scalar=True),
         model_roles=parse_pairs(kwargs["model_roles"], "--model-role"),
         model_base_url=kwargs["model_base_url"],
@@ -133,6 +182,10 @@ def _options(kwargs: dict[str, Any]) -> Any:
         no_score=kwargs["no_score"],
         fail_under=fail_under,
         shard=shard,
+        retry_on_error=kwargs["retry_on_error"],
+        limits=LimitsDef(messages=kwargs["message_limit"], tokens=kwargs["token_limit"],
+                         seconds=kwargs["time_limit"], working=kwargs["working_limit"],
+                         turns=kwargs["turn_limit"], cost=kwargs["cost_limit"]),
     )
 
 

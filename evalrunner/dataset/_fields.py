@@ -25,7 +25,7 @@ from ._errors import DatasetError
 from ._sample import Sample
 from ._source import Record
 
-SAMPLE_KEYS = ("input", "target", "choices", "id", "metadata", "files", "setup")
+SAMPLE_KEYS = ("input", "target", "choices", "id", "metadata", "files", "setup", "limits")
 _ONE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
 _MISSING = object()
 

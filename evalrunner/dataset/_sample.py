@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from ..model._chat import ChatMessage
+
+LIMIT_NAMES = ("messages", "tokens", "seconds", "working", "turns", "cost")
 
 
 class Sample(BaseModel):
@@ -21,3 +23,15 @@ class Sample(BaseModel):
     metadata: dict[str, Any] | None = None
     files: dict[str, str] | None = None
     setup: str | None = None
+    limits: dict[str, float] | None = None  # this sample's own limits, over the task's
+
+    @field_validator("limits")
+    @classmethod
+    def _known_limits(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        unknown = sorted(set(value or {}) - set(LIMIT_NAMES))
+        if unknown:
+            raise ValueError(f"unknown limit {', '.join(unknown)} (known: "
+                             f"{', '.join(LIMIT_NAMES)})")
+        if any(v <= 0 for v in (value or {}).values()):
+            raise ValueError("limits must be positive")
+        return value

@@ -15,11 +15,14 @@ from ._progress import (
     ModelLoad,
     TaskProgress,
     duration,
+    first_metric,
+    model_roles,
     progress_interval,
+    task_label,
     task_total,
     unique_models,
 )
-from ._summary import summary_lines
+from ._summary import runs_lines, summary_lines
 
 
 class PlainDisplay(Display):
@@ -38,6 +41,7 @@ class PlainDisplay(Display):
         self.interval = interval or progress_interval()
         self._tasks: dict[str, TaskProgress] = {}
         self._models: dict[str, list[Model]] = {}
+        self._roles: dict[int, str] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._last_line = time.monotonic()
         self._echo = LogEcho(lambda level, text: self._say(f"[{level}] {text}"))
@@ -48,6 +52,7 @@ class PlainDisplay(Display):
 
     def task_models(self, log: EvalLog, models: list[Model]) -> None:
         self._models[log.eval.run_id] = unique_models(models)
+        self._roles.update(model_roles(log, self._models[log.eval.run_id]))
 
     def task_start(self, log: EvalLog, total: int | None) -> None:
         if not self._tasks and not self.quiet:
@@ -57,11 +62,13 @@ class PlainDisplay(Display):
             model=log.eval.model,
             total=task_total(log, total),
             models=self._models.pop(log.eval.run_id, []),
+            metric=first_metric(log),
         )
+        progress.task = task_label(log)
         self._tasks[log.eval.run_id] = progress
         count = "?" if total is None else str(total)
         epochs = f" x {log.eval.epochs} epochs" if log.eval.epochs > 1 else ""
-        self._say(f"{log.eval.task}: started, {count} samples{epochs}, model {log.eval.model}")
+        self._say(f"{task_label(log)}: started, {count} samples{epochs}, model {log.eval.model}")
         self._schedule()
 
     def sample_done(self, log: EvalLog, sample: EvalSample) -> None:
@@ -78,7 +85,7 @@ class PlainDisplay(Display):
         total = progress.total if progress else None
         took = duration(progress.elapsed()) if progress else "0:00:00"
         of = f"/{total}" if total is not None else ""
-        self._say(f"{log.eval.task}: {log.status}, {done}{of} samples in {took}")
+        self._say(f"{task_label(log)}: {log.status}, {done}{of} samples in {took}")
         if not self._tasks:
             self._echo.detach()
             if self._timer is not None:
@@ -88,6 +95,8 @@ class PlainDisplay(Display):
     def summary(self, logs: list[EvalLog]) -> None:
         for log in logs:
             print("\n".join(summary_lines(log)), flush=True)
+        if len({log.eval.model for log in logs}) > 1:
+            print("\n".join(["", *runs_lines(logs)]), flush=True)
 
     def _schedule(self) -> None:
         if self._timer is not None or self.quiet:
@@ -107,26 +116,30 @@ class PlainDisplay(Display):
     def _report(self) -> None:
         self._last_line = time.monotonic()
         for progress in self._tasks.values():
-            self._say(progress_line(progress))
+            self._say(progress_line(progress, self._roles))
 
 
-def progress_line(p: TaskProgress) -> str:
-    """`task: 12/40 samples (30%), 0:00:10 elapsed, ~0:00:23 left | model: ...`."""
+def progress_line(p: TaskProgress, roles: dict[int, str] | None = None) -> str:
+    """`task: 12/40 samples (30%), accuracy 0.750, 0:00:10 elapsed, ~0:00:23 left |
+    model (evaluated): ...`."""
     if p.total:
         count = f"{p.done}/{p.total} samples ({100 * p.done // p.total}%)"
     else:
         count = f"{p.done} samples"
     errors = f", {p.errors} errors" if p.errors else ""
+    running = p.running()
+    metric = f", {running[0]} {running[1]:.3f}" if running else ""
     left = p.remaining()
     eta = f", ~{duration(left)} left" if left is not None else ""
-    parts = [f"{p.task}: {count}{errors}, {duration(p.elapsed())} elapsed{eta}"]
-    parts += [model_line(ModelLoad.of(m)) for m in p.models]
+    parts = [f"{p.task}: {count}{errors}{metric}, {duration(p.elapsed())} elapsed{eta}"]
+    parts += [model_line(ModelLoad.of(m), (roles or {}).get(id(m))) for m in p.models]
     return " | ".join(parts)
 
 
-def model_line(load: ModelLoad) -> str:
+def model_line(load: ModelLoad, role: str | None = None) -> str:
+    name = f"{load.name} ({role})" if role else load.name
     return (
-        f"{load.name}: {load.in_flight}/{load.max_connections} connections, "
+        f"{name}: {load.in_flight}/{load.max_connections} connections, "
         f"{load.rate_limits} rate limits, {load.retries} retries, "
         f"{load.tokens_in:,} tokens in, {load.tokens_out:,} out"
     )

@@ -33,11 +33,33 @@ class TaskProgress:
     done: int = 0
     errors: int = 0
     models: list[Model] = field(default_factory=list)
+    metric: str | None = None  # the task's first metric, when it is a mean of the scores
+    scored: int = 0
+    score_sum: float = 0.0
+    binary: bool = True  # every value so far was pass/fail: the mean is an accuracy
 
     def add(self, sample: EvalSample) -> None:
         self.done += 1
         if sample.error is not None:
             self.errors += 1
+            return
+        first = next(iter(sample.scores.values()), None)
+        if first is None or first.unscored:
+            return
+        try:
+            value = first.as_float()
+        except (ValueError, TypeError):
+            return
+        self.scored += 1
+        self.score_sum += value
+        self.binary = self.binary and value in (0.0, 1.0)
+
+    def running(self) -> tuple[str, float] | None:
+        """The running value of the first scorer's metric: its name and value so far."""
+        if not self.scored:
+            return None
+        name = self.metric or ("accuracy" if self.binary else "mean")
+        return name, self.score_sum / self.scored
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -74,6 +96,33 @@ class ModelLoad:
             tokens_in=s.usage.input_tokens,
             tokens_out=s.usage.output_tokens,
         )
+
+
+MEAN_METRICS = ("accuracy", "mean")
+
+
+def first_metric(log: EvalLog) -> str | None:
+    """The task's first metric when the display can keep it running (a mean of the first
+    scorer's values); None lets the display name it from the values it sees."""
+    names = [step.name for step in log.plan.metrics]
+    return names[0] if names and names[0] in MEAN_METRICS else None
+
+
+def task_label(log: EvalLog) -> str:
+    """The task, and its model when the run has several (`sums · gpt-4o`)."""
+    if log.eval.models and len(log.eval.models) > 1:
+        return f"{log.eval.task} · {log.eval.model.rsplit('/', 1)[-1]}"
+    return log.eval.task
+
+
+def model_roles(log: EvalLog, models: list[Model]) -> dict[int, str]:
+    """Each model's part in the task, by `id(model)`: evaluated, or its role names."""
+    out: dict[int, str] = {}
+    for model in models:
+        parts = ["evaluated"] if model.name == log.eval.model else []
+        parts += [role for role, name in log.eval.model_roles.items() if name == model.name]
+        out[id(model)] = ", ".join(parts) or "other"
+    return out
 
 
 def task_total(log: EvalLog, total: int | None) -> int | None:

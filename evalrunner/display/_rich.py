@@ -20,8 +20,18 @@ from rich.text import Text
 
 from ..log._model import EvalLog, EvalSample
 from ..model._model import Model
-from ._progress import Display, LogEcho, ModelLoad, TaskProgress, task_total, unique_models
-from ._summary import summary_table
+from ._progress import (
+    Display,
+    LogEcho,
+    ModelLoad,
+    TaskProgress,
+    first_metric,
+    model_roles,
+    task_label,
+    task_total,
+    unique_models,
+)
+from ._summary import runs_table, summary_table
 
 _LEVEL_STYLE = {"debug": "dim", "info": "cyan", "warning": "yellow", "error": "red"}
 
@@ -49,6 +59,17 @@ class _Errors(ProgressColumn):
         return Text(f"{errors} errors" if errors else "", style="red")
 
 
+class _Metric(ProgressColumn):
+    """`accuracy 0.812`: the running value of the task's first metric, named in full."""
+
+    def render(self, task: RichTask) -> Text:
+        running = task.fields.get("metric")
+        if not running:
+            return Text("")
+        name, value = running
+        return Text.assemble((f"{name} ", "dim"), (f"{value:.3f}", "bold"))
+
+
 class RichDisplay(Display):
     """Live bars while tasks run (refreshed 4 times a second), then a results panel per task.
 
@@ -62,6 +83,7 @@ class RichDisplay(Display):
         self._tasks: dict[str, tuple[TaskProgress, TaskID]] = {}
         self._models: dict[str, list[Model]] = {}
         self._shown: list[Model] = []  # models of every task on screen, finished ones too
+        self._roles: dict[int, str] = {}  # id(model) -> its part: evaluated, grader, ...
         self._progress = self._new_progress()
         self._live: Live | None = None
         self._echo = LogEcho(self._log_line)
@@ -69,16 +91,18 @@ class RichDisplay(Display):
     def _new_progress(self) -> Progress:
         return Progress(
             TextColumn("[bold]{task.description}", table_column=None),
-            BarColumn(bar_width=24),
+            BarColumn(bar_width=16),
             MofNCompleteColumn(),
             _Times(),
             _Errors(),
+            _Metric(),
             console=self.console,
             expand=False,
         )
 
     def task_models(self, log: EvalLog, models: list[Model]) -> None:
         self._models[log.eval.run_id] = unique_models(models)
+        self._roles.update(model_roles(log, self._models[log.eval.run_id]))
 
     def task_start(self, log: EvalLog, total: int | None) -> None:
         if self._live is None:
@@ -98,8 +122,10 @@ class RichDisplay(Display):
             model=log.eval.model,
             total=task_total(log, total),
             models=self._models.pop(log.eval.run_id, []),
+            metric=first_metric(log),
         )
-        task_id = self._progress.add_task(log.eval.task, total=progress.total, errors=0)
+        task_id = self._progress.add_task(task_label(log), total=progress.total, errors=0,
+                                          metric=None)
         self._tasks[log.eval.run_id] = (progress, task_id)
         self._shown = unique_models([*self._shown, *progress.models])
 
@@ -109,7 +135,8 @@ class RichDisplay(Display):
             return
         progress, task_id = entry
         progress.add(sample)
-        self._progress.update(task_id, completed=progress.done, errors=progress.errors)
+        self._progress.update(task_id, completed=progress.done, errors=progress.errors,
+                              metric=progress.running())
 
     def task_end(self, log: EvalLog) -> None:
         entry = self._tasks.pop(log.eval.run_id, None)
@@ -127,11 +154,17 @@ class RichDisplay(Display):
     def summary(self, logs: list[EvalLog]) -> None:
         for log in logs:
             self.console.print(summary_table(log))
+            if log.location:
+                # Outside the panel and never wrapped: a path stays one line to copy.
+                self.console.print(Text.assemble(("log ", "dim"), log.location),
+                                   soft_wrap=True)
+        if len({log.eval.model for log in logs}) > 1:
+            self.console.print(runs_table(logs))
 
     def _render(self) -> RenderableType:
         if not self._shown:
             return self._progress
-        return Group(self._progress, models_table(self._shown))
+        return Group(self._progress, models_table(self._shown, self._roles))
 
     def _log_line(self, level: str, text: str) -> None:
         line = Text(f"[{level}] ", style=_LEVEL_STYLE.get(level, "white"))
@@ -139,10 +172,15 @@ class RichDisplay(Display):
         self.console.print(line)
 
 
-def models_table(models: list[Model]) -> Table:
-    """A row per model: connections in use of max, rate limits, retries, tokens in/out."""
-    table = Table(box=None, pad_edge=False, header_style="dim", show_edge=False)
-    table.add_column("model", overflow="ellipsis", max_width=28, no_wrap=True)
+def models_table(models: list[Model], roles: dict[int, str] | None = None) -> Table:
+    """A row per model: its role, connections in use of max, rate limits, retries, tokens
+    in/out (fits 80 columns)."""
+    roles = roles or {}
+    # One space between columns: six columns fit 80 with a 22-character model name.
+    table = Table(box=None, pad_edge=False, header_style="dim", show_edge=False,
+                  collapse_padding=True)
+    table.add_column("model", overflow="ellipsis", max_width=22, no_wrap=True)
+    table.add_column("role", overflow="ellipsis", max_width=10, no_wrap=True)
     table.add_column("connections", justify="right")
     table.add_column("rate limits", justify="right")
     table.add_column("retries", justify="right")
@@ -151,6 +189,7 @@ def models_table(models: list[Model]) -> Table:
         load = ModelLoad.of(model)
         table.add_row(
             load.name,
+            roles.get(id(model), ""),
             f"{load.in_flight}/{load.max_connections}",
             Text(str(load.rate_limits), style="yellow" if load.rate_limits else ""),
             str(load.retries),

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..analysis._stats import difference
 from ..scorers._score import value_to_float
 from ._io import read_eval_log, read_eval_log_samples
 from ._model import EvalLog
 
-Z95 = 1.959964  # two-sided 95% normal quantile
 # Metrics that are the mean of the per-sample score values: their delta gets an interval.
 MEAN_METRICS = ("accuracy", "mean")
 ERROR = "error"  # the value shown for a sample that failed
@@ -25,6 +24,8 @@ class MetricDelta:
     delta: float | None
     ci: tuple[float, float] | None = None
     paired: bool = False
+    method: str | None = None  # how the interval was made
+    p_value: float | None = None
 
 
 @dataclass
@@ -107,7 +108,15 @@ def _metric_deltas(
         scorer, _, metric = name.rpartition("/")
         if delta is not None and metric in MEAN_METRICS:
             base = scorer.split("/")[0]
-            row.ci, row.paired = _interval(delta, samples_a.get(base, {}), samples_b.get(base, {}))
+            interval = difference(samples_a.get(base, {}), samples_b.get(base, {}),
+                                  pair_shared=False)
+            if interval is not None:
+                # Centred on the metrics' own difference, which may count samples the
+                # per-sample values leave out (an unscored sample, say).
+                shift = delta - interval.delta
+                row.ci = (interval.low + shift, interval.high + shift)
+                row.paired = "unpaired" not in interval.method
+                row.method, row.p_value = interval.method, interval.p_value
         out.append(row)
     return out
 
@@ -121,26 +130,6 @@ def _metric_values(log: EvalLog) -> dict[str, float | None]:
     return out
 
 
-def _interval(
-    delta: float, a: dict[str, float], b: dict[str, float]
-) -> tuple[tuple[float, float] | None, bool]:
-    """A normal 95% interval: on per-sample differences when both logs have the same
-    samples (paired, much tighter), else from the two independent standard errors."""
-    if a and set(a) == set(b) and len(a) > 1:
-        diffs = [b[k] - a[k] for k in a]
-        se = math.sqrt(_variance(diffs) / len(diffs))
-        return (delta - Z95 * se, delta + Z95 * se), True
-    if len(a) > 1 and len(b) > 1:
-        se = math.sqrt(_variance(list(a.values())) / len(a) + _variance(list(b.values())) / len(b))
-        return (delta - Z95 * se, delta + Z95 * se), False
-    return None, False
-
-
-def _variance(values: list[float]) -> float:
-    mean = sum(values) / len(values)
-    return sum((v - mean) ** 2 for v in values) / (len(values) - 1)
-
-
 def format_diff(diff: LogDiff, max_samples: int = 50) -> list[str]:
     """The diff as plain lines for a terminal or a CI log."""
     lines = [
@@ -151,6 +140,8 @@ def format_diff(diff: LogDiff, max_samples: int = 50) -> list[str]:
     ]
     for m in diff.metrics:
         ci = f"[{m.ci[0]:+.3f}, {m.ci[1]:+.3f}]{' paired' if m.paired else ''}" if m.ci else ""
+        if m.p_value is not None:
+            ci += f"  p={m.p_value:.3f}"
         lines.append(f"{m.name:32} {_num(m.a):>8} {_num(m.b):>8} {_num(m.delta, True):>8}  {ci}")
     lines.append("")
     lines.append(f"samples whose score changed: {len(diff.changed)}")
@@ -161,6 +152,8 @@ def format_diff(diff: LogDiff, max_samples: int = 50) -> list[str]:
         lines.append(f"  ... and {len(diff.changed) - max_samples} more (--json lists all)")
     if diff.only_a or diff.only_b:
         lines.append(f"samples only in A: {diff.only_a}, only in B: {diff.only_b}")
+    methods = list(dict.fromkeys(m.method for m in diff.metrics if m.method))
+    lines += [f"interval: {method}" for method in methods]
     return lines
 
 
@@ -170,7 +163,8 @@ def diff_json(diff: LogDiff) -> dict[str, Any]:
         "b": diff.b.location,
         "metrics": [
             {"name": m.name, "a": m.a, "b": m.b, "delta": m.delta,
-             "ci95": list(m.ci) if m.ci else None, "paired": m.paired}
+             "ci95": list(m.ci) if m.ci else None, "paired": m.paired,
+             "method": m.method, "p_value": m.p_value}
             for m in diff.metrics
         ],
         "changed": [vars(c) for c in diff.changed],

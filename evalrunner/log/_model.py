@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..events._model import Event
 from ..model._chat import ChatMessage
 from ..model._output import ModelOutput, ModelUsage
 from ..scorers._score import Score
@@ -45,6 +46,7 @@ class EvalSpec(_Model):
     suite_file: str | None = None
     created: str
     model: str
+    models: list[str] | None = None  # a run of several models: all of them, in order given
     model_args: dict[str, Any] = Field(default_factory=dict)
     model_roles: dict[str, str] = Field(default_factory=dict)
     params: dict[str, Any] = Field(default_factory=dict)
@@ -164,9 +166,11 @@ class EvalSample(_Model):
     store: dict[str, Any] = Field(default_factory=dict)
     model_usage: dict[str, ModelUsage] = Field(default_factory=dict)
     error: EvalError | None = None
+    error_retries: list[EvalError] | None = None  # the failed tries of --retry-on-error
     limit: str | None = None
     started_at: float | None = None
     total_time: float | None = None
+    events: list[Event] = Field(default_factory=list)
     # Each time `compaction:` shortened the conversation (the messages above are the
     # conversation as it ended, compacted).
     compactions: list[Compaction] = Field(default_factory=list)

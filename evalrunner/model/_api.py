@@ -58,6 +58,10 @@ class ModelAPI(ABC):
     ) -> ModelOutput:
         """Call the model once; raise on failure (the caller decides about retries)."""
 
+    # Whether the wire format carries `response_schema` natively; if not, the model is told
+    # the schema in a system message. Either way the reply is checked against it.
+    native_response_schema: bool = False
+
     def max_connections(self) -> int:
         """Concurrent requests allowed when the config does not say."""
         return 10

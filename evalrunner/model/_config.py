@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 def _bounds(description: str | None = None, **keywords: Any) -> Any:
@@ -33,6 +35,71 @@ class BatchConfig(BaseModel):
 
 # `batch: 1000` is a batch size.
 _BatchSize = Annotated[int, Field(ge=1)]
+
+
+class ResponseSchema(BaseModel):
+    """Structured output: the reply must be JSON matching `json_schema`.
+
+    `file` names a JSON (or YAML) file holding the schema instead, relative to the suite.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("response", pattern=r"^[A-Za-z0-9_-]+$")
+    description: str | None = None
+    json_schema: dict[str, Any] = Field(default_factory=dict)
+    file: str | None = Field(None, exclude=True, description="A JSON or YAML file holding "
+                             "the schema, relative to the suite (instead of json_schema).")
+    strict: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_file(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "file" in value:
+            value = dict(value)
+            if "json_schema" in value:
+                raise ValueError("give json_schema or file, not both")
+            value["json_schema"] = _read_schema(str(value.pop("file")))
+        elif isinstance(value, dict) and not value.get("json_schema"):
+            raise ValueError("give json_schema (the schema) or file (a file holding it)")
+        return value
+
+    @field_validator("json_schema")
+    @classmethod
+    def _valid_schema(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+
+        if not value:
+            raise ValueError("json_schema is empty")
+        try:
+            Draft202012Validator.check_schema(value)
+        except SchemaError as ex:
+            where = "/".join(str(p) for p in ex.path)
+            raise ValueError(f"not a valid JSON Schema{f' at {where}' if where else ''}: "
+                             f"{ex.message}") from None
+        return value
+
+
+def _read_schema(name: str) -> dict[str, Any]:
+    import yaml
+
+    from ..template import suite_folder
+
+    path = Path(name)
+    if not path.is_absolute() and (folder := suite_folder()) is not None:
+        path = folder / path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as ex:
+        raise ValueError(f"cannot read the schema file {name}: {ex.strerror}") from None
+    try:
+        value = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as ex:
+        raise ValueError(f"the schema file {name} is not valid JSON/YAML: {ex}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"the schema file {name} does not hold a JSON object")
+    return value
 
 
 class GenerateConfig(BaseModel):
@@ -73,6 +140,7 @@ class GenerateConfig(BaseModel):
     # ("auto", the default: when tools are sent).
     cache_prompt: Literal["auto"] | bool | None = None
     cache: bool | dict[str, Any] | None = None
+    response_schema: ResponseSchema | None = None
     # Send requests through the provider's batch API: true, a batch size, or a BatchConfig.
     batch: BatchConfig | None = None
 
@@ -103,7 +171,8 @@ class GenerateConfig(BaseModel):
         """A copy of self with every field that `other` sets taking precedence."""
         if other is None:
             return self
-        return self.model_copy(update=other.model_dump(exclude_none=True))
+        # Values as objects (not dumped): a nested config stays a model, not a dict.
+        return self.model_copy(update={k: v for k, v in other if v is not None})
 
     def set_fields(self) -> dict[str, Any]:
         """The fields that are set, for logs and for wire formats."""

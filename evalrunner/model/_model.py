@@ -18,14 +18,18 @@ from tenacity import (
 )
 
 from .._util.secrets import redact
+from ..events._limits import add_waiting, check_limits, count_call
+from ..events._model import ModelEvent
+from ..events._transcript import preview, record
 from ..tools._info import ToolChoice, ToolInfo
 from ._api import ModelAPI
 from ._batch import Batcher, batch_config
 from ._cache import cache_fetch, cache_key, cache_policy, cache_store
 from ._chat import ChatMessageBase, ChatMessageSystem, as_messages
-from ._config import GenerateConfig
+from ._config import CONNECTION_FIELDS, GenerateConfig
 from ._output import ModelOutput, ModelUsage
 from ._prepare import check_media, reasoning_history
+from ._structured import check_reply, with_schema_instruction
 
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_TIMEOUT = 120.0
@@ -106,12 +110,15 @@ class Model:
         config: GenerateConfig | None = None,
     ) -> ModelOutput:
         """Generate a reply to `input` (a prompt or a list of messages)."""
+        check_limits()  # a sample past its turn, cost or working-time limit stops here
         messages = as_messages(input) if isinstance(input, str) else list(input)
         cfg = self.api.config.merge(self.config).merge(config)
         if cfg.system_message:
             messages = [ChatMessageSystem(content=cfg.system_message), *messages]
         check_media(self.name, self.api, messages)
         messages = reasoning_history(messages, cfg.reasoning_history)
+        if cfg.response_schema is not None and not self.api.native_response_schema:
+            messages = with_schema_instruction(messages, cfg.response_schema)
         if cfg.max_tokens is None and self.api.max_tokens() is not None:
             cfg = cfg.model_copy(update={"max_tokens": self.api.max_tokens()})
         start = time.monotonic()
@@ -127,15 +134,41 @@ class Model:
                 cached.cached = True
                 cached.time = round(time.monotonic() - start, 6)
                 self._record(cached, stats=False)
+                self._event(messages, tools, cfg, cached, count_call(self.name, None))
                 return cached
             self._count("cache_misses")
-        output = await self._with_retries(messages, tools or [], tool_choice, cfg)
+        try:
+            output = await self._with_retries(messages, tools or [], tool_choice, cfg)
+        except Exception as ex:
+            record(ModelEvent(model=self.name, messages=len(messages), error=redact(str(ex)),
+                              time=round(time.monotonic() - start, 6)))
+            raise
         output.time = round(time.monotonic() - start, 6)
+        if cfg.response_schema is not None:
+            check_reply(output, cfg.response_schema)
         self._count("calls")
         self._record(output, stats=True)
+        self._event(messages, tools, cfg, output, count_call(self.name, output.usage))
         if policy is not None and key is not None and output.error is None:
             await cache_store(self.name, key, output, policy)
         return output
+
+    def _event(self, messages: list[ChatMessageBase], tools: list[ToolInfo] | None,
+               cfg: GenerateConfig, output: ModelOutput, cost: float | None) -> None:
+        record(ModelEvent(
+            model=self.name,
+            messages=len(messages),
+            tools=[t.name for t in tools or []],
+            config={k: v for k, v in cfg.set_fields().items() if k not in CONNECTION_FIELDS},
+            output=preview(output.completion),
+            tool_calls=[c.function for c in output.message.tool_calls or []],
+            stop_reason=output.stop_reason,
+            usage=output.usage.model_dump() if output.usage else None,
+            time=output.time,
+            cached=output.cached,
+            cost=cost,
+            error=output.error,
+        ))
 
     def _record(self, output: ModelOutput, stats: bool) -> None:
         if output.usage is None:
@@ -180,6 +213,8 @@ class Model:
 
         def before_sleep(state: RetryCallState) -> None:
             self._count("retries")
+            if state.next_action is not None:
+                add_waiting(state.next_action.sleep)  # a back-off is not working time
             ex = state.outcome.exception() if state.outcome else None
             if ex is not None and self.api.is_rate_limit(ex):
                 self._count("rate_limits")
@@ -197,9 +232,16 @@ class Model:
             async for attempt in retrying:
                 with attempt:
                     if batcher is not None:
-                        # Queued for the batch API: no connection is held while waiting.
-                        return await batcher.generate(messages, tools, tool_choice, cfg)
+                        # Queued for the batch API: no connection is held while waiting,
+                        # and the wait is not the sample's working time.
+                        queued = time.monotonic()
+                        try:
+                            return await batcher.generate(messages, tools, tool_choice, cfg)
+                        finally:
+                            add_waiting(time.monotonic() - queued)
+                    queued = time.monotonic()
                     async with sem:
+                        add_waiting(time.monotonic() - queued)
                         self.stats.in_flight += 1
                         try:
                             return await self.api.generate(messages, tools, tool_choice, cfg)

@@ -12,11 +12,12 @@ from ..log._model import EvalLog, EvalSample
 from ..model._get import close_models
 from ..model._model import Model
 from ..spec._model import TaskDef
+from ._models import split_models, task_runs
 from ._options import RunOptions
 from ._task import TaskDisplay, run_task
 
 
-class _Recording(TaskDisplay):
+class Recording(TaskDisplay):
     """Passes every event on and keeps each ended task's log, cancelled ones too."""
 
     def __init__(self, inner: TaskDisplay, ended: list[EvalLog]) -> None:
@@ -43,7 +44,8 @@ async def eval_tasks_async(
     display: TaskDisplay | None = None,
     ended: list[EvalLog] | None = None,
 ) -> list[EvalLog]:
-    """Run tasks (up to `options.max_tasks` at once) and return their log headers.
+    """Run tasks (up to `options.max_tasks` at once), each once per model, and return
+    their log headers (task by task, in model order).
 
     `ended` receives each task's log as the task ends: after Ctrl-C, when nothing is
     returned, it still holds the cancelled tasks' logs for the reports.
@@ -51,18 +53,20 @@ async def eval_tasks_async(
     gate = asyncio.Semaphore(max(1, options.max_tasks))
     shown = display or TaskDisplay()
     logs_ended: list[EvalLog] = ended if ended is not None else []
-    shown = _Recording(shown, logs_ended)
+    shown = Recording(shown, logs_ended)
 
-    async def one(task: TaskDef) -> EvalLog:
+    runs = task_runs(tasks, options)
+
+    async def one(task: TaskDef, own: RunOptions) -> EvalLog:
         async with gate:
-            return await run_task(task, options, shown)
+            return await run_task(task, own, shown)
 
     run = RunHooks(uuid.uuid4().hex[:16], await asyncio.to_thread(load_hooks))
     token = active_hooks.set(run)
     failure: BaseException | None = None
     try:
         await emit("on_run_start", RunStart, [t.name for t in tasks])
-        return list(await asyncio.gather(*(one(t) for t in tasks)))
+        return list(await asyncio.gather(*(one(t, o) for t, o in runs)))
     except BaseException as ex:
         failure = ex
         raise
@@ -79,20 +83,23 @@ async def eval_tasks_async(
 def eval(
     suites: str | Path | Sequence[str | Path],
     *,
-    model: str | None = None,
+    model: str | Sequence[str] | None = None,
     params: dict[str, str] | None = None,
     log_dir: str = "logs",
     options: RunOptions | None = None,
 ) -> list[EvalLog]:
     """Load suite files (or folders of them) and run every task; returns the logs.
 
+    `model` is one model or several (each task runs once per model; `"a,b"` works too).
     `params` are `-T` overrides (strings, parsed as YAML scalars like on the command line).
     """
     from ..spec import find_suites, load_suite
 
     paths = [suites] if isinstance(suites, str | Path) else list(suites)
     options = options or RunOptions()
-    options.model = model or options.model
+    if model is not None:
+        names = split_models([model] if isinstance(model, str) else model)
+        options.model, options.models = (names[0], None) if len(names) == 1 else (None, names)
     options.log_dir = log_dir if options.log_dir == "logs" else options.log_dir
     tasks = [
         task

@@ -9,8 +9,8 @@ from ..model._get import get_model
 from ..solvers._compaction import active_compaction, compact
 from ..solvers._solver import ToolCalls
 from ..solvers._task_state import TaskState
+from ..solvers.builtin._agent_loop import run_tool_calls
 from ..tools._info import ToolFunction
-from ..tools._tool import execute_tools
 
 
 async def task_generate(
@@ -36,7 +36,7 @@ async def task_generate(
         if not calls or tool_calls == "none" or state.completed:
             return state
         max_output = (cfg.max_tool_output if cfg else None) or model.config.max_tool_output
-        state.messages.extend(await execute_tools(output.message, state.tools, max_output))
+        await run_tool_calls(state, output.message, state.tools, max_output)
         if tool_calls == "single" or state.completed:
             return state
         # A forced choice ("any" or a named tool) holds for the first turn only: kept, it

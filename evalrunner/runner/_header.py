@@ -31,8 +31,10 @@ from ..model._get import get_model, model_context
 from ..model._model import Model, ModelStats
 from ..scorers._scorer import Metric, Scorer
 from ..solvers._solver import Solver
-from ..spec._model import ComponentRef, TaskDef
-from ..template import used_templates
+from ..solvers.builtin._entries import make_function
+from ..spec._model import ComponentRef, LimitsDef, TaskDef
+from ..template import template_search, used_templates
+from ..tools._approval import ApprovalPolicy, make_policy
 from ..tools._declared import declared_tools
 from ._capture import LogCapture
 from ._options import RunOptions
@@ -61,6 +63,10 @@ class RunSetup:
     max_samples: int
     log_capture: LogCapture
     templates: dict[str, str] = field(default_factory=dict)
+    step_names: list[str] = field(default_factory=list)
+    approval: ApprovalPolicy | None = None
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)
+    limits: LimitsDef = field(default_factory=LimitsDef)
 
 
 async def setup_run(task: TaskDef, options: RunOptions) -> RunSetup:
@@ -74,8 +80,13 @@ def _setup(task: TaskDef, options: RunOptions) -> RunSetup:
     model_name = options.model or task.model or "none"
     config = task.config.merge(options.config)
     model = None
+    prices = dict(task.prices)
     if model_name != "none":
         model_args = {**task.model_args, **options.model_args}
+        own = {k: float(model_args.pop(f"{k}_price")) for k in ("input", "output")
+               if f"{k}_price" in model_args}  # -M input_price=2.5: USD per million tokens
+        if own:
+            prices[model_name] = {**prices.get(model_name, {}), **own}
         model = get_model(model_name, config=config, base_url=options.model_base_url, **model_args)
     roles = {r: get_model(m) for r, m in {**task.model_roles, **options.model_roles}.items()}
     stamps: dict[str, str] = {}
@@ -83,6 +94,8 @@ def _setup(task: TaskDef, options: RunOptions) -> RunSetup:
     try:
         with model_context(model, roles), declared_tools(task.tools, task.base_dir):
             steps = [ref.create() for ref in task.plan]
+            with template_search(task.base_dir):
+                approval = make_policy(task.approval, make_function) if task.approval else None
             finish = task.finish.create() if task.finish else None
             scorers = _named(task.scorers) if not options.no_score else []
             metrics = default_metrics(scorers, [ref.create() for ref in task.metrics])
@@ -118,6 +131,10 @@ def _setup(task: TaskDef, options: RunOptions) -> RunSetup:
         max_samples=max(1, options.max_samples or max_conn),
         log_capture=LogCapture(options.log_level),
         templates=stamps,
+        step_names=[ref.id or ref.name for ref in task.plan],
+        approval=approval,
+        prices=prices,
+        limits=task.limits.merge(options.limits),
     )
 
 
@@ -160,6 +177,7 @@ def build_header(task: TaskDef, options: RunOptions, run: RunSetup) -> EvalLog:
         suite_file=str(task.suite_file),
         created=run.created,
         model=run.model_name,
+        models=list(options.models) if options.models else None,
         model_args={**task.model_args, **options.model_args},
         model_roles={**task.model_roles, **options.model_roles},
         params=task.params,
@@ -170,7 +188,7 @@ def build_header(task: TaskDef, options: RunOptions, run: RunSetup) -> EvalLog:
         ),
         epochs=run.epochs,
         epochs_reducer=task.epochs.reducers,
-        limits={k: v for k, v in vars(task.limits).items() if v is not None},
+        limits={k: v for k, v in vars(run.limits).items() if v is not None},
         tags=task.tags,
         sample_ids=list(options.sample_ids) if options.sample_ids else None,
         limit=list(options.limit) if options.limit else None,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model._config import GenerateConfig
+from ..spec._model import LimitsDef
 
 
 @dataclass
@@ -13,6 +14,7 @@ class RunOptions:
     """Run-wide options; each overrides the suite and task value of the same meaning."""
 
     model: str | None = None
+    models: list[str] | None = None  # several models: each task runs once per model
     model_args: dict[str, Any] = field(default_factory=dict)
     model_roles: dict[str, str] = field(default_factory=dict)
     model_base_url: str | None = None
@@ -28,7 +30,9 @@ class RunOptions:
     no_score: bool = False
     fail_under: dict[str, float] = field(default_factory=dict)
     shard: tuple[int, int] | None = None  # (i, n): every n-th sample from the i-th (1-based)
+    retry_on_error: int = 0  # reruns of a sample that failed before it counts as an error
     retry_of: list[str] | None = None  # set by `retry`: the logs being finished
+    limits: LimitsDef = field(default_factory=LimitsDef)  # --message-limit etc., over the task's
 
 
 def parse_limit(value: str | int | None) -> tuple[int, int] | None:

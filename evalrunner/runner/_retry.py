@@ -91,6 +91,7 @@ def prepare_retry(location: str, base: RunOptions) -> RetryJob:
     options = dataclasses.replace(
         base,
         model=spec.model,
+        models=list(spec.models) if spec.models else None,
         model_args=dict(spec.model_args),
         model_roles=dict(spec.model_roles),
         model_base_url=base.model_base_url or spec.model_base_url,

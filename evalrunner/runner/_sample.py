@@ -5,10 +5,20 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .._util.secrets import redact
 from ..dataset._sample import Sample
+from ..events._limits import LimitExceededError, SampleLimits, limits_scope
+from ..events._model import ErrorEvent, LimitEvent
+from ..events._transcript import (
+    Transcript,
+    record,
+    record_store_changes,
+    snapshot,
+    span,
+    transcript_scope,
+)
 from ..log._model import EvalError, EvalSample
 from ..model._cache import cache_epoch
 from ..model._model import UsageRecorder, active_recorders
@@ -20,18 +30,26 @@ from ..solvers._solver import Solver
 from ..solvers._store import sample_scope
 from ..solvers._task_state import TaskState
 from ..spec._model import LimitsDef
+from ..tools._approval import ApprovalPolicy, approval_scope
+from ..tools._lifetime import resource_scope
 from ._generate import task_generate
 
 
 @dataclass
 class Plan:
-    """A task's solvers and scorers, created once per run."""
+    """A task's solvers and scorers, created once per run, with its limits and policies."""
 
     steps: list[Solver]
     finish: Solver | None
     scorers: list[tuple[str, Scorer]]
     limits: LimitsDef
+    step_names: list[str] = field(default_factory=list)
+    approval: ApprovalPolicy | None = None
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)
     compaction: CompactionConfig | None = None
+
+    def step_name(self, index: int) -> str:
+        return self.step_names[index] if index < len(self.step_names) else f"step {index + 1}"
 
 
 def error_of(ex: BaseException) -> EvalError:
@@ -44,6 +62,8 @@ def error_of(ex: BaseException) -> EvalError:
 async def run_sample(sample: Sample, epoch: int, model_name: str, plan: Plan) -> EvalSample:
     """Run the plan and score; an exception is recorded on the sample, never raised."""
     started = time.time()
+    limits = plan.limits.merge(sample.limits)
+    events = Transcript()
     recorder = UsageRecorder()
     token = active_recorders.set((*active_recorders.get(), recorder))
     epoch_token = cache_epoch.set(epoch)  # cached answers are per epoch unless told otherwise
@@ -55,19 +75,23 @@ async def run_sample(sample: Sample, epoch: int, model_name: str, plan: Plan) ->
         target=sample.target,
         choices=sample.choices,
         metadata=sample.metadata,
-        message_limit=plan.limits.messages,
-        token_limit=plan.limits.tokens,
+        message_limit=limits.messages,
+        token_limit=limits.tokens,
     )
     error: EvalError | None = None
     limit: str | None = None
     scores: dict[str, Score] = {}
     try:
-        with sample_scope(state), scorer_scope(plan.scorers), compaction_scope(plan.compaction):
-            state, limit = await _solve(state, plan)
-            scores = await _score(state, plan.scorers)
+        with transcript_scope(events), sample_scope(state), scorer_scope(plan.scorers), \
+                compaction_scope(plan.compaction):
+            async with resource_scope("sample"):
+                state, limit = await _solve(state, plan, limits)
+            with span("scorers", "scorers"):
+                scores = await _score(state, plan.scorers)
             state.scores = scores
     except Exception as ex:
         error = error_of(ex)
+        events.add(ErrorEvent(message=error.message))
     finally:
         active_recorders.reset(token)
         cache_epoch.reset(epoch_token)
@@ -87,28 +111,49 @@ async def run_sample(sample: Sample, epoch: int, model_name: str, plan: Plan) ->
         limit=limit or state.limit_reached,
         started_at=started,
         total_time=round(time.time() - started, 6),
+        events=events.events,  # type: ignore[arg-type]
         compactions=state.compactions,
     )
 
 
-async def _solve(state: TaskState, plan: Plan) -> tuple[TaskState, str | None]:
+async def _solve(state: TaskState, plan: Plan, limits: LimitsDef
+                 ) -> tuple[TaskState, str | None]:
     """Run the steps (until one completes the state) then the finish step, always.
 
     Returns the final state (a step may return a new one) and the limit that stopped it.
+    Each step is a span of the sample's events, followed by the changes it made to the store.
     """
     limit: str | None = None
+    tally = SampleLimits(turns=limits.turns, cost=limits.cost, working=limits.working,
+                         prices=plan.prices)
+    stored = snapshot(state.store)
     try:
-        async with asyncio.timeout(plan.limits.seconds):
-            for step in plan.steps:
-                state = await step(state, task_generate)
-                if state.completed:
-                    break
+        with limits_scope(tally), approval_scope(plan.approval):
+            async with asyncio.timeout(limits.seconds):
+                for index, step in enumerate(plan.steps):
+                    with span("step", plan.step_name(index)):
+                        try:
+                            state = await step(state, task_generate)
+                        finally:
+                            stored = record_store_changes(stored, state.store)
+                    if state.completed:
+                        break
     except TimeoutError:
         limit = "time"
+        record(LimitEvent(type="time", limit=limits.seconds,
+                          message=f"time limit of {limits.seconds:g}s reached"))
+    except LimitExceededError as ex:
+        limit = ex.type
+        record(LimitEvent(type=ex.type, limit=ex.limit, message=str(ex)))
     finally:
         # Also after a failing step (cleanup); that step's error is the one reported.
         if plan.finish is not None:
-            state = await plan.finish(state, task_generate)
+            with span("step", "finish"), approval_scope(plan.approval):
+                state = await plan.finish(state, task_generate)
+            record_store_changes(stored, state.store)
+    if limit is None and (reached := state.limit_reached) is not None:
+        value = limits.messages if reached == "messages" else limits.tokens
+        record(LimitEvent(type=reached, limit=value, message=f"{reached} limit of {value} reached"))
     return state, limit
 
 

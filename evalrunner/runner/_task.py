@@ -19,6 +19,7 @@ from ..scorers._scorer import Metric, scorer_metrics
 from ..solvers._compaction import CompactionConfig
 from ..solvers._params import task_params
 from ..spec._model import TaskDef
+from ..tools._lifetime import resource_scope
 from ._gates import apply_thresholds
 from ._header import RunSetup, build_header, setup_run, stats_of
 from ._options import RunOptions
@@ -78,7 +79,9 @@ async def run_task(
     stats_token = task_stats.set(scope)
     try:
         with model_context(run.model, run.roles):
-            await _run_samples(task, options, run, log, writer, progress, display, skip or set())
+            async with resource_scope("task"):  # MCP servers shared by the task's samples
+                await _run_samples(task, options, run, log, writer, progress, display,
+                                   skip or set())
         _finish_status(task, options, log, progress, run.metrics)
     except asyncio.CancelledError:
         log.status = "cancelled"
@@ -112,7 +115,8 @@ async def _run_samples(
 ) -> None:
     queue: asyncio.Queue[tuple[Sample, int] | None] = asyncio.Queue(maxsize=run.max_samples * 2)
     compaction = CompactionConfig(**task.compaction) if task.compaction else None
-    plan = Plan(run.steps, run.finish, run.scorers, task.limits, compaction)
+    plan = Plan(run.steps, run.finish, run.scorers, run.limits, run.step_names, run.approval,
+                run.prices, compaction)
     fail_on_error = _fail_on_error(task, options)
 
     async def produce() -> None:
@@ -134,6 +138,12 @@ async def _run_samples(
                 continue
             await emit("on_sample_start", SampleStart, log, item[0], item[1])
             result = await run_sample(item[0], item[1], log.eval.model, plan)
+            failed: list[EvalError] = []
+            while result.error is not None and len(failed) < options.retry_on_error:
+                failed.append(result.error)
+                result = await run_sample(item[0], item[1], log.eval.model, plan)
+            if failed:
+                result.error_retries = failed  # the errors of the failed tries, kept
             writer.write_sample(result)
             progress.book.add(result)
             display.sample_done(log, result)

@@ -34,6 +34,7 @@ def solver(
     template_vars: tuple[str, ...] = (),
     template_args: tuple[str, ...] = (),
     component_args: dict[str, str] | None = None,
+    config_kwargs: bool = False,
 ) -> Callable[[F], F]: ...
 def solver(
     fn: F | None = None,
@@ -42,6 +43,7 @@ def solver(
     template_vars: tuple[str, ...] = (),
     template_args: tuple[str, ...] = (),
     component_args: dict[str, str] | None = None,
+    config_kwargs: bool = False,
 ) -> Any:
     """Register a solver factory: a function that returns `async def solve(state, generate)`.
 
@@ -49,9 +51,11 @@ def solver(
     so `validate` can check a template uses only names that will exist; `template_args`
     names the parameters that take a template (a file name or the template text);
     `component_args` names the parameters that take other components, with their kind
-    (`{"solvers": "solver", "tools": "tool"}`), so a suite checks those entries too.
+    (`{"solvers": "solver", "tools": "tool"}`; `function` for a `file.py@name`,
+    `text_or_function` for a text that may name one), so a suite checks those entries too;
+    `config_kwargs` says the factory's `**kwargs` are generation config, checked at load.
     """
     return registering_decorator(
         "solver", fn, name, template_vars=template_vars, template_args=template_args,
-        component_args=dict(component_args or {}),
+        component_args=dict(component_args or {}), config_kwargs=config_kwargs,
     )

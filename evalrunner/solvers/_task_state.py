@@ -68,6 +68,8 @@ class TaskState:
         self.scores: dict[str, Score] | None = None
         # What compaction did to the conversation (see `compaction:`), for the log.
         self.compactions: list[Compaction] = []
+        # Turns a handoff agent added during a tool call, appended after the tool results.
+        self.pending_messages: list[ChatMessageBase] = []
         self._completed = False
 
     def metadata_as(self, model: type[M]) -> M:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from pydantic import ValidationError
 
 from ..model._config import GenerateConfig
 from ..registry import RegistryKind
+from ..template import template_search
+from ..tools._approval import make_policy
 from ..tools._declared import declared_tools
 from ._components import compile_entry, resolve_name
 from ._model import ComponentRef, EpochsDef, LimitsDef, TaskDef
@@ -20,6 +23,10 @@ from ._report import Reporter
 from ._yaml import Path_
 
 _SOURCES = ("path", "hf", "samples", "example")
+
+
+class _Reported(ValueError):
+    """An error already reported at its place."""
 
 
 @dataclass
@@ -63,6 +70,7 @@ def compile_task(index: int, raw: dict[str, Any], params: dict[str, Any],
         dataset=_dataset(raw.get("dataset")),
         dataset_pos=ctx.rep.doc.pos((*path, "dataset")),
         model=model if isinstance(model, str) else None,
+        models=[m for m in model if isinstance(m, str)] if isinstance(model, list) else [],
         model_args=_own({**_dict(suite.get("model_args")), **_dict(raw.get("model_args"))}),
         model_roles=_own({**_dict(suite.get("model_roles")), **_dict(raw.get("model_roles"))}),
         config=_config(raw, path, ctx),
@@ -76,8 +84,10 @@ def compile_task(index: int, raw: dict[str, Any], params: dict[str, Any],
     with declared_tools(task.tools, ctx.base_dir):  # `use_tools: [a_declared_tool]` resolves
         _components(task, raw, path, ctx)
     task.epochs = _epochs(raw.get("epochs"), (*path, "epochs"), ctx)
-    limits = _dict(raw.get("limits"))
-    task.limits = LimitsDef(**{k: limits.get(k) for k in ("messages", "tokens", "seconds")})
+    task.limits = LimitsDef().merge(_own(_dict(suite.get("limits")))).merge(
+        _own(_dict(raw.get("limits"))))
+    task.prices = _own({**_dict(suite.get("prices")), **_dict(raw.get("prices"))})
+    task.approval = _approval(suite, raw, path, ctx)
     task.compaction = _compaction(raw.get("compaction"), (*path, "compaction"), ctx)
     task.resolved_hash = resolved_hash(task)
     return task
@@ -141,13 +151,45 @@ def _config(raw: dict[str, Any], path: Path_, ctx: SuiteContext) -> GenerateConf
     if ctx.rep.failed_under(("config",)) or ctx.rep.failed_under((*path, "config")):
         return GenerateConfig()
     try:
-        return GenerateConfig.model_validate(merged)
+        with template_search(ctx.base_dir):  # a response_schema file is read from there
+            return GenerateConfig.model_validate(merged)
     except ValidationError as ex:
         for error in ex.errors():
             key = str(error["loc"][0]) if error["loc"] else ""
-            where = (*path, "config", key) if key in task_config else ("config", key)
-            ctx.rep.error(where, f"config {key}: {error['msg']}")
+            where: Path_ = (*path, "config", key) if key in task_config else ("config", key)
+            sub = error["loc"][1:2]
+            if sub and ctx.rep.doc.pos((*where, *sub)) != ctx.rep.doc.pos(where):
+                where = (*where, *sub)
+            ctx.rep.error(where, f"config {key}: {error['msg'].removeprefix('Value error, ')}")
         return GenerateConfig()
+
+
+def _approval(suite: dict[str, Any], raw: dict[str, Any], path: Path_, ctx: SuiteContext
+              ) -> dict[str, Any]:
+    """The task's approval rules, then the suite's; each approver is built here to check it."""
+    rules: dict[str, Any] = {}
+    for where, given in (((*path, "approval"), raw.get("approval")),
+                         (("approval",), suite.get("approval"))):
+        for pattern, entry in _own(_dict(given)).items():
+            if ctx.rep.failed_under((*where, pattern)) or pattern in rules:
+                continue
+            try:
+                make_policy({pattern: entry}, functools.partial(
+                    _function, where=(*where, pattern), ctx=ctx))
+            except _Reported:
+                continue
+            except (ValueError, TypeError) as ex:
+                ctx.rep.error((*where, pattern), str(ex))
+                continue
+            rules[pattern] = entry
+    return rules
+
+
+def _function(name: str, where: Path_, ctx: SuiteContext) -> Any:
+    info = resolve_name("solver", name, where, ctx.rep, ctx.base_dir, at_key=False)
+    if info is None:
+        raise _Reported
+    return info.obj
 
 
 def _check_dataset(dataset: dict[str, Any], path: Path_, rep: Reporter) -> None:
@@ -254,6 +296,8 @@ def resolved_hash(task: TaskDef) -> str:
         "scorers": [r.describe() for r in task.scorers],
         "metrics": [r.describe() for r in task.metrics],
     }
+    # A suite's model list is left out: each log records its model, and adding a model to
+    # the list must not make the logs of the others look stale to an eval set.
     body = {
         "name": task.name,
         **refs,
@@ -266,6 +310,8 @@ def resolved_hash(task: TaskDef) -> str:
         "epochs": vars(task.epochs),
         "limits": vars(task.limits),
         "compaction": task.compaction,
+        "approval": task.approval,
+        "prices": task.prices,
         "fail_on_error": task.fail_on_error,
         "thresholds": task.thresholds,
         "tools": task.tools,

@@ -55,8 +55,9 @@ PositiveNumber = Annotated[float, Field(gt=0)]
 Params = Annotated[dict[Key, Any], Field(
     description="Task parameters: read as ${{ params.name }}, overridden with -T name=value.",
 )]
-ModelName = Annotated[str, Field(
-    description="provider/model, e.g. openai/gpt-4o-mini; --model overrides it.",
+ModelName = Annotated[str | Annotated[list[str], Field(min_length=1)], Field(
+    description="provider/model, e.g. openai/gpt-4o-mini, or a list of them (each task runs "
+                "once per model); --model overrides it.",
 )]
 ModelArgs = Annotated[dict[str, Any], Field(
     description="Provider-specific model arguments (like -M k=v).",
@@ -172,9 +173,34 @@ class Epochs(Format):
 
 
 class Limits(Format):
+    """A sample's limits; reaching one ends its plan, and it is still scored."""
+
     messages: PositiveInt | None = None
     tokens: PositiveInt | None = None
     seconds: PositiveNumber | None = None
+    working: PositiveNumber | None = _text(
+        "Seconds of work, not counting waits for a connection or a retry."
+    )
+    turns: PositiveInt | None = _text("Model calls.")
+    cost: PositiveNumber | None = _text("US dollars, from the prices of the models.")
+
+
+class Price(Format):
+    input: Annotated[float, Field(ge=0)] | None = None
+    output: Annotated[float, Field(ge=0)] | None = None
+
+
+Prices = Annotated[dict[str, Price], Field(
+    description="Model name to US dollars per million input and output tokens, for cost "
+                "limits.", json_schema_extra=X_KEYS,
+)]
+Approver = Annotated[str, Field(min_length=1)] | Annotated[
+    dict[str, dict[str, Any] | None], Field(min_length=1, max_length=1)]
+Approval = Annotated[dict[str, Approver], Field(
+    description="Tool-name patterns (bash, python*, *) mapped to an approver: auto, reject, "
+                "human, file.py@name, or {name: {arguments}}. The first matching pattern "
+                "decides; a call none matches is rejected.", json_schema_extra=X_KEYS,
+)]
 
 
 # Datasets.
@@ -220,6 +246,7 @@ class Sample(Format):
     metadata: dict[str, Any] | None = None
     files: dict[str, str] | None = None
     setup: str | None = None
+    limits: Limits | None = _text("This sample's own limits, over the task's.")
 
 
 class HfDataset(BaseModel):
@@ -293,6 +320,8 @@ class Task(Format):
         "Keep long conversations under the context window: drop old tool results, or "
         "summarise the oldest turns with a model."
     )
+    approval: Approval | None = None
+    prices: Prices | None = None
     fail_on_error: bool | Annotated[float, Field(ge=0)] | None = _text(
         "true: any sample error fails the task; a number below 1: the tolerated fraction; "
         "1 or more: the tolerated count."
@@ -317,4 +346,7 @@ class SuiteFile(Format):
     model_roles: ModelRoles | None = None
     config: Config | None = None
     tools: Tools | None = None
+    limits: Limits | None = _text("Limits of every task's samples.")
+    approval: Approval | None = None
+    prices: Prices | None = None
     tasks: Annotated[list[Task], Field(min_length=1)]

@@ -88,9 +88,19 @@ class EpochsDef:
 
 @dataclass
 class LimitsDef:
+    """A sample's limits: messages, tokens, wall-clock and working seconds, turns, cost (USD)."""
+
     messages: int | None = None
     tokens: int | None = None
     seconds: float | None = None
+    working: float | None = None
+    turns: int | None = None
+    cost: float | None = None
+
+    def merge(self, other: LimitsDef | dict[str, Any] | None) -> LimitsDef:
+        """A copy with every limit `other` sets taking precedence."""
+        given = vars(other) if isinstance(other, LimitsDef) else dict(other or {})
+        return LimitsDef(**{**vars(self), **{k: v for k, v in given.items() if v is not None}})
 
 
 @dataclass
@@ -111,6 +121,7 @@ class TaskDef:
     scorers: list[ComponentRef] = field(default_factory=list)
     metrics: list[ComponentRef] = field(default_factory=list)
     model: str | None = None
+    models: list[str] = field(default_factory=list)  # `model: [a, b]`: one run per model
     model_args: dict[str, Any] = field(default_factory=dict)
     model_roles: dict[str, str] = field(default_factory=dict)
     config: GenerateConfig = field(default_factory=GenerateConfig)
@@ -118,6 +129,9 @@ class TaskDef:
     epochs: EpochsDef = field(default_factory=EpochsDef)
     limits: LimitsDef = field(default_factory=LimitsDef)
     compaction: dict[str, Any] | None = None  # checked by CompactionConfig when compiled
+    # Tool-name pattern -> approver entry; model name -> USD per million input/output tokens.
+    approval: dict[str, Any] = field(default_factory=dict)
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)
     fail_on_error: bool | float | None = None
     thresholds: dict[str, float] = field(default_factory=dict)
     pos: SourcePos | None = None

@@ -11,6 +11,11 @@ import inspect
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from ..model._config import GenerateConfig
+from ..solvers.builtin._entries import names_function
+from ..template import template_search
 from ._components import compile_entry, resolve_name
 from ._model import ComponentRef
 from ._report import Reporter
@@ -19,6 +24,8 @@ from ._yaml import Path_
 
 def check_nested(ref: ComponentRef, path: Path_, rep: Reporter, base_dir: Path) -> None:
     """Check the component entries inside `ref`'s arguments (`path` is the entry's name key)."""
+    if ref.info.metadata.get("config_kwargs"):
+        _check_config(ref, path, rep, base_dir)
     nested: dict[str, str] = ref.info.metadata.get("component_args") or {}
     if not nested:
         return
@@ -40,11 +47,35 @@ def check_nested(ref: ComponentRef, path: Path_, rep: Reporter, base_dir: Path) 
                 ref.nested.append(sub)
 
 
+def _check_config(ref: ComponentRef, path: Path_, rep: Reporter, base_dir: Path) -> None:
+    """The keyword arguments a factory passes on as generation config, checked as config."""
+    try:
+        params = inspect.signature(ref.info.obj).parameters
+    except (TypeError, ValueError):
+        return
+    config = {k: v for k, v in ref.kwargs.items() if k not in params and not k.startswith("x-")}
+    try:
+        with template_search(base_dir):
+            GenerateConfig.model_validate(config)
+    except ValidationError as ex:
+        for error in ex.errors():
+            loc = tuple(str(p) for p in error["loc"])
+            where: Path_ = (*path, *loc[:1])
+            if len(loc) > 1 and rep.doc.pos((*where, loc[1])) != rep.doc.pos(where):
+                where = (*where, loc[1])
+            message = error["msg"].removeprefix("Value error, ")
+            rep.error(where, f"{'.'.join(loc) or 'config'}: {message}", at_key=not loc)
+
+
 def _check_item(
     kind: str, item: Any, path: Path_, rep: Reporter, base_dir: Path
 ) -> ComponentRef | None:
     if item is None:
         return None
+    if kind == "text_or_function":  # a message or a mode, unless it names a function
+        if not isinstance(item, str) or not names_function(item):
+            return None
+        kind = "function"
     if kind == "function":
         if not isinstance(item, str):
             rep.error(path, "expected the name of a Python function (file.py@name)")

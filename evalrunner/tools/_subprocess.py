@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import time
 import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -97,6 +98,7 @@ async def subprocess(
     """
     if not args:
         raise ValueError("no command to run")
+    started = time.monotonic()
     async with concurrency("subprocesses", max_subprocesses()):
         process = await asyncio.create_subprocess_exec(
             *args,
@@ -115,7 +117,18 @@ async def subprocess(
             await _kill(process)
             raise
     code = process.returncode if process.returncode is not None else -1
+    _record(args, code, stdout, stderr, started)
     return ExecResult(code == 0, code, stdout, stderr, truncated)
+
+
+def _record(args: Sequence[str], code: int, stdout: str, stderr: str, started: float) -> None:
+    """A sandbox event for the sample that ran the command (none outside a sample)."""
+    from ..events._model import SandboxEvent
+    from ..events._transcript import preview, record
+
+    record(SandboxEvent(cmd=[str(a) for a in args], returncode=code,
+                        output=preview(stdout + stderr, 200),
+                        time=round(time.monotonic() - started, 6)))
 
 
 async def _communicate(

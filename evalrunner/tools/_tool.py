@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
 
 from jsonschema import Draft202012Validator
 
+from ..events._limits import LimitExceededError, check_limits
+from ..events._model import ToolEvent
+from ..events._transcript import preview, record
 from ..model._chat import ChatMessageAssistant, ChatMessageTool, ToolCall
+from ._approval import approve
 from ._info import ToolInfo
 
 
@@ -44,22 +49,32 @@ async def execute_tools(
 async def _call_one(
     call: ToolCall, tools: dict[str, Any], max_output: int | None
 ) -> ChatMessageTool:
+    check_limits(working_only=True)
+    started = time.monotonic()
+    call, refusal = await approve(call)
     tool = tools.get(call.function)
     error: str | None = None
     content = ""
-    if call.parse_error:
+    if refusal is not None:
+        error = refusal
+    elif call.parse_error:
         error = f"could not parse the arguments: {call.parse_error}"
     elif tool is None:
         error = f"no tool named '{call.function}' (available: {', '.join(tools) or 'none'})"
     else:
         try:
             content = _as_text(await tool(**_arguments(tool, call.arguments)))
+        except LimitExceededError:
+            raise  # a limit reached inside a tool (a sub-agent's call) ends the sample
         except (ToolError, TypeError, ValueError) as ex:
             error = str(ex)
         except Exception as ex:  # a tool's failure is the model's information, not a crash
             error = f"{type(ex).__name__}: {ex}"
     if max_output is not None and len(content) > max_output:
         content = content[:max_output] + f"\n[output truncated to {max_output} characters]"
+    record(ToolEvent(id=call.id, function=call.function, arguments=call.arguments,
+                     result=preview(content), error=error,
+                     time=round(time.monotonic() - started, 6)))
     return ChatMessageTool(
         content=error or content, tool_call_id=call.id, function=call.function, error=error
     )

@@ -17,7 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ._library import LogLibrary, NotFound, SampleQuery
+from ._compare import compare_view
+from ._library import SORTS, LogLibrary, NotFound, SampleQuery
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -72,6 +73,7 @@ class ViewerServer:
         app.router.add_get("/api/logs/{log_id}/facets", self._facets)
         app.router.add_get("/api/logs/{log_id}/samples", self._samples)
         app.router.add_get("/api/logs/{log_id}/samples/{n:[0-9]+}", self._sample)
+        app.router.add_get("/api/compare", self._compare)
         app.on_response_prepare.append(_security_headers)
         # A short grace period on close: a browser keeps idle connections open.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -148,7 +150,15 @@ class ViewerServer:
 
     async def _sample(self, request: web.Request) -> web.StreamResponse:
         log_id, n = request.match_info["log_id"], int(request.match_info["n"])
-        return await _json(lambda: self.library.sample(log_id, n))
+        try:  # the list's filters and order: the sample's previous and next in it
+            around = _sample_query(request.query.get)
+        except BadRequest as ex:
+            return _error(400, str(ex))
+        return await _json(lambda: self.library.sample(log_id, n, around))
+
+    async def _compare(self, request: web.Request) -> web.StreamResponse:
+        ids = [i for v in request.query.getall("logs", []) for i in v.split(",") if i]
+        return await _json(lambda: compare_view(self.library, ids))
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -194,6 +204,9 @@ def _sample_query(one_of: Callable[[str], str | None]) -> SampleQuery:
     error = one("error")
     if error not in (None, "0", "1", "true", "false"):
         raise BadRequest(f"error must be 1 or 0, not '{error}'")
+    sort = one("sort")
+    if sort is not None and sort.lstrip("-") not in SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(SORTS)}, not '{sort}'")
     return SampleQuery(
         offset=number("offset", 0),
         limit=number("limit", 50),
@@ -201,6 +214,8 @@ def _sample_query(one_of: Callable[[str], str | None]) -> SampleQuery:
         scorer=one("scorer"),
         error=None if error is None else error in ("1", "true"),
         q=one("q"),
+        meta=one("meta"),
+        sort=sort,
     )
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..analysis._compare import natural_key
 from ..log._file import SAMPLES_OPEN, parse_trailer
 
 _CHUNK = 4 * 1024 * 1024
@@ -26,10 +27,13 @@ _ID_EPOCH = re.compile(rb',?\{"id":("(?:[^"\\]|\\.)*"|-?\d+),"epoch":(\d+)')
 
 @dataclass
 class SampleFacts:
-    """What the filters look at, read once per sample line."""
+    """What the filters and sorting look at, read once per sample line."""
 
     scores: dict[str, str]
     error: bool
+    metadata: dict[str, str] = field(default_factory=dict)  # flattened scalar values, as text
+    tokens: int = 0
+    time: float | None = None
 
 
 @dataclass
@@ -39,7 +43,7 @@ class LogIndex:
     path: Path
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
-    keys: list[tuple[int, int | str, int]] = field(default_factory=list)  # sort keys
+    keys: list[tuple[int, Any, int]] = field(default_factory=list)  # sort keys
     facts: list[SampleFacts] = field(default_factory=list)  # built on demand
     trailer: dict[str, Any] | None = None
     lines_format: bool = True  # False: a plain JSON log, held in memory instead
@@ -177,10 +181,43 @@ class LogIndex:
 
 def facts_of(data: dict[str, Any]) -> SampleFacts:
     scores = data.get("scores") or {}
+    usage = data.get("model_usage") or {}
     return SampleFacts(
-        scores={name: value_text(s.get("value")) for name, s in scores.items()},
+        scores={name: score_text(s) for name, s in scores.items()},
         error=data.get("error") is not None,
+        metadata=_scalars(data.get("metadata") or {}, ""),
+        tokens=sum(int(u.get("total_tokens") or 0) for u in usage.values()),
+        time=data.get("total_time"),
     )
+
+
+UNSCORED = "unscored"
+
+
+def is_unscored(score: dict[str, Any]) -> bool:
+    """A scorer that could not decide (a grader reply it could not parse): no value, or
+    marked unscored."""
+    meta = score.get("metadata") or {}
+    return score.get("value") is None or bool(score.get("unscored")) or bool(
+        isinstance(meta, dict) and meta.get("unscored"))
+
+
+def score_text(score: dict[str, Any]) -> str:
+    """A score as the filters and the page show it: its value, or `unscored`."""
+    return UNSCORED if is_unscored(score) else value_text(score.get("value"))
+
+
+def _scalars(value: dict[str, Any], prefix: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, inner in value.items():
+        name = f"{prefix}{key}"
+        if isinstance(inner, dict):
+            out.update(_scalars(inner, name + "."))
+        elif inner is None or isinstance(inner, str | int | float | bool):
+            text = value_text(inner) if inner is not None else "null"
+            if len(text) <= 100:  # long texts are for reading, not for filtering
+                out[name] = text
+    return out
 
 
 def value_text(value: Any) -> str:
@@ -192,12 +229,13 @@ def value_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _sort_key(sample_id: Any, epoch: Any, n: int) -> tuple[int, int | str, int]:
-    # Numbers sort before strings; ids that repeat (epochs) keep their epoch order.
+def _sort_key(sample_id: Any, epoch: Any, n: int) -> tuple[int, Any, int]:
+    # Numbers sort before strings, and strings naturally (s2 before s10); ids that repeat
+    # (epochs) keep their epoch order.
     e = epoch if isinstance(epoch, int) else 1
     if isinstance(sample_id, int):
         return (0, sample_id, e * 1_000_000_000 + n)
-    return (1, str(sample_id), e * 1_000_000_000 + n)
+    return (1, natural_key(str(sample_id)), e * 1_000_000_000 + n)
 
 
 def _strip(line: bytes) -> bytes:

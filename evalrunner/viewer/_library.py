@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..analysis._inspect import is_inspect_log
 from ..log._io import read_eval_log
 from ..log._model import EvalLog
 from ._index import LogIndex
+from ._inspect import InspectCache
 from ._rows import sample_row
 
 MAX_PAGE = 500
+LOG_SUFFIXES = (".json", ".eval")
 
 
 class NotFound(Exception):
@@ -36,9 +39,11 @@ class SampleQuery:
     scorer: str | None = None
     error: bool | None = None  # True: only samples that failed; False: only those that did not
     q: str | None = None  # text anywhere in the sample, case-insensitive
+    meta: str | None = None  # `key=value`: a metadata value (nested keys joined with `.`)
+    sort: str | None = None  # id (default), score, tokens or time; `-` before: descending
 
-    def filters(self) -> tuple[str | None, str | None, bool | None, str | None]:
-        return (self.score, self.scorer, self.error, self.q)
+    def filters(self) -> tuple[Any, ...]:
+        return (self.score, self.scorer, self.error, self.q, self.meta, self.sort)
 
 
 class LogLibrary:
@@ -50,6 +55,7 @@ class LogLibrary:
         self._headers: dict[Path, tuple[tuple[int, int], EvalLog]] = {}
         self._matches: dict[tuple[Path, Any], tuple[int, list[int]]] = {}
         self._lock = threading.Lock()
+        self._inspect = InspectCache()
 
     def files(self) -> list[Path]:
         if not self.root.is_dir():
@@ -57,7 +63,7 @@ class LogLibrary:
         out = []
         for folder, dirs, names in os.walk(self.root):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
-            logs = [n for n in names if n.endswith(".json") and not n.startswith(".")]
+            logs = [n for n in names if n.endswith(LOG_SUFFIXES) and not n.startswith(".")]
             out += [Path(folder) / n for n in logs]
         return out
 
@@ -66,12 +72,19 @@ class LogLibrary:
 
     def path_of(self, log_id: str) -> Path:
         """The file of a log id; anything outside the folder or not a log file is NotFound."""
-        if not log_id.endswith(".json") or "\\" in log_id or "\0" in log_id:
+        if not log_id.endswith(LOG_SUFFIXES) or "\\" in log_id or "\0" in log_id:
             raise NotFound(log_id)
         path = (self.root / log_id).resolve()
         if not path.is_relative_to(self.root) or not path.is_file():
             raise NotFound(log_id)
         return path
+
+    def readable(self, path: Path) -> Path:
+        """The file to read a log from: itself, or for an Inspect log its conversion to
+        this tool's format (made once per version of the file, in a private folder)."""
+        if not is_inspect_log(str(path)):
+            return path
+        return self._inspect.converted(path)
 
     def header_of(self, path: Path) -> EvalLog:
         st = path.stat()
@@ -80,7 +93,7 @@ class LogLibrary:
             cached = self._headers.get(path)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        log = read_eval_log(path, header_only=True)
+        log = read_eval_log(self.readable(path), header_only=True)
         with self._lock:
             self._headers[path] = (stamp, log)
         return log
@@ -89,7 +102,9 @@ class LogLibrary:
         with self._lock:
             index = self._indexes.get(path)
             if index is None:
-                index = self._indexes[path] = LogIndex(path)
+                index = self._indexes[path] = LogIndex(self.readable(path))
+            elif index.path != path:
+                index.path = self.readable(path)  # a new conversion when the file changed
         with index.lock:
             index.refresh()
         return index
@@ -134,13 +149,23 @@ class LogLibrary:
                 "items": items,
             }
 
-    def sample(self, log_id: str, n: int) -> dict[str, Any]:
+    def sample(self, log_id: str, n: int, query: SampleQuery | None = None) -> dict[str, Any]:
+        """Sample `n`, with its neighbours in the list the query shows (previous/next)."""
         index = self.index_of(self.path_of(log_id))
         if not 0 <= n < index.count:
             raise NotFound(f"{log_id} sample {n}")
         with index.lock:
             data = index.read(n)
+            matches = self._match(index, query or SampleQuery())
         data["n"] = n
+        where = matches.index(n) if n in matches else None
+        data["nav"] = {
+            "position": None if where is None else where + 1,
+            "total": len(matches),
+            "prev": matches[where - 1] if where else None,
+            "next": matches[where + 1] if where is not None and where + 1 < len(matches)
+            else None,
+        }
         return data
 
     def facets(self, log_id: str) -> dict[str, Any]:
@@ -154,23 +179,28 @@ class LogLibrary:
                     values = scorers.setdefault(name, {})
                     values[value] = values.get(value, 0) + 1
             errors = sum(1 for f in index.facts if f.error)
-            return {"count": index.count, "scorers": scorers, "errors": errors}
+            return {"count": index.count, "scorers": scorers, "errors": errors,
+                    "metadata": _metadata_facets(index)}
 
     def _match(self, index: LogIndex, query: SampleQuery) -> list[int]:
         """Positions of the matching samples in id order; cached until samples come in."""
         order = index.order()
-        if query.filters() == (None, None, None, None):
+        if query.filters() == (None,) * len(query.filters()):
             return order
         key = (index.path, query.filters())
         cached = self._matches.get(key)
         if cached is not None and cached[0] == index.count:
             return cached[1]
         keep = order
-        if query.score is not None or query.error is not None:
+        if query.score is not None or query.error is not None or query.meta is not None:
             index.ensure_facts()
             keep = [n for n in keep if _facts_match(index, n, query)]
         if query.q:
             keep = _search(index, keep, query.q)
+        if query.sort and query.sort.lstrip("-") != "id":
+            keep = _sorted(index, keep, query.sort, query.scorer)
+        elif query.sort == "-id":
+            keep = keep[::-1]
         self._matches[key] = (index.count, keep)
         return keep
 
@@ -179,6 +209,10 @@ def _facts_match(index: LogIndex, n: int, query: SampleQuery) -> bool:
     facts = index.facts[n]
     if query.error is not None and facts.error != query.error:
         return False
+    if query.meta is not None:
+        name, _, value = query.meta.partition("=")
+        if facts.metadata.get(name) != value:
+            return False
     if query.score is None:
         return True
     wanted = query.score.strip().lower()
@@ -186,6 +220,52 @@ def _facts_match(index: LogIndex, n: int, query: SampleQuery) -> bool:
         [facts.scores.get(query.scorer, "")] if query.scorer else list(facts.scores.values())
     )
     return any(v.lower() == wanted for v in values)
+
+
+SORTS = ("id", "score", "tokens", "time")
+MAX_FACET_VALUES = 30  # a metadata key with more distinct values is not offered as a filter
+
+
+def _sorted(index: LogIndex, keep: list[int], sort: str, scorer: str | None) -> list[int]:
+    """Positions ordered by a column (stable: ties keep id order); missing values last."""
+    index.ensure_facts()
+    field = sort.lstrip("-")
+    descending = sort.startswith("-")
+
+    def value(n: int) -> Any:
+        facts = index.facts[n]
+        if field == "tokens":
+            return facts.tokens
+        if field == "time":
+            return facts.time
+        scores = facts.scores
+        text = scores.get(scorer, "") if scorer else next(iter(scores.values()), "")
+        return _score_rank(text)
+
+    present = [n for n in keep if value(n) is not None]
+    missing = [n for n in keep if value(n) is None]
+    return sorted(present, key=value, reverse=descending) + missing
+
+
+def _score_rank(text: str) -> float | None:
+    """Score values in a sortable order: numbers as themselves, C/P/I as 1/0.5/0."""
+    from ..scorers._score import value_to_float
+
+    if text in ("", "unscored"):
+        return None
+    try:
+        return value_to_float(text)
+    except ValueError:
+        return None
+
+
+def _metadata_facets(index: LogIndex) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for facts in index.facts:
+        for key, value in facts.metadata.items():
+            values = counts.setdefault(key, {})
+            values[value] = values.get(value, 0) + 1
+    return {k: v for k, v in counts.items() if 1 < len(v) <= MAX_FACET_VALUES}
 
 
 def _search(index: LogIndex, keep: list[int], q: str) -> list[int]:
@@ -212,6 +292,7 @@ def log_row(log_id: str, log: EvalLog, running: int | None) -> dict[str, Any]:
             break
     return {
         "id": log_id,
+        "missed_thresholds": results.missed_thresholds if results else [],
         "task": log.eval.task,
         "suite": log.eval.suite,
         "model": log.eval.model,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._index import value_text
+from ._index import is_unscored, value_text
 
 PREVIEW = 240  # characters of input, target and answer a row carries
 
@@ -64,7 +64,8 @@ def sample_row(n: int, data: dict[str, Any]) -> dict[str, Any]:
         "target": preview(target_text(data.get("target"))),
         "answer": preview(answer_text(data)),
         "scores": {
-            name: {"value": value_text(s.get("value")), "answer": s.get("answer")}
+            name: {"value": value_text(s.get("value")), "answer": s.get("answer"),
+                   "unscored": is_unscored(s)}
             for name, s in scores.items()
         },
         "error": (error.get("message") or "error").splitlines()[0] if error else None,

@@ -199,6 +199,10 @@ def _check_schema(schema: Any, where: str) -> None:
 
 def _check_generation(gen: dict[str, Any]) -> None:
     only_keys(gen, GENERATION_KEYS, "generationConfig")
+    if "responseSchema" in gen:
+        require(gen.get("responseMimeType") == "application/json",
+                "responseSchema needs responseMimeType application/json")
+        _check_schema(gen["responseSchema"], "responseSchema")
     for name, low, high in (("temperature", 0, 2), ("topP", 0, 1), ("presencePenalty", -2, 2),
                             ("frequencyPenalty", -2, 2)):
         if name in gen:

@@ -48,6 +48,7 @@ class ServerOptions:
     fail_429: int = 0  # the next N valid requests get 429
     fail_500: int = 0  # then the next N valid requests get 500
     retry_after: str | None = "0"  # the Retry-After header of those failures (None: none)
+    context_limit: int | None = None  # more messages than this: 400 context_length_exceeded
     responder: Responder | None = None
 
 
@@ -180,6 +181,11 @@ class _Server:
             options.fail_500 -= 1
             record.status = 500
             return 500, headers, _error("The server had an error", "server_error", "")
+        if options.context_limit is not None and len(body["messages"]) > options.context_limit:
+            record.status = 400
+            message = (f"This model's maximum context length is {options.context_limit} "
+                       f"messages; your request has {len(body['messages'])}.")
+            return 400, {}, _error(message, "invalid_request_error", "context_length_exceeded")
         try:
             reply = (options.responder or echo)(body)
         except Exception as ex:  # a broken responder is a test bug: make it visible

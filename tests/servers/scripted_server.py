@@ -4,8 +4,11 @@ Served by `start_openai_server(responder=scripted_reply)`. Rules, first match wi
 
 - the last user message has `CALL name {json}` lines and no tool result came after it:
   call those tools (several lines: parallel calls);
-- tools include `submit` (an agent): after a tool result, submit that result; otherwise
-  submit a wrong sum first and the right one once told it was wrong;
+- tools include `submit` (an agent): after a tool result, submit that result; after another
+  agent's reply (a handoff), submit that reply; otherwise submit a wrong sum first and the
+  right one once told it was wrong;
+- a `response_format` (structured output): `{"answer": <the sum>}` as JSON, or
+  `{"answer": "none"}` when the user asks for BADJSON (an answer the schema forbids);
 - after tool results: `ANSWER: ` and the results joined with ` | `;
 - a critique request: "The original answer is fully correct.";
 - lettered options `A) ...`: the letter(s) of the right option(s), computed from the question
@@ -39,10 +42,14 @@ def scripted_reply(body: dict[str, Any]) -> Reply:
             return _agent(messages, last)
     if last["role"] == "tool":
         return "ANSWER: " + " | ".join(_tool_results(messages))
+    if body.get("response_format"):
+        return json.dumps({"answer": "none" if "BADJSON" in user else int(_compute(user) or 0)})
     return _text_reply(user, body)
 
 
 def _agent(messages: list[dict[str, Any]], last: dict[str, Any]) -> Reply:
+    if last["role"] == "assistant" and not last.get("tool_calls"):
+        return [{"name": "submit", "arguments": {"answer": _text(last["content"]).strip()}}]
     if last["role"] == "tool" and not _submitted(messages[-2]):
         return [{"name": "submit", "arguments": {"answer": _text(last["content"]).strip()}}]
     question = next(_text(m["content"]) for m in messages if m["role"] == "user")

@@ -74,6 +74,10 @@ async def build_request(
     }
     if config.reasoning_tokens is not None:
         generation["thinkingConfig"] = {"thinkingBudget": config.reasoning_tokens}
+    if config.response_schema is not None:
+        # Gemini's schema is an OpenAPI subset; the reply is still checked on the full one.
+        generation["responseMimeType"] = "application/json"
+        generation["responseSchema"] = schema_subset(config.response_schema.json_schema)
     if generation:
         body["generationConfig"] = generation
     if tools:

@@ -37,6 +37,8 @@ from ._openai_wire import build_request, error_message, parse_response
 class OpenAICompatibleAPI(ModelAPI):
     """A Chat Completions provider; subclasses set the class attributes below."""
 
+    native_response_schema = True
+
     # Instance-level so openai-api can set them per service.
     service: str = "OpenAI-compatible"
     api_key_env: str | None = None

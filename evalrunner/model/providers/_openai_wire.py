@@ -70,6 +70,8 @@ def build_request(
     if config.max_tokens is not None:
         key = "max_completion_tokens" if completion_tokens_field else "max_tokens"
         body[key] = config.max_tokens
+    if config.response_schema is not None:
+        body["response_format"] = wire_response_format(config)
     if tools:
         body["tools"] = [wire_tool(tool) for tool in tools]
         if tool_choice is not None:
@@ -131,6 +133,18 @@ def _assistant_message(message: ChatMessageAssistant) -> dict[str, Any]:
     else:
         out["content"] = text
     return out
+
+
+def wire_response_format(config: GenerateConfig) -> dict[str, Any]:
+    """Structured output as Chat Completions' `json_schema` response format."""
+    schema = config.response_schema
+    assert schema is not None
+    spec: dict[str, Any] = {"name": schema.name, "schema": schema.json_schema}
+    if schema.description:
+        spec["description"] = schema.description
+    if schema.strict is not None:
+        spec["strict"] = schema.strict
+    return {"type": "json_schema", "json_schema": spec}
 
 
 def wire_tool(tool: ToolInfo) -> dict[str, Any]:

@@ -29,6 +29,7 @@ _DELAY = re.compile(r"^(\d+(?:\.\d+)?)s$")
 
 @modelapi(name="google")
 class GoogleAPI(HttpModelAPI):
+    native_response_schema = True
     service = "Google"
     media_types = frozenset({"audio", "video"})
 

@@ -33,6 +33,7 @@ _UNSUPPORTED = ("logit_bias", "logprobs", "top_logprobs", "reasoning_effort")
 
 @modelapi(name="mistral")
 class MistralAPI(HttpModelAPI):
+    native_response_schema = True
     service = "Mistral"
 
     def __init__(

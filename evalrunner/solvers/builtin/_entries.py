@@ -7,6 +7,7 @@ made (the suite loader has already checked them, at their own position in the fi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...registry import RegistryKind, resolve
@@ -24,6 +25,14 @@ def make_solvers(value: Any) -> list[Solver]:
 def make_tools(value: Any) -> list[Any]:
     """Tools from a tool, a tool entry (`bash`, `{bash: {timeout: 30}}`), or a list of them."""
     return _make_all("tool", value)
+
+
+_FUNCTION_NAME = re.compile(r"^(?:[\w./-]+\.py@\w+|[\w.]+:\w+|[\w.-]+/\w+)$")
+
+
+def names_function(text: str) -> bool:
+    """Whether an argument that takes a text or a function names a function (`file.py@fn`)."""
+    return bool(_FUNCTION_NAME.match(text.strip()))
 
 
 def make_function(value: Any) -> Any:

@@ -14,10 +14,11 @@ from typing import Any
 
 from ...model._chat import ChatMessageTool, ChatMessageUser
 from ...scorers._score import value_to_float
-from ...tools._info import ToolInfo
+from ...tools._sources import resolve_tools
 from .._scoring import score
 from .._solver import Generate, Solver, solver
 from .._task_state import TaskState
+from ._agent_loop import submit_tool
 from ._entries import make_function, make_solvers, make_tools
 from ._vars import load_template, render_template, template_variables
 from .system_message import system_message
@@ -72,7 +73,7 @@ def basic_agent(
         raise ValueError("max_attempts must be at least 1")
     setup = make_solvers(init) or [system_message(_SYSTEM.format(submit=submit_name))]
     tool_source = tools if _is_solver(tools) else None
-    submit = _submit_tool(submit_name, submit_description)
+    submit = submit_tool(submit_name, submit_description)
     agent_tools = [] if tool_source else [*make_tools(tools), submit]
     to_float: Callable[[Any], float] = make_function(score_value) if score_value else value_to_float
     incorrect = incorrect_message if callable(incorrect_message) else load_template(
@@ -88,9 +89,9 @@ def basic_agent(
             state = await step(state, generate)
         if tool_source is not None:
             state = await tool_source(state, generate)
-            state.tools = [*state.tools, submit]
+            state.tools = [*await resolve_tools(state.tools), submit]
         else:
-            state.tools = agent_tools
+            state.tools = await resolve_tools(agent_tools)
         state.tool_choice = "auto"
         state.message_limit = message_limit or state.message_limit or DEFAULT_MESSAGE_LIMIT
         state.token_limit = token_limit or state.token_limit
@@ -122,22 +123,6 @@ def basic_agent(
 def _is_solver(value: Any) -> bool:
     """A solver object passed as `tools` (it supplies the tools per sample)."""
     return callable(value) and getattr(value, "__registry_kind__", None) == "solver"
-
-
-def _submit_tool(name: str, description: str) -> Any:
-    async def execute(answer: str) -> str:
-        return answer
-
-    execute.info = ToolInfo(  # type: ignore[attr-defined]
-        name=name,
-        description=description,
-        parameters={
-            "type": "object",
-            "properties": {"answer": {"type": "string", "description": "The answer."}},
-            "required": ["answer"],
-        },
-    )
-    return execute
 
 
 def _submission(messages: list[Any], submit_name: str) -> str | None:

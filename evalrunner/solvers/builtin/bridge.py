@@ -1,46 +1,102 @@
-"""`bridge`: run an agent written as a plain Python function of a sample dict.
+"""`bridge`: run an agent written without evalrunner, as a Python function or as a program.
 
-The agent is `async def agent(sample: dict) -> dict` (a plain function works too). It gets
-`input` (the conversation so far as `{"role", "content"}` dicts), `input_text`, `target`,
-`choices`, `metadata`, `sample_id`, `epoch`, `model` (the evaluated model's name) and
-`store`. To call the evaluated model it uses `evalrunner.get_model()`. It returns
-`output` (the final answer, text) and may return `messages` (the whole conversation, to
-replace the state's) and `store` (merged into the sample's store).
+For the length of each sample the task's model is served as an OpenAI-compatible Chat
+Completions endpoint on 127.0.0.1: requests to it are calls of evalrunner's model (roles,
+retries, cache, limits and events apply).
+
+- `agent: file.py@run`: `async def run(sample: dict) -> dict` (a plain function works too).
+  It gets `input` (the conversation so far as `{"role", "content"}` dicts), `input_text`,
+  `target`, `choices`, `metadata`, `sample_id`, `epoch`, `model`, `store`, and `base_url` /
+  `api_key` of the endpoint (use an async client: the endpoint runs on the same event loop).
+  It returns `output` (the final answer, text) and may return `messages` (the whole
+  conversation, to replace the state's) and `store` (merged into the sample's store).
+- `command: [program, args...]`: the program runs with `OPENAI_BASE_URL` and
+  `OPENAI_API_KEY` pointing at the endpoint (plus `env`, and the variables `pass_env` names;
+  like a tool it gets none of evalrunner's other variables), the sample dict as JSON on stdin;
+  what it prints is the answer. An agent built on the OpenAI SDK or any HTTP client runs
+  unchanged. It fails the sample if it exits non-zero or runs past `timeout` seconds.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 from typing import Any
 
+from ...events._transcript import span
 from ...model._chat import ChatMessageAssistant, as_messages
 from ...model._output import ModelOutput
 from .._solver import Generate, Solver, solver
 from .._task_state import TaskState
+from ._bridge_server import BridgeServer
 from ._entries import make_function
 
 
 @solver(component_args={"agent": "function"})
-def bridge(agent: Any) -> Solver:
-    """Call `agent` (a function, or its name: `agent.py@run`) with the sample as a dict."""
-    fn = make_function(agent)
+def bridge(agent: Any = None, command: str | list[str] | None = None,
+           env: dict[str, str] | None = None, pass_env: list[str] | None = None,
+           timeout: float | None = None) -> Solver:
+    """Run `agent` (a function, or its name: `agent.py@run`) or `command` (see the module)."""
+    if (agent is None) == (command is None):
+        raise ValueError("bridge needs either agent (a Python function) or command (a program)")
+    fn = make_function(agent) if agent is not None else None
+    args = [command] if isinstance(command, str) else list(command or [])
+    from ...template import suite_folder
+
+    folder = suite_folder()
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        result = fn(_sample_dict(state))
-        if inspect.isawaitable(result):
-            result = await result
-        if not isinstance(result, dict) or "output" not in result:
-            raise ValueError("a bridged agent must return a dict with an 'output' key")
-        output = str(result["output"])
-        if result.get("messages") is not None:
-            state.messages = as_messages(list(result["messages"]))
-        if not state.messages or state.messages[-1].text != output:
-            state.messages.append(ChatMessageAssistant(content=output, source="generate"))
-        state.output = ModelOutput.from_content(state.model, output)
-        state.store.update(dict(result.get("store") or {}))
+        sample = _sample_dict(state)
+        with span("agent", "bridge"):
+            async with BridgeServer() as server:
+                sample.update(base_url=server.base_url, api_key=server.api_key)
+                try:
+                    if fn is not None:
+                        result = fn(sample)
+                        result = await result if inspect.isawaitable(result) else result
+                    else:
+                        result = await _run_program(args, sample, server, env, pass_env or [],
+                                                    timeout, folder)
+                except Exception as ex:
+                    # An agent that failed because a limit refused its call ends at the limit.
+                    if server.limit is not None:
+                        raise server.limit from ex
+                    raise
+            if server.limit is not None:
+                raise server.limit  # the agent's calls reached a limit: the sample ends so
+        _adopt(state, result)
         return state
 
     return solve
+
+
+async def _run_program(args: list[str], sample: dict[str, Any], server: BridgeServer,
+                       env: dict[str, str] | None, pass_env: list[str], timeout: float | None,
+                       folder: Any) -> dict[str, Any]:
+    from ...tools._environment import tool_environment
+    from ...tools._subprocess import subprocess
+
+    # The agent gets no provider key of ours: only the endpoint and its own variables.
+    variables = tool_environment(pass_env, {**(env or {}), "OPENAI_BASE_URL": server.base_url,
+                                            "OPENAI_API_KEY": server.api_key})
+    done = await subprocess(args, input=json.dumps(sample), cwd=folder, env=variables,
+                            timeout=timeout, output_limit=None, inherit_env=False)
+    if not done.success:
+        tail = done.stderr.strip()[-2000:]
+        raise RuntimeError(f"the bridged program exited with {done.returncode}: {tail}")
+    return {"output": done.stdout.strip()}
+
+
+def _adopt(state: TaskState, result: Any) -> None:
+    if not isinstance(result, dict) or "output" not in result:
+        raise ValueError("a bridged agent must return a dict with an 'output' key")
+    output = str(result["output"])
+    if result.get("messages") is not None:
+        state.messages = as_messages(list(result["messages"]))
+    if not state.messages or state.messages[-1].text != output:
+        state.messages.append(ChatMessageAssistant(content=output, source="generate"))
+    state.output = ModelOutput.from_content(state.model, output)
+    state.store.update(dict(result.get("store") or {}))
 
 
 def _sample_dict(state: TaskState) -> dict[str, Any]:

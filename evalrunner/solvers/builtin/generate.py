@@ -11,7 +11,7 @@ from .._solver import Generate, Solver, ToolCalls, solver
 from .._task_state import TaskState
 
 
-@solver
+@solver(config_kwargs=True)
 def generate(tool_calls: ToolCalls = "loop", **config: Any) -> Solver:
     """Generate a reply and append it; `config` overrides the generation config for this step.
 
@@ -21,7 +21,8 @@ def generate(tool_calls: ToolCalls = "loop", **config: Any) -> Solver:
     if tool_calls not in get_args(ToolCalls):
         raise ValueError(f"tool_calls must be one of {', '.join(get_args(ToolCalls))}")
     try:
-        GenerateConfig(**config)  # an unknown or ill-typed key fails when the plan is made
+        # An unknown or ill-typed key fails when the plan is made; a schema file is read once.
+        config = GenerateConfig(**config).set_fields()
     except ValidationError as ex:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in ex.errors())
         raise ValueError(f"invalid generation config: {problems}") from None

@@ -6,6 +6,7 @@ from typing import Any
 
 from ...model._chat import ChatMessageSystem
 from ...tools._info import ToolChoice, ToolFunction
+from ...tools._sources import resolve_tools
 from .._solver import Generate, Solver, solver
 from .._task_state import TaskState
 from ._entries import make_tools
@@ -26,14 +27,16 @@ def use_tools(
     is added to the system message.
     """
     made = make_tools([tools, *more])
-    names = {tool.info.name for tool in made}
+    names = {tool.info.name for tool in made if hasattr(tool, "info")}  # not yet a source's
     choice = _choice(tool_choice, names, bool(made))
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         if made:
-            kept = [t for t in state.tools if t.info.name not in names] if append else []
-            state.tools = [*kept, *made]
-            _add_prompts(state, made)
+            tools = await resolve_tools(made)
+            given = {tool.info.name for tool in tools}
+            kept = [t for t in state.tools if t.info.name not in given] if append else []
+            state.tools = [*kept, *tools]
+            _add_prompts(state, tools)
         if choice is not None:
             state.tool_choice = choice
         return state

@@ -1,4 +1,5 @@
-// The viewer's router: #/ (logs), #/log/ID (a task), #/log/ID/sample/N (a transcript).
+// The viewer's router: #/ (logs), #/log/ID (a task), #/log/ID/sample/N (a transcript),
+// #/compare?logs=A,B (logs side by side).
 // While something is being written the shown view refreshes itself every few seconds.
 "use strict";
 window.EVR = window.EVR || {};
@@ -60,6 +61,13 @@ window.EVR = window.EVR || {};
         setCrumbs(parts[1], view.log.eval.task);
         setLive(view.live);
         schedule(LOG_EVERY, async () => { await view.refresh(); setLive(view.live); return view.live; }, mine);
+      } else if (parts[0] === "compare") {
+        setLive(false);
+        const ids = (params.get("logs") || "").split(",").filter(Boolean);
+        crumbs.replaceChildren(h("a", { href: "#/", text: "logs" }), " / ",
+          parts[1] === "sample" ? h("a", { href: `#/compare?logs=${ids.map(encodeURIComponent).join(",")}`, text: "compare" }) : h("span", { text: "compare" }));
+        if (parts[1] === "sample") await EVR.renderCompareSample(main, ids, params);
+        else await EVR.renderCompare(main, ids, params);
       } else if (parts[0] === "log" && parts[2] === "sample" && parts.length === 4) {
         setLive(false);
         const shown = await EVR.renderSample(main, parts[1], Number(parts[3]), params);

@@ -28,7 +28,8 @@ window.EVR = window.EVR || {};
     header: (id) => getJSON(`api/logs/${encodeURIComponent(id)}`),
     facets: (id) => getJSON(`api/logs/${encodeURIComponent(id)}/facets`),
     samples: (id, q) => getJSON(`api/logs/${encodeURIComponent(id)}/samples?${query(q)}`),
-    sample: (id, n) => getJSON(`api/logs/${encodeURIComponent(id)}/samples/${n}`),
+    sample: (id, n, q) => getJSON(`api/logs/${encodeURIComponent(id)}/samples/${n}?${query(q || {})}`),
+    compare: (ids) => getJSON(`api/compare?logs=${ids.map(encodeURIComponent).join(",")}`),
   };
 
   // ---- static export: data/KEY.js files call evrData(KEY, value) when loaded.
@@ -96,6 +97,9 @@ window.EVR = window.EVR || {};
       const all = (await rows(id, header, 0, header.sample_count)).filter((r) => matches(r, q));
       return { total: all.length, count: header.sample_count, offset, limit, complete: true,
         items: all.slice(offset, offset + limit) };
+    },
+    async compare() {
+      throw new Error("comparing logs needs `evalrunner view` (an exported page cannot)");
     },
     async sample(id, n) {
       const header = await load(`${id}/header`);

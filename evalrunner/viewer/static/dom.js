@@ -57,8 +57,15 @@ window.EVR = window.EVR || {};
     return new Date(t).toLocaleString("sv-SE").slice(0, 16);
   }
 
-  function statusPill(status) {
-    return h("span", { class: `pill status-${status}`, testid: "status", text: status });
+  // A run's status as a pill. A cancelled or failed run is partial; a success that
+  // missed a threshold is not shown as a plain (green) success.
+  function statusPill(status, missed) {
+    if (status === "success" && missed && missed.length) {
+      return h("span", { class: "pill status-missed", testid: "status", title: `threshold missed: ${missed.join(", ")}`,
+        text: "threshold missed" });
+    }
+    const text = status === "cancelled" ? "cancelled · partial" : status;
+    return h("span", { class: `pill status-${status}`, testid: "status", text });
   }
 
   // A score value's look: correct, incorrect, partial, or a plain value.
@@ -70,9 +77,40 @@ window.EVR = window.EVR || {};
     return "score-other";
   }
 
-  function scorePill(name, value, showName) {
-    const label = showName ? `${name}: ${value}` : String(value);
-    return h("span", { class: `pill ${scoreClass(value)}`, title: name, text: label });
+  // A scorer's value; `unscored` when the scorer could not decide (not a wrong answer).
+  function scorePill(name, value, showName, unscored) {
+    const shown = unscored ? "unscored" : String(value);
+    const label = showName ? `${name}: ${shown}` : shown;
+    return h("span", { class: `pill ${unscored ? "score-unscored" : scoreClass(value)}`, title: name,
+      testid: "score-pill", text: label });
+  }
+
+  // Sort a table's body by a column when its header is clicked (again: the other way).
+  function sortable(table, keys) {
+    const heads = [...table.querySelectorAll("thead th")];
+    heads.forEach((th, i) => {
+      if (!keys[i]) return;
+      th.classList.add("sortable");
+      th.addEventListener("click", () => {
+        const desc = th.dataset.sort === "asc";
+        heads.forEach((x) => { delete x.dataset.sort; });
+        th.dataset.sort = desc ? "desc" : "asc";
+        const body = table.tBodies[0];
+        const rows = [...body.rows];
+        rows.sort((a, b) => compareValues(keys[i](a), keys[i](b)) * (desc ? -1 : 1));
+        body.append(...rows);
+      });
+    });
+  }
+
+  // Numbers by value, text naturally (s2 before s10), blanks last.
+  const collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+  function compareValues(a, b) {
+    if (a === b) return 0;
+    if (a === null || a === undefined || a === "") return 1;
+    if (b === null || b === undefined || b === "") return -1;
+    if (typeof a === "number" && typeof b === "number") return a - b;
+    return collator.compare(String(a), String(b));
   }
 
   function json(value) {
@@ -122,7 +160,7 @@ window.EVR = window.EVR || {};
   }
 
   Object.assign(EVR, {
-    h, number, metric, seconds, between, when, statusPill, scorePill, scoreClass,
+    h, number, metric, seconds, between, when, statusPill, scorePill, scoreClass, sortable, compareValues,
     json, text, facts, card, fold, redraw, message,
   });
 })();

@@ -16,17 +16,40 @@ window.EVR = window.EVR || {};
     return row.errors ? [done, h("span", { class: "bad", text: ` (${row.errors} errors)` })] : done;
   }
 
-  function logRow(row) {
+  // Logs ticked for comparison (kept while the list refreshes).
+  const picked = new Set();
+
+  function compareBar() {
+    const ids = [...picked];
+    const button = h("button", { testid: "compare-button", disabled: ids.length < 2,
+      onclick: () => { location.hash = `#/compare?logs=${ids.map(encodeURIComponent).join(",")}`; } },
+    ids.length < 2 ? "Compare (tick 2 or more logs)" : `Compare ${ids.length} logs`);
+    return h("div", { class: "filters", testid: "compare-bar" }, button);
+  }
+
+  function pickBox(row, main) {
+    return h("input", { type: "checkbox", testid: "compare-pick", "aria-label": `compare ${row.task} ${row.model}`,
+      checked: picked.has(row.id),
+      onclick: (e) => { e.stopPropagation(); },
+      onchange: (e) => {
+        if (e.target.checked) picked.add(row.id); else picked.delete(row.id);
+        const bar = main.querySelector('[data-testid="compare-bar"]');
+        if (bar) bar.replaceWith(compareBar());
+      } });
+  }
+
+  function logRow(row, main) {
     const open = () => { location.hash = logHref(row.id); };
     const metric = row.metric
       ? [h("span", { class: "muted", text: `${row.metric.name} ` }), h("b", { text: EVR.metric(row.metric.value) })]
       : "";
     const took = EVR.between(row.started_at, row.completed_at);
     return h("tr", { class: "clickable", testid: "log-row", onclick: open },
+      h("td", { class: "pick" }, pickBox(row, main)),
       h("td", {}, h("a", { href: logHref(row.id), text: row.task, testid: "log-link" }),
         row.suite && row.suite !== row.task ? h("div", { class: "muted small", text: row.suite }) : null),
       h("td", { class: "mono", text: row.model }),
-      h("td", {}, EVR.statusPill(row.status)),
+      h("td", {}, EVR.statusPill(row.status, row.missed_thresholds)),
       h("td", { testid: "log-metric" }, metric),
       h("td", { class: "num" }, samplesCell(row)),
       h("td", { class: "nowrap", text: EVR.when(row.created) }),
@@ -48,10 +71,16 @@ window.EVR = window.EVR || {};
       main.append(EVR.message("info", "No logs in this folder yet. Run an eval with `evalrunner run`."));
       return true;
     }
-    const head = ["Task", "Model", "Status", "Result", "Samples", "Created", "Time"];
-    main.append(h("table", { class: "grid", testid: "log-list" },
+    const head = ["", "Task", "Model", "Status", "Result", "Samples", "Created", "Time"];
+    const table = h("table", { class: "grid", testid: "log-list" },
       h("thead", {}, h("tr", {}, head.map((t) => h("th", { text: t })))),
-      h("tbody", {}, rows.map(logRow))));
+      h("tbody", {}, rows.map((r) => logRow(r, main))));
+    const byRow = new Map(rows.map((r, i) => [table.tBodies[0].rows[i], r]));
+    const by = (f) => (tr) => f(byRow.get(tr));
+    EVR.sortable(table, [null, by((r) => r.task), by((r) => r.model), by((r) => r.status),
+      by((r) => (r.metric ? r.metric.value : null)), by((r) => r.completed), by((r) => r.created),
+      by((r) => EVR.between(r.started_at, r.completed_at))]);
+    main.append(compareBar(), table);
     return live;
   }
 

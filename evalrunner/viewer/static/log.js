@@ -82,10 +82,17 @@ window.EVR = window.EVR || {};
         h("span", { text: `${EVR.number(log.sample_count)} of ${EVR.number(expected)} samples` }))
       : null;
     if (progress) progress.querySelector(".fill").style.width = `${Math.min(100, (100 * log.sample_count) / expected)}%`;
+    const r = log.results;
+    const partial = log.status === "cancelled" || (log.status === "error" && r && r.completed_samples < r.total_samples);
+    const missed = (r && r.missed_thresholds) || [];
     return [
-      h("div", { class: "title" }, h("h1", { text: log.eval.task }), EVR.statusPill(log.status)),
+      h("div", { class: "title" }, h("h1", { text: log.eval.task }), EVR.statusPill(log.status, missed)),
       h("p", { class: "muted" }, h("span", { class: "mono", text: log.eval.model }), ` · ${EVR.when(log.eval.created)}`),
       progress,
+      partial ? h("div", { class: "notice warn", testid: "partial", role: "status",
+        text: `${log.status === "cancelled" ? "Cancelled" : "Failed"} before the end: partial results, over ${EVR.number(r ? r.completed_samples : log.sample_count)} of ${EVR.number(r ? r.total_samples : "?")} samples.` }) : null,
+      log.status === "success" && missed.length ? h("div", { class: "notice error", testid: "missed", role: "status",
+        text: `The run finished but missed its thresholds: ${missed.join("; ")}` }) : null,
       h("div", { class: "cards" }, resultsCard(log), usageCard(log)),
       log.error ? EVR.card("Error", EVR.text(log.error.message, "bad"),
         log.error.traceback ? EVR.fold("Traceback", false, EVR.text(log.error.traceback)) : null) : null,
@@ -101,7 +108,8 @@ window.EVR = window.EVR || {};
 
   function sampleRow(id, item, params, epochs) {
     const href = sampleHref(id, item.n, params);
-    const scores = Object.entries(item.scores).flatMap(([name, s], i) => [i ? " " : null, EVR.scorePill(name, s.value, false)]);
+    const several = Object.keys(item.scores).length > 1;
+    const scores = Object.entries(item.scores).flatMap(([name, s], i) => [i ? " " : null, EVR.scorePill(name, s.value, several, s.unscored)]);
     const answer = item.error ? h("span", { class: "bad", text: item.error }) : item.answer;
     return h("tr", { class: `clickable${item.error ? " row-error" : ""}`, testid: "sample-row",
       onclick: () => { location.hash = href; } },

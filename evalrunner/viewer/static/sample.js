@@ -75,7 +75,7 @@ window.EVR = window.EVR || {};
 
   function scoreBox(name, score) {
     return h("div", { class: "score", testid: "score" },
-      h("div", { class: "score-head" }, h("b", { text: name }), " ", EVR.scorePill(name, typeof score.value === "object" ? JSON.stringify(score.value) : score.value, false)),
+      h("div", { class: "score-head" }, h("b", { text: name }), " ", EVR.scorePill(name, typeof score.value === "object" ? JSON.stringify(score.value) : score.value, false, unscored(score))),
       EVR.facts([["answer", score.answer], ["explanation", score.explanation ? EVR.text(score.explanation) : null]]),
       score.metadata && Object.keys(score.metadata).length
         ? EVR.fold("Grader and details", true, metadataView(score.metadata)) : null);
@@ -106,21 +106,46 @@ window.EVR = window.EVR || {};
     return h("ol", { class: "choices", type: "A" }, choices.map((c) => h("li", { text: c })));
   }
 
+  function unscored(score) {
+    return score.value === null || score.value === undefined || Boolean(score.unscored) ||
+      Boolean(score.metadata && score.metadata.unscored);
+  }
+
+  // Previous / next in the list the sample was opened from (same filters and order).
+  function navBar(id, s, params) {
+    const nav = s.nav;
+    if (!nav) return null;
+    const link = (n, label, testid) => (n === null || n === undefined
+      ? h("button", { testid, disabled: true }, label)
+      : h("a", { class: "button", testid, href: EVR.logParts.sampleHref(id, n, params) }, label));
+    return h("div", { class: "pager sample-nav", testid: "sample-nav" },
+      link(nav.prev, "‹ Previous sample", "prev-sample"),
+      nav.position ? h("span", { text: `${EVR.number(nav.position)} of ${EVR.number(nav.total)}` }) : null,
+      link(nav.next, "Next sample ›", "next-sample"));
+  }
+
+  function filtersOf(params) {
+    const out = {};
+    for (const key of ["score", "scorer", "error", "q", "meta", "sort"]) if (params.get(key)) out[key] = params.get(key);
+    return out;
+  }
+
   async function renderSample(main, id, n, params) {
-    const [s, log] = await Promise.all([EVR.api.sample(id, n), EVR.api.header(id)]);
+    const [s, log] = await Promise.all([EVR.api.sample(id, n, filtersOf(params)), EVR.api.header(id)]);
     const qs = params.toString();
     const back = `#/log/${encodeURIComponent(id)}${qs ? `?${qs}` : ""}`;
     const target = Array.isArray(s.target) ? s.target.join(", ") : s.target;
     document.title = `Sample ${s.id} · ${log.eval.task}`;
     const parts = [
-      h("p", {}, h("a", { href: back, testid: "back", text: `‹ ${log.eval.task}: samples` })),
+      h("div", { class: "sample-top" }, h("a", { href: back, testid: "back", text: `‹ ${log.eval.task}: samples` }), navBar(id, s, params)),
       h("div", { class: "title" }, h("h1", { text: `Sample ${s.id}` }), s.epoch > 1 || log.eval.epochs > 1 ? h("span", { class: "pill", text: `epoch ${s.epoch}` }) : null,
-        Object.entries(s.scores || {}).map(([name, score]) => EVR.scorePill(name, score.value, true))),
+        Object.entries(s.scores || {}).map(([name, score]) => EVR.scorePill(name, score.value, true, unscored(score)))),
       s.error ? EVR.card("Error", EVR.text(s.error.message, "bad"), s.error.traceback ? EVR.fold("Traceback", false, EVR.text(s.error.traceback)) : null) : null,
       h("div", { class: "cards" },
         EVR.card("Input", typeof s.input === "string" ? EVR.text(s.input) : transcript(s.input), choicesList(s.choices)),
         EVR.card("Target", EVR.text(target))),
       h("section", { class: "card", testid: "transcript" }, h("h2", { text: "Transcript" }), transcript(s.messages)),
+      EVR.timeline(s.events),
       outputCard(s.output || {}),
       Object.keys(s.scores || {}).length ? EVR.card("Scores", Object.entries(s.scores).map(([name, score]) => scoreBox(name, score))) : null,
       timingCard(s),
@@ -131,4 +156,5 @@ window.EVR = window.EVR || {};
   }
 
   EVR.renderSample = renderSample;
+  EVR.sampleParts = { transcript, content, scoreBox, outputCard, unscored };
 })();

@@ -35,6 +35,24 @@ window.EVR = window.EVR || {};
     return select;
   }
 
+  function metaOptions(facets, params) {
+    const entries = Object.entries((facets && facets.metadata) || {});
+    if (!entries.length) return null;
+    const select = h("select", { testid: "meta-filter", "aria-label": "metadata" }, h("option", { value: "", text: "Any metadata" }));
+    for (const [key, values] of entries) {
+      for (const [value, count] of Object.entries(values).sort((a, b) => EVR.compareValues(a[0], b[0]))) {
+        select.append(h("option", { value: `${key}=${value}`, text: `${key} = ${value} (${count})` }));
+      }
+    }
+    const current = params.get("meta") || "";
+    if (current && ![...select.options].some((o) => o.value === current)) select.append(h("option", { value: current, text: current }));
+    select.value = current;
+    return select;
+  }
+
+  // Columns the server can sort the whole list by (not just the page shown).
+  const SORT_KEYS = { Id: "id", Score: "score", Tokens: "tokens", Time: "time" };
+
   class LogView {
     constructor(main, id, params) {
       this.main = main;
@@ -105,8 +123,10 @@ window.EVR = window.EVR || {};
       const go = () => this.update({ q: search.value.trim(), page: "" });
       search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(go, 350); });
       search.addEventListener("keydown", (e) => { if (e.key === "Enter") { clearTimeout(timer); go(); } });
+      const meta = metaOptions(this.facets, this.params);
+      if (meta) meta.addEventListener("change", () => this.update({ meta: meta.value, page: "" }));
       const focused = document.activeElement && document.activeElement.dataset.testid === "search";
-      this.bar.replaceChildren(score, errors, search);
+      this.bar.replaceChildren(score, errors, meta || "", search);
       if (focused) search.focus();
     }
 
@@ -126,7 +146,8 @@ window.EVR = window.EVR || {};
     fetchRows() {
       const p = this.params;
       return EVR.api.samples(this.id, { offset: (this.page() - 1) * PAGE, limit: PAGE,
-        score: p.get("score"), scorer: p.get("scorer"), error: p.get("error"), q: p.get("q") });
+        score: p.get("score"), scorer: p.get("scorer"), error: p.get("error"), q: p.get("q"),
+        meta: p.get("meta"), sort: p.get("sort") });
     }
 
     async loadRows(pending) {
@@ -138,13 +159,22 @@ window.EVR = window.EVR || {};
       if (!this.facets) this.drawFilters();
     }
 
+    headCell(title) {
+      const key = SORT_KEYS[title];
+      if (!key) return h("th", { text: title });
+      const current = this.params.get("sort") || "id";
+      const state = current === key ? "asc" : current === `-${key}` ? "desc" : null;
+      return h("th", { class: "sortable", testid: `sort-${key}`, "data-sort": state, title: "Sort by this column",
+        onclick: () => this.update({ sort: state === "asc" ? `-${key}` : key === "id" ? "" : key, page: "" }) }, title);
+    }
+
     drawRows(data, page) {
       const epochs = this.log.eval.epochs || 1;
       const head = ["Id", epochs > 1 ? "Epoch" : null, "Input", "Target", "Answer", "Score", "Tokens", "Time"];
       const rows = data.items.map((item) => EVR.logParts.sampleRow(this.id, item, this.params, epochs));
       this.table.replaceChildren(rows.length
         ? h("table", { class: "grid", testid: "sample-list" },
-          h("thead", {}, h("tr", {}, head.filter(Boolean).map((t) => h("th", { text: t })))), h("tbody", {}, rows))
+          h("thead", {}, h("tr", {}, head.filter(Boolean).map((t) => this.headCell(t)))), h("tbody", {}, rows))
         : EVR.message("info", data.count ? "No sample matches these filters." : "No sample finished yet."));
       const first = data.total ? data.offset + 1 : 0;
       const last = data.offset + data.items.length;

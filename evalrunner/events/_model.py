@@ -1,0 +1,125 @@
+"""The events of a sample, as the log keeps them: one small record per thing that happened.
+
+Events repeat nothing the sample already holds in full: a model event summarises its
+request (how many messages, which tools, the config) and keeps the start of the reply, a
+tool event the start of its result. `t` is seconds since the sample started and `span`
+the id of the enclosing span (a plan step, a sub-agent, the scorers).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value is False or (isinstance(value, str | list | dict) and not value)
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    t: float = 0.0
+    span: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A log holds hundreds of events per agent sample: empty values are left out (reading
+        # fills them back in with their defaults).
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if k == "event" or not _empty(v)}
+
+
+class SpanBeginEvent(_Event):
+    """A span opens: a plan step, a sub-agent (`agent`), a handoff or the scorers."""
+
+    event: Literal["span_begin"] = "span_begin"
+    id: str
+    type: str
+    name: str
+
+
+class SpanEndEvent(_Event):
+    event: Literal["span_end"] = "span_end"
+    id: str
+
+
+class ModelEvent(_Event):
+    """One generate call: its request in summary, its reply's start, usage and time."""
+
+    event: Literal["model"] = "model"
+    model: str
+    messages: int = 0
+    tools: list[str] = Field(default_factory=list)
+    config: dict[str, Any] = Field(default_factory=dict)
+    output: str = ""
+    tool_calls: list[str] = Field(default_factory=list)
+    stop_reason: str | None = None
+    usage: dict[str, int] | None = None  # input, output and total tokens
+    time: float | None = None
+    cached: bool = False
+    cost: float | None = None
+    error: str | None = None
+
+
+class ToolEvent(_Event):
+    """One tool call and its result (the start of it; the full text is in the messages)."""
+
+    event: Literal["tool"] = "tool"
+    id: str
+    function: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    result: str = ""
+    error: str | None = None
+    time: float | None = None
+
+
+class ApprovalEvent(_Event):
+    """What an approver decided about a tool call."""
+
+    event: Literal["approval"] = "approval"
+    call: str
+    function: str
+    approver: str
+    decision: Literal["approve", "modify", "reject", "terminate"]
+    explanation: str | None = None
+    modified: dict[str, Any] | None = None
+
+
+class SandboxEvent(_Event):
+    """A command a tool ran."""
+
+    event: Literal["sandbox"] = "sandbox"
+    cmd: list[str]
+    returncode: int | None = None
+    output: str = ""
+    time: float | None = None
+
+
+class LimitEvent(_Event):
+    """A limit was reached and ended the sample's plan."""
+
+    event: Literal["limit"] = "limit"
+    type: str
+    limit: float | None = None
+    message: str = ""
+
+
+class ErrorEvent(_Event):
+    event: Literal["error"] = "error"
+    message: str
+
+
+class StoreEvent(_Event):
+    """Changes to the sample's store: `set` with the new value, or `delete`."""
+
+    event: Literal["store"] = "store"
+    changes: list[dict[str, Any]]
+
+
+Event = Annotated[
+    SpanBeginEvent | SpanEndEvent | ModelEvent | ToolEvent | ApprovalEvent | SandboxEvent
+    | LimitEvent | ErrorEvent | StoreEvent,
+    Field(discriminator="event"),
+]

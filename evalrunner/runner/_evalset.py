@@ -1,0 +1,133 @@
+"""Eval sets: run every task x model into a log folder until each has a successful log.
+
+Before running, the folder is read: a task x model whose latest log there is a success
+(same task hash, model, model args, config, samples and epochs) is skipped; one whose
+latest log is unfinished (error, cancelled, or killed mid-run) is resumed through the
+retry machinery, keeping its finished samples. Then up to `attempts` more rounds retry
+what is still not a success, waiting longer each time and with fewer connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..log._io import list_eval_logs
+from ..log._model import EvalLog
+from ..model._config import CONNECTION_FIELDS
+from ..model._get import close_models, get_model
+from ..spec._model import TaskDef
+from ._models import task_runs
+from ._options import RunOptions
+from ._retry import prepare_retry, retried_names
+from ._task import TaskDisplay, run_task
+
+MAX_WAIT = 3600.0  # seconds: the longest wait between two attempts
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How an eval set retries task runs that did not succeed."""
+
+    attempts: int = 0  # rounds after the first
+    wait: float = 30.0  # seconds before the first retry round; doubled each round
+    connections: float = 1.0  # max_connections is multiplied by this each round
+
+
+def same_run(log: EvalLog, task: TaskDef, options: RunOptions) -> bool:
+    """Whether `log` is a run of `task` with `options` (connection settings aside, which
+    retries lower)."""
+    spec = log.eval
+    config = task.config.merge(options.config).set_fields()
+    logged = {k: v for k, v in spec.config.items() if k not in CONNECTION_FIELDS}
+    return (
+        spec.task == task.name
+        and spec.stamp.task_hash == task.resolved_hash
+        and spec.model == (options.model or task.model or "none")
+        and spec.model_args == {**task.model_args, **options.model_args}
+        and spec.model_roles == {**task.model_roles, **options.model_roles}
+        and logged == {k: v for k, v in config.items() if k not in CONNECTION_FIELDS}
+        and spec.limit == (list(options.limit) if options.limit else None)
+        and spec.sample_ids == (list(options.sample_ids) if options.sample_ids else None)
+        and spec.epochs == (options.epochs or task.epochs.count)
+        and spec.shard == (list(options.shard) if options.shard else None)
+    )
+
+
+def latest_log(logs: Sequence[EvalLog], task: TaskDef, options: RunOptions) -> EvalLog | None:
+    """The newest log of this task run that no other log has retried, or None."""
+    retried = retried_names(logs)
+    for log in logs:  # newest first
+        name = str(log.location).rsplit("/", 1)[-1]
+        if name not in retried and same_run(log, task, options):
+            return log
+    return None
+
+
+async def eval_set_async(
+    tasks: Sequence[TaskDef],
+    options: RunOptions,
+    policy: RetryPolicy,
+    display: TaskDisplay | None = None,
+    notify: Callable[[str], None] = lambda _: None,
+) -> list[EvalLog]:
+    """Run (or skip, or resume) every task x model into `options.log_dir`, retrying until
+    each has a successful log or the attempts are spent. Returns the latest log of each."""
+    runs = task_runs(tasks, options)
+    existing = await asyncio.to_thread(list_eval_logs, options.log_dir)
+    latest: list[EvalLog | None] = [latest_log(existing, t, o) for t, o in runs]
+    skipped = sum(1 for log in latest if log is not None and log.status == "success")
+    if skipped:
+        notify(f"{skipped} of {len(runs)} task runs already have a successful log: skipped")
+    base_connections = [_connections(t, o) for t, o in runs]
+    gate = asyncio.Semaphore(max(1, options.max_tasks))
+
+    async def one(i: int, attempt: int) -> EvalLog:
+        task, own = runs[i]
+        if attempt:
+            limit = max(1, int(base_connections[i] * policy.connections**attempt))
+            own = dataclasses.replace(
+                own, config=own.config.model_copy(update={"max_connections": limit}))
+        async with gate:
+            previous = latest[i]
+            if previous is None:
+                return await run_task(task, own, display)
+            job = await asyncio.to_thread(prepare_retry, str(previous.location), own)
+            return await run_task(job.task, job.options, display, skip=job.done,
+                                  carry=job.carry(), prior=job.log.stats.models)
+
+    try:
+        for attempt in range(policy.attempts + 1):
+            pending = [i for i, log in enumerate(latest) if log is None or log.status != "success"]
+            if not pending:
+                break
+            if attempt:
+                wait = min(MAX_WAIT, policy.wait * 2 ** (attempt - 1))
+                notify(f"attempt {attempt + 1} of {policy.attempts + 1}: {len(pending)} task "
+                       f"runs unfinished, retrying in {wait:g}s")
+                await close_models()  # new connection limits take effect with new models
+                await asyncio.sleep(wait)
+            for i, log in zip(pending, await asyncio.gather(*(one(i, attempt) for i in pending)),
+                              strict=True):
+                latest[i] = log
+    finally:
+        await close_models()
+    return [log for log in latest if log is not None]
+
+
+def _connections(task: TaskDef, options: RunOptions) -> int:
+    """The connections a run starts with: as configured, else the provider's default."""
+    configured = task.config.merge(options.config).max_connections
+    if configured:
+        return configured
+    name = options.model or task.model
+    if not name or name == "none":
+        return 10
+    try:
+        args: dict[str, Any] = {**task.model_args, **options.model_args}
+        return get_model(name, base_url=options.model_base_url, **args).api.max_connections()
+    except Exception:  # the run itself reports a model it cannot create
+        return 10

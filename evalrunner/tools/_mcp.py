@@ -1,0 +1,160 @@
+"""Tools from MCP servers, through the official `mcp` package (stdio or streamable HTTP).
+
+A connection runs in a task of its own: the package's transports are context managers that
+must be left in the task that entered them, while tool calls come from every sample.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fnmatch
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ._info import ToolInfo
+from ._lifetime import Lifetime, shared
+from ._tool import ToolError
+
+CONNECT_TIMEOUT = 60.0
+
+
+class McpConnection:
+    """One MCP client session, opened in its own task and closed by `close()`."""
+
+    def __init__(self, server: McpServer) -> None:
+        self.server = server
+        self.session: Any = None
+        self.tools: list[Any] = []
+        self._ready = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._error: BaseException | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def open(self) -> McpConnection:
+        self._task = asyncio.create_task(self._serve())
+        await asyncio.wait_for(self._ready.wait(), CONNECT_TIMEOUT)
+        if self._error is not None:
+            error = _first(self._error)
+            raise RuntimeError(f"MCP server {self.server.label}: {type(error).__name__}: "
+                               f"{error}") from self._error
+        return self
+
+    async def _serve(self) -> None:
+        from mcp import ClientSession
+
+        try:
+            async with self.server.transport() as streams, \
+                    ClientSession(streams[0], streams[1]) as session:
+                await session.initialize()
+                listed = await session.list_tools()
+                self.session, self.tools = session, list(listed.tools)
+                self._ready.set()
+                await self._stop.wait()
+        except BaseException as ex:  # reported to whoever waits for the connection
+            self._error = ex
+            self._ready.set()
+            if not isinstance(ex, Exception):
+                raise
+
+    async def close(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._task, 10)
+
+    async def call(self, name: str, arguments: dict[str, Any]) -> str:
+        result = await self.session.call_tool(name, arguments)
+        text = "\n".join(_content_text(c) for c in getattr(result, "content", []) or [])
+        if getattr(result, "isError", False) or getattr(result, "is_error", False):
+            raise ToolError(text or f"the MCP tool '{name}' failed")
+        return text
+
+
+class McpServer:
+    """An MCP server named in a suite; its tools are listed when a sample first needs them."""
+
+    def __init__(self, command: str | list[str] | None = None, args: list[str] | None = None,
+                 env: dict[str, str] | None = None, cwd: str | None = None,
+                 url: str | None = None, headers: dict[str, str] | None = None,
+                 tools: str | list[str] = "*", lifetime: Lifetime = "task",
+                 prefix: str | None = None) -> None:
+        if (command is None) == (url is None):
+            raise ValueError("an mcp server needs either command (stdio) or url (HTTP)")
+        if lifetime not in ("task", "sample"):
+            raise ValueError("lifetime must be task or sample")
+        parts = [command] if isinstance(command, str) else list(command or [])
+        if command is not None and not parts:
+            raise ValueError("mcp command is empty")
+        self.command = parts[:1]
+        self.args = [*parts[1:], *(args or [])]
+        self.env, self.cwd, self.url, self.headers = env, cwd, url, headers
+        self.patterns = [tools] if isinstance(tools, str) else list(tools)
+        self.lifetime: Lifetime = lifetime
+        self.prefix = prefix
+        self.label = url or " ".join([*self.command, *self.args])
+        from ..template import suite_folder
+
+        # A relative command or script is found from the suite's folder, as other files are.
+        folder = suite_folder()
+        self.folder = str(folder) if folder is not None else os.getcwd()
+
+    def transport(self) -> Any:
+        if self.url is not None:
+            return _http_transport(self.url, self.headers)
+        from mcp.client.stdio import StdioServerParameters, stdio_client
+
+        params = StdioServerParameters(
+            command=self.command[0], args=self.args, env=self.env,
+            cwd=os.path.join(self.folder, self.cwd) if self.cwd else self.folder,
+        )
+        return stdio_client(params)
+
+    async def tools(self) -> list[Any]:
+        """The server's tools whose names match the patterns, as evalrunner tools."""
+
+        async def make() -> tuple[McpConnection, Callable[[], Awaitable[None]]]:
+            connection = await McpConnection(self).open()
+            return connection, connection.close
+
+        connection: McpConnection = await shared(id(self), self.lifetime, make)
+        return [self._tool(connection, t) for t in connection.tools
+                if any(fnmatch.fnmatchcase(t.name, p) for p in self.patterns)]
+
+    def _tool(self, connection: McpConnection, spec: Any) -> Any:
+        name = f"{self.prefix}_{spec.name}" if self.prefix else spec.name
+
+        async def execute(**arguments: Any) -> str:
+            return await connection.call(spec.name, arguments)
+
+        schema = dict(getattr(spec, "inputSchema", None) or getattr(spec, "input_schema", {})
+                      or {"type": "object", "properties": {}})
+        schema.setdefault("properties", {})
+        execute.info = ToolInfo(  # type: ignore[attr-defined]
+            name=name, description=spec.description or spec.name, parameters=schema)
+        return execute
+
+
+def _http_transport(url: str, headers: dict[str, str] | None) -> Any:
+    from mcp.client.streamable_http import streamable_http_client
+
+    if headers:
+        from mcp.shared._httpx_utils import create_mcp_http_client
+
+        return streamable_http_client(url, http_client=create_mcp_http_client(headers=headers))
+    return streamable_http_client(url)
+
+
+def _first(error: BaseException) -> BaseException:
+    """The first real error inside (nested) exception groups: what a user can act on."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error
+
+
+def _content_text(content: Any) -> str:
+    text = getattr(content, "text", None)
+    if text is not None:
+        return str(text)
+    return f"[{getattr(content, 'type', 'content')}]"

@@ -1,0 +1,31 @@
+"""`mcp`: the tools of an MCP server (`use_tools: [{mcp: {command: [...]}}]` or `{url: ...}`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...registry._decorators import registering_decorator
+
+
+def mcp(
+    command: str | list[str] | None = None,
+    args: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    url: str | None = None,
+    headers: dict[str, str] | None = None,
+    tools: str | list[str] = "*",
+    lifetime: str = "task",
+    prefix: str | None = None,
+) -> Any:
+    """An MCP server's tools. `command` (with `args`, `env`, `cwd`) starts a server on stdio;
+    `url` connects to a streamable-HTTP one. `tools` keeps the names matching these patterns;
+    `lifetime` is `task` (one server for all samples) or `sample` (one per sample); `prefix`
+    is put before each tool name. Needs the `mcp` extra."""
+    from .._mcp import McpServer
+
+    return McpServer(command, args, env, cwd, url, headers, tools, lifetime,  # type: ignore[arg-type]
+                     prefix)
+
+
+registering_decorator("tool", mcp, "mcp")

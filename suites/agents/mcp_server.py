@@ -1,0 +1,50 @@
+"""An example MCP server (used by the tests), over stdio (default) or streamable HTTP (`--http PORT`).
+
+Tools: `add(a, b)`, `shout(text)` and `fail()` (which reports a tool error). Each call of
+`calls()` reports how many tool calls this server process has answered, so a test can tell a
+server shared by the samples of a task from one started per sample.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+
+server = MCPServer("evalrunner-test")
+_calls = {"n": 0}
+
+
+@server.tool()
+def add(a: int, b: int) -> str:
+    """Add two integers."""
+    _calls["n"] += 1
+    return str(a + b)
+
+
+@server.tool()
+def shout(text: str) -> str:
+    """The text in capitals."""
+    _calls["n"] += 1
+    return text.upper()
+
+
+@server.tool()
+def fail() -> str:
+    """Always fails."""
+    raise ToolError("this tool always fails")
+
+
+@server.tool()
+def calls() -> str:
+    """How many calls this server process has answered."""
+    _calls["n"] += 1
+    return str(_calls["n"])
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--http":
+        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+    else:
+        server.run()

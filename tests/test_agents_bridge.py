@@ -1,0 +1,46 @@
+"""bridge: an agent program using plain HTTP runs unchanged against the task's model."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tests.agent_runs import AGENTS, events_of, run_logs, server
+from tests.conftest import write
+from tests.servers.openai_server import ServerHandle
+
+__all__ = ["server"]
+
+
+def test_unmodified_http_agent_calls_go_through_the_model(server: ServerHandle,
+                                                          tmp_path: Path) -> None:
+    before = len(server.requests)
+    log = run_logs(server, AGENTS / "bridge.yml", tmp_path, "-T",
+                   f"python={sys.executable}")["http_agent"]
+    sample = log.samples[0]
+    assert sample.output.completion == "ANSWER: 42"
+    assert sample.scores["includes"].value == "C"
+    calls = server.requests[before:]
+    assert [r.body["model"] for r in calls] == ["small", "small"]  # the task's model...
+    assert all(r.headers["authorization"] == "Bearer test-key" for r in calls)  # ...its key
+    assert calls[0].body["tools"][0]["function"]["name"] == "calc"
+    tool = calls[1].body["messages"][-1]
+    assert tool["role"] == "tool" and tool["content"] == "42"
+    (span,) = [e for e in events_of(sample, "span_begin") if e.type == "agent"]
+    assert span.name == "bridge"
+    models = events_of(sample, "model")
+    assert len(models) == 2 and all(m.span == span.id for m in models)
+    assert models[0].tool_calls == ["calc"] and models[0].tools == ["calc"]
+    assert sample.model_usage["openai-api/test/small"].input_tokens > 0
+
+
+def test_bridged_calls_count_against_the_limits(server: ServerHandle, tmp_path: Path) -> None:
+    suite = write(tmp_path / "s.yml", (AGENTS / "bridge.yml").read_text().replace(
+        "scorer: includes", "scorer: includes\n    limits: {turns: 1}").replace(
+        "http_agent.py", str(AGENTS / "http_agent.py")))
+    log = run_logs(server, suite, tmp_path, "-T", f"python={sys.executable}")
+    sample = log["http_agent"].samples[0]
+    # The second call is refused; the agent fails on it, and the sample ends at the limit.
+    assert sample.limit == "turns" and sample.error is None
+    assert len(events_of(sample, "model")) == 1
+    assert [e.type for e in events_of(sample, "limit")] == ["turns"]

@@ -1,0 +1,95 @@
+"""MCP tools from the example server, over stdio and streamable HTTP, per task or per sample."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.agent_runs import AGENTS, events_of, run_logs, server
+from tests.conftest import write
+from tests.servers.openai_server import ServerHandle
+
+__all__ = ["server"]
+SERVER = AGENTS / "mcp_server.py"
+
+
+def _results(sample: object) -> list[str]:
+    return [m.text for m in sample.messages if m.role == "tool"]  # type: ignore[attr-defined]
+
+
+def test_stdio_server_shared_by_the_task(server: ServerHandle, tmp_path: Path) -> None:
+    log = run_logs(server, AGENTS / "mcp.yml", tmp_path, "-T", f"python={sys.executable}",
+                   "--max-samples", "1")["stdio"]
+    by_id = {s.id: s for s in log.samples}
+    assert _results(by_id["one"]) == ["5", "2"]
+    assert _results(by_id["two"]) == ["8", "4"]  # the same server process answered both
+    request = next(r.body for r in server.requests if r.body and "CALL add" in str(r.body))
+    assert {t["function"]["name"] for t in request["tools"]} == {"add", "calls"}  # filtered
+    add = next(t for t in request["tools"] if t["function"]["name"] == "add")
+    assert add["function"]["parameters"]["required"] == ["a", "b"]
+    assert [e.function for e in events_of(by_id["one"], "tool")] == ["add", "calls"]
+    assert by_id["one"].scores["includes"].value == "C"
+
+
+def test_stdio_server_per_sample_and_tool_errors(server: ServerHandle, tmp_path: Path) -> None:
+    suite = write(tmp_path / "s.yml", f"""
+tasks:
+  - name: per_sample
+    dataset:
+      samples:
+        - {{id: one, input: "CALL calls {{}}\\nCALL fail {{}}"}}
+        - {{id: two, input: "CALL calls {{}}"}}
+    plan:
+      - use_tools:
+          - mcp: {{command: ["{sys.executable}", "{SERVER}"], lifetime: sample, prefix: srv}}
+      - generate
+""")
+    write(tmp_path / "s.yml", suite.read_text().replace("CALL calls", "CALL srv_calls")
+          .replace("CALL fail", "CALL srv_fail"))
+    log = run_logs(server, suite, tmp_path, "--max-samples", "1")["per_sample"]
+    by_id = {s.id: s for s in log.samples}
+    assert _results(by_id["two"]) == ["1"]  # a fresh server for each sample
+    failed = [m for m in by_id["one"].messages if m.role == "tool"][1]
+    assert failed.function == "srv_fail" and "always fails" in (failed.error or "")
+
+
+@pytest.fixture
+def http_server() -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen([sys.executable, str(SERVER), "--http", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline and process.poll() is None, "no MCP server"
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}/mcp"
+    process.terminate()
+    process.wait(10)
+
+
+def test_streamable_http_server(server: ServerHandle, http_server: str, tmp_path: Path) -> None:
+    suite = write(tmp_path / "s.yml", f"""
+tasks:
+  - name: http
+    dataset: {{samples: [{{input: "CALL shout {{\\"text\\": \\"hi\\"}}", target: HI}}]}}
+    plan:
+      - use_tools: [{{mcp: {{url: "{http_server}", tools: "sh*"}}}}]
+      - generate
+    scorer: includes
+""")
+    sample = run_logs(server, suite, tmp_path)["http"].samples[0]
+    assert _results(sample) == ["HI"]
+    request = next(r.body for r in server.requests if r.body and "CALL shout" in str(r.body))
+    assert [t["function"]["name"] for t in request["tools"]] == ["shout"]
