@@ -85,7 +85,7 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     try:
         tasks, warnings = load_tasks(
             paths, overrides, kwargs.pop("filters"), override=plan_override(kwargs),
-            model=kwargs["model"],
+            model=_single_model(kwargs["models"]),
         )
     except SpecErrors as ex:
         for error in ex.errors:
@@ -140,6 +140,14 @@ async def _eval_set(
                          kwargs["retry_connections"])
     return await eval_set_async(tasks, options, policy, Recording(display, ended),
                                 notify=lambda text: click.echo(text, err=True))
+
+
+def _single_model(values: tuple[str, ...]) -> str | None:
+    """The run's model for `${{ model }}` when it evaluates exactly one."""
+    from ..runner._models import split_models
+
+    models = split_models(values)
+    return models[0] if len(models) == 1 else None
 
 
 def _options(kwargs: dict[str, Any]) -> Any:
