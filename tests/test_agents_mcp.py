@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -37,7 +38,17 @@ def test_stdio_server_shared_by_the_task(server: ServerHandle, tmp_path: Path) -
     assert by_id["one"].scores["includes"].value == "C"
 
 
+def _stopped(pids: Path) -> list[int]:
+    """The processes named in `pids`, checked to have exited."""
+    found = [int(line) for line in pids.read_text().split()]
+    for pid in found:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    return found
+
+
 def test_stdio_server_per_sample_and_tool_errors(server: ServerHandle, tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
     suite = write(tmp_path / "s.yml", f"""
 tasks:
   - name: per_sample
@@ -47,7 +58,8 @@ tasks:
         - {{id: two, input: "CALL calls {{}}"}}
     plan:
       - use_tools:
-          - mcp: {{command: ["{sys.executable}", "{SERVER}"], lifetime: sample, prefix: srv}}
+          - mcp: {{command: ["{sys.executable}", "{SERVER}"], lifetime: sample, prefix: srv,
+                  env: {{MCP_PID_FILE: "{pids}"}}}}
       - generate
 """)
     write(tmp_path / "s.yml", suite.read_text().replace("CALL calls", "CALL srv_calls")
@@ -57,6 +69,25 @@ tasks:
     assert _results(by_id["two"]) == ["1"]  # a fresh server for each sample
     failed = [m for m in by_id["one"].messages if m.role == "tool"][1]
     assert failed.function == "srv_fail" and "always fails" in (failed.error or "")
+    assert len(set(_stopped(pids))) == 2  # one server per sample, each stopped
+
+
+def test_a_task_server_starts_once_and_stops_with_the_task(server: ServerHandle,
+                                                          tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    suite = write(tmp_path / "s.yml", f"""
+tasks:
+  - name: per_task
+    dataset: {{samples: [{{input: "CALL add {{\\"a\\": 1, \\"b\\": 1}}"}},
+                         {{input: "CALL add {{\\"a\\": 2, \\"b\\": 2}}"}}]}}
+    plan:
+      - use_tools: [{{mcp: {{command: ["{sys.executable}", "{SERVER}"],
+                            env: {{MCP_PID_FILE: "{pids}"}}}}}}]
+      - generate
+""")
+    log = run_logs(server, suite, tmp_path)["per_task"]
+    assert sorted(_results(s)[0] for s in log.samples) == ["2", "4"]
+    assert len(_stopped(pids)) == 1
 
 
 @pytest.fixture

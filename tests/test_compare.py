@@ -182,3 +182,22 @@ def test_eval_api_runs_several_models(tmp_path: Path, monkeypatch: pytest.Monkey
     assert [log.eval.model for log in logs] == [GOOD, BAD]
     assert [log.eval.model for log in listed] == [BAD, GOOD]
     assert all(log.status == "success" and log.eval.models for log in [*logs, *listed])
+
+
+def test_eval_api_inside_a_running_event_loop(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a notebook: eval() called from code that runs inside an event loop."""
+    import asyncio
+
+    import evalrunner
+
+    suite = make_suite(tmp_path, n=2)
+    with start_openai_server(responder=by_model) as server:
+        for key, value in server_env(server.url).items():
+            monkeypatch.setenv(key, value)
+
+        async def cell() -> list[str]:
+            logs = evalrunner.eval(str(suite), model=[GOOD, BAD], log_dir=str(tmp_path / "l"))
+            return [log.status for log in logs]
+
+        assert asyncio.run(cell()) == ["success", "success"]

@@ -248,3 +248,39 @@ def test_reads_an_inspect_written_log(tmp_path: Path) -> None:
         rows = run_cli("export", str(path), "--format", "jsonl")
         assert rows.returncode == 0, rows.stderr
         assert [json.loads(r)["score/match"] for r in rows.stdout.splitlines()] == ["C", "I", "C"]
+
+
+INSPECT_LOGS = Path(__file__).parent / "data" / "inspect"
+
+
+def test_logs_written_by_inspect_itself(tmp_path: Path) -> None:
+    # tests/data/inspect: one run of a three-sample task by Inspect 0.3 (`sums.eval`, its
+    # members zstandard-compressed, and the same task with --log-format json): sample s2
+    # is answered wrong, s1 and s3 right, scored by Inspect's includes() and match().
+    for name in ("sums.eval", "sums.json"):
+        path = str(INSPECT_LOGS / name)
+        assert is_inspect_log(path)
+        log = read_inspect_log(path)
+        assert (log.status, log.eval.task, log.eval.model) == ("success", "sums", "mockllm/model")
+        assert log.results is not None
+        assert log.results.scores[0].metrics["accuracy"].value == pytest.approx(2 / 3)
+        assert {s.id: s.scores["match"].value for s in log.samples} == {
+            "s1": "C", "s2": "I", "s3": "C"}
+        assert log.samples[0].metadata == {"level": "easy"}
+        assert log.samples[1].output.completion == "ANSWER: 5"
+    text = run_cli("compare", str(INSPECT_LOGS / "sums.eval"), str(INSPECT_LOGS / "sums.json"),
+                   "--json")
+    assert text.returncode == 0, text.stderr
+    (task,) = json.loads(text.stdout)["tasks"]
+    assert len(task["runs"]) == 2 and task["disagreements"] == []
+    assert task["runs"][0]["metrics"]["match"]["accuracy"] == pytest.approx(2 / 3)
+    rows = run_cli("export", str(INSPECT_LOGS), "--all", "--format", "jsonl")
+    assert [json.loads(r)["score/match"] for r in rows.stdout.splitlines()] == ["C", "I", "C"] * 2
+
+    from evalrunner.viewer._library import LogLibrary, SampleQuery
+
+    library = LogLibrary(INSPECT_LOGS)
+    listed = library.list_logs()
+    assert sorted(r["id"] for r in listed) == ["sums.eval", "sums.json"]
+    wrong = library.samples("sums.eval", SampleQuery(score="I", scorer="match"))
+    assert [r["id"] for r in wrong["items"]] == ["s2"]

@@ -10,8 +10,10 @@ Inspect's fields are kept as extra fields of the evalrunner models.
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import struct
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime
@@ -22,6 +24,7 @@ from ..log._file import SAMPLES_OPEN
 from ..log._model import EvalLog, EvalSample
 
 INSPECT_VERSION = 2  # Inspect's log format version
+ZIP_ZSTANDARD = 93  # the zip compression method number of zstandard
 _CONTENT_FIELDS = {
     "text": ("text",), "image": ("image", "detail"),
     "reasoning": ("reasoning", "signature", "redacted"),
@@ -63,7 +66,8 @@ def read_inspect_samples(location: str) -> Iterator[EvalSample]:
             names = sorted(n for n in z.namelist()
                            if n.startswith("samples/") and n.endswith(".json"))
             for name in names:
-                yield EvalSample.model_validate(_sample_from_inspect(json.loads(z.read(name))))
+                data = json.loads(_member(z, name, location))
+                yield EvalSample.model_validate(_sample_from_inspect(data))
         return
     data = json.loads(Path(location).read_text(encoding="utf-8"))
     for sample in data.get("samples") or []:
@@ -78,17 +82,36 @@ def _header(location: str) -> dict[str, Any]:
     with zipfile.ZipFile(location) as z:
         names = set(z.namelist())
         if "header.json" in names:
-            out: dict[str, Any] = json.loads(z.read("header.json"))
+            out: dict[str, Any] = json.loads(_member(z, "header.json", location))
             return out
         start = next((n for n in ("_journal/start.json", "start.json") if n in names), None)
         if start is None:
             raise ValueError("not an Inspect log: no header.json or start.json")
-        data = json.loads(z.read(start))
+        data = json.loads(_member(z, start, location))
         if "results.json" in names:
-            data.update(json.loads(z.read("results.json")))
+            data.update(json.loads(_member(z, "results.json", location)))
         else:
             data["status"] = "started"
         return data
+
+
+def _member(z: zipfile.ZipFile, name: str, location: str) -> bytes:
+    """A member's bytes. Inspect compresses members with zstandard (zip method 93), which
+    Python's zipfile reads only from 3.14: its raw bytes are decompressed here."""
+    info = z.getinfo(name)
+    if info.compress_type != ZIP_ZSTANDARD:
+        return z.read(name)
+    import zstandard
+
+    with open(location, "rb") as f:
+        f.seek(info.header_offset)
+        head = f.read(30)  # the local file header; its name and extra field follow
+        name_length, extra_length = struct.unpack("<HH", head[26:30])
+        f.seek(info.header_offset + 30 + name_length + extra_length)
+        raw = f.read(info.compress_size)
+    with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)) as reader:
+        data: bytes = reader.read()
+    return data
 
 
 def _log_from_inspect(h: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,13 @@ from ._common import EXIT_BAD_INPUT
 @click.group(name="cache")
 def cache_group() -> None:
     """Manage cached model responses ($EVALRUNNER_CACHE_DIR, else the user cache folder)."""
+    from ..model._cache_fs import cache_url
+
+    url = cache_url()
+    if url is not None:
+        click.echo(f"the cache is remote ({url}): list, clear and prune work on a local "
+                   "cache folder; manage remote storage with its own tools", err=True)
+        sys.exit(EXIT_BAD_INPUT)
 
 
 @cache_group.command(name="list")

@@ -17,6 +17,7 @@ from ._common import (
     EXIT_FAILED,
     config_from_kwargs,
     config_options,
+    fail,
     load_dotenv_files,
     option,
     parse_pairs,
@@ -50,6 +51,12 @@ from ._report import finish, report_options
 @option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
 @option("--fail-under", "fail_under", multiple=True, help="Gate: metric=X (exit 1 if below).")
 @option("--shard", help="Run share i of n of each task's samples (i/n, for CI matrix jobs).")
+@option(
+    "--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+    help="Run here, or split tasks into units run on a Ray cluster (evalrunner[ray]).",
+)
+@option("--ray-address", envvar="RAY_ADDRESS",
+        help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray for the run).")
 @option("--message-limit", type=click.IntRange(min=1), help="Messages per sample.")
 @option("--token-limit", type=click.IntRange(min=1), help="Tokens per sample.")
 @option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per sample.")
@@ -101,7 +108,6 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
 
         set_max_subprocesses(subprocesses)
     options = _options(kwargs)
-    from ..runner import eval_tasks_async
     from ..runner._models import ModelScopeError, task_runs
 
     try:
@@ -109,16 +115,14 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     except ModelScopeError as ex:
         click.echo(str(ex), err=True)
         sys.exit(EXIT_BAD_INPUT)
+    runner = _executor(kwargs.pop("executor"), kwargs.pop("ray_address"), options, kwargs)
     # A person answering approval prompts needs a terminal the live display does not redraw.
     asks = any("human" in json.dumps(task.approval) for task in tasks)
     display = _display(kwargs["display"] or ("plain" if asks else None))
 
     ended: list[Any] = []
     try:
-        if kwargs["retry_attempts"] is not None:
-            logs = asyncio.run(_eval_set(tasks, options, kwargs, display, ended))
-        else:
-            logs = asyncio.run(eval_tasks_async(tasks, options, display, ended))
+        logs = runner(tasks, options, display, ended)
     except KeyboardInterrupt:
         click.echo("cancelled: finished samples are in the logs", err=True)
         # CI still gets its reports, which show the cancelled tasks as errors.
@@ -195,6 +199,36 @@ def _options(kwargs: dict[str, Any]) -> Any:
                          seconds=kwargs["time_limit"], working=kwargs["working_limit"],
                          turns=kwargs["turn_limit"], cost=kwargs["cost_limit"]),
     )
+
+
+def _executor(name: str, address: str | None, options: Any, kwargs: dict[str, Any]) -> Any:
+    """The function that runs the tasks (and returns their logs): here, or on Ray."""
+    from ..runner import eval_tasks_async
+
+    if name == "local":
+        if kwargs["retry_attempts"] is not None:
+            return lambda tasks, opts, display, ended: asyncio.run(
+                _eval_set(tasks, opts, kwargs, display, ended))
+        return lambda *args: asyncio.run(eval_tasks_async(*args))
+    from ..runner._ray import RayOptions, RayUnavailable, import_ray, run_on_ray
+
+    if options.shard is not None:
+        fail("--shard and --executor ray cannot be combined: the executor shards each task")
+    if kwargs["retry_attempts"] is not None:
+        fail("--retry-attempts (eval sets) and --executor ray cannot be combined yet: "
+             "run the set with --executor ray, then `evalrunner retry` the failed logs")
+    try:
+        import_ray()
+    except RayUnavailable as ex:
+        fail(str(ex))
+
+    def on_ray(tasks: Any, options: Any, display: Any, ended: Any) -> Any:
+        try:
+            return run_on_ray(tasks, options, RayOptions(address), display, ended)
+        except RayUnavailable as ex:
+            fail(str(ex))
+
+    return on_ray
 
 
 def _fail_on_error(value: str | None) -> bool | float | None:

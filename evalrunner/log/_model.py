@@ -122,11 +122,25 @@ class ModelCallStats(_Model):
     cache_misses: int = 0
 
 
+class ReplicaCounts(_Model):
+    """Requests sent to one model-server replica, those that failed, and times taken out."""
+
+    requests: int = 0
+    failures: int = 0
+    removals: int = 0
+
+    def __add__(self, other: ReplicaCounts) -> ReplicaCounts:
+        return ReplicaCounts(**{k: getattr(self, k) + getattr(other, k)
+                                for k in ReplicaCounts.model_fields})
+
+
 class EvalStats(_Model):
     started_at: str | None = None
     completed_at: str | None = None
     model_usage: dict[str, ModelUsage] = Field(default_factory=dict)
     models: dict[str, ModelCallStats] = Field(default_factory=dict)
+    # Per base URL, when a model names several replicas (`base_urls`).
+    replicas: dict[str, ReplicaCounts] = Field(default_factory=dict)
 
 
 class EvalError(_Model):

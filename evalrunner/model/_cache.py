@@ -6,7 +6,8 @@ args, the fully rendered messages, tools and tool choice, every generation param
 is not about the connection, the policy's scopes and, unless `per_epoch: false`, the epoch
 of the sample (the executor sets `cache_epoch`). Entries live under the user cache folder:
 $EVALRUNNER_CACHE_DIR, else $XDG_CACHE_HOME/evalrunner, else ~/.cache/evalrunner. Files are
-read and written in a worker thread, never on the event loop.
+read and written in a worker thread, never on the event loop. EVALRUNNER_CACHE_DIR may be
+an fsspec URL (`s3://bucket/cache`): the nodes of a cluster then share one cache.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..tools._info import ToolChoice, ToolInfo
+from ._cache_fs import cache_url, delete_entry, read_entry, write_entry
 from ._chat import ChatMessageBase
 from ._config import CONNECTION_FIELDS, GenerateConfig
 from ._output import ModelOutput
@@ -127,9 +129,16 @@ def cache_key(
 
 
 def _model_folder(model: str) -> Path:
+    return cache_dir() / "generate" / _model_parts(model)
+
+
+def _model_parts(model: str) -> Path:
     # Model names may hold characters a file system dislikes (bedrock ids have ':').
-    parts = [re.sub(r"[^A-Za-z0-9._-]", "_", p) or "_" for p in model.split("/")]
-    return cache_dir() / "generate" / Path(*parts)
+    return Path(*[re.sub(r"[^A-Za-z0-9._-]", "_", p) or "_" for p in model.split("/")])
+
+
+def _entry_url(root: str, model: str, key: str) -> str:
+    return f"{root}/generate/{_model_parts(model).as_posix()}/{key[:2]}/{key}.json"
 
 
 def _entry_path(model: str, key: str) -> Path:
@@ -138,6 +147,9 @@ def _entry_path(model: str, key: str) -> Path:
 
 async def cache_fetch(model: str, key: str) -> ModelOutput | None:
     """The cached output for `key`, or None when absent, expired or unreadable."""
+    root = cache_url()
+    if root is not None:
+        return await asyncio.to_thread(_read_url, _entry_url(root, model, key))
     return await asyncio.to_thread(_read, _entry_path(model, key))
 
 
@@ -150,7 +162,21 @@ async def cache_store(model: str, key: str, output: ModelOutput, policy: CachePo
         "expires": None if policy.expiry is None else now + policy.expiry,
         "output": output.model_dump(mode="json"),
     }
+    root = cache_url()
+    if root is not None:
+        await asyncio.to_thread(write_entry, _entry_url(root, model, key), entry)
+        return
     await asyncio.to_thread(_write, _entry_path(model, key), entry)
+
+
+def _read_url(url: str) -> ModelOutput | None:
+    entry = read_entry(url)
+    if entry is None or entry.get("format") != _FORMAT:
+        return None
+    if _expired(entry, time.time()):
+        delete_entry(url)
+        return None
+    return _output(entry)
 
 
 def _read(path: Path) -> ModelOutput | None:
@@ -160,6 +186,10 @@ def _read(path: Path) -> ModelOutput | None:
     if _expired(entry, time.time()):
         path.unlink(missing_ok=True)
         return None
+    return _output(entry)
+
+
+def _output(entry: dict[str, Any]) -> ModelOutput | None:
     try:
         return ModelOutput.model_validate(entry["output"])
     except (KeyError, ValueError):

@@ -72,6 +72,23 @@ task_stats: contextvars.ContextVar[dict[str, ModelStats] | None] = contextvars.C
     "task_stats", default=None
 )
 
+# This process's share of each endpoint's connection limit, as (slot, slots): a Ray unit
+# holding slot k of U gets limit // U, plus one for the first limit % U slots, so units
+# running at once on a cluster never hold more than the limit between them.
+connection_share: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
+    "connection_share", default=None
+)
+
+
+def shared_limit(limit: int) -> int:
+    """The part of an endpoint's connection limit that this process may use."""
+    share = connection_share.get()
+    if share is None:
+        return limit
+    slot, slots = share
+    return max(1, limit // slots + (1 if slot < limit % slots else 0))
+
+
 # One connection limit per provider endpoint and event loop: asyncio primitives belong to
 # the loop that first waits on them, and `eval()` may be called again with a new loop.
 _SEMAPHORES: weakref.WeakKeyDictionary[
@@ -190,7 +207,7 @@ class Model:
         semaphores = _SEMAPHORES.setdefault(loop, {})
         sem = semaphores.get(key)
         if sem is None:
-            size = cfg.max_connections or self.api.max_connections()
+            size = shared_limit(cfg.max_connections or self.api.max_connections())
             sem = semaphores[key] = asyncio.Semaphore(size)
             self.stats.max_connections = size
         self._sem, self._sem_loop = sem, loop

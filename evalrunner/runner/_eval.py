@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..hooks._hooks import RunEnd, RunHooks, RunStart, active_hooks, emit, load_hooks
 from ..log._model import EvalLog, EvalSample
@@ -14,7 +16,7 @@ from ..model._model import Model
 from ..spec._model import TaskDef
 from ._models import split_models, task_runs
 from ._options import RunOptions
-from ._task import TaskDisplay, run_task
+from ._task import SampleSource, TaskDisplay, run_task
 
 
 class Recording(TaskDisplay):
@@ -43,10 +45,13 @@ async def eval_tasks_async(
     options: RunOptions,
     display: TaskDisplay | None = None,
     ended: list[EvalLog] | None = None,
+    source_for: Callable[[TaskDef, RunOptions], SampleSource] | None = None,
 ) -> list[EvalLog]:
     """Run tasks (up to `options.max_tasks` at once), each once per model, and return
     their log headers (task by task, in model order).
 
+    `source_for` gives each task and model run the source of its samples when they run
+    elsewhere (the Ray executor); by default they run here.
     `ended` receives each task's log as the task ends: after Ctrl-C, when nothing is
     returned, it still holds the cancelled tasks' logs for the reports.
     """
@@ -59,7 +64,8 @@ async def eval_tasks_async(
 
     async def one(task: TaskDef, own: RunOptions) -> EvalLog:
         async with gate:
-            return await run_task(task, own, shown)
+            source = source_for(task, own) if source_for is not None else None
+            return await run_task(task, own, shown, source=source)
 
     run = RunHooks(uuid.uuid4().hex[:16], await asyncio.to_thread(load_hooks))
     token = active_hooks.set(run)
@@ -92,6 +98,7 @@ def eval(
 
     `model` is one model or several (each task runs once per model; `"a,b"` works too).
     `params` are `-T` overrides (strings, parsed as YAML scalars like on the command line).
+    Inside a running event loop (a notebook) the run gets its own loop in a worker thread.
     """
     from ..spec import find_suites, load_suite
 
@@ -106,4 +113,16 @@ def eval(
         for file in find_suites([Path(p) for p in paths])
         for task in load_suite(file, params or {}, model=options.model).tasks
     ]
-    return asyncio.run(eval_tasks_async(tasks, options))
+    return _run_sync(lambda: eval_tasks_async(tasks, options))
+
+
+def _run_sync(make: Callable[[], Coroutine[Any, Any, list[EvalLog]]]) -> list[EvalLog]:
+    """Run a coroutine to its end from synchronous code, even inside a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    # A notebook's loop runs in this thread and asyncio.run cannot nest: the run gets a
+    # loop of its own in a worker thread while this one waits.
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="evalrunner") as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()

@@ -141,6 +141,9 @@ def _stats(headers: list[EvalLog]) -> EvalStats:
         for name, usage in h.stats.model_usage.items():
             known = stats.model_usage.get(name)
             stats.model_usage[name] = known + usage if known else usage
+        for url, counts in h.stats.replicas.items():
+            seen = stats.replicas.get(url)
+            stats.replicas[url] = seen + counts if seen else counts
         for name, calls in h.stats.models.items():
             total = stats.models.setdefault(name, ModelCallStats())
             for field in ModelCallStats.model_fields:

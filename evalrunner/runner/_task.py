@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -15,6 +15,7 @@ from ..log._model import EvalError, EvalLog, EvalSample, ModelCallStats
 from ..log._writer import LogWriter
 from ..model._get import model_context
 from ..model._model import Model, ModelStats, task_stats
+from ..model.providers._replicas import task_replicas
 from ..scorers._scorer import Metric, scorer_metrics
 from ..solvers._compaction import CompactionConfig
 from ..solvers._params import task_params
@@ -27,6 +28,13 @@ from ._results import ScoreBook, compute_results
 from ._sample import Plan, error_of, run_sample, sample_error_fails
 
 _CHUNK = 64  # samples read per trip to the reader thread
+
+# Samples run somewhere else (the Ray executor's units): given the task's setup, its log
+# header and the (sample id, epoch) pairs to skip, it yields finished samples, which the
+# task records exactly as it records its own.
+SampleSource = Callable[
+    [RunSetup, EvalLog, set[tuple[str, int]]], AsyncIterator[EvalSample]
+]
 
 
 class TaskDisplay:
@@ -54,6 +62,8 @@ async def run_task(
     skip: set[tuple[str, int]] | None = None,
     carry: Iterable[EvalSample] | None = None,
     prior: dict[str, ModelCallStats] | None = None,
+    source: SampleSource | None = None,
+    writer_for: Callable[[str], LogWriter] = LogWriter,
 ) -> EvalLog:
     """Run a task and return its log header (samples are in the log file, not in memory).
 
@@ -61,12 +71,13 @@ async def run_task(
     samples themselves: a retry copies them into the new log and runs only the rest.
     `prior` holds the earlier run's call counts, so the new log's stats cover both runs
     (its token usage is summed from the carried samples).
+    `source` replaces running the samples here; `writer_for` makes the log's writer.
     """
     display = display or TaskDisplay()
     run = await setup_run(task, options)
     log = build_header(task, options, run)
     log.location = run.location  # not written to the file; lets displays name the log
-    writer = LogWriter(run.location)
+    writer = writer_for(run.location)
     await asyncio.to_thread(writer.start, log)
     progress = _Progress()
     scope = _prior_scope(prior or {})
@@ -77,11 +88,16 @@ async def run_task(
     await emit("on_task_start", TaskStart, log)
     params_token = task_params.set(dict(task.params))
     stats_token = task_stats.set(scope)
+    replicas_token = task_replicas.set(log.stats.replicas)  # counted straight into the log
     try:
         with model_context(run.model, run.roles):
             async with resource_scope("task"):  # MCP servers shared by the task's samples
-                await _run_samples(task, options, run, log, writer, progress, display,
-                                   skip or set())
+                if source is None:
+                    await _run_samples(task, options, run, log, writer, progress, display,
+                                       skip or set())
+                else:
+                    await _take_samples(source(run, log, skip or set()), _Recorder(
+                        task, options, run, log, writer, progress, display))
         _finish_status(task, options, log, progress, run.metrics)
     except asyncio.CancelledError:
         log.status = "cancelled"
@@ -95,6 +111,7 @@ async def run_task(
     finally:
         task_params.reset(params_token)
         task_stats.reset(stats_token)
+        task_replicas.reset(replicas_token)
         log.stats = stats_of(scope, log.stats)
         log.logging = run.log_capture.finish()
         await asyncio.shield(asyncio.to_thread(writer.finish, log))
@@ -117,7 +134,6 @@ async def _run_samples(
     compaction = CompactionConfig(**task.compaction) if task.compaction else None
     plan = Plan(run.steps, run.finish, run.scorers, run.limits, run.step_names, run.approval,
                 run.prices, compaction)
-    fail_on_error = _fail_on_error(task, options)
 
     async def produce() -> None:
         samples = run.samples
@@ -132,6 +148,8 @@ async def _run_samples(
         for _ in range(run.max_samples):
             await queue.put(None)
 
+    record = _Recorder(task, options, run, log, writer, progress, display)
+
     async def work() -> None:
         while (item := await queue.get()) is not None:
             if progress.stop:
@@ -144,15 +162,8 @@ async def _run_samples(
                 result = await run_sample(item[0], item[1], log.eval.model, plan)
             if failed:
                 result.error_retries = failed  # the errors of the failed tries, kept
-            writer.write_sample(result)
-            progress.book.add(result)
-            display.sample_done(log, result)
+            record(result)
             await emit("on_sample_end", SampleEnd, log, result)
-            if result.error is not None:
-                progress.first_error = progress.first_error or result.error
-                planned = (run.total or progress.book.total) * run.epochs
-                if sample_error_fails(progress.book.errors, planned, fail_on_error):
-                    progress.stop = True
 
     workers = [asyncio.create_task(work()) for _ in range(run.max_samples)]
     producer = asyncio.create_task(produce())
@@ -163,6 +174,44 @@ async def _run_samples(
             t.cancel()
         with contextlib.suppress(BaseException):
             await asyncio.gather(producer, *workers, return_exceptions=True)
+
+
+@dataclass
+class _Recorder:
+    """Takes a finished sample into the log, the results and the display."""
+
+    task: TaskDef
+    options: RunOptions
+    run: RunSetup
+    log: EvalLog
+    writer: LogWriter
+    progress: _Progress
+    display: TaskDisplay
+
+    def __call__(self, result: EvalSample) -> None:
+        progress = self.progress
+        self.writer.write_sample(result)
+        progress.book.add(result)
+        self.display.sample_done(self.log, result)
+        if result.error is not None:
+            progress.first_error = progress.first_error or result.error
+            planned = (self.run.total or progress.book.total) * self.run.epochs
+            fail_on_error = _fail_on_error(self.task, self.options)
+            if sample_error_fails(progress.book.errors, planned, fail_on_error):
+                progress.stop = True
+
+
+async def _take_samples(samples: AsyncIterator[EvalSample], record: _Recorder) -> None:
+    try:
+        async for result in samples:
+            record(result)
+            await emit("on_sample_end", SampleEnd, record.log, result)
+            if record.progress.stop:
+                break
+    finally:
+        close = getattr(samples, "aclose", None)
+        if close is not None:
+            await close()  # stops the units still running
 
 
 def _prior_scope(prior: dict[str, ModelCallStats]) -> dict[str, ModelStats]:

@@ -2,11 +2,13 @@
 
 Tools: `add(a, b)`, `shout(text)` and `fail()` (which reports a tool error). Each call of
 `calls()` reports how many tool calls this server process has answered, so a test can tell a
-server shared by the samples of a task from one started per sample.
+server shared by the samples of a task from one started per sample. With `MCP_PID_FILE`
+set, the process adds its id to that file when it starts.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 from mcp.server.mcpserver import MCPServer
@@ -44,6 +46,9 @@ def calls() -> str:
 
 
 if __name__ == "__main__":
+    if os.environ.get("MCP_PID_FILE"):  # lets a test see which processes ran, and when
+        with open(os.environ["MCP_PID_FILE"], "a") as pids:
+            pids.write(f"{os.getpid()}\n")
     if len(sys.argv) > 2 and sys.argv[1] == "--http":
         server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
     else:

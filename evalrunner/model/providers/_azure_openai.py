@@ -54,8 +54,8 @@ class AzureOpenAIAPI(OpenAIAPI):
                 else f"{root}/openai/deployments/{quote(model_name, safe='')}"
             )
 
-    def _create_client(self, config: GenerateConfig) -> httpx.AsyncClient:
-        client = super()._create_client(config)
+    def _create_client(self, config: GenerateConfig, url: str | None = None) -> httpx.AsyncClient:
+        client = super()._create_client(config, url)
         # Azure reads the key from `api-key`; a bearer header is taken for an Entra token.
         client.headers.pop("Authorization", None)
         client.headers["api-key"] = self.api_key or ""

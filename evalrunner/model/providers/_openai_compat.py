@@ -32,6 +32,7 @@ from .._config import GenerateConfig
 from .._model import DEFAULT_TIMEOUT
 from .._output import ModelOutput
 from ._openai_wire import build_request, error_message, parse_response
+from ._replicas import ReplicaPool, parse_base_urls
 
 
 class OpenAICompatibleAPI(ModelAPI):
@@ -61,9 +62,16 @@ class OpenAICompatibleAPI(ModelAPI):
     ) -> None:
         # Reading the environment is fine here; touching the network is not.
         api_key = api_key or _env(self.api_key_env)
+        self._pool: ReplicaPool | None = None
+        urls = model_args.pop("base_urls", None)
+        if urls is not None:
+            replicas = parse_base_urls(urls)
+            # The first names the model in cache keys: any replica gives the same answers.
+            base_url = replicas[0]
+            self._pool = ReplicaPool(replicas, self._healthy)
         base_url = base_url or _env(self.base_url_env) or self.default_base_url
         super().__init__(model_name, base_url, api_key, config, **model_args)
-        self._client: httpx.AsyncClient | None = None
+        self._clients: dict[str, httpx.AsyncClient] = {}
         self._client_loop: asyncio.AbstractEventLoop | None = None
         self._completion_tokens_field = bool(
             self.reasoning_models and self.reasoning_models.match(self.wire_model())
@@ -88,27 +96,37 @@ class OpenAICompatibleAPI(ModelAPI):
         tool_choice: ToolChoice | None,
         config: GenerateConfig,
     ) -> ModelOutput:
-        client = self._client_for(config)
         model = self.wire_model()
         body = build_request(
             model, input, tools, tool_choice, config, self._completion_tokens_field
         )
         body.update(self.extra_body(config))
-        data = await self.post_json(client, "chat/completions", body, config)
+        data = await self.post_json("chat/completions", body, config)
         if "error" in data and not data.get("choices"):
             detail = error_message(json.dumps(data).encode())
             raise ModelAPIError(f"{self.service} returned an error: {redact(detail)}")
         return parse_response(data, model)
 
     async def post_json(
-        self, client: httpx.AsyncClient, path: str, body: dict[str, Any], config: GenerateConfig
+        self, path: str, body: dict[str, Any], config: GenerateConfig
     ) -> dict[str, Any]:
-        """POST `body` to `path`; the decoded JSON object, or an error carrying the
-        server's explanation (an HTTPStatusError, for the retry policy to read)."""
+        """POST `body` to `path` (of the base URL, or of a replica's); the decoded JSON
+        object, or an error carrying the server's explanation (an HTTPStatusError, for the
+        retry policy to read)."""
+        content = json.dumps(body).encode()
         timeout = config.timeout or DEFAULT_TIMEOUT
-        response = await client.post(path, content=json.dumps(body).encode(), timeout=timeout)
-        if response.status_code >= 400:
-            raise self._status_error(response)
+
+        async def send(url: str | None) -> httpx.Response:
+            client = self._client_for(config, url)
+            response = await client.post(path, content=content, timeout=timeout)
+            if response.status_code >= 400:
+                raise self._status_error(response)
+            return response
+
+        if self._pool is None:
+            response = await send(None)
+        else:
+            response = await self._pool.call(send, _server_failure)
         try:
             data = json.loads(response.content)
         except ValueError:
@@ -122,17 +140,33 @@ class OpenAICompatibleAPI(ModelAPI):
             )
         return data
 
-    def _client_for(self, config: GenerateConfig) -> httpx.AsyncClient:
+    def _client_for(self, config: GenerateConfig, url: str | None = None) -> httpx.AsyncClient:
+        """The client of the base URL (or of one replica's URL)."""
         loop = asyncio.get_running_loop()
-        if self._client is None or self._client_loop is not loop:
-            # A client made in an event loop that has ended (a second asyncio.run) is
+        if self._client_loop is not loop:
+            # Clients made in an event loop that has ended (a second asyncio.run) are
             # unusable in this one.
             self._client_loop = loop
-            return self._create_client(config)
-        return self._client
+            self._clients = {}
+        key = url or self.base_url or ""
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = self._create_client(config, url)
+        return client
 
-    def _create_client(self, config: GenerateConfig) -> httpx.AsyncClient:
-        if not self.base_url:
+    @property
+    def _client(self) -> httpx.AsyncClient | None:
+        return self._clients.get(self.base_url or "")
+
+    async def _healthy(self, url: str) -> bool:
+        """A replica's health check: its model list answers (any reply but a 5xx)."""
+        client = self._client_for(self.config, url)
+        response = await client.get("models", timeout=5.0)
+        return response.status_code < 500
+
+    def _create_client(self, config: GenerateConfig, url: str | None = None) -> httpx.AsyncClient:
+        base_url = url or self.base_url
+        if not base_url:
             raise ModelAPIError(
                 f"no base URL for {self.service}: set {self.base_url_env or 'base_url'}"
             )
@@ -146,13 +180,12 @@ class OpenAICompatibleAPI(ModelAPI):
         # The Model's semaphore bounds concurrency; keep that many connections alive
         # so a busy run does not reconnect for every request.
         keepalive = max(config.max_connections or self.max_connections(), 10)
-        self._client = httpx.AsyncClient(
-            base_url=self.base_url.rstrip("/") + "/",
+        return httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/",
             headers=headers,
             timeout=DEFAULT_TIMEOUT,
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=keepalive),
         )
-        return self._client
 
     def _status_error(self, response: httpx.Response) -> httpx.HTTPStatusError:
         """An HTTPStatusError whose message carries the server's explanation, redacted."""
@@ -164,9 +197,14 @@ class OpenAICompatibleAPI(ModelAPI):
         return httpx.HTTPStatusError(message, request=response.request, response=response)
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
             await client.aclose()
+
+
+def _server_failure(ex: BaseException) -> bool:
+    """A failure that counts against a replica (the server's fault, not the request's)."""
+    return isinstance(ex, httpx.HTTPStatusError) and ex.response.status_code >= 500
 
 
 def _env(name: str | None) -> str | None:

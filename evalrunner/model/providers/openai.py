@@ -87,7 +87,7 @@ class OpenAIAPI(OpenAICompatibleAPI):
         model = self.wire_model()
         body = build_responses_request(model, input, tools, tool_choice, config)
         body.update(self.extra_body(config))
-        data = await self.post_json(self._client_for(config), "responses", body, config)
+        data = await self.post_json("responses", body, config)
         return parse_responses_response(data, model)
 
     def headers(self) -> dict[str, str]:

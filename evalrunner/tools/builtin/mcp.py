@@ -22,8 +22,12 @@ def mcp(
     `url` connects to a streamable-HTTP one. `tools` keeps the names matching these patterns;
     `lifetime` is `task` (one server for all samples) or `sample` (one per sample); `prefix`
     is put before each tool name. Needs the `mcp` extra."""
+    import importlib.util
+
     from .._mcp import McpServer
 
+    if importlib.util.find_spec("mcp") is None:
+        raise ValueError("MCP tools need the mcp package: pip install 'evalrunner[mcp]'")
     return McpServer(command, args, env, cwd, url, headers, tools, lifetime,  # type: ignore[arg-type]
                      prefix)
 

@@ -1,0 +1,140 @@
+"""One unit of a distributed run: a shard of one task's samples, run by the normal executor.
+
+A unit runs in a Ray worker (or any process): it loads the task again from the suite file
+its log header names, exactly as `retry` does (the task hash must match), runs its shard
+of samples with `run_task`, and hands each finished sample back as it finishes. It writes
+no log: the driver writes the task's one log from the samples it receives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import queue
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..log._model import EvalError, EvalLog, EvalSample, EvalSpec, EvalStats
+from ..log._writer import LogWriter
+from ..model._get import close_models
+from ..model._model import connection_share
+from ._options import RunOptions
+from ._retry import _load_task
+from ._sample import error_of
+from ._task import TaskDisplay, run_task
+
+_BATCH = 256  # samples handed back at most per message
+
+
+@dataclass
+class UnitSpec:
+    """What a unit runs: the driver's log header pins the task; `options.shard` the samples."""
+
+    header: EvalSpec
+    location: str  # the driver's log: a relative suite path is also looked up beside it
+    options: RunOptions
+    slot: tuple[int, int]  # (k, U): this unit's share of every connection limit
+    skip: set[tuple[str, int]] = field(default_factory=set)
+    cwd: str | None = None  # the driver's working folder, when this node has it too
+    # The driver's provider settings (keys, base URLs): carried in the spec, never in
+    # Ray's runtime environment, which Ray shows and logs.
+    env: dict[str, str] = field(default_factory=dict)
+
+
+# What a provider reads from the environment: keys, endpoints, regions, projects.
+_PROVIDER_ENV = re.compile(
+    r"^(EVALRUNNER_\w+|(AWS|AZURE|GOOGLE|HF|VERTEX)_\w+"
+    r"|\w+_(API_KEY|BASE_URL|API_BASE|API_VERSION|KEY|TOKEN|ENDPOINT|REGION|PROJECT))$"
+)
+
+
+def provider_env() -> dict[str, str]:
+    """The variables of this process's environment that providers read."""
+    return {k: v for k, v in os.environ.items() if _PROVIDER_ENV.match(k)}
+
+
+@dataclass
+class UnitEnd:
+    """The last message of a unit: its model call counts and how it ended."""
+
+    stats: EvalStats
+    error: EvalError | None = None
+
+
+class _Discard(LogWriter):
+    """A writer that keeps nothing: the driver writes the log."""
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        self.samples_written = 0
+
+    def start(self, log: EvalLog) -> None: ...
+    def write_sample(self, sample: EvalSample) -> None: ...
+    def finish(self, log: EvalLog) -> None: ...
+    def abandon(self) -> None: ...
+
+
+class _Handback(TaskDisplay):
+    def __init__(self, emit: Callable[[EvalSample | UnitEnd], None]) -> None:
+        self.emit = emit
+
+    def sample_done(self, log: EvalLog, sample: EvalSample) -> None:
+        self.emit(sample)
+
+
+def unit_messages(spec: UnitSpec) -> Iterator[list[EvalSample] | UnitEnd]:
+    """Run a unit, yielding batches of finished samples as they come, then its UnitEnd.
+
+    The executor runs on its own event loop in a thread, so this stays a plain generator
+    (what a Ray streaming task is) while samples run concurrently.
+    """
+    inbox: queue.SimpleQueue[EvalSample | UnitEnd] = queue.SimpleQueue()
+    thread = threading.Thread(
+        target=lambda: asyncio.run(_run(spec, inbox.put)), name="evalrunner-unit", daemon=True
+    )
+    thread.start()
+    while True:
+        item = inbox.get()
+        if isinstance(item, UnitEnd):
+            thread.join()
+            yield item
+            return
+        batch = [item]
+        while len(batch) < _BATCH:
+            try:
+                more = inbox.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(more, UnitEnd):
+                inbox.put(more)
+                break
+            batch.append(more)
+        yield batch
+
+
+async def _run(spec: UnitSpec, emit: Callable[[EvalSample | UnitEnd], None]) -> None:
+    token = connection_share.set(spec.slot)
+    saved = {k: os.environ.get(k) for k in spec.env}
+    os.environ.update(spec.env)
+    try:
+        if spec.cwd and Path(spec.cwd).is_dir():
+            os.chdir(spec.cwd)  # relative suite, dataset and template paths resolve as there
+        task = _load_task(EvalLog(eval=spec.header, location=spec.location))
+        # The driver decides whether errors fail the task: a unit runs all of its samples.
+        options = dataclasses.replace(spec.options, fail_on_error=False, retry_of=None)
+        log = await run_task(task, options, _Handback(emit), skip=spec.skip, writer_for=_Discard)
+        emit(UnitEnd(stats=log.stats, error=log.error if log.status == "error" else None))
+    except Exception as ex:
+        emit(UnitEnd(stats=EvalStats(), error=error_of(ex)))
+    finally:
+        connection_share.reset(token)
+        await close_models()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
