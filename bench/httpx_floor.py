@@ -1,10 +1,11 @@
-"""The floor under `bench/throughput.py`: CPU per request of a bare httpx client.
+"""The floor under `bench/throughput.py`: CPU per request of each layer under a sample.
 
-Sends N chat-completion requests to the same local test server, at C at once, through
-an `httpx.AsyncClient` and nothing else (no evalrunner code), then the same through
-evalrunner's `Model.generate`. The difference between the two, and between the latter
-and `throughput.py`'s CPU per sample, says where a sample's CPU goes: the HTTP client,
-the model layer, or the executor (plan, scoring, log).
+Sends N chat-completion requests to the same local test server, at C at once, through a
+bare aiohttp session (the transport alone), through the package's HTTP client
+(`http_client()`: httpx's API over that transport), then through evalrunner's
+`Model.generate`. The differences between them, and between the last and
+`throughput.py`'s CPU per sample, say where a sample's CPU goes: the transport, httpx's
+layer, the model layer, or the executor (plan, scoring, log).
 
     python bench/httpx_floor.py -n 3000 -c 10
 """
@@ -20,9 +21,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from throughput import API_KEY, start_server
 
 
@@ -45,11 +45,27 @@ async def measure(n: int, c: int, one: Callable[[int], Awaitable[None]]) -> floa
     return (cpu_seconds() - start) / n * 1000
 
 
-async def bare_httpx(url: str, n: int, c: int) -> float:
-    headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=max(c, 10))
-    async with httpx.AsyncClient(base_url=url.rstrip("/") + "/", headers=headers,
-                                 limits=limits) as client:
+HEADERS = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
+
+
+async def bare_aiohttp(url: str, n: int, c: int) -> float:
+    import aiohttp
+
+    endpoint = url.rstrip("/") + "/chat/completions"
+    async with aiohttp.ClientSession(headers=HEADERS) as session:
+
+        async def one(i: int) -> None:
+            body = {"model": "m", "messages": [{"role": "user", "content": f"Repeat {i}"}]}
+            async with session.post(endpoint, data=json.dumps(body).encode()) as response:
+                json.loads(await response.read())
+
+        return await measure(n, c, one)
+
+
+async def package_client(url: str, n: int, c: int) -> float:
+    from evalrunner._util.http import http_client
+
+    async with http_client(base_url=url.rstrip("/") + "/", headers=HEADERS) as client:
 
         async def one(i: int) -> None:
             body = {"model": "m", "messages": [{"role": "user", "content": f"Repeat {i}"}]}
@@ -79,13 +95,15 @@ def main() -> None:
     args = parser.parse_args()
     server, url = start_server(args.latency)
     try:
-        bare = asyncio.run(bare_httpx(url, args.n, args.c))
+        bare = asyncio.run(bare_aiohttp(url, args.n, args.c))
+        client = asyncio.run(package_client(url, args.n, args.c))
         model = asyncio.run(model_generate(url, args.n, args.c))
     finally:
         server.terminate()
         server.wait(timeout=10)
     print(f"requests={args.n} at once={args.c} latency={args.latency * 1000:.0f}ms")
-    print(f"bare httpx.AsyncClient: {bare:.2f} ms CPU per request")
+    print(f"bare aiohttp.ClientSession: {bare:.2f} ms CPU per request")
+    print(f"the package's http_client(): {client:.2f} ms CPU per request")
     print(f"evalrunner Model.generate: {model:.2f} ms CPU per request")
 
 

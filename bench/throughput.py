@@ -2,13 +2,24 @@
 
 Starts the test server as its own process, writes a suite of N trivial samples
 (`generate` then `match`) that points at it through `openai-api/bench/<model>`, runs the
-CLI as a subprocess and prints what the CLI process cost:
+CLI of this checkout as a subprocess and prints what the CLI process cost:
 
-- CPU ms per sample (user + sys of the CLI process, divided by N),
-- wall time against the latency bound N * L / C,
-- peak RSS.
+- CPU ms per sample (user + sys of the CLI process, start-up included, divided by N),
+- wall time against the latency bound N * L / C, and their ratio,
+- peak RSS, the requests the server saw (by status), and whether every sample was scored.
 
-    python bench/throughput.py -n 1000 -c 10 --latency 0.05
+One cell:
+
+    python bench/throughput.py -n 10000 -c 100 --latency 0.05
+
+A provider that allows K requests at once and answers 429 beyond (the live connection
+limit must settle below K; the rate after the first 30 s is compared with K / L):
+
+    python bench/throughput.py -n 30000 -c 200 --allowance 20
+
+The matrix of docs/performance.md (N x connections, then the rate-limited cell):
+
+    python bench/throughput.py --matrix
 
 Run it from the repository root (it starts `python -m tests.servers.openai_server`).
 """
@@ -23,17 +34,63 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "bench-key-0123456789"
+MATRIX_N = (2_000, 10_000, 100_000)
+MATRIX_C = (10, 100, 500, 1_000)
+# The rate-limited cell: allowance K, max_connections 10 K, long enough to settle.
+RATE_LIMIT_K = 20
+RATE_LIMIT_N = 30_000
+SETTLE_SECONDS = 30
 
 
-def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
+@dataclass
+class Cell:
+    n: int
+    connections: int
+    latency: float
+    allowance: int = 0  # the server's concurrency allowance (0: none)
+
+
+@dataclass
+class Result:
+    cell: Cell
+    exit_code: int
+    cpu: float
+    wall: float
+    peak_rss_mib: float
+    completed: int
+    all_scored: bool
+    live_limit: str  # the connection limit at the end (its lowest)
+    server: dict[str, Any]
+
+    @property
+    def bound(self) -> float:
+        c = min(self.cell.connections, self.cell.allowance or self.cell.connections)
+        return self.cell.n * self.cell.latency / c
+
+    def requests(self, status: str | None = None) -> int:
+        statuses: dict[str, int] = self.server.get("statuses", {})
+        return statuses.get(status, 0) if status else sum(statuses.values())
+
+    def settled_rate(self) -> float | None:
+        """Successful requests per second after the first SETTLE_SECONDS (whole seconds)."""
+        per_second: list[int] = self.server.get("per_second", [])[SETTLE_SECONDS:-1]
+        return sum(per_second) / len(per_second) if per_second else None
+
+
+def start_server(
+    latency: float, allowance: int = 0, retry_after: str | None = None
+) -> tuple[subprocess.Popen[str], str]:
     command = [
         sys.executable, "-m", "tests.servers.openai_server",
         "--port", "0", "--latency", str(latency), "--api-key", API_KEY,
+        "--max-concurrent", str(allowance),
+        *(["--retry-after", retry_after] if retry_after else []),
     ]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert server.stdout is not None
@@ -42,6 +99,14 @@ def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
         server.kill()
         raise SystemExit(f"the test server did not start (printed {url!r})")
     return server, url
+
+
+def stop_server(server: subprocess.Popen[str]) -> dict[str, Any]:
+    """Stop the server; what it served (its last line of output)."""
+    server.terminate()
+    out, _ = server.communicate(timeout=30)
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    return json.loads(lines[-1]) if lines else {}
 
 
 def write_suite(folder: Path, n: int, model: str) -> Path:
@@ -65,10 +130,10 @@ def write_suite(folder: Path, n: int, model: str) -> Path:
 
 def run_cli(
     suite: Path, log_dir: Path, url: str, connections: int, profile: str | None = None
-) -> tuple[int, float, Any]:
-    """Run the CLI; its exit code, wall time and resource usage (children only)."""
+) -> tuple[int, float, float, int]:
+    """Run this checkout's CLI: exit code, wall, CPU seconds and peak RSS (KiB) of it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVALRUNNER_")}
-    env.update(BENCH_BASE_URL=url, BENCH_API_KEY=API_KEY)
+    env.update(BENCH_BASE_URL=url, BENCH_API_KEY=API_KEY, PYTHONPATH=str(ROOT))
     profiler = ["-m", "cProfile", "-o", str(Path(profile).resolve())] if profile else []
     command = [
         sys.executable, *profiler, "-m", "evalrunner", "run", str(suite),
@@ -82,22 +147,65 @@ def run_cli(
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return code, wall, (cpu, after.ru_maxrss)
+    return code, wall, cpu, after.ru_maxrss
 
 
-def summarize_log(log_dir: Path) -> str:
+def log_results(log_dir: Path) -> tuple[int, bool, str]:
+    """(completed samples, every sample scored correct, the live connection limit at the
+    end and its lowest) from the log's header."""
     logs = sorted(log_dir.rglob("*.json"))
     if not logs:
-        return "no log written"
-    data: dict[str, Any] = json.loads(logs[-1].read_text(encoding="utf-8"))
+        return 0, False, "-"
+    with logs[-1].open("rb") as f:
+        data: dict[str, Any] = json.loads(f.read())
     results: dict[str, Any] = data.get("results") or {}
     scores: list[dict[str, Any]] = results.get("scores") or [{}]
     metrics: dict[str, Any] = scores[0].get("metrics") or {}
     accuracy = (metrics.get("accuracy") or {}).get("value")
+    completed = int(results.get("completed_samples") or 0)
+    models: dict[str, Any] = (data.get("stats") or {}).get("models") or {}
+    limits = next(iter(models.values()), {})
+    live = f"{limits.get('connection_limit', '-')} ({limits.get('lowest_connection_limit', '-')})"
+    return completed, data.get("status") == "success" and accuracy == 1.0, live
+
+
+def measure(cell: Cell, profile: str | None = None, model: str = "bench-model") -> Result:
+    server, url = start_server(cell.latency, cell.allowance)
+    try:
+        with tempfile.TemporaryDirectory(prefix="evalrunner-bench-") as tmp:
+            folder = Path(tmp)
+            suite = write_suite(folder, cell.n, model)
+            code, wall, cpu, rss_kib = run_cli(suite, folder / "logs", url,
+                                               cell.connections, profile)
+            completed, all_scored, live = log_results(folder / "logs")
+    finally:
+        served = stop_server(server)
+    return Result(cell, code, cpu, wall, rss_kib / 1024, completed,
+                  all_scored and completed == cell.n, live, served)
+
+
+HEADER = (
+    "| N | connections | allowance | CPU ms/sample | wall s | bound s | ratio | peak RSS MiB "
+    "| server requests | 429s | live limit (lowest) | settled req/s | all scored |\n"
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
+)
+
+
+def row(r: Result) -> str:
+    c = r.cell
+    settled = r.settled_rate() if c.allowance else None
+    target = f"{settled:.0f} of {c.allowance / c.latency:.0f}" if settled is not None else "-"
     return (
-        f"status={data.get('status')} completed={results.get('completed_samples')} "
-        f"errors={results.get('error_samples')} accuracy={accuracy}"
+        f"| {c.n:,} | {c.connections:,} | {c.allowance or '-'} | {r.cpu / c.n * 1000:.2f} "
+        f"| {r.wall:.1f} | {r.bound:.1f} | {r.wall / r.bound:.2f} | {r.peak_rss_mib:.0f} "
+        f"| {r.requests():,} | {r.requests('429'):,} | {r.live_limit} | {target} "
+        f"| {'yes' if r.all_scored else 'NO'} |"
     )
+
+
+def matrix_cells(latency: float) -> list[Cell]:
+    cells = [Cell(n, c, latency) for n in MATRIX_N for c in MATRIX_C]
+    return [*cells, Cell(RATE_LIMIT_N, 10 * RATE_LIMIT_K, latency, RATE_LIMIT_K)]
 
 
 def main() -> None:
@@ -105,29 +213,23 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=1000, help="samples")
     parser.add_argument("-c", type=int, default=10, help="max connections")
     parser.add_argument("--latency", type=float, default=0.05, help="server seconds per reply")
+    parser.add_argument("--allowance", type=int, default=0,
+                        help="the server answers 429 beyond this many requests at once")
     parser.add_argument("--model", default="bench-model")
     parser.add_argument("--profile", help="write a cProfile of the CLI process to this file")
+    parser.add_argument("--matrix", action="store_true", help="run the docs' matrix")
     args = parser.parse_args()
 
-    server, url = start_server(args.latency)
-    try:
-        with tempfile.TemporaryDirectory(prefix="evalrunner-bench-") as tmp:
-            folder = Path(tmp)
-            suite = write_suite(folder, args.n, args.model)
-            logs = folder / "logs"
-            code, wall, (cpu, max_rss_kb) = run_cli(suite, logs, url, args.c, args.profile)
-            summary = summarize_log(folder / "logs")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-    bound = args.n * args.latency / args.c
-    print(f"samples={args.n} connections={args.c} latency={args.latency * 1000:.0f}ms exit={code}")
-    print(f"log: {summary}")
-    print(f"CPU per sample: {cpu / args.n * 1000:.2f} ms (CLI process user+sys {cpu:.2f} s)")
-    print(f"wall: {wall:.2f} s vs latency bound {bound:.2f} s ({wall / bound:.2f}x)")
-    print(f"peak RSS: {max_rss_kb / 1024:.1f} MiB")
-    sys.exit(code)
+    cells = matrix_cells(args.latency) if args.matrix else [
+        Cell(args.n, args.c, args.latency, args.allowance)
+    ]
+    print(HEADER, flush=True)
+    failed = False
+    for cell in cells:
+        result = measure(cell, args.profile, args.model)
+        print(row(result), flush=True)
+        failed |= result.exit_code != 0 or not result.all_scored
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """evalrunner: declarative, YAML-first evaluations of large language models.
 
-Everything a suite's `file.py@name` needs is importable from here. Names are loaded on
+Everything a suite's `file.py@name` needs is importable from here (the current sample's
+sandbox is `evalrunner.sandbox.sandbox()`: the subpackage holds the name). Names are loaded on
 first use, so `import evalrunner` (and the CLI's `--help`) stays fast.
 """
 
@@ -59,6 +60,9 @@ _EXPORTS: dict[str, str] = {
     "eval_retry": "evalrunner.runner._retry",
     "score": "evalrunner.runner._rescore",
     "RunOptions": "evalrunner.runner",
+    "Sandbox": "evalrunner.sandbox",
+    "SandboxBackend": "evalrunner.sandbox",
+    "sandbox_backend": "evalrunner.sandbox",
 }
 # Built-in metrics, usable in @scorer(metrics=[...]), come from the registry.
 _METRICS = ("accuracy", "mean", "stderr", "std", "var", "bootstrap_std", "grouped")
@@ -101,6 +105,7 @@ if TYPE_CHECKING:
     from .runner import RunOptions, eval
     from .runner._rescore import score
     from .runner._retry import eval_retry
+    from .sandbox import Sandbox, SandboxBackend, sandbox_backend
     from .scorers import (
         CORRECT,
         INCORRECT,

@@ -115,7 +115,9 @@ def run_in_pty(args: list[str], env: dict[str, str], timeout: float = 120) -> tu
 PROGRESS = re.compile(
     r"^sums: (\d+)/12 samples \(\d+%\)(?:, accuracy (\d\.\d{3}))?, 0:00:\d\d elapsed"
     r"(, ~0:00:\d\d left)? \| "
-    rf"{re.escape(MODEL)} \(evaluated\): (\d)/2 connections, (\d) rate limits, (\d) retries, "
+    # The live connection limit drops below the bound of 2 after the scripted 429s.
+    rf"{re.escape(MODEL)} \(evaluated\): (\d)/[12] connections(?: \(max 2\))?, "
+    r"(\d) rate limits, (\d) retries, "
     r"[\d,]+ tokens in, [\d,]+ out$"
 )
 
@@ -134,7 +136,7 @@ def test_plain_mode_line_by_line(tmp_path: Path, server: ServerHandle) -> None:
     middle = lines[1:end]
     assert "[warning] suite: sample 3 looks odd" in middle
     progress = [PROGRESS.match(line) for line in middle if line.startswith("sums: ")]
-    assert len(progress) >= 2 and all(progress), middle
+    assert len(progress) >= 2 and all(progress), "\n".join(middle)
     done = [int(m[1]) for m in progress if m]
     assert done == sorted(done)
     assert any(m[5] == "2" and m[6] == "2" for m in progress if m)  # 2 rate limits, 2 retries
@@ -181,7 +183,9 @@ def test_rich_mode_renders_at_80_columns(tmp_path: Path, server: ServerHandle) -
     assert header and "rate limits" in header[0] and "tokens in/out" in header[0]
     model_rows = [line.split() for line in lines if line.startswith(MODEL)]
     assert model_rows and all(row[1] == "evaluated" for row in model_rows)
-    assert all(row[2].endswith("/2") for row in model_rows)
+    # in flight/live limit: the scripted 429s cut the live limit below the bound of 2
+    assert all(re.fullmatch(r"\d/[12]", row[2]) for row in model_rows)
+    assert any(row[2].endswith("/2") for row in model_rows)
     assert any(row[3] == "2" and row[4] == "2" for row in model_rows)  # rate limits, retries
     # The running value of the first metric, named in full.
     assert any(re.search(r"\baccuracy 1\.000$", line.rstrip()) for line in bars), bars

@@ -26,7 +26,7 @@ def scores(*values: Any) -> list[Score]:
     return [Score(value=v) for v in values]
 
 
-UNSCORED = Score(value="I", metadata={"unscored": True})
+UNSCORED = Score(value=None, metadata={"unscored": True})
 
 
 def test_accuracy_counts_partial_as_half_and_noanswer_as_wrong() -> None:

@@ -122,7 +122,7 @@ async def test_custom_template_sees_metadata(server: ServerHandle) -> None:
 async def test_unparsable_grade_is_unscored_not_wrong(server: ServerHandle) -> None:
     REPLIES["subject"] = "I cannot decide."
     score = await grade(make("model_graded_qa"), state_for("Paris"))
-    assert score.unscored and score.value == "I"
+    assert score.unscored and score.value is None
     assert score.metadata["grading"][0]["grade"] is None  # type: ignore[index]
 
 

@@ -22,6 +22,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("evalrunner.cli._export:export", "Write results as CSV, JSONL, Parquet, Inspect."),
     "diff": ("evalrunner.cli._diff:diff", "Compare two logs: metric deltas, changed samples."),
     "score": ("evalrunner.cli._score:score", "Score a log again, without re-running the plan."),
+    "sandbox": ("evalrunner.cli._sandbox:sandbox_group", "Remove sandboxes a killed run left."),
 }
 
 

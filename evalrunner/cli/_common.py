@@ -42,13 +42,12 @@ def _yaml_scalar(text: str) -> Any:
 
 
 def load_dotenv_files(paths: Sequence[Path]) -> None:
-    """Read `.env` in the working folder and beside each suite; the environment wins."""
-    from dotenv import load_dotenv
+    """Read `.env` in the working folder and beside each suite (the environment wins), and
+    name each file read on stderr (see `_util.dotenv` for what a suite's `.env` may set)."""
+    from .._util.dotenv import load_env_files
 
-    load_dotenv(Path.cwd() / ".env", override=False)
-    for path in paths:
-        folder = path if path.is_dir() else path.parent
-        load_dotenv(folder / ".env", override=False)
+    for file in load_env_files(paths):
+        click.echo(file.describe(), err=True)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:

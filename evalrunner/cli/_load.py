@@ -63,7 +63,7 @@ def check_task(task: TaskDef) -> list[SpecError]:
     from ..spec import check_templates
 
     pos = task.dataset_pos or task.pos or SourcePos(str(task.suite_file), 1, 1)
-    problems, fields = check_dataset(task.dataset, task.base_dir)
+    problems, fields = check_dataset(task.dataset, task.base_dir, task.sandbox is not None)
     errors = [SpecError(pos, f"dataset: {p}") for p in problems]
     errors.extend(check_templates(task, fields if not problems else None))
     return errors

@@ -20,6 +20,19 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def report_cancelled(display: Any, ended: Sequence[EvalLog], planned: int) -> None:
+    """After Ctrl-C: the results of every task that ended (finished or cancelled), their
+    logs, and the command that finishes the work."""
+    click.echo("cancelled: finished samples are in the logs", err=True)
+    display.summary(list(ended))
+    unfinished = [log for log in ended if log.status != "success" and log.location]
+    if len(ended) < planned:
+        click.echo(f"{planned - len(ended)} of {planned} tasks did not start", err=True)
+    if unfinished:
+        folders = sorted({str(log.location).rsplit("/", 1)[0] for log in unfinished})
+        click.echo(f"to finish: evalrunner retry {' '.join(folders)}", err=True)
+
+
 def finish(
     logs: Sequence[EvalLog],
     junit_file: str | None,

@@ -16,7 +16,7 @@ from ._common import (
     config_options,
     option,
 )
-from ._report import finish, report_options
+from ._report import finish, report_cancelled, report_options
 
 
 @click.command()
@@ -30,6 +30,9 @@ from ._report import finish, report_options
     "--display", type=click.Choice(["rich", "plain", "none"]), default=None,
     help="Progress display (default: rich on a terminal, plain otherwise).",
 )
+@option("--model-base-url", help="Base URL of the model's API (when the log's held a secret).")
+@option("--force", is_flag=True,
+        help="Retry even if the task, dataset, templates or Python files changed since the run.")
 @report_options
 @config_options
 def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
@@ -38,7 +41,8 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
     LOG is a log file, or a log folder: then every log in it that is not a success and
     that no later log already retried. The task, model, config, params, sample selection
     and dataset seed come from the log; options given here (e.g. --max-connections) apply
-    on top.
+    on top. A log being retried by another process, or whose task, dataset, templates or
+    Python files changed since the run, is refused (--force retries a changed one anyway).
     """
     from ..runner import RunOptions
     from ..runner._retry import RetryError, prepare_retry, retry_logs_async, retry_targets
@@ -50,19 +54,26 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
     base = RunOptions(
         config=config_from_kwargs(kwargs), max_samples=kwargs["max_samples"],
         log_dir=kwargs["log_dir"], log_level=kwargs["log_level"],
+        model_base_url=kwargs["model_base_url"],
     )
     jobs, errors = [], []
     for target in targets:
         try:
-            jobs.append(prepare_retry(target, base))
+            jobs.append(prepare_retry(target, base, kwargs["force"]))
         except RetryError as ex:
             errors.append(str(ex))
     for error in errors:
         click.echo(error, err=True)
     if errors:
+        for job in jobs:
+            job.release()
         sys.exit(EXIT_BAD_INPUT)
     for job in [j for j in jobs if j.log.status == "success"]:
         click.echo(f"{job.log.location}: already a success, nothing to retry", err=True)
+        job.release()
+    for job in [j for j in jobs if j.changed]:
+        click.echo(f"{job.log.location}: retried although changed: {'; '.join(job.changed)}",
+                   err=True)
     jobs = [j for j in jobs if j.log.status != "success"]
     if not jobs:
         sys.exit(EXIT_OK)
@@ -72,10 +83,12 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
     from ._run import _display
 
     display = _display(kwargs["display"])
+    ended: list[Any] = []
     try:
-        logs = asyncio.run(retry_logs_async(jobs, kwargs["max_tasks"], display))
+        logs = asyncio.run(retry_logs_async(jobs, kwargs["max_tasks"], display, ended))
     except KeyboardInterrupt:
-        click.echo("cancelled: finished samples are in the logs", err=True)
+        report_cancelled(display, ended, len(jobs))
+        finish(ended, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=False)
         sys.exit(EXIT_FAILED)
     display.summary(logs)
     gate = all(job.options.shard is None for job in jobs)

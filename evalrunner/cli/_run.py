@@ -24,7 +24,7 @@ from ._common import (
 )
 from ._load import load_tasks
 from ._plan import plan_options, plan_override
-from ._report import finish, report_options
+from ._report import finish, report_cancelled, report_options
 
 
 @click.command()
@@ -124,7 +124,7 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     try:
         logs = runner(tasks, options, display, ended)
     except KeyboardInterrupt:
-        click.echo("cancelled: finished samples are in the logs", err=True)
+        report_cancelled(display, ended, len(tasks))
         # CI still gets its reports, which show the cancelled tasks as errors.
         finish(ended, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=False)
         sys.exit(EXIT_FAILED)

@@ -8,6 +8,7 @@ from itertools import islice
 from typing import Any
 
 from ._fields import Converter, FieldMapping
+from ._files import resolve_files
 from ._images import resolve_images
 from ._sample import Sample
 from ._source import ListSource, Record, RecordSource
@@ -75,6 +76,7 @@ class Dataset:
         # Images are read last, so samples cut by the limit never read theirs.
         for sample, record in items:
             resolve_images(sample.input, self._source.images, record.where)
+            resolve_files(sample, self._source.images, record.where)
             yield sample
 
     def __len__(self) -> int:

@@ -25,7 +25,9 @@ from ._errors import DatasetError
 from ._sample import Sample
 from ._source import Record
 
-SAMPLE_KEYS = ("input", "target", "choices", "id", "metadata", "files", "setup", "limits")
+SAMPLE_KEYS = (
+    "input", "target", "choices", "id", "metadata", "files", "setup", "sandbox", "limits"
+)
 _ONE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
 _MISSING = object()
 
@@ -188,6 +190,10 @@ def build_sample(values: Mapping[str, Any], where: str) -> Sample:
         data["id"] = _id(data["id"])
     if "setup" in data:
         data["setup"] = _text(data["setup"])
+    for key in ("files", "sandbox"):  # a CSV cell holds a mapping as JSON
+        if isinstance(data.get(key), str) and data[key].lstrip().startswith("{"):
+            with contextlib.suppress(json.JSONDecodeError):
+                data[key] = json.loads(data[key])
     try:
         return Sample.model_validate(data)
     except ValidationError as ex:

@@ -63,6 +63,12 @@ class ImageFolder:
 
         return cls(LocalFileSystem(), str(folder), display)
 
+    def read(self, ref: str) -> bytes:
+        """The bytes of a file named relative to the folder; FileNotFoundError if none."""
+        with self._fs.open(posixpath.join(self._folder, ref), "rb") as file:
+            data: bytes = file.read()
+        return data
+
     def _data_url(self, ref: str, kind: str = "image") -> str:
         if ref.startswith("data:") or is_url(ref):
             return ref

@@ -15,6 +15,7 @@ from .. import registry
 from ._dataset import Dataset
 from ._errors import DatasetError
 from ._fields import make_converter
+from ._files import resolve_files
 from ._images import resolve_images
 from ._source import _COMPRESSION, RecordSource
 
@@ -82,11 +83,15 @@ def _limit(value: Any) -> int | None:
     raise DatasetError(f"limit: expected a number of samples, got {value!r}")
 
 
-def check_dataset(spec: Mapping[str, Any], base_dir: Path) -> tuple[list[str], set[str]]:
+def check_dataset(
+    spec: Mapping[str, Any], base_dir: Path, sandboxed: bool = False
+) -> tuple[list[str], set[str]]:
     """Problems of a dataset spec, from reading its first records, and its metadata keys.
 
     Each distinct problem is reported once (at its first record). The returned names are
     the metadata keys of the checked samples: each is a variable that templates may use.
+    `sandboxed` says whether the task has a sandbox (samples with files or a setup script
+    need one).
     """
     try:
         if not isinstance(spec, Mapping):
@@ -110,6 +115,8 @@ def check_dataset(spec: Mapping[str, Any], base_dir: Path) -> tuple[list[str], s
                     position += 1
                     _check_id(sample.id, position, ids, record.where, problems)
                     resolve_images(sample.input, source.images, record.where)
+                    resolve_files(sample, source.images, record.where)
+                    _check_sandbox(sample, sandboxed, base_dir, record.where, problems)
                     keys.update((sample.metadata or {}).keys())
             except DatasetError as ex:
                 problems.setdefault(ex.key, str(ex))
@@ -136,3 +143,17 @@ def _check_id(
     if sample_id in ids:
         problems.setdefault("dup", f"{where}: duplicate sample id {sample_id!r}")
     ids.add(sample_id)
+
+
+def _check_sandbox(
+    sample: Any, sandboxed: bool, base_dir: Path, where: str, problems: dict[str, str]
+) -> None:
+    from ..sandbox import spec_problems
+    from ..sandbox._lifecycle import no_sandbox_message
+
+    if sample.sandbox is not None:
+        for problem in spec_problems(sample.sandbox, base_dir):
+            problems.setdefault(f"sandbox:{problem}", f"{where}: {problem}")
+    elif not sandboxed and (sample.files or sample.setup):
+        what = "files" if sample.files else "a setup script"
+        problems.setdefault("no-sandbox", f"{where}: {no_sandbox_message(what)}")

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from ..model._chat import ChatMessage
+from ..sandbox._spec import SandboxSpec, sandbox_spec
 
 LIMIT_NAMES = ("messages", "tokens", "seconds", "working", "turns", "cost")
 
@@ -21,9 +22,15 @@ class Sample(BaseModel):
     choices: list[str] | None = None
     id: int | str | None = None
     metadata: dict[str, Any] | None = None
-    files: dict[str, str] | None = None
-    setup: str | None = None
+    files: dict[str, str] | None = None  # path in the sandbox -> text or data: URL
+    setup: str | None = None  # a script run in the sandbox before the plan
+    sandbox: SandboxSpec | None = None  # this sample's own, instead of the task's
     limits: dict[str, float] | None = None  # this sample's own limits, over the task's
+
+    @field_validator("sandbox", mode="before")
+    @classmethod
+    def _sandbox(cls, value: Any) -> Any:
+        return None if value is None else sandbox_spec(value)
 
     @field_validator("limits")
     @classmethod

@@ -14,6 +14,7 @@ from ._progress import (
     LogEcho,
     ModelLoad,
     TaskProgress,
+    connections_text,
     duration,
     first_metric,
     model_roles,
@@ -139,7 +140,7 @@ def progress_line(p: TaskProgress, roles: dict[int, str] | None = None) -> str:
 def model_line(load: ModelLoad, role: str | None = None) -> str:
     name = f"{load.name} ({role})" if role else load.name
     return (
-        f"{name}: {load.in_flight}/{load.max_connections} connections, "
+        f"{name}: {connections_text(load, ' connections')}, "
         f"{load.rate_limits} rate limits, {load.retries} retries, "
         f"{load.tokens_in:,} tokens in, {load.tokens_out:,} out"
     )

@@ -78,6 +78,7 @@ class ModelLoad:
     name: str
     in_flight: int
     max_connections: int
+    connection_limit: int  # the live limit: below max_connections after refusals for load
     rate_limits: int
     retries: int
     tokens_in: int
@@ -91,11 +92,20 @@ class ModelLoad:
             name=model.name,
             in_flight=s.in_flight,
             max_connections=limit,
+            connection_limit=s.limit.current if s.limit is not None else limit,
             rate_limits=s.rate_limits,
             retries=s.retries,
             tokens_in=s.usage.input_tokens,
             tokens_out=s.usage.output_tokens,
         )
+
+
+def connections_text(load: ModelLoad, unit: str = "", bound: bool = True) -> str:
+    """`in flight/limit`, with the bound when the provider pushed the live limit below it."""
+    text = f"{load.in_flight}/{load.connection_limit}{unit}"
+    if bound and load.connection_limit < load.max_connections:
+        text += f" (max {load.max_connections})"
+    return text
 
 
 MEAN_METRICS = ("accuracy", "mean")

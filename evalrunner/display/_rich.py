@@ -25,6 +25,7 @@ from ._progress import (
     LogEcho,
     ModelLoad,
     TaskProgress,
+    connections_text,
     first_metric,
     model_roles,
     task_label,
@@ -190,7 +191,7 @@ def models_table(models: list[Model], roles: dict[int, str] | None = None) -> Ta
         table.add_row(
             load.name,
             roles.get(id(model), ""),
-            f"{load.in_flight}/{load.max_connections}",
+            connections_text(load, bound=False),
             Text(str(load.rate_limits), style="yellow" if load.rate_limits else ""),
             str(load.retries),
             f"{load.tokens_in:,}/{load.tokens_out:,}",

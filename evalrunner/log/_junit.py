@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from .._util.secrets import redact
 from ._model import EvalLog
 
 
@@ -47,7 +48,7 @@ def junit_xml(logs: Sequence[EvalLog]) -> str:
 
 def write_junit(logs: Sequence[EvalLog], path: str | Path) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(junit_xml(logs), encoding="utf-8")
+    Path(path).write_text(redact(junit_xml(logs)), encoding="utf-8")
 
 
 def _testsuite(root: ET.Element, log: EvalLog, index: int) -> ET.Element:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from .._util.secrets import redact
 from ._junit import duration_seconds, task_label
 from ._model import EvalLog
 
@@ -34,7 +35,7 @@ def append_summary(logs: Sequence[EvalLog], path: str | Path, gate_thresholds: b
     """Append (not overwrite): CI step-summary files collect several steps' output."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as f:
-        f.write(summary_markdown(logs, gate_thresholds) + "\n")
+        f.write(redact(summary_markdown(logs, gate_thresholds)) + "\n")
 
 
 def _row(log: EvalLog) -> list[str]:

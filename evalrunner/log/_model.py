@@ -65,6 +65,7 @@ class EvalSpec(_Model):
     retry_of: list[str] | None = None  # the logs whose finished samples this one carries
     compaction: dict[str, Any] | None = None  # the task's `compaction:` setting
     merged_from: list[str] | None = None  # the shard logs that `logs merge` joined
+    sandbox: dict[str, Any] | None = None  # the task's sandbox spec (samples may have their own)
 
 
 class EvalPlanStep(_Model):
@@ -120,6 +121,25 @@ class ModelCallStats(_Model):
     errors: int = 0
     cache_hits: int = 0
     cache_misses: int = 0
+    # The endpoint's adaptive connection limit: its bound, its value at the end of the
+    # task and the lowest it reached (below the bound when the provider refused for load).
+    max_connections: int | None = None
+    connection_limit: int | None = None
+    lowest_connection_limit: int | None = None
+
+    def __add__(self, other: ModelCallStats) -> ModelCallStats:
+        """Two runs' stats (shards of one run): counts added, the connection figures of
+        the one the provider held back most."""
+        counts = {
+            name: getattr(self, name) + getattr(other, name)
+            for name, info in ModelCallStats.model_fields.items() if info.annotation is int
+        }
+        held = min((self, other), key=lambda s: s.lowest_connection_limit or 1 << 30)
+        return ModelCallStats(
+            **counts, max_connections=held.max_connections,
+            connection_limit=held.connection_limit,
+            lowest_connection_limit=held.lowest_connection_limit,
+        )
 
 
 class ReplicaCounts(_Model):

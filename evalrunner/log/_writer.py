@@ -18,12 +18,26 @@ from ._model import EvalLog, EvalSample
 _FSYNC_EVERY = 1.0  # seconds between fsyncs; every line is written to the OS at once
 
 
+class LogWriteError(Exception):
+    """The log cannot be written (a full disk, a file size limit): the run must stop."""
+
+    def __init__(self, location: str, cause: OSError) -> None:
+        reason = cause.strerror or str(cause)
+        super().__init__(f"cannot write the log {location}: {reason}")
+        self.cause = cause
+
+
 class LogWriter:
     """Appends a run's samples to its log as they finish, then its trailer.
 
     Samples go through a queue to one thread, so the event loop never waits on the disk.
     A remote location (an fsspec URL) is written to a local file and uploaded at the end.
     """
+
+    # Class defaults too, so that a writer that overrides __init__ (one that keeps nothing)
+    # still answers them.
+    failure: LogWriteError | None = None  # set by the writer thread when it fails
+    cancelled = False  # a copying thread stops when this turns true
 
     def __init__(self, location: str) -> None:
         self.location = location
@@ -41,17 +55,25 @@ class LogWriter:
         self._written = threading.Condition()
         self._queued = 0
         self.samples_written = 0
+        self.failure = None
+        self.cancelled = False
 
     def start(self, log: EvalLog) -> None:
         """Write the header line and start the writer thread."""
-        self._file = open(self._path, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish
-        self._file.write(header_line(log))  # lines come redacted
-        self._file.flush()
+        try:
+            self._file = open(self._path, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish
+            self._file.write(header_line(log))  # lines come redacted
+            self._file.flush()
+        except OSError as ex:
+            raise LogWriteError(self.location, ex) from None
         self._thread = threading.Thread(target=self._drain, name="evalrunner-log", daemon=True)
         self._thread.start()
 
     def write_sample(self, sample: EvalSample) -> None:
-        """Queue a finished sample (returns at once)."""
+        """Queue a finished sample (returns at once); raises LogWriteError once writing
+        failed, so the run stops instead of calling the model for samples it cannot keep."""
+        if self.failure is not None:
+            raise self.failure
         self._queued += 1
         self._queue.put(sample)
 
@@ -63,9 +85,28 @@ class LogWriter:
         Never call it from the event loop.
         """
         with self._written:
-            self._written.wait_for(lambda: self._queued - self.samples_written <= limit)
+            self._written.wait_for(lambda: self._queued - self.samples_written <= limit
+                                   or self.failure is not None or self.cancelled)
+        if self.failure is not None:
+            raise self.failure
+
+    def cancel(self) -> None:
+        """Wake a thread waiting in `wait_backlog` (the run was cancelled)."""
+        with self._written:
+            self.cancelled = True
+            self._written.notify_all()
 
     def _drain(self) -> None:
+        try:
+            self._write_queued()
+        except OSError as ex:  # a full disk: say so, and keep taking items so none waits
+            with self._written:
+                self.failure = LogWriteError(self.location, ex)
+                self._written.notify_all()
+            while self._queue.get() is not None:
+                pass
+
+    def _write_queued(self) -> None:
         assert self._file is not None
         last_sync = time.monotonic()
         while True:
@@ -96,15 +137,30 @@ class LogWriter:
         self._path.unlink(missing_ok=True)
 
     def finish(self, log: EvalLog) -> None:
-        """Wait for queued samples, append the trailer and make it durable (blocking)."""
+        """Wait for queued samples, append the trailer and make it durable (blocking).
+
+        Never raises for a write that fails: `failure` says so, and what is on disk stays
+        (a log without its trailer reads as unfinished, and `retry` continues it).
+        """
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join()
+            self._thread = None
         assert self._file is not None
-        self._file.write(trailer_line(log))
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
+        try:
+            if self.failure is None:
+                self._file.write(trailer_line(log))
+                self._file.flush()
+                os.fsync(self._file.fileno())
+        except OSError as ex:
+            self.failure = LogWriteError(self.location, ex)
+        finally:
+            try:
+                self._file.close()
+            except OSError as ex:  # the buffered rest could not be written either
+                self.failure = self.failure or LogWriteError(self.location, ex)
+        if self.failure is not None:
+            return
         if _is_url(self.location):
             import fsspec
 

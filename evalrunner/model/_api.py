@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
 
-from .._util.secrets import register_secret
+from .._util.secrets import register_secret, register_url_secrets
 from ..tools._info import ToolChoice, ToolInfo
 from ._chat import ChatMessageBase
 from ._config import GenerateConfig
@@ -47,6 +47,7 @@ class ModelAPI(ABC):
         self.config = config or GenerateConfig()
         self.model_args = model_args
         register_secret(api_key)
+        register_url_secrets(base_url)  # a token in its query must not reach the log
 
     @abstractmethod
     async def generate(
@@ -76,6 +77,16 @@ class ModelAPI(ABC):
 
     def is_rate_limit(self, ex: BaseException) -> bool:
         return isinstance(ex, httpx.HTTPStatusError) and ex.response.status_code == 429
+
+    def is_overload(self, ex: BaseException) -> bool:
+        """A refusal for load (429, or 503 with Retry-After): the connection limit backs off."""
+        if self.is_rate_limit(ex):
+            return True
+        return (
+            isinstance(ex, httpx.HTTPStatusError)
+            and ex.response.status_code == 503
+            and "retry-after" in ex.response.headers
+        )
 
     def is_retryable(self, ex: BaseException) -> bool:
         """Rate limits, server errors, timeouts and dropped connections are worth retrying."""

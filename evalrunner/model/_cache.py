@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._util.secrets import redact
 from ..tools._info import ToolChoice, ToolInfo
 from ._cache_fs import cache_url, delete_entry, read_entry, write_entry
 from ._chat import ChatMessageBase
@@ -217,7 +218,7 @@ def _write(path: Path, entry: dict[str, Any]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
-            json.dump(entry, file)
+            file.write(redact(json.dumps(entry)))  # a reply may quote the provider's key
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ._config import GenerateConfig
-from ._model import _SEMAPHORES, Model
+from ._model import _LIMITS, Model
 
 _CACHE: dict[str, Model] = {}
 
@@ -102,4 +102,4 @@ async def close_models() -> None:
     for instance in list(_CACHE.values()):
         await instance.aclose()
     _CACHE.clear()
-    _SEMAPHORES.clear()
+    _LIMITS.clear()

@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from .._util.http import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from .._util.secrets import redact
 from ..events._limits import add_waiting, check_limits, count_call
 from ..events._model import ModelEvent
@@ -27,12 +29,12 @@ from ._batch import Batcher, batch_config
 from ._cache import cache_fetch, cache_key, cache_policy, cache_store
 from ._chat import ChatMessageBase, ChatMessageSystem, as_messages
 from ._config import CONNECTION_FIELDS, GenerateConfig
+from ._limit import ConnectionLimit
 from ._output import ModelOutput, ModelUsage
 from ._prepare import check_media, reasoning_history
 from ._structured import check_reply, with_schema_instruction
 
 DEFAULT_MAX_RETRIES = 5
-DEFAULT_TIMEOUT = 120.0
 
 
 @dataclass
@@ -48,6 +50,8 @@ class ModelStats:
     cache_misses: int = 0
     in_flight: int = 0
     max_connections: int = 0
+    # The endpoint's adaptive connection limit (shared with other models on the endpoint).
+    limit: ConnectionLimit | None = None
 
 
 @dataclass
@@ -91,8 +95,8 @@ def shared_limit(limit: int) -> int:
 
 # One connection limit per provider endpoint and event loop: asyncio primitives belong to
 # the loop that first waits on them, and `eval()` may be called again with a new loop.
-_SEMAPHORES: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]
+_LIMITS: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[str, ConnectionLimit]
 ] = weakref.WeakKeyDictionary()
 
 
@@ -105,8 +109,9 @@ class Model:
         self.config = config or GenerateConfig()
         self.stats = ModelStats()
         self._batcher: Batcher | None = None
-        self._sem: asyncio.Semaphore | None = None
-        self._sem_loop: asyncio.AbstractEventLoop | None = None
+        self._limit: ConnectionLimit | None = None
+        self._limit_loop: asyncio.AbstractEventLoop | None = None
+        self._last_merge: tuple[tuple[object, ...], GenerateConfig] | None = None
 
     def __repr__(self) -> str:
         return f"Model({self.name!r})"
@@ -116,7 +121,7 @@ class Model:
         setattr(self.stats, name, getattr(self.stats, name) + n)
         scope = task_stats.get()
         if scope is not None:
-            stats = scope.setdefault(self.name, ModelStats())
+            stats = scope.setdefault(self.name, ModelStats(limit=self._limit))
             setattr(stats, name, getattr(stats, name) + n)
 
     async def generate(
@@ -129,15 +134,13 @@ class Model:
         """Generate a reply to `input` (a prompt or a list of messages)."""
         check_limits()  # a sample past its turn, cost or working-time limit stops here
         messages = as_messages(input) if isinstance(input, str) else list(input)
-        cfg = self.api.config.merge(self.config).merge(config)
+        cfg = self._merged(config)
         if cfg.system_message:
             messages = [ChatMessageSystem(content=cfg.system_message), *messages]
         check_media(self.name, self.api, messages)
         messages = reasoning_history(messages, cfg.reasoning_history)
         if cfg.response_schema is not None and not self.api.native_response_schema:
             messages = with_schema_instruction(messages, cfg.response_schema)
-        if cfg.max_tokens is None and self.api.max_tokens() is not None:
-            cfg = cfg.model_copy(update={"max_tokens": self.api.max_tokens()})
         start = time.monotonic()
         policy = cache_policy(cfg.cache)
         key = None
@@ -170,6 +173,22 @@ class Model:
             await cache_store(self.name, key, output, policy)
         return output
 
+    def _merged(self, config: GenerateConfig | None) -> GenerateConfig:
+        """The call's config: the provider's defaults, the model's, then the call's own.
+
+        The last result is kept: a task passes the same config object for every sample,
+        and merging pydantic models is a tenth of a call's CPU.
+        """
+        sources = (self.api.config, self.config, config)
+        last = self._last_merge
+        if last is not None and all(a is b for a, b in zip(last[0], sources, strict=True)):
+            return last[1]
+        cfg = self.api.config.merge(self.config).merge(config)
+        if cfg.max_tokens is None and self.api.max_tokens() is not None:
+            cfg = cfg.model_copy(update={"max_tokens": self.api.max_tokens()})
+        self._last_merge = (sources, cfg)
+        return cfg
+
     def _event(self, messages: list[ChatMessageBase], tools: list[ToolInfo] | None,
                cfg: GenerateConfig, output: ModelOutput, cost: float | None) -> None:
         record(ModelEvent(
@@ -199,19 +218,20 @@ class Model:
         for recorder in active_recorders.get():
             recorder.add(self.name, output.usage)
 
-    def _semaphore(self, cfg: GenerateConfig) -> asyncio.Semaphore:
+    def _connection_limit(self, cfg: GenerateConfig) -> ConnectionLimit:
         loop = asyncio.get_running_loop()
-        if self._sem is not None and self._sem_loop is loop:
-            return self._sem  # the hot path: one lookup per model and loop, not per call
+        if self._limit is not None and self._limit_loop is loop:
+            return self._limit  # the hot path: one lookup per model and loop, not per call
         key = self.api.connection_key()
-        semaphores = _SEMAPHORES.setdefault(loop, {})
-        sem = semaphores.get(key)
-        if sem is None:
+        limits = _LIMITS.setdefault(loop, {})
+        limit = limits.get(key)
+        if limit is None:
             size = shared_limit(cfg.max_connections or self.api.max_connections())
-            sem = semaphores[key] = asyncio.Semaphore(size)
-            self.stats.max_connections = size
-        self._sem, self._sem_loop = sem, loop
-        return sem
+            limit = limits[key] = ConnectionLimit(size)
+        self.stats.max_connections = limit.maximum
+        self.stats.limit = limit
+        self._limit, self._limit_loop = limit, loop
+        return limit
 
     async def _with_retries(
         self,
@@ -220,6 +240,51 @@ class Model:
         tool_choice: ToolChoice | None,
         cfg: GenerateConfig,
     ) -> ModelOutput:
+        limit = self._connection_limit(cfg)
+        batcher = self._batcher_for(cfg)
+
+        async def attempt() -> ModelOutput:
+            queued = time.monotonic()
+            if batcher is not None:
+                # Queued for the batch API: no connection is held while waiting, and the
+                # wait is not the sample's working time.
+                try:
+                    return await batcher.generate(messages, tools, tool_choice, cfg)
+                finally:
+                    add_waiting(time.monotonic() - queued)
+            async with limit.slot() as slot:
+                add_waiting(time.monotonic() - queued)  # waiting for a connection
+                self.stats.in_flight += 1
+                try:
+                    return await self.api.generate(messages, tools, tool_choice, cfg)
+                except Exception as ex:
+                    if self.api.is_overload(ex):
+                        slot.refused()  # the endpoint's limit backs off
+                    raise
+                finally:
+                    self.stats.in_flight -= 1
+
+        try:
+            try:
+                # Most calls succeed at once: the retry policy is built only after a failure.
+                return await attempt()
+            except Exception as first:
+                return await self._retry(attempt, first, cfg)
+        except Exception as ex:
+            self._count("errors")
+            if ex.args and isinstance(ex.args[0], str):
+                ex.args = (redact(ex.args[0]), *ex.args[1:])
+            if self.api.is_rate_limit(ex):
+                self._count("rate_limits")
+            raise
+
+    async def _retry(
+        self, attempt: Callable[[], Awaitable[ModelOutput]], first: Exception,
+        cfg: GenerateConfig,
+    ) -> ModelOutput:
+        """The one retry policy, continuing after the first attempt failed with `first`:
+        retryable failures (the provider decides) are retried up to `max_retries` times,
+        waiting what the server asked (Retry-After) or an exponential backoff."""
         max_retries = DEFAULT_MAX_RETRIES if cfg.max_retries is None else cfg.max_retries
         backoff = wait_exponential_jitter(initial=1, max=60, jitter=1)
 
@@ -236,6 +301,13 @@ class Model:
             if ex is not None and self.api.is_rate_limit(ex):
                 self._count("rate_limits")
 
+        pending: list[Exception] = [first]
+
+        async def again() -> ModelOutput:
+            if pending:
+                raise pending.pop()  # tenacity's attempt 1 is the one that already failed
+            return await attempt()
+
         retrying = AsyncRetrying(
             retry=retry_if_exception(self.api.is_retryable),
             stop=stop_after_attempt(max_retries + 1),
@@ -243,34 +315,9 @@ class Model:
             before_sleep=before_sleep,
             reraise=True,
         )
-        sem = self._semaphore(cfg)
-        batcher = self._batcher_for(cfg)
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    if batcher is not None:
-                        # Queued for the batch API: no connection is held while waiting,
-                        # and the wait is not the sample's working time.
-                        queued = time.monotonic()
-                        try:
-                            return await batcher.generate(messages, tools, tool_choice, cfg)
-                        finally:
-                            add_waiting(time.monotonic() - queued)
-                    queued = time.monotonic()
-                    async with sem:
-                        add_waiting(time.monotonic() - queued)
-                        self.stats.in_flight += 1
-                        try:
-                            return await self.api.generate(messages, tools, tool_choice, cfg)
-                        finally:
-                            self.stats.in_flight -= 1
-        except Exception as ex:
-            self._count("errors")
-            if ex.args and isinstance(ex.args[0], str):
-                ex.args = (redact(ex.args[0]), *ex.args[1:])
-            if self.api.is_rate_limit(ex):
-                self._count("rate_limits")
-            raise
+        async for state in retrying:
+            with state:
+                return await again()
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _batcher_for(self, cfg: GenerateConfig) -> Batcher | None:

@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-RegistryKind = Literal["solver", "scorer", "metric", "tool", "modelapi", "dataset", "reducer"]
+RegistryKind = Literal[
+    "solver", "scorer", "metric", "tool", "modelapi", "dataset", "reducer", "sandbox"
+]
 
 # Folders whose every module is imported the first time a kind is looked up.
 _BUILTIN_PACKAGES: dict[str, tuple[str, ...]] = {
@@ -35,6 +37,7 @@ _BUILTIN_PACKAGES: dict[str, tuple[str, ...]] = {
     "tool": ("evalrunner.tools.builtin",),
     "modelapi": ("evalrunner.model.providers",),
     "dataset": ("evalrunner.dataset.readers",),
+    "sandbox": ("evalrunner.sandbox.backends",),
 }
 
 
@@ -68,15 +71,36 @@ scoped_names: contextvars.ContextVar[dict[tuple[str, str], RegistryInfo]] = (
 )
 
 
-def register(kind: RegistryKind, name: str, obj: Any, **metadata: Any) -> None:
-    """Record `obj` under `name`; a later registration of the same name replaces it."""
-    _REGISTRY[(kind, name)] = RegistryInfo(kind, name, obj, metadata)
+def register(
+    kind: RegistryKind, name: str, obj: Any, module: str | None = None, **metadata: Any
+) -> None:
+    """Record `obj` under `name`; a later registration of the same name replaces it.
+
+    A component of a user's file (`module` names it) is recorded under `file@name`, and one
+    of another module whose name a built-in has under `module:name`: a `@scorer def match`
+    in `scorers.py` is `scorers.py@match` and never replaces the built-in `match`.
+    """
+    _REGISTRY[(kind, _key(kind, name, module))] = RegistryInfo(kind, name, obj, metadata)
+
+
+def _key(kind: str, name: str, module: str | None) -> str:
+    if module is None or module.split(".")[0] == "evalrunner":
+        return name
+    path = _FILE_OF_MODULE.get(module)
+    if path is not None:
+        return f"{path}@{name}"
+    existing = _REGISTRY.get((kind, name))
+    if existing is not None and existing.metadata.get("builtin"):
+        return f"{module}:{name}"
+    return name
 
 
 def registered_names(kind: RegistryKind) -> list[str]:
-    """Every built-in or already-registered name of a kind, sorted."""
+    """Every built-in or already-registered name of a kind, sorted (without the components
+    of files and modules, which are named by their file or module)."""
     _load_builtins(kind)
-    return sorted(name for k, name in _REGISTRY if k == kind)
+    return sorted(name for k, name in _REGISTRY if k == kind and "@" not in name
+                  and ":" not in name)
 
 
 def lookup_info(kind: RegistryKind, obj: Any) -> RegistryInfo | None:
@@ -194,6 +218,7 @@ def _attr_info(kind: str, name: str, module: Any, attr: str, path: Path | None) 
 
 
 _FILE_MODULES: dict[Path, Any] = {}
+_FILE_OF_MODULE: dict[str, Path] = {}  # the module names of user files, and their files
 
 
 def load_python_file(path: Path) -> Any:
@@ -208,6 +233,7 @@ def load_python_file(path: Path) -> Any:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
+    _FILE_OF_MODULE[module_name] = path
     spec.loader.exec_module(module)
     _FILE_MODULES[path] = module
     return module

@@ -43,7 +43,9 @@ def registering_decorator(
         # Kept on the factory too: two files may register the same name, and the
         # registry's table then holds only the later one.
         create.__registry_metadata__ = dict(metadata)  # type: ignore[attr-defined]
-        register(kind, reg_name, create, **metadata)
+        module = getattr(factory, "__module__", None)
+        builtin = {"builtin": True} if module and module.split(".")[0] == "evalrunner" else {}
+        register(kind, reg_name, create, module, **metadata, **builtin)
         return create  # type: ignore[return-value]
 
     return wrap(fn) if fn is not None else wrap

@@ -9,6 +9,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._util.gc import tuned_for_run
 from ..hooks._hooks import RunEnd, RunHooks, RunStart, active_hooks, emit, load_hooks
 from ..log._model import EvalLog, EvalSample
 from ..model._get import close_models
@@ -72,7 +73,8 @@ async def eval_tasks_async(
     failure: BaseException | None = None
     try:
         await emit("on_run_start", RunStart, [t.name for t in tasks])
-        return list(await asyncio.gather(*(one(t, o) for t, o in runs)))
+        with tuned_for_run():
+            return list(await asyncio.gather(*(one(t, o) for t, o in runs)))
     except BaseException as ex:
         failure = ex
         raise

@@ -190,6 +190,7 @@ def build_header(task: TaskDef, options: RunOptions, run: RunSetup) -> EvalLog:
         epochs_reducer=task.epochs.reducers,
         limits={k: v for k, v in vars(run.limits).items() if v is not None},
         tags=task.tags,
+        sandbox=task.sandbox.model_dump(exclude_defaults=True) if task.sandbox else None,
         sample_ids=list(options.sample_ids) if options.sample_ids else None,
         limit=list(options.limit) if options.limit else None,
         model_base_url=options.model_base_url,
@@ -228,6 +229,24 @@ def _python_files(task: TaskDef) -> dict[str, str]:
     return {str(f): h for f in sorted(files) if (h := _file_hash(f)) is not None}
 
 
+# The call counters a log's model stats share with ModelStats.
+COUNTERS = ("calls", "retries", "rate_limits", "errors", "cache_hits", "cache_misses")
+
+
+def add_counts(stats: ModelStats, calls: ModelCallStats) -> None:
+    """Add a log's call counters (another unit's, an earlier run's) to `stats`."""
+    for name in COUNTERS:
+        setattr(stats, name, getattr(stats, name) + getattr(calls, name))
+
+
+def connection_figures(s: ModelStats) -> dict[str, int]:
+    limit = s.limit
+    if limit is None:
+        return {}
+    return {"max_connections": limit.maximum, "connection_limit": limit.current,
+            "lowest_connection_limit": limit.lowest}
+
+
 def stats_of(scope: dict[str, ModelStats], stats: EvalStats) -> EvalStats:
     """Token usage and call counts of every model the task used (its own calls only)."""
     stats.completed_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -236,7 +255,8 @@ def stats_of(scope: dict[str, ModelStats], stats: EvalStats) -> EvalStats:
             continue
         stats.model_usage[name] = s.usage
         stats.models[name] = ModelCallStats(
-            **{field: getattr(s, field) for field in ModelCallStats.model_fields}
+            **{field: getattr(s, field) for field in COUNTERS},
+            **connection_figures(s),
         )
     return stats
 

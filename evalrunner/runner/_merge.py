@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..log._io import read_eval_log, read_eval_log_samples
-from ..log._model import EvalError, EvalLog, EvalStats, ModelCallStats, Status
+from ..log._model import EvalError, EvalLog, EvalStats, Status
 from ..log._writer import LogWriter
 from ..registry import resolve
 from ..scorers._scorer import Metric, scorer_metrics
@@ -145,9 +145,8 @@ def _stats(headers: list[EvalLog]) -> EvalStats:
             seen = stats.replicas.get(url)
             stats.replicas[url] = seen + counts if seen else counts
         for name, calls in h.stats.models.items():
-            total = stats.models.setdefault(name, ModelCallStats())
-            for field in ModelCallStats.model_fields:
-                setattr(total, field, getattr(total, field) + getattr(calls, field))
+            total = stats.models.get(name)
+            stats.models[name] = calls if total is None else total + calls
     return stats
 
 

@@ -30,7 +30,7 @@ from ..model._model import Model, ModelStats, task_stats
 from ..model.providers._replicas import task_replicas
 from ..spec._model import TaskDef
 from ._eval import eval_tasks_async
-from ._header import RunSetup
+from ._header import RunSetup, add_counts
 from ._models import task_runs
 from ._options import RunOptions
 from ._resources import fit_in_flight, unit_resources
@@ -316,9 +316,7 @@ def _show_calls(models: dict[str, Model], end: UnitEnd) -> None:
     """A finished unit's calls, retries and rate limits, for the live display."""
     for name, calls in end.stats.models.items():
         if name in models:
-            stats = models[name].stats
-            for key, value in calls.model_dump().items():
-                setattr(stats, key, getattr(stats, key) + value)
+            add_counts(models[name].stats, calls)
 
 
 def _add_stats(scope: dict[str, ModelStats] | None, end: UnitEnd) -> None:
@@ -326,9 +324,7 @@ def _add_stats(scope: dict[str, ModelStats] | None, end: UnitEnd) -> None:
     if scope is None:
         return
     for name, calls in end.stats.models.items():
-        stats = scope.setdefault(name, ModelStats())
-        for key, value in calls.model_dump().items():
-            setattr(stats, key, getattr(stats, key) + value)
+        add_counts(scope.setdefault(name, ModelStats()), calls)
     for name, usage in end.stats.model_usage.items():
         stats = scope.setdefault(name, ModelStats())
         stats.usage = stats.usage + usage

@@ -35,11 +35,11 @@ class ScoreBook:
         grouping = {k: v for k, v in (sample.metadata or {}).items()
                     if isinstance(v, str | int | float | bool)}
         for name, score in sample.scores.items():
-            # Keep the value and the unscored flag only: explanations can be large.
-            meta: dict[str, Any] = {"sample_metadata": grouping} if grouping else {}
-            if score.unscored:
-                meta["unscored"] = True
-            self.scores[name][key].append(Score(value=score.value, metadata=meta or None))
+            # Metrics get the whole score (answer, explanation, metadata), as in Inspect, and
+            # the sample's metadata beside the score's own.
+            meta = {**(score.metadata or {}), **({"sample_metadata": grouping} if grouping
+                                                 else {})}
+            self.scores[name][key].append(score.model_copy(update={"metadata": meta or None}))
 
 
 def compute_results(
@@ -47,13 +47,17 @@ def compute_results(
     scorer_metrics: dict[str, list[Metric]],
     reducers: list[str],
     base_dir: Path | None = None,
+    planned: int | None = None,
 ) -> EvalResults:
     """Reduce epochs with each reducer, then apply each scorer's metrics.
 
-    `base_dir` is the suite's folder, where a `file.py@name` reducer is found.
+    `base_dir` is the suite's folder, where a `file.py@name` reducer is found. `planned` is
+    how many samples the task has in all (epochs included): a cancelled or stopped run's
+    total, which says `461/2000`, not `461/461`.
     """
+    total = max(book.total, planned or 0)
     results = EvalResults(
-        total_samples=book.total, completed_samples=book.completed, error_samples=book.errors
+        total_samples=total, completed_samples=book.completed, error_samples=book.errors
     )
     multi_epoch = any(len(v) > 1 for per in book.scores.values() for v in per.values())
     for scorer_name, metrics in scorer_metrics.items():

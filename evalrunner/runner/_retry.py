@@ -2,8 +2,10 @@
 
 The task is loaded again from the suite file the log names, with the log's params, model,
 model args and roles, generation config, sample selection, shard, epochs and dataset
-shuffle seed. Every (sample, epoch) that finished without an error is copied into the new
-log as it was; only the rest go to the model. The new log names the old one in `retry_of`.
+shuffle seed. Every (sample, epoch) that finished without an error, in the log or in the
+logs it continued itself, is copied into the new log as it was; only the rest go to the
+model. The new log names the old ones in `retry_of`. A retry holds a lock on its log and
+is refused when the task, dataset, templates or Python files changed (see _retry_guard).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ..model._config import GenerateConfig
 from ..model._get import close_models
 from ..spec._model import TaskDef
 from ._options import RunOptions
+from ._retry_guard import RetryLock, RetryLockError, changes_since, lock_log, retry_chain
 from ._task import TaskDisplay, run_task
 
 RETRYABLE = ("error", "cancelled", "started")
@@ -38,15 +41,31 @@ class RetryJob:
     task: TaskDef
     options: RunOptions
     done: set[tuple[str, int]]  # (sample id, epoch) pairs that finished
+    chain: list[str] = dataclasses.field(default_factory=list)  # the log, then older ones
+    lock: RetryLock | None = None
+    changed: list[str] = dataclasses.field(default_factory=list)  # accepted with force
 
     def carry(self) -> Iterator[EvalSample]:
-        """The finished samples of the old log, streamed (a big log is never all in memory)."""
+        """The finished samples of the chain of logs, newest first, each (sample, epoch)
+        once, streamed (a big log is never all in memory)."""
         seen: set[tuple[str, int]] = set()
-        for sample in read_eval_log_samples(str(self.log.location)):
-            key = (str(sample.id), sample.epoch)
-            if sample.error is None and key not in seen:
-                seen.add(key)
-                yield sample
+        for location in self.chain or [str(self.log.location)]:
+            for sample in _samples(location):
+                key = (str(sample.id), sample.epoch)
+                if sample.error is None and key not in seen:
+                    seen.add(key)
+                    yield sample
+
+    def release(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+
+
+def _samples(location: str) -> Iterator[EvalSample]:
+    try:
+        yield from read_eval_log_samples(location)
+    except (OSError, ValueError):
+        return  # an older log of the chain that cannot be read adds nothing
 
 
 def retry_targets(paths: Sequence[str]) -> list[str]:
@@ -79,15 +98,50 @@ def _name(location: str) -> str:
     return location.rsplit("/", 1)[-1]
 
 
-def prepare_retry(location: str, base: RunOptions) -> RetryJob:
-    """Read a log's header and finished samples and load its task again, unchanged."""
+def prepare_retry(location: str, base: RunOptions, force: bool = False) -> RetryJob:
+    """Lock a log, read its header and finished samples (and those of the logs it
+    continued), and load its task again, unchanged (`force`: changed, but go on)."""
     try:
         log = read_eval_log(location, header_only=True)
     except (OSError, ValueError) as ex:
         raise RetryError(f"{location}: cannot read the log: {ex}") from None
+    try:
+        lock = lock_log(location)
+    except RetryLockError as ex:
+        raise RetryError(str(ex)) from None
+    except OSError as ex:
+        raise RetryError(f"{location}: cannot lock the log: {ex.strerror or ex}") from None
+    try:
+        return _prepare(location, log, base, force, lock)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+
+
+def _prepare(
+    location: str, log: EvalLog, base: RunOptions, force: bool, lock: RetryLock | None
+) -> RetryJob:
     spec = log.eval
+    later = _retried_by(location)
+    if later and not force:
+        raise RetryError(f"{location}: already retried by {later}; retry that log instead")
     task = _load_task(log)
-    done = {(str(s.id), s.epoch) for s in read_eval_log_samples(location) if s.error is None}
+    changed = changes_since(log, task)
+    if changed and not force:
+        raise RetryError(
+            f"{location}: changed since the run: {'; '.join(changed)}. A retry would mix "
+            "samples of the old and new versions in one log: run the task again, or "
+            "`retry --force` to mix them anyway"
+        )
+    if base.model_base_url is None and "***" in (spec.model_base_url or ""):
+        raise RetryError(
+            f"{location}: the run's base URL held a secret, which the log does not keep "
+            f"({spec.model_base_url}): give it again with --model-base-url"
+        )
+    chain = retry_chain(log)
+    done = {(str(s.id), s.epoch) for older in chain for s in _samples(older)
+            if s.error is None}
     options = dataclasses.replace(
         base,
         model=spec.model,
@@ -103,23 +157,47 @@ def prepare_retry(location: str, base: RunOptions) -> RetryJob:
         shard=(spec.shard[0], spec.shard[1]) if spec.shard else None,
         fail_under=dict(spec.thresholds),
         log_dir=base.log_dir if base.log_dir != "logs" else _folder_of(location),
-        retry_of=[location],
+        retry_of=chain,
     )
-    return RetryJob(log=log, task=task, options=options, done=done)
+    return RetryJob(log=log, task=task, options=options, done=done, chain=chain, lock=lock,
+                    changed=changed)
+
+
+def _retried_by(location: str) -> str | None:
+    """A later log beside this one that continued it already (a retry that ran before the
+    lock was taken, as when two `retry` commands start together)."""
+    if "://" in location:
+        return None
+    name = _name(location)
+    for header in list_eval_logs(_folder_of(location)):
+        if name in {_name(old) for old in header.eval.retry_of or []}:
+            return str(header.location)
+    return None
 
 
 async def retry_logs_async(
-    jobs: Sequence[RetryJob], max_tasks: int = 1, display: TaskDisplay | None = None
+    jobs: Sequence[RetryJob], max_tasks: int = 1, display: TaskDisplay | None = None,
+    ended: list[EvalLog] | None = None,
 ) -> list[EvalLog]:
-    """Run what is left of each log into a new log that holds all of its samples."""
+    """Run what is left of each log into a new log that holds all of its samples.
+
+    `ended` receives each log as it ends (cancelled ones too), as for `eval_tasks_async`.
+    """
+    from ._eval import Recording
+
     gate = asyncio.Semaphore(max(1, max_tasks))
+    if ended is not None:
+        display = Recording(display or TaskDisplay(), ended)
 
     async def one(job: RetryJob) -> EvalLog:
-        async with gate:
-            return await run_task(
-                job.task, job.options, display, skip=job.done, carry=job.carry(),
-                prior=job.log.stats.models,
-            )
+        try:
+            async with gate:
+                return await run_task(
+                    job.task, job.options, display, skip=job.done, carry=job.carry(),
+                    prior=job.log.stats.models,
+                )
+        finally:
+            job.release()
 
     try:
         return list(await asyncio.gather(*(one(job) for job in jobs)))
@@ -153,11 +231,6 @@ def _load_task(log: EvalLog) -> TaskDef:
     task = next((t for t in suite.tasks if t.name == spec.task), None)
     if task is None:
         raise RetryError(f"{log.location}: task '{spec.task}' is no longer in {file}")
-    if spec.stamp.task_hash and task.resolved_hash != spec.stamp.task_hash:
-        raise RetryError(
-            f"{log.location}: task '{spec.task}' in {file} changed since the run "
-            "(its hash differs); run it again instead of retrying"
-        )
     if spec.dataset.shuffled and spec.dataset.seed is not None:
         # The same order, so --limit selects the same samples as before.
         task = dataclasses.replace(task, dataset={**task.dataset, "shuffle": spec.dataset.seed})
@@ -180,12 +253,21 @@ def _folder_of(location: str) -> str:
 
 
 def eval_retry(
-    logs: str | EvalLog | Sequence[str | EvalLog], options: RunOptions | None = None
+    logs: str | EvalLog | Sequence[str | EvalLog], options: RunOptions | None = None,
+    force: bool = False,
 ) -> list[EvalLog]:
     """Finish unfinished logs (files, folders or headers from `list_eval_logs`); returns
-    the new logs. `options` may lower connections, change the log folder, etc."""
+    the new logs. `options` may lower connections, change the log folder, etc.; `force`
+    retries a log whose task, dataset or templates changed since (mixing both)."""
     items = [logs] if isinstance(logs, str | EvalLog) else list(logs)
     paths = [str(x.location) if isinstance(x, EvalLog) else x for x in items]
     base = options or RunOptions()
-    jobs = [prepare_retry(target, base) for target in retry_targets(paths)]
+    jobs: list[RetryJob] = []
+    try:
+        for target in retry_targets(paths):
+            jobs.append(prepare_retry(target, base, force))
+    except BaseException:
+        for job in jobs:
+            job.release()
+        raise
     return asyncio.run(retry_logs_async(jobs, base.max_tasks))

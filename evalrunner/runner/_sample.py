@@ -6,6 +6,7 @@ import asyncio
 import time
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .._util.secrets import redact
 from ..dataset._sample import Sample
@@ -22,6 +23,7 @@ from ..events._transcript import (
 from ..log._model import EvalError, EvalSample
 from ..model._cache import cache_epoch
 from ..model._model import UsageRecorder, active_recorders
+from ..sandbox import TaskSandboxes
 from ..scorers._score import Score
 from ..scorers._scorer import Scorer
 from ..solvers._compaction import CompactionConfig, compaction_scope
@@ -46,6 +48,8 @@ class Plan:
     step_names: list[str] = field(default_factory=list)
     approval: ApprovalPolicy | None = None
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
+    # Each sample's sandboxes (a task without any still refuses samples with files/setup).
+    sandboxes: TaskSandboxes = field(default_factory=lambda: TaskSandboxes(None, Path(), ""))
     compaction: CompactionConfig | None = None
 
     def step_name(self, index: int) -> str:
@@ -84,11 +88,13 @@ async def run_sample(sample: Sample, epoch: int, model_name: str, plan: Plan) ->
     try:
         with transcript_scope(events), sample_scope(state), scorer_scope(plan.scorers), \
                 compaction_scope(plan.compaction):
-            async with resource_scope("sample"):
-                state, limit = await _solve(state, plan, limits)
-            with span("scorers", "scorers"):
-                scores = await _score(state, plan.scorers)
-            state.scores = scores
+            # The sandbox outlives the plan: scorers read what the agent left in it.
+            async with plan.sandboxes.sample(sample.sandbox, sample.files, sample.setup):
+                async with resource_scope("sample"):
+                    state, limit = await _solve(state, plan, limits)
+                with span("scorers", "scorers"):
+                    scores = await _score(state, plan.scorers)
+                state.scores = scores
     except Exception as ex:
         error = error_of(ex)
         events.add(ErrorEvent(message=error.message))

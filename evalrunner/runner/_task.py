@@ -16,13 +16,14 @@ from ..log._writer import LogWriter
 from ..model._get import model_context
 from ..model._model import Model, ModelStats, task_stats
 from ..model.providers._replicas import task_replicas
+from ..sandbox import TaskSandboxes
 from ..scorers._scorer import Metric, scorer_metrics
 from ..solvers._compaction import CompactionConfig
 from ..solvers._params import task_params
 from ..spec._model import TaskDef
 from ..tools._lifetime import resource_scope
 from ._gates import apply_thresholds
-from ._header import RunSetup, build_header, setup_run, stats_of
+from ._header import RunSetup, add_counts, build_header, setup_run, stats_of
 from ._options import RunOptions
 from ._results import ScoreBook, compute_results
 from ._sample import Plan, error_of, run_sample, sample_error_fails
@@ -75,34 +76,36 @@ async def run_task(
     """
     display = display or TaskDisplay()
     run = await setup_run(task, options)
+    sandboxes = TaskSandboxes(task.sandbox, task.base_dir, run.run_id)
     log = build_header(task, options, run)
     log.location = run.location  # not written to the file; lets displays name the log
     writer = writer_for(run.location)
     await asyncio.to_thread(writer.start, log)
     progress = _Progress()
     scope = _prior_scope(prior or {})
-    if carry is not None:  # read in a thread: a big log must not stall the event loop
-        await asyncio.to_thread(_carry_over, carry, writer, progress.book, scope)
-    display.task_models(log, [m for m in (run.model, *run.roles.values()) if m is not None])
-    display.task_start(log, run.total)
-    await emit("on_task_start", TaskStart, log)
     params_token = task_params.set(dict(task.params))
     stats_token = task_stats.set(scope)
     replicas_token = task_replicas.set(log.stats.replicas)  # counted straight into the log
     try:
+        if carry is not None:  # read in a thread: a big log must not stall the event loop
+            await _carry_in_thread(carry, writer, progress.book, scope)
+        display.task_models(log, [m for m in (run.model, *run.roles.values()) if m is not None])
+        display.task_start(log, run.total)
+        await emit("on_task_start", TaskStart, log)
         with model_context(run.model, run.roles):
             async with resource_scope("task"):  # MCP servers shared by the task's samples
                 if source is None:
+                    await sandboxes.start()  # a missing image fails before any sample
                     await _run_samples(task, options, run, log, writer, progress, display,
-                                       skip or set())
+                                       skip or set(), sandboxes)
                 else:
                     await _take_samples(source(run, log, skip or set()), _Recorder(
                         task, options, run, log, writer, progress, display))
-        _finish_status(task, options, log, progress, run.metrics)
+        _finish_status(task, options, log, progress, run.metrics, _planned(run))
     except asyncio.CancelledError:
         log.status = "cancelled"
         log.results = compute_results(
-            progress.book, run.metrics, task.epochs.reducers, task.base_dir
+            progress.book, run.metrics, task.epochs.reducers, task.base_dir, _planned(run)
         )
         raise
     except Exception as ex:
@@ -115,9 +118,28 @@ async def run_task(
         log.stats = stats_of(scope, log.stats)
         log.logging = run.log_capture.finish()
         await asyncio.shield(asyncio.to_thread(writer.finish, log))
+        if writer.failure is not None and log.status == "success":  # the trailer failed
+            log.status, log.error = "error", error_of(writer.failure)
         display.task_end(log)
+        await sandboxes.close()  # last: a cancellation it passes on skips nothing above
         await asyncio.shield(emit("on_task_end", TaskEnd, log))
     return log
+
+
+def _planned(run: RunSetup) -> int | None:
+    """How many (sample, epoch) runs the task has in all, when known."""
+    return run.total * run.epochs if run.total is not None else None
+
+
+async def _carry_in_thread(
+    carry: Iterable[EvalSample], writer: LogWriter, book: ScoreBook,
+    scope: dict[str, ModelStats],
+) -> None:
+    try:
+        await asyncio.to_thread(_carry_over, carry, writer, book, scope)
+    except asyncio.CancelledError:
+        writer.cancel()  # the copying thread stops at its next sample
+        raise
 
 
 async def _run_samples(
@@ -129,11 +151,12 @@ async def _run_samples(
     progress: _Progress,
     display: TaskDisplay,
     skip: set[tuple[str, int]],
+    sandboxes: TaskSandboxes,
 ) -> None:
     queue: asyncio.Queue[tuple[Sample, int] | None] = asyncio.Queue(maxsize=run.max_samples * 2)
     compaction = CompactionConfig(**task.compaction) if task.compaction else None
     plan = Plan(run.steps, run.finish, run.scorers, run.limits, run.step_names, run.approval,
-                run.prices, compaction)
+                run.prices, sandboxes, compaction)
 
     async def produce() -> None:
         samples = run.samples
@@ -154,6 +177,8 @@ async def _run_samples(
         while (item := await queue.get()) is not None:
             if progress.stop:
                 continue
+            if writer.failure is not None:  # no model call for a sample the log cannot keep
+                raise writer.failure
             await emit("on_sample_start", SampleStart, log, item[0], item[1])
             result = await run_sample(item[0], item[1], log.eval.model, plan)
             failed: list[EvalError] = []
@@ -215,7 +240,10 @@ async def _take_samples(samples: AsyncIterator[EvalSample], record: _Recorder) -
 
 
 def _prior_scope(prior: dict[str, ModelCallStats]) -> dict[str, ModelStats]:
-    return {name: ModelStats(**calls.model_dump()) for name, calls in prior.items()}
+    scope = {name: ModelStats() for name in prior}
+    for name, calls in prior.items():
+        add_counts(scope[name], calls)
+    return scope
 
 
 def _carry_over(
@@ -223,12 +251,17 @@ def _carry_over(
     scope: dict[str, ModelStats],
 ) -> None:
     for sample in carry:
+        if writer.cancelled:
+            return
         writer.write_sample(sample)
         writer.wait_backlog()  # reading outpaces writing: keep the queue short
         book.add(sample)
         for name, usage in sample.model_usage.items():
             stats = scope.setdefault(name, ModelStats())
             stats.usage = stats.usage + usage
+    # The copies are on disk before any new model call: a log that cannot take them (a
+    # full disk) fails here, before spending anything.
+    writer.wait_backlog(0)
 
 
 def _take(samples: Iterator[Sample], n: int) -> list[Sample]:
@@ -241,9 +274,12 @@ def _finish_status(
     log: EvalLog,
     progress: _Progress,
     metrics: dict[str, list[Metric]],
+    planned: int | None = None,
 ) -> None:
     book = progress.book
-    log.results = compute_results(book, metrics, task.epochs.reducers, task.base_dir)
+    # A run stopped early (too many errors) did not run them all: its total is the plan's.
+    log.results = compute_results(book, metrics, task.epochs.reducers, task.base_dir,
+                                  planned if progress.stop else None)
     fail_on_error = _fail_on_error(task, options)
     if sample_error_fails(book.errors, book.total, fail_on_error) or progress.stop:
         log.status = "error"

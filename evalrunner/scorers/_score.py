@@ -18,9 +18,13 @@ Value = (
 
 
 class Score(BaseModel):
-    """A score: C/I/P/N, a number, a list or a dict, with its answer and explanation."""
+    """A score: C/I/P/N, a number, a list or a dict, with its answer and explanation.
 
-    value: Value
+    A value of None is no score at all: the scorer could not decide (a grader gave no grade).
+    Such a score is kept in the log as it is, counted, and left out of every metric.
+    """
+
+    value: Value | None = None  # written as no value at all (logs leave out None)
     answer: str | None = None
     explanation: str | None = None
     metadata: dict[str, Any] | None = None
@@ -36,7 +40,7 @@ class Score(BaseModel):
     @property
     def unscored(self) -> bool:
         """True when the scorer could not decide (a grader reply it could not parse)."""
-        return bool(self.metadata and self.metadata.get("unscored"))
+        return self.value is None or bool(self.metadata and self.metadata.get("unscored"))
 
 
 def value_to_float(value: Any) -> float:

@@ -13,6 +13,8 @@ from pydantic import ValidationError
 
 from ..model._config import GenerateConfig
 from ..registry import RegistryKind
+from ..sandbox import SandboxSpec, sandbox_spec, spec_problems
+from ..sandbox.backends.local import WARNING as LOCAL_WARNING
 from ..template import template_search
 from ..tools._approval import make_policy
 from ..tools._declared import declared_tools
@@ -81,6 +83,7 @@ def compile_task(index: int, raw: dict[str, Any], params: dict[str, Any],
     )
     _check_dataset(task.dataset, (*path, "dataset"), ctx.rep)
     task.tools = compile_tools(suite, raw, path, ctx.rep, check_suite_level=index == 0)
+    task.sandbox = _sandbox(raw, path, ctx, report_suite_level=index == 0)
     with declared_tools(task.tools, ctx.base_dir):  # `use_tools: [a_declared_tool]` resolves
         _components(task, raw, path, ctx)
     task.epochs = _epochs(raw.get("epochs"), (*path, "epochs"), ctx)
@@ -162,6 +165,28 @@ def _config(raw: dict[str, Any], path: Path_, ctx: SuiteContext) -> GenerateConf
                 where = (*where, *sub)
             ctx.rep.error(where, f"config {key}: {error['msg'].removeprefix('Value error, ')}")
         return GenerateConfig()
+
+
+def _sandbox(raw: dict[str, Any], path: Path_, ctx: SuiteContext, report_suite_level: bool
+             ) -> SandboxSpec | None:
+    """The task's sandbox (or the suite's), checked against its backend."""
+    where: Path_ = (*path, "sandbox") if "sandbox" in raw else ("sandbox",)
+    value = raw.get("sandbox", ctx.data.get("sandbox"))
+    if value is None or ctx.rep.failed_under(where):
+        return None
+    report = where != ("sandbox",) or report_suite_level  # suite-level problems once
+    try:
+        spec = sandbox_spec(value)
+    except ValueError as ex:
+        if report:
+            ctx.rep.error(where, str(ex))
+        return None
+    problems = spec_problems(spec, ctx.base_dir)
+    for problem in problems if report else []:
+        ctx.rep.error(where, problem)
+    if spec.type == "local" and report:
+        ctx.rep.warning(where, LOCAL_WARNING)
+    return None if problems else spec
 
 
 def _approval(suite: dict[str, Any], raw: dict[str, Any], path: Path_, ctx: SuiteContext
@@ -316,5 +341,7 @@ def resolved_hash(task: TaskDef) -> str:
         "thresholds": task.thresholds,
         "tools": task.tools,
     }
+    if task.sandbox is not None:  # only then: the hashes of tasks without one stay as they were
+        body["sandbox"] = task.sandbox.model_dump(exclude_defaults=True)
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypeAliasType
 
 from ..model._config import GenerateConfig
+from ..sandbox._spec import SandboxSpec
 from ..solvers._compaction import CompactionConfig
 
 # Maps whose keys are names evalrunner reads (roles, tools, metrics) keep `x-` keys free.
@@ -66,6 +67,10 @@ ModelRoles = Annotated[dict[str, str], Field(
     description="Models for named roles (grader: openai/gpt-4o).", json_schema_extra=X_KEYS,
 )]
 Config = Annotated[GenerateConfig, Field(description="Generation config.")]
+SandboxKey = Annotated[str | SandboxSpec, Field(
+    description="Where a sample's commands and files live: a backend name (docker, bwrap, "
+    "local) or a mapping with its type and settings.",
+)]
 
 
 # Tools declared in YAML.
@@ -217,6 +222,7 @@ class Fields(Format):
     )
     files: str | None = None
     setup: str | None = None
+    sandbox: str | None = None
 
 
 class ContentPart(Format):
@@ -244,8 +250,12 @@ class Sample(Format):
     choices: list[str | float] | None = None
     id: str | int | None = None
     metadata: dict[str, Any] | None = None
-    files: dict[str, str] | None = None
-    setup: str | None = None
+    files: dict[str, str] | None = _text(
+        "Written into the sample's sandbox before its plan: path -> text, a file beside the "
+        "dataset, or a data: URL."
+    )
+    setup: str | None = _text("A script run in the sample's sandbox before its plan.")
+    sandbox: SandboxKey | None = _text("The sample's own sandbox, instead of the task's.")
     limits: Limits | None = _text("This sample's own limits, over the task's.")
 
 
@@ -311,6 +321,7 @@ class Task(Format):
     model_roles: ModelRoles | None = None
     config: Config | None = None
     tools: Tools | None = None
+    sandbox: SandboxKey | None = _text("The task's sandbox (samples may have their own).")
     params: Params | None = None
     epochs: PositiveInt | Epochs | None = _text(
         "How many times each sample runs: a count, or {count, reducer}."
@@ -346,6 +357,7 @@ class SuiteFile(Format):
     model_roles: ModelRoles | None = None
     config: Config | None = None
     tools: Tools | None = None
+    sandbox: SandboxKey | None = _text("The sandbox of every task (a task's own overrides it).")
     limits: Limits | None = _text("Limits of every task's samples.")
     approval: Approval | None = None
     prices: Prices | None = None

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..model._config import GenerateConfig
 from ..registry import RegistryInfo
+from ..sandbox._spec import SandboxSpec
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class TaskDef:
     plan: list[ComponentRef] = field(default_factory=list)
     finish: ComponentRef | None = None
     tools: dict[str, dict[str, Any]] = field(default_factory=dict)  # declared in YAML
+    sandbox: SandboxSpec | None = None  # the task's (or the suite's); samples may override
     scorers: list[ComponentRef] = field(default_factory=list)
     metrics: list[ComponentRef] = field(default_factory=list)
     model: str | None = None

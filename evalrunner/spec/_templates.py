@@ -103,6 +103,8 @@ def _check(
                 f"{_at(source, _line_of(tree, name))} ({hint}available: "
                 f"{', '.join(sorted(allowed - set(DEFAULT_NAMESPACE)))})"
             )))
+    errors.extend(_literal_braces(tree, source, allowed, what, pos))
+    errors.extend(_param_as_template(task, source, what, pos))
     for attr, line in _param_reads(tree):
         if attr not in task.params:
             known = ", ".join(sorted(task.params)) or "none"
@@ -157,3 +159,45 @@ def _param_reads(tree: nodes.Template) -> Iterator[tuple[str, int]]:
             yield access.attr, int(node.lineno)
         elif isinstance(access.arg, nodes.Const) and isinstance(access.arg.value, str):
             yield access.arg.value, int(node.lineno)
+
+
+# `{name}` in a template's text: Python's format syntax (Inspect's templates), which Jinja
+# sends as it is. Only names a template would have count, so JSON in a prompt is left alone.
+_FORMAT_FIELD = re.compile(r"(?<!\{)\{([A-Za-z_]\w*)((?:\.\w+|\[[^\]]*\])*)\}(?!\})")
+
+
+def _literal_braces(
+    tree: nodes.Template, source: TemplateSource, allowed: set[str], what: str, pos: SourcePos
+) -> list[SpecError]:
+    errors: list[SpecError] = []
+    for data in tree.find_all(nodes.TemplateData):
+        for match in _FORMAT_FIELD.finditer(data.data):
+            if match[1] not in allowed:
+                continue
+            line = int(data.lineno) + data.data[:match.start()].count("\n")
+            errors.append(SpecError(pos, (
+                f"template of {what} has '{match[0]}'{_at(source, line)}, which is sent as "
+                f"written: templates are Jinja, write '{{{{ {match[1]}{match[2]} }}}}'"
+            )))
+    return errors
+
+
+def _param_as_template(
+    task: TaskDef, source: TemplateSource, what: str, pos: SourcePos
+) -> list[SpecError]:
+    """`"{{ params.system }}"` as a whole template sends the param's text, even when that
+    text names a template file or is a template itself: `${{ params.system }}` was meant."""
+    match = re.fullmatch(r"\s*\{\{-?\s*params\.(\w+)\s*-?\}\}\s*", source.text)
+    if source.path is not None or match is None or match[1] not in task.params:
+        return []
+    value = task.params[match[1]]
+    if not isinstance(value, str):
+        return []
+    with template_search(task.base_dir):
+        named = resolve_template(value).path is not None
+    if not (named or FILE_LIKE.fullmatch(value.strip()) or "{{" in value or "{%" in value):
+        return []
+    return [SpecError(pos, (
+        f"{what} is '{source.text.strip()}', which sends the text '{value}' as it is; to use "
+        f"the param as the template (a file or Jinja text), write '${{{{ params.{match[1]} }}}}'"
+    ))]

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .._util.resources import data_dir
+from ._budget import BudgetedEnvironment, TemplateBudgetError, budgeted
 
 __all__ = [
+    "TemplateBudgetError",
     "TemplateSource",
     "TemplateSyntaxError",
     "builtin_template",
@@ -35,7 +36,7 @@ __all__ = [
     "used_templates",
 ]
 
-_ENV = ImmutableSandboxedEnvironment(
+_ENV = BudgetedEnvironment(
     undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
 )
 
@@ -112,8 +113,12 @@ def render(text: str, /, **variables: Any) -> str:
     """Render a template; an undefined variable raises jinja2.UndefinedError.
 
     `text` is positional-only so that a variable may be called `text` (a metadata key).
+    A template that runs past its budget (a runaway loop) or is rendering when Ctrl-C
+    comes raises TemplateBudgetError: the sample fails, the event loop is never held long.
     """
-    return str(_compile(text).render(variables))  # a dict, so a variable may be `self`
+    template = _compile(text)
+    with budgeted():
+        return str(template.render(variables))  # a dict, so a variable may be `self`
 
 
 def template_variables(text: str) -> set[str]:

@@ -26,10 +26,10 @@ from jinja2 import TemplateError, nodes
 from jinja2.defaults import DEFAULT_NAMESPACE
 
 from .._util.secrets import redact, register_header_secrets, register_url_secrets
+from ..sandbox import current_sandboxes
 from ..template import parse, render, template_variables
-from ._environment import tool_environment
+from ._exec import run_command
 from ._info import ToolInfo
-from ._subprocess import subprocess
 from ._tool import ToolError
 
 DEFAULT_TIMEOUT = 60.0
@@ -233,12 +233,14 @@ async def _run_command(
 ) -> str:
     args = _command(spec, values, positional)
     stdin = _render(spec["input"], values) if isinstance(spec.get("input"), str) else None
-    cwd = base_dir / spec["cwd"] if spec.get("cwd") else base_dir  # the suite's folder
-    env = tool_environment(spec.get("pass_env") or (),
-                           {k: str(v) for k, v in (spec.get("env") or {}).items()})
+    env = {k: str(v) for k, v in (spec.get("env") or {}).items()}
+    # In a sandbox `cwd` is a folder inside it; here it is relative to the suite's folder.
+    cwd: str | Path | None = spec.get("cwd")
+    if current_sandboxes() is None:
+        cwd = base_dir / str(cwd) if cwd else base_dir
     try:
-        result = await subprocess(args, input=stdin, cwd=cwd, env=env, inherit_env=False,
-                                  timeout=timeout, output_limit=limit)
+        result = await run_command(args, input=stdin, cwd=cwd, env=env, timeout=timeout,
+                                   output_limit=limit, pass_env=spec.get("pass_env") or ())
     except TimeoutError:
         raise ToolError(f"the command timed out after {timeout:g} seconds") from None
     except OSError as ex:
@@ -256,6 +258,8 @@ async def _request(
 ) -> str:
     import httpx  # here, so that loading a suite does not import the HTTP client
 
+    from .._util.http import http_client
+
     method = str(http.get("method") or "GET").upper()
     url = _render(http["url"], _url_values(http["url"], values, model_args))
     headers = {k: _render(str(v), values) for k, v in (http.get("headers") or {}).items()}
@@ -266,7 +270,7 @@ async def _request(
     content = body if isinstance(body, str) else None
     payload = body if body is not None and not isinstance(body, str) else None
     try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with http_client(timeout=timeout) as client:
             response = await client.request(method, url, headers=headers, content=content,
                                             json=payload)
     except httpx.TimeoutException:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -50,6 +51,10 @@ class ServerOptions:
     retry_after: str | None = "0"  # the Retry-After header of those failures (None: none)
     context_limit: int | None = None  # more messages than this: 400 context_length_exceeded
     responder: Responder | None = None
+    # A provider's concurrency allowance: requests beyond this many in flight get 429
+    # (0: no allowance). The refusal is immediate, as real rate limiters answer.
+    max_concurrent: int = 0
+    record: bool = True  # keep every request (benchmarks with many samples only count)
 
 
 @dataclass
@@ -72,6 +77,10 @@ class ServerHandle:
     options: ServerOptions
     requests: list[RecordedRequest] = field(default_factory=list)
     peak_concurrency: int = 0
+    statuses: collections.Counter[int] = field(default_factory=collections.Counter)
+    # Successful replies by second since the first request: a rate over time.
+    per_second: collections.Counter[int] = field(default_factory=collections.Counter)
+    first_request: float | None = None
     _stop: Callable[[], None] = lambda: None
 
     @property
@@ -136,17 +145,40 @@ class _Server:
         except ValueError:
             body = None
         record = RecordedRequest(method, path, headers, body)
-        self.handle.requests.append(record)
-        refusal = self.refusal(record, raw)
-        if refusal is not None:
-            record.status, record.rejected, record.error = refusal[0], True, refusal[1]
-            return refusal[0], {}, _error(refusal[1], refusal[2], refusal[3])
-        self.in_flight += 1
-        self.handle.peak_concurrency = max(self.handle.peak_concurrency, self.in_flight)
+        if self.handle.options.record:
+            self.handle.requests.append(record)
         try:
-            return await self.respond(record, body)
+            refusal = self.refusal(record, raw)
+            if refusal is not None:
+                record.status, record.rejected, record.error = refusal[0], True, refusal[1]
+                return refusal[0], {}, _error(refusal[1], refusal[2], refusal[3])
+            allowance = self.handle.options.max_concurrent
+            if allowance and self.in_flight >= allowance:
+                record.status = 429
+                return 429, self.retry_headers(), _error(
+                    "Too many concurrent requests", "requests", "rate_limit_exceeded"
+                )
+            self.in_flight += 1
+            self.handle.peak_concurrency = max(self.handle.peak_concurrency, self.in_flight)
+            try:
+                return await self.respond(record, body)
+            finally:
+                self.in_flight -= 1
         finally:
-            self.in_flight -= 1
+            self.count(record.status)
+
+    def count(self, status: int) -> None:
+        handle = self.handle
+        handle.statuses[status] += 1
+        now = time.monotonic()
+        if handle.first_request is None:
+            handle.first_request = now
+        if status == 200:
+            handle.per_second[int(now - handle.first_request)] += 1
+
+    def retry_headers(self) -> dict[str, str]:
+        after = self.handle.options.retry_after
+        return {"Retry-After": after} if after else {}
 
     def refusal(self, record: RecordedRequest, raw: bytes) -> tuple[int, str, str, str] | None:
         """(status, message, type, code) when the request's format is wrong."""
@@ -172,7 +204,7 @@ class _Server:
         options = self.handle.options
         if options.latency:
             await asyncio.sleep(options.latency)
-        headers = {"Retry-After": options.retry_after} if options.retry_after else {}
+        headers = self.retry_headers()
         if options.fail_429 > 0:
             options.fail_429 -= 1
             record.status = 429
@@ -348,6 +380,12 @@ async def _serve_forever(port: int, options: ServerOptions) -> None:
         loop.add_signal_handler(sig, stopped.set)
     async with listener:
         await stopped.wait()
+    # What it served, for benchmarks: one JSON line after the URL.
+    counts = {str(status): n for status, n in sorted(handle.statuses.items())}
+    seconds = max(handle.per_second, default=-1) + 1
+    print(json.dumps({"statuses": counts, "peak_concurrency": handle.peak_concurrency,
+                      "per_second": [handle.per_second[s] for s in range(seconds)]}),
+          flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -355,8 +393,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per reply")
     parser.add_argument("--api-key", default="test-key")
+    parser.add_argument("--max-concurrent", type=int, default=0,
+                        help="answer 429 to requests beyond this many in flight")
+    parser.add_argument("--retry-after", default=None, help="Retry-After of a 429")
     args = parser.parse_args(argv)
-    options = ServerOptions(api_key=args.api_key, latency=args.latency)
+    options = ServerOptions(api_key=args.api_key, latency=args.latency, record=False,
+                            max_concurrent=args.max_concurrent, retry_after=args.retry_after)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve_forever(args.port, options))
 

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from ..._util.http import http_client
 from ..._util.secrets import redact
 from .._api import ModelAPI, ModelAPIError
 from .._config import GenerateConfig
@@ -58,11 +59,8 @@ class HttpModelAPI(ModelAPI):
             self._client = None
         if self._client is None:
             self._client_loop = loop
-            # The Model's semaphore bounds concurrency; keep that many connections alive.
-            keepalive = max(self.config.max_connections or self.max_connections(), 10)
-            self._client = httpx.AsyncClient(
-                timeout=DEFAULT_TIMEOUT,
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=keepalive),
+            self._client = http_client(
+                max_connections=self.config.max_connections or self.max_connections()
             )
         return self._client
 
@@ -173,7 +171,7 @@ async def image_data(url: str) -> tuple[str, str]:
         return parts
     if not url.startswith(("http://", "https://")):
         raise ModelAPIError(f"cannot read image '{url[:80]}': use a data URL or an http(s) URL")
-    async with httpx.AsyncClient(follow_redirects=True, timeout=60) as client:
+    async with http_client(follow_redirects=True, timeout=60) as client:
         response = await client.get(url)
     if response.status_code >= 400:
         raise ModelAPIError(f"fetching image {url[:80]} failed with HTTP {response.status_code}")

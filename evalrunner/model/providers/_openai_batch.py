@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ..._util.http import http_client
 from ..._util.secrets import redact
 from ...tools._info import ToolChoice, ToolInfo
 from .._api import ModelAPIError
 from .._batch import BatchBackend, BatchResults
 from .._chat import ChatMessageBase
 from .._config import GenerateConfig
-from .._model import DEFAULT_TIMEOUT
 from ._http import error_text, synthetic_status_error
 from ._openai_wire import build_request, parse_response
 
@@ -51,8 +51,7 @@ class OpenAIBatch(BatchBackend):
                 raise ModelAPIError(f"no API key for OpenAI: set {self.api.api_key_env}")
             base = (self.api.base_url or "https://api.openai.com/v1").rstrip("/") + "/"
             headers = {"Authorization": f"Bearer {self.api.api_key}", **self.api.headers()}
-            self._client = httpx.AsyncClient(base_url=base, headers=headers,
-                                             timeout=DEFAULT_TIMEOUT)
+            self._client = http_client(base_url=base, headers=headers)
         return self._client
 
     async def submit(self, requests: list[tuple[str, dict[str, Any]]]) -> str:
@@ -147,10 +146,9 @@ class AzureOpenAIBatch(OpenAIBatch):
                 )
             root = str(api.endpoint).rstrip("/")
             v1 = api.api_version == "v1"
-            self._client = httpx.AsyncClient(
+            self._client = http_client(
                 base_url=f"{root}/openai/v1/" if v1 else f"{root}/openai/",
                 headers={"api-key": api.api_key, **api.headers()},
                 params=None if v1 else {"api-version": api.api_version},
-                timeout=DEFAULT_TIMEOUT,
             )
         return self._client

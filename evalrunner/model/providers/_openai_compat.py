@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from ..._util.http import http_client
 from ..._util.secrets import redact
 from ...tools._info import ToolChoice, ToolInfo
 from .._api import ModelAPI, ModelAPIError
@@ -177,14 +178,10 @@ class OpenAICompatibleAPI(ModelAPI):
         headers = {"Content-Type": "application/json", **self.headers()}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
-        # The Model's semaphore bounds concurrency; keep that many connections alive
-        # so a busy run does not reconnect for every request.
-        keepalive = max(config.max_connections or self.max_connections(), 10)
-        return httpx.AsyncClient(
+        return http_client(
             base_url=base_url.rstrip("/") + "/",
             headers=headers,
-            timeout=DEFAULT_TIMEOUT,
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=keepalive),
+            max_connections=config.max_connections or self.max_connections(),
         )
 
     def _status_error(self, response: httpx.Response) -> httpx.HTTPStatusError:

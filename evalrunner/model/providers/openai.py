@@ -7,7 +7,8 @@ for every request.
 
 Environment: OPENAI_API_KEY, OPENAI_BASE_URL (default https://api.openai.com/v1) and
 OPENAI_ORG_ID; a `base_url` argument takes precedence over the environment. With
-AZUREAI_OPENAI_API_KEY set the model is an Azure OpenAI deployment (see _azure_openai).
+`-M azure=true`, or AZUREAI_OPENAI_API_KEY set and neither OPENAI_API_KEY nor
+OPENAI_BASE_URL, the model is an Azure OpenAI deployment (see _azure_openai).
 """
 
 from __future__ import annotations
@@ -41,8 +42,7 @@ class OpenAIAPI(OpenAICompatibleAPI):
     responses_by_default: ClassVar[bool] = True
 
     def __new__(cls, *args: Any, **kwargs: Any) -> OpenAIAPI:
-        # AZUREAI_OPENAI_API_KEY (or -M azure=true) sends openai/<deployment> to Azure.
-        if cls is OpenAIAPI and (kwargs.get("azure") or os.environ.get("AZUREAI_OPENAI_API_KEY")):
+        if cls is OpenAIAPI and _azure(kwargs):
             from ._azure_openai import AzureOpenAIAPI
 
             return super().__new__(AzureOpenAIAPI)
@@ -97,3 +97,19 @@ class OpenAIAPI(OpenAICompatibleAPI):
         from ._openai_batch import OpenAIBatch
 
         return OpenAIBatch(self)
+
+
+def _azure(kwargs: dict[str, Any]) -> bool:
+    """Whether `openai/<name>` means an Azure deployment.
+
+    An Azure key alone must not take over a working OpenAI set-up (a `.env` that sets it
+    would send every `openai/*` call, and the prompts, to Azure): it counts only when
+    nothing points at OpenAI, neither a key nor a base URL, in arguments or environment.
+    """
+    if kwargs.get("azure"):
+        return True
+    if not os.environ.get("AZUREAI_OPENAI_API_KEY"):
+        return False
+    openai_given = kwargs.get("api_key") or kwargs.get("base_url")
+    return not (openai_given or os.environ.get("OPENAI_API_KEY")
+                or os.environ.get("OPENAI_BASE_URL"))

@@ -153,8 +153,8 @@ def _verdict(gradings: list[Grading], answer: str) -> Score:
             for g in gradings
         )
     if not grades:
-        return Score(
-            value=INCORRECT,
+        return Score(  # no grade is no score, not a wrong answer
+            value=None,
             answer=answer,
             explanation=explanation,
             metadata={"unscored": True, "grading": grading},

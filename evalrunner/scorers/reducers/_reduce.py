@@ -28,7 +28,7 @@ def reduce_scores(
         raise ValueError("no scores to reduce")
     scored = [score for score in scores if not score.unscored]
     if not scored:
-        return Score(value=scores[0].value, metadata={"unscored": True})
+        return Score(value=None, metadata={"unscored": True})
     values = [score.value for score in scored]
     if all(isinstance(v, dict) for v in values):
         return Score(value=_reduce_dicts(values, statistic, to_float))

@@ -19,7 +19,7 @@ def at_least_k(k: int, value: float = 1.0, to_float: ToFloat = value_to_float) -
     def reduce(scores: list[Score]) -> Score:
         scored = [s for s in scores if not s.unscored]
         if not scored:
-            return Score(value=0.0, metadata={"unscored": True})
+            return Score(value=None, metadata={"unscored": True})
         hits = sum(1 for s in scored if to_float(s.value) >= value)
         return Score(value=1.0 if hits >= k else 0.0)
 

@@ -22,7 +22,7 @@ def pass_at_k(k: int, value: float = 1.0, to_float: ToFloat = value_to_float) ->
     def reduce(scores: list[Score]) -> Score:
         scored = [s for s in scores if not s.unscored]
         if not scored:
-            return Score(value=0.0, metadata={"unscored": True})
+            return Score(value=None, metadata={"unscored": True})
         n = len(scored)
         c = sum(1 for s in scored if to_float(s.value) >= value)
         estimate = 1.0 if n - c < k else 1.0 - comb(n - c, k) / comb(n, k)

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from ..._util.http import http_client
 from .._subprocess import concurrency
 from .._tool import ToolError
 
@@ -61,7 +62,7 @@ async def _post(service: str, url: str, headers: dict[str, str], body: dict[str,
                 timeout: float, max_connections: int) -> dict[str, Any]:
     try:
         async with concurrency("web_search", max_connections), \
-                httpx.AsyncClient(timeout=timeout) as client:
+                http_client(timeout=timeout) as client:
             response = await client.post(url, json=body, headers=headers)
     except httpx.HTTPError as ex:
         raise ToolError(f"the {service} search failed: {type(ex).__name__}") from None

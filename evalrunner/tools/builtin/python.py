@@ -1,12 +1,11 @@
-"""`python`: run a Python program on this machine (no sandbox) and return what it printed."""
+"""`python`: run a Python program in the sample's sandbox (or here without one)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from .._decorator import tool
-from .._environment import tool_environment
-from .._subprocess import subprocess
+from .._exec import run_command
 from .._tool import ToolError
 from ._output import command_output
 
@@ -14,16 +13,16 @@ from ._output import command_output
 @tool
 def python(
     timeout: float = 180, max_output: int = 16384, interpreter: str = "python3",
-    cwd: str | None = None, pass_env: list[str] | None = None,
+    cwd: str | None = None, pass_env: list[str] | None = None, sandbox: str | None = None,
 ) -> Any:
     """A tool that runs Python code (read from standard input by `interpreter`).
 
     `timeout` seconds per run, `max_output` characters kept of stdout and of stderr. It
-    runs with the permissions of evalrunner: give it only to models and tasks you trust.
-    Its environment has no secret: only the basics (`tool_environment`) and the variables
-    `pass_env` names.
+    runs in the sample's sandbox (`sandbox` names one of several); a sample without one
+    runs it with the permissions of evalrunner: give that only to trusted tasks. Its
+    environment has no secret: only the basics (`tool_environment`; in a sandbox, the
+    sandbox's own) and the variables `pass_env` names.
     """
-    env = tool_environment(pass_env or ())
 
     async def execute(code: str) -> str:
         """Run a Python program and return its output. Use print() to see values.
@@ -32,9 +31,9 @@ def python(
             code: The Python code to run.
         """
         try:
-            result = await subprocess([interpreter, "-"], input=code, cwd=cwd, env=env,
-                                      inherit_env=False, timeout=timeout,
-                                      output_limit=max_output)
+            result = await run_command([interpreter, "-"], input=code, cwd=cwd, timeout=timeout,
+                                       output_limit=max_output, pass_env=pass_env or (),
+                                       sandbox=sandbox)
         except TimeoutError:
             raise ToolError(f"the program timed out after {timeout:g} seconds") from None
         except OSError as ex:

@@ -22,6 +22,7 @@ import os
 import re
 from typing import Any, Literal
 
+from ..._util.http import http_client
 from ...model._get import get_model
 from .._decorator import tool
 from .._subprocess import concurrency
@@ -119,8 +120,6 @@ def _providers(value: Providers) -> dict[str, dict[str, Any]]:
 
 async def _google(query: str, num_results: int, max_provider_calls: int,
                   max_connections: int, model: str | None, timeout: float) -> str:
-    import httpx
-
     cse_id = os.environ.get("GOOGLE_CSE_ID")
     api_key = os.environ.get("GOOGLE_CSE_API_KEY")
     if not cse_id or not api_key:
@@ -129,7 +128,7 @@ async def _google(query: str, num_results: int, max_provider_calls: int,
     endpoint = os.environ.get("GOOGLE_CSE_URL", GOOGLE_URL)
 
     found: list[str] = []
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as client:
+    async with http_client(timeout=timeout, follow_redirects=True) as client:
         for call in range(max_provider_calls):
             params = {"q": query, "cx": cse_id, "key": api_key, "start": 1 + 10 * call}
             links = await _links(client, endpoint, params, max_connections)

@@ -1,0 +1,1 @@
+"""Built-in sandbox backends: one module each, registered when this folder loads."""

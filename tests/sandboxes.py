@@ -1,0 +1,42 @@
+"""What the sandbox tests need from the machine: bubblewrap, a Docker daemon, test images.
+
+`.ci/run` installs and starts them and sets EVALRUNNER_REQUIRE_SANDBOXES=1, so that there a
+missing piece fails the tests instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+IMAGE = "evalrunner-agents:bookworm"  # Debian with bash and python3 (see .ci/sandboxes.sh)
+
+
+def _missing(what: str) -> pytest.MarkDecorator:
+    if os.environ.get("EVALRUNNER_REQUIRE_SANDBOXES"):
+        pytest.fail(f"{what} (EVALRUNNER_REQUIRE_SANDBOXES is set)")
+    return pytest.mark.skip(reason=what)
+
+
+def _docker_problem() -> str | None:
+    if shutil.which("docker") is None:
+        return "no docker CLI"
+    try:
+        found = subprocess.run(["docker", "image", "inspect", IMAGE], capture_output=True,
+                               timeout=20, check=False)
+    except (OSError, subprocess.SubprocessError) as ex:
+        return f"docker does not answer: {ex}"
+    return None if found.returncode == 0 else f"no Docker daemon or no image {IMAGE}"
+
+
+def needs_bwrap() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(False, reason="") if shutil.which("bwrap") else \
+        _missing("bubblewrap is not installed")
+
+
+def needs_docker() -> pytest.MarkDecorator:
+    problem = _docker_problem()
+    return pytest.mark.skipif(False, reason="") if problem is None else _missing(problem)

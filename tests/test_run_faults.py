@@ -1,0 +1,118 @@
+"""Faults during a run, for real: a log that cannot grow (a file size limit stands in for a
+full disk), Ctrl-C while tasks run, and what the terminal says afterwards."""
+
+from __future__ import annotations
+
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from evalrunner.log import read_eval_log
+from tests.arith_suite import (
+    answer_wrong_on,
+    clean_env,
+    logs_in,
+    make_suite,
+    server_env,
+    start_run,
+)
+from tests.conftest import ROOT
+from tests.servers.openai_server import start_openai_server
+
+FULL_AT = 24_000  # bytes a file may reach: room for the header and a few samples
+
+
+def run_on_full_disk(
+    *args: str, env: dict[str, str], full_at: int = FULL_AT
+) -> subprocess.CompletedProcess[str]:
+    def limit_file_size() -> None:
+        # Python ignores SIGXFSZ: a write past the limit fails (EFBIG) as on a full disk.
+        resource.setrlimit(resource.RLIMIT_FSIZE, (full_at, full_at))
+
+    return subprocess.run(
+        [sys.executable, "-m", "evalrunner", *args], cwd=ROOT,
+        env={**clean_env(), "PYTHONDONTWRITEBYTECODE": "1", **env},
+        capture_output=True, text=True, timeout=120, preexec_fn=limit_file_size,
+    )
+
+
+def test_a_log_that_cannot_be_written_stops_the_run_and_retry_fails_cleanly(
+    tmp_path: Path,
+) -> None:
+    suite = make_suite(tmp_path, n=200)
+    logs, junit, summary = tmp_path / "logs", tmp_path / "junit.xml", tmp_path / "summary.md"
+    with start_openai_server(responder=answer_wrong_on(), latency=0.02) as server:
+        result = run_on_full_disk(
+            "run", str(suite), "--log-dir", str(logs), "--max-connections", "4",
+            "--display", "plain", "--junit", str(junit), "--summary", str(summary),
+            env=server_env(server.url),
+        )
+        calls = len(server.requests)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert "cannot write the log" in result.stdout + result.stderr
+        (log_file,) = logs.glob("*.json")
+        kept = read_eval_log(log_file)  # what reached the disk stays readable
+        assert kept.status == "started" and len(kept.samples) > 0
+        # Promptly: the run stopped near the samples the log could hold, not after 200 calls.
+        assert calls < len(kept.samples) + 20, (calls, len(kept.samples))
+        assert "<testsuites" in junit.read_text() and "error" in summary.read_text()
+
+        # Retrying into a disk too full for the finished samples fails while copying them,
+        # before any model call (it used to hang, deaf to Ctrl-C).
+        retried = run_on_full_disk("retry", str(log_file), "--display", "plain",
+                                   env=server_env(server.url), full_at=FULL_AT // 2)
+        assert retried.returncode == 1, retried.stdout + retried.stderr
+        assert "Traceback" not in retried.stderr
+        assert "cannot write the log" in retried.stdout + retried.stderr
+        assert len(server.requests) == calls  # nothing was sent to the model
+
+
+def test_ctrl_c_reports_finished_tasks_partial_totals_logs_and_the_retry_command(
+    tmp_path: Path,
+) -> None:
+    make_suite(tmp_path / "suites", n=2, name="quick", task="quick")
+    make_suite(tmp_path / "suites", n=200, name="slow", task="slow")
+    logs = tmp_path / "logs"
+    with start_openai_server(responder=answer_wrong_on(), latency=0.1) as server:
+        proc = start_run([str(tmp_path / "suites" / "quick.yml"),
+                          str(tmp_path / "suites" / "slow.yml"), "--log-dir", str(logs),
+                          "--max-connections", "2", "--display", "plain"],
+                         server_env(server.url))
+        out, err = _interrupt(proc, logs, 2 + 6)
+    assert proc.returncode == 1, err
+    by_task = {log.eval.task: log for log in logs_in(logs)}
+    slow = by_task["slow"]
+    assert by_task["quick"].status == "success" and slow.status == "cancelled"
+    assert slow.results is not None and slow.results.total_samples == 200  # not done/done
+    done = slow.results.completed_samples
+    assert 0 < done < 200
+    text = out + err
+    assert "quick (openai-api/test/small): success, 2 samples" in text  # finished results
+    assert "slow (openai-api/test/small): cancelled, 200 samples" in text
+    assert "accuracy=1.000" in text
+    assert str(by_task["quick"].location) in text and str(slow.location) in text
+    assert f"to finish: evalrunner retry {logs}" in err
+    assert "Traceback" not in err
+
+
+def _interrupt(proc: subprocess.Popen[str], logs: Path, samples: int) -> tuple[str, str]:
+    """SIGINT once the logs of a folder hold `samples` finished samples; the output."""
+    deadline = time.monotonic() + 60
+    while _lines(logs) < samples:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the run did not write samples in time"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    return proc.communicate(timeout=60)
+
+
+def _lines(logs: Path) -> int:
+    total = 0
+    for file in logs.glob("*.json"):
+        lines = file.read_text(encoding="utf-8").splitlines()[1:]
+        total += sum(1 for line in lines if line.strip() and not line.startswith("],"))
+    return total
