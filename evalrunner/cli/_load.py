@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..spec import SourcePos, SpecError, SpecErrors, TaskDef
+from ..spec._override import PlanOverride, apply_override
 
 
 def load_tasks(
@@ -14,8 +15,13 @@ def load_tasks(
     overrides: dict[str, str],
     filters: Sequence[str] = (),
     deep: bool = True,
+    override: PlanOverride | None = None,
+    model: str | None = None,
 ) -> tuple[list[TaskDef], list[SpecError]]:
     """Load, filter and (with `deep`) check datasets and templates of every suite.
+
+    `override` (`--solver`, `--epochs-reducer`) changes every task before it is checked;
+    `model` is the run's `--model`, which `${{ model }}` reads.
 
     Returns the tasks and the warnings; raises SpecErrors holding every error of every file.
     """
@@ -33,12 +39,16 @@ def load_tasks(
     tasks: list[TaskDef] = []
     for file in files:
         try:
-            suite = load_suite(file, overrides)
+            suite = load_suite(file, overrides, model=model)
         except SpecErrors as ex:
             errors.extend(ex.errors)
             continue
         warnings.extend(suite.warnings)
         tasks.extend(t for t in suite.tasks if matches(t, filters))
+    if override:
+        found = [e for task in tasks for e in apply_override(task, override)]
+        # The same wrong option is wrong for every task: say it once.
+        errors.extend({str(e): e for e in found}.values())
     if deep:
         for task in tasks:
             errors.extend(check_task(task))

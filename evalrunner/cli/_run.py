@@ -23,6 +23,7 @@ from ._common import (
     parse_pairs,
 )
 from ._load import load_tasks
+from ._plan import plan_options, plan_override
 from ._report import finish, report_cancelled, report_options
 
 
@@ -74,6 +75,7 @@ from ._report import finish, report_cancelled, report_options
 @option("--retry-on-error", type=click.IntRange(min=0), default=0, show_default=True,
         help="Rerun a failed sample up to N times before it counts as an error.")
 @report_options
+@plan_options
 @option(
     "--batch", is_flag=False, flag_value="true", default=None,
     help="Use the provider's batch API (OpenAI, Anthropic): --batch, --batch N, --batch FILE.",
@@ -88,7 +90,10 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     load_dotenv_files([Path(p) for p in paths])
     overrides = parse_pairs(kwargs.pop("task_params"), "-T")
     try:
-        tasks, warnings = load_tasks(paths, overrides, kwargs.pop("filters"))
+        tasks, warnings = load_tasks(
+            paths, overrides, kwargs.pop("filters"), override=plan_override(kwargs),
+            model=_single_model(kwargs["models"]),
+        )
     except SpecErrors as ex:
         for error in ex.errors:
             click.echo(str(error), err=True)
@@ -139,6 +144,14 @@ async def _eval_set(
                          kwargs["retry_connections"])
     return await eval_set_async(tasks, options, policy, Recording(display, ended),
                                 notify=lambda text: click.echo(text, err=True))
+
+
+def _single_model(values: tuple[str, ...]) -> str | None:
+    """The run's model for `${{ model }}` when it evaluates exactly one."""
+    from ..runner._models import split_models
+
+    models = split_models(values)
+    return models[0] if len(models) == 1 else None
 
 
 def _options(kwargs: dict[str, Any]) -> Any:

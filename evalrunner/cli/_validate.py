@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..spec import SpecErrors
 from ._common import EXIT_BAD_INPUT, option, parse_pairs
 from ._load import load_tasks
+from ._plan import plan_options, plan_override
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @option("-T", "--task-param", "task_params", multiple=True, help="Task param override name=value.")
 @option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
+@plan_options
 def validate(
-    paths: tuple[str, ...], task_params: tuple[str, ...], filters: tuple[str, ...]
+    paths: tuple[str, ...], task_params: tuple[str, ...], filters: tuple[str, ...],
+    **kwargs: Any,
 ) -> None:
     """Check suites completely without calling a model (exit 2 on any error)."""
     try:
-        tasks, warnings = load_tasks(paths, parse_pairs(task_params, "-T"), filters)
+        override = plan_override(kwargs)
+        tasks, warnings = load_tasks(
+            paths, parse_pairs(task_params, "-T"), filters, override=override
+        )
     except SpecErrors as ex:
         for error in ex.errors:
             click.echo(str(error), err=True)

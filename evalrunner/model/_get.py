@@ -30,6 +30,7 @@ def get_model(
     model: str | Model | None = None,
     *,
     role: str | None = None,
+    default: str | Model | None = None,
     config: GenerateConfig | None = None,
     base_url: str | None = None,
     memoize: bool = True,
@@ -37,8 +38,10 @@ def get_model(
 ) -> Model:
     """The model named `model` (`provider/name`), a role's model, or the active model.
 
-    A name that is a role of the running task (`grader`) means that role's model.
-    Models are memoized by name, base URL, config and arguments.
+    A name that is a role of the running task (`grader`) means that role's model. A
+    `role` the run does not bind falls back to `default` (a model or its name) when given,
+    else to the evaluated model. Models are memoized by name, base URL, config and
+    arguments.
     """
     if isinstance(model, Model):
         return model
@@ -47,6 +50,9 @@ def get_model(
         roles = active_roles.get()
         if role_name in roles:
             return roles[role_name]  # type: ignore[index]
+        if default is not None:
+            return get_model(default, config=config, base_url=base_url, memoize=memoize,
+                             **model_args)
         if model is None or role is not None:
             model = None  # an unbound role falls back to the evaluated model
     if model is None:

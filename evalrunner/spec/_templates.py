@@ -15,6 +15,8 @@ from jinja2.defaults import DEFAULT_NAMESPACE
 from ..template import (
     TemplateSource,
     TemplateSyntaxError,
+    format_placeholder,
+    format_placeholder_message,
     parse,
     resolve_template,
     template_search,
@@ -88,6 +90,9 @@ def _check(
     allowed |= set(ref.info.metadata.get("template_vars", ()))
     allowed |= _extra_kwargs(ref)
     errors: list[SpecError] = []
+    placeholder = format_placeholder(source.text, allowed | (dataset_fields or set()))
+    if placeholder is not None:
+        errors.append(SpecError(pos, f"{what}: {format_placeholder_message(placeholder)}"))
     if dataset_fields is not None:
         allowed |= dataset_fields
         for name in sorted(template_variables(source.text) - allowed):
