@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -83,7 +84,9 @@ async def test_anthropic_body(anthropic: AnthropicServer) -> None:
         ], tools=[LOOKUP], tool_choice=ToolFunction(name="lookup"),
             config=GenerateConfig(parallel_tool_calls=False))
     body = anthropic.bodies[0]
-    assert body["system"] == "One.\n\nTwo."
+    # cache_prompt "auto" (the default): with tools, cache points are marked.
+    assert body["system"] == [{"type": "text", "text": "One.\n\nTwo.",
+                               "cache_control": {"type": "ephemeral"}}]
     assert body["max_tokens"] == 4096  # the provider's default: the API requires one
     assert (body["temperature"], body["top_p"], body["top_k"]) == (0.3, 0.9, 5)
     assert body["stop_sequences"] == ["END"]
@@ -93,7 +96,8 @@ async def test_anthropic_body(anthropic: AnthropicServer) -> None:
     assert body["tools"][0]["input_schema"] == LOOKUP.parameters
     image = body["messages"][0]["content"][1]
     assert image == {"type": "image", "source": {"type": "base64", "media_type": "image/png",
-                                                 "data": PNG.split(",")[1]}}
+                                                 "data": PNG.split(",")[1]},
+                     "cache_control": {"type": "ephemeral"}}
     headers = anthropic.requests[0].headers
     assert headers["anthropic-version"] == "2023-06-01" and headers["x-api-key"] == KEY
 
@@ -175,7 +179,7 @@ async def test_anthropic_history_merges_turns(anthropic: AnthropicServer) -> Non
     assert body["messages"][2]["content"] == [
         {"type": "tool_result", "tool_use_id": "toolu_1", "content": "not found",
          "is_error": True},
-        {"type": "text", "text": "And now?"}]
+        {"type": "text", "text": "And now?", "cache_control": {"type": "ephemeral"}}]
     assert body["tool_choice"] == {"type": "none"}
 
 
@@ -468,3 +472,49 @@ def test_sync_with_across_event_loops(anthropic: AnthropicServer) -> None:
         assert asyncio.run(m.generate("first")).completion == "first"
         assert asyncio.run(m.generate("second")).completion == "second"
     assert m.api._client is None  # type: ignore[attr-defined]
+
+
+async def test_anthropic_cache_prompt(anthropic: AnthropicServer) -> None:
+    conversation = [ChatMessageSystem(content="Sys."), ChatMessageUser(content="Hi.")]
+    for setting in (False, True, "auto"):
+        async with model("anthropic/claude-sonnet-4-0", cache_prompt=setting) as m:
+            await m.generate(conversation, tools=[LOOKUP])
+            await m.generate([ChatMessageSystem(content="Sys."),
+                              ChatMessageUser(content="No tools.")])
+    off, off_plain, on, on_plain, auto, auto_plain = anthropic.bodies
+    assert not anthropic.rejected, anthropic.rejected[0].error
+    assert off["system"] == "Sys." and "cache_control" not in json.dumps(off)
+    mark = {"type": "ephemeral"}
+    for body in (on, auto):
+        assert body["system"] == [{"type": "text", "text": "Sys.", "cache_control": mark}]
+        assert body["tools"][-1]["cache_control"] == mark
+        assert body["messages"][-1]["content"][-1]["cache_control"] == mark
+    assert on_plain["messages"][-1]["content"][-1]["cache_control"] == mark  # true: always
+    assert on_plain["system"][0]["cache_control"] == mark
+    assert "cache_control" not in json.dumps(auto_plain)  # auto: no tools, no caching
+    assert "cache_control" not in json.dumps(off_plain)
+
+
+async def test_google_takes_audio_and_video(google: GoogleServer) -> None:
+    from evalrunner.model import ContentAudio, ContentVideo
+
+    audio = "data:audio/wav;base64,UklGRg=="
+    video = "data:video/mp4;base64,AAAAIGZ0eXA="
+    async with model("google/gemini-2.5-flash") as m:
+        await m.generate([ChatMessageUser(content=[
+            ContentText(text="Describe."), ContentAudio(audio=audio, format="wav"),
+            ContentVideo(video=video, format="mp4")])])
+    assert not google.rejected, google.rejected[0].error
+    parts = google.bodies[0]["contents"][0]["parts"]
+    assert parts[1:] == [{"inlineData": {"mimeType": "audio/wav", "data": "UklGRg=="}},
+                         {"inlineData": {"mimeType": "video/mp4", "data": "AAAAIGZ0eXA="}}]
+
+
+async def test_video_is_refused_where_the_api_takes_none(anthropic: AnthropicServer) -> None:
+    from evalrunner.model import ContentVideo, ModelAPIError
+
+    async with model("anthropic/claude-sonnet-4-0") as m:
+        with pytest.raises(ModelAPIError, match="does not accept video content"):
+            await m.generate([ChatMessageUser(content=[
+                ContentVideo(video="data:video/mp4;base64,AAAA", format="mp4")])])
+    assert not anthropic.requests

@@ -81,7 +81,8 @@ def test_unknown_key_without_close_match_lists_keys_and_x_keys_are_free(tmp_path
         "    zzz: 1\n"
     ))
     message = one_at(errors_of(path), 4, 5)
-    assert message.startswith("unknown key 'zzz' in task 1 (known keys: approval, config, dataset,")
+    assert message.startswith(
+        "unknown key 'zzz' in task 1 (known keys: approval, compaction, config, dataset,")
     assert "x-... keys are free for your own use" in message
 
 
@@ -225,7 +226,8 @@ def test_bad_interpolation_expressions() -> None:
     )
     assert one_at(errors, 7, 30) == "bad expression ${{ params. }}: expected name or number"
     assert one_at(errors, 8, 33) == (
-        "cannot evaluate ${{ nope.x }}: 'nope' is undefined (names available: params, env, suite)"
+        "cannot evaluate ${{ nope.x }}: 'nope' is undefined "
+        "(names available: params, env, suite, model)"
     )
     assert one_at(errors, 9, 39) == (
         "${{ suite.nam }}: 'suite' has no 'nam' (it has: dir, file, name)"

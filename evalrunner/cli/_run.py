@@ -21,6 +21,7 @@ from ._common import (
     option,
     parse_pairs,
 )
+from ._plan import plan_options, plan_override
 from ._report import finish, report_cancelled, report_options
 
 
@@ -73,6 +74,7 @@ from ._report import finish, report_cancelled, report_options
 @option("--retry-on-error", type=click.IntRange(min=0), default=0, show_default=True,
         help="Rerun a failed sample up to N times before it counts as an error.")
 @report_options
+@plan_options
 @option(
     "--batch", is_flag=False, flag_value="true", default=None,
     help="Use the provider's batch API (OpenAI, Anthropic): --batch, --batch N, --batch FILE.",
@@ -87,12 +89,13 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     from ..runner import prepare_run
 
     overrides = parse_pairs(kwargs.pop("task_params"), "-T")
+    override, model = plan_override(kwargs), _single_model(kwargs["models"])
     options = _options(kwargs)
     reports = [(flag, path) for flag, path in
                (("--junit", kwargs["junit_file"]), ("--summary", kwargs["summary_file"])) if path]
     try:  # every check before the first model call: bad input exits 2, all errors shown
         tasks, warnings = prepare_run(paths, overrides, kwargs.pop("filters"), options,
-                                      reports=reports)
+                                      reports=reports, override=override, model=model)
     except SpecErrors as ex:
         for error in ex.errors:
             click.echo(str(error), err=True)
@@ -132,6 +135,14 @@ async def _eval_set(
                          kwargs["retry_connections"])
     return await eval_set_async(tasks, options, policy, Recording(display, ended),
                                 notify=lambda text: click.echo(text, err=True))
+
+
+def _single_model(values: tuple[str, ...]) -> str | None:
+    """The run's model for `${{ model }}` when it evaluates exactly one."""
+    from ..runner._models import split_models
+
+    models = split_models(values)
+    return models[0] if len(models) == 1 else None
 
 
 def _options(kwargs: dict[str, Any]) -> Any:

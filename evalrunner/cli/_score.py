@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 import yaml
@@ -20,9 +20,12 @@ from ._common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, load_dotenv_files, op
     help="Score with this instead of the log's scorers: NAME, NAME:k=v,k=v or "
          "'NAME:{k: v}' (repeatable).",
 )
+@option("--action", type=click.Choice(["overwrite", "append"]), default="overwrite",
+        show_default=True,
+        help="Replace the log's scores, or add the --scorer scores beside them.")
 @option("--no-overwrite", is_flag=True, default=False,
         help="Write LOG-scored.json beside the log instead of overwriting it.")
-def score(log_file: str, scorers: tuple[str, ...], no_overwrite: bool) -> None:
+def score(log_file: str, scorers: tuple[str, ...], action: str, no_overwrite: bool) -> None:
     """Score the samples of LOG again (e.g. a `run --no-score` log)."""
     from ..log import read_eval_log
     from ..runner._rescore import score_file, scored_location
@@ -38,7 +41,7 @@ def score(log_file: str, scorers: tuple[str, ...], no_overwrite: bool) -> None:
     target = scored_location(log_file, overwrite=not no_overwrite)
     try:
         created = [make_scorer(text, base_dir) for text in scorers] or None
-        scored = asyncio.run(score_file(log_file, target, created))
+        scored = asyncio.run(score_file(log_file, target, created, _action(action)))
     except (LookupError, TypeError, ValueError) as ex:
         click.echo(f"cannot score {log_file}: {ex}", err=True)
         sys.exit(EXIT_BAD_INPUT)
@@ -48,6 +51,10 @@ def score(log_file: str, scorers: tuple[str, ...], no_overwrite: bool) -> None:
     for miss in missed:
         click.echo(f"threshold missed: {miss}", err=True)
     sys.exit(EXIT_OK if errors == 0 and not missed else EXIT_FAILED)
+
+
+def _action(value: str) -> Literal["overwrite", "append"]:
+    return "append" if value == "append" else "overwrite"
 
 
 def make_scorer(text: str, base_dir: Path) -> Any:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..spec import SpecErrors
 from ._common import EXIT_BAD_INPUT, SuiteCommand, option, parse_pairs
+from ._plan import plan_options, plan_override
 
 
 @click.command(cls=SuiteCommand)
 @click.argument("paths", nargs=-1, required=True)
 @option("-T", "--task-param", "task_params", multiple=True, help="Task param override name=value.")
 @option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
+@plan_options
 def validate(
-    paths: tuple[str, ...], task_params: tuple[str, ...], filters: tuple[str, ...]
+    paths: tuple[str, ...], task_params: tuple[str, ...], filters: tuple[str, ...],
+    **kwargs: Any,
 ) -> None:
     """Check suites completely without calling a model (exit 2 on any error).
 
@@ -24,7 +29,8 @@ def validate(
 
     try:
         tasks, warnings = prepare_run(
-            paths, parse_pairs(task_params, "-T"), filters, RunOptions(), writes=False
+            paths, parse_pairs(task_params, "-T"), filters, RunOptions(), writes=False,
+            override=plan_override(kwargs),
         )
     except SpecErrors as ex:
         for error in ex.errors:

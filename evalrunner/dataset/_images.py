@@ -1,4 +1,5 @@
-"""Image parts of sample inputs: local paths become data URLs when the dataset is read.
+"""Media parts of sample inputs (image, audio, video): local paths become data URLs when
+the dataset is read.
 
 A relative path is resolved against the dataset file's folder (on whatever filesystem the
 dataset lives), so a dataset and its pictures can move together; URLs and data URLs pass
@@ -15,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..model._chat import ContentImage
+from ..model._chat import ContentAudio, ContentImage, ContentVideo
 from ._errors import DatasetError
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
@@ -29,6 +30,15 @@ _MIME = {
     ".svg": "image/svg+xml",
     ".tif": "image/tiff",
     ".tiff": "image/tiff",
+    ".wav": "audio/wav",
+    ".mp3": "audio/mpeg",
+    ".mp4": "video/mp4",
+    ".mpeg": "video/mpeg",
+    ".mov": "video/quicktime",
+}
+# The part types with a file reference, and the attribute holding it.
+_MEDIA: dict[type[Any], str] = {
+    ContentImage: "image", ContentAudio: "audio", ContentVideo: "video",
 }
 
 
@@ -59,23 +69,24 @@ class ImageFolder:
             data: bytes = file.read()
         return data
 
-    def _data_url(self, ref: str) -> str:
+    def _data_url(self, ref: str, kind: str = "image") -> str:
         if ref.startswith("data:") or is_url(ref):
             return ref
         mime = _mime_type(ref)
-        if mime is None:
-            raise DatasetError(f"image '{ref}' is not a known image type", key=f"image-type:{ref}")
+        if mime is None or not mime.startswith(f"{kind}/"):
+            raise DatasetError(f"{kind} '{ref}' is not a known {kind} type",
+                               key=f"{kind}-type:{ref}")
         path = posixpath.join(self._folder, ref)
         try:
             with self._fs.open(path, "rb") as file:
                 data = file.read()
         except FileNotFoundError:
             raise DatasetError(
-                f"image '{ref}' not found (looked in the folder of {self._display})",
+                f"{kind} '{ref}' not found (looked in the folder of {self._display})",
                 key=f"image:{ref}",
             ) from None
         except OSError as ex:
-            raise DatasetError(f"image '{ref}' cannot be read: {ex}", key=f"image:{ref}") from None
+            raise DatasetError(f"{kind} '{ref}' cannot be read: {ex}", key=f"image:{ref}") from None
         return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
@@ -84,7 +95,7 @@ def _mime_type(ref: str) -> str | None:
     if suffix in _MIME:
         return _MIME[suffix]
     guessed, _ = mimetypes.guess_type(ref)
-    return guessed if guessed and guessed.startswith("image/") else None
+    return guessed if guessed and guessed.startswith(("image/", "audio/", "video/")) else None
 
 
 def resolve_images(input: Any, folder: ImageFolder | None, where: str) -> None:
@@ -95,16 +106,18 @@ def resolve_images(input: Any, folder: ImageFolder | None, where: str) -> None:
         if isinstance(message.content, str):
             continue
         for part in message.content:
-            if not isinstance(part, ContentImage):
+            attr = _MEDIA.get(type(part))
+            if attr is None:
                 continue
+            ref = getattr(part, attr)
             if folder is None:
-                if part.image.startswith("data:") or is_url(part.image):
+                if ref.startswith("data:") or is_url(ref):
                     continue
                 raise DatasetError(
-                    f"{where}: image '{part.image}' is a local path but this dataset has no "
+                    f"{where}: {attr} '{ref}' is a local path but this dataset has no "
                     "folder to resolve it in", key="image-folder",
                 )
             try:
-                part.image = folder.data_url(part.image)
+                setattr(part, attr, folder.data_url(ref, attr))
             except DatasetError as ex:
                 raise DatasetError(f"{where}: {ex}", key=ex.key) from None

@@ -64,6 +64,7 @@ class EvalSpec(_Model):
     thresholds: dict[str, float] = Field(default_factory=dict)  # the suite's and --fail-under
     shard: list[int] | None = None  # [i, n]: the samples at positions i, i+n, i+2n... (1-based)
     retry_of: list[str] | None = None  # the logs whose finished samples this one carries
+    compaction: dict[str, Any] | None = None  # the task's `compaction:` setting
     merged_from: list[str] | None = None  # the shard logs that `logs merge` joined
     sandbox: dict[str, Any] | None = None  # the task's sandbox spec (samples may have their own)
 
@@ -175,6 +176,18 @@ class LoggingMessage(_Model):
     name: str | None = None
 
 
+class Compaction(_Model):
+    """One time `compaction:` shortened a sample's conversation."""
+
+    strategy: str
+    at_message: int  # the conversation's length when it happened
+    tokens_before: int  # estimated (about four characters a token)
+    tokens_after: int
+    messages_removed: int = 0
+    tool_results_dropped: int = 0
+    summary: str | None = None
+
+
 class EvalSample(_Model):
     id: int | str
     epoch: int = 1
@@ -193,6 +206,9 @@ class EvalSample(_Model):
     started_at: float | None = None
     total_time: float | None = None
     events: list[Event] = Field(default_factory=list)
+    # Each time `compaction:` shortened the conversation (the messages above are the
+    # conversation as it ended, compacted).
+    compactions: list[Compaction] = Field(default_factory=list)
 
 
 class EvalLog(_Model):

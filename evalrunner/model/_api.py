@@ -6,7 +6,7 @@ import email.utils
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
 
@@ -28,6 +28,10 @@ class ModelAPI(ABC):
     The constructor must not touch the network: models are created when a suite loads,
     and `validate` must run with no network at all.
     """
+
+    # The media content parts the provider's API takes beyond text and images ("audio",
+    # "video"); a message with any other is refused before it is sent.
+    media_types: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,

@@ -24,6 +24,32 @@ class ContentImage(BaseModel):
     detail: Literal["auto", "low", "high"] = "auto"
 
 
+class ContentAudio(BaseModel):
+    """An audio part: a data URL, or a local path resolved when the dataset loads.
+
+    Accepted by the providers whose API takes audio input (OpenAI Chat Completions,
+    Google); any other provider refuses it with an error naming the provider.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["audio"] = "audio"
+    audio: str
+    format: Literal["wav", "mp3"]
+
+
+class ContentVideo(BaseModel):
+    """A video part: a data URL, or a local path resolved when the dataset loads.
+
+    Accepted by the providers whose API takes video input (Google); any other provider
+    refuses it with an error naming the provider.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["video"] = "video"
+    video: str
+    format: Literal["mp4", "mpeg", "mov"]
+
+
 class ContentReasoning(BaseModel):
     """A model's reasoning (Anthropic's thinking), kept so it can be sent back verbatim.
 
@@ -38,7 +64,10 @@ class ContentReasoning(BaseModel):
     redacted: bool = False
 
 
-Content = Annotated[ContentText | ContentImage | ContentReasoning, Field(discriminator="type")]
+Content = Annotated[
+    ContentText | ContentImage | ContentAudio | ContentVideo | ContentReasoning,
+    Field(discriminator="type"),
+]
 
 
 def assistant_content(text: str, reasoning: list[ContentReasoning]) -> str | list[Content]:
@@ -90,7 +119,8 @@ class ChatMessageBase(BaseModel):
             self.content = value
             return
         before = [p for p in self.content if isinstance(p, ContentReasoning)]
-        after = [p for p in self.content if isinstance(p, ContentImage)]
+        after = [p for p in self.content
+                 if isinstance(p, ContentImage | ContentAudio | ContentVideo)]
         self.content = [*before, ContentText(text=value), *after]
 
 

@@ -129,8 +129,16 @@ class GenerateConfig(BaseModel):
     top_logprobs: int | None = _bounds(minimum=0)
     parallel_tool_calls: bool | None = None
     max_tool_output: int | None = _bounds(minimum=0)
-    reasoning_effort: Literal["low", "medium", "high"] | None = None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"] | None = None
     reasoning_tokens: int | None = _bounds(minimum=0)
+    # OpenAI (Responses API): ask for a summary of the reasoning.
+    reasoning_summary: Literal["none", "concise", "detailed", "auto"] | None = None
+    # Which earlier reasoning goes back to the model: none, all, the last turn's, or auto
+    # (what the provider's API expects).
+    reasoning_history: Literal["none", "all", "last", "auto"] | None = None
+    # Anthropic: mark the system prompt, tools and conversation so far as cacheable
+    # ("auto", the default: when tools are sent).
+    cache_prompt: Literal["auto"] | bool | None = None
     cache: bool | dict[str, Any] | None = None
     response_schema: ResponseSchema | None = None
     # Send requests through the provider's batch API: true, a batch size, or a BatchConfig.

@@ -31,6 +31,7 @@ from ._chat import ChatMessageBase, ChatMessageSystem, as_messages
 from ._config import CONNECTION_FIELDS, GenerateConfig
 from ._limit import ConnectionLimit
 from ._output import ModelOutput, ModelUsage
+from ._prepare import check_media, reasoning_history
 from ._structured import check_reply, with_schema_instruction
 
 DEFAULT_MAX_RETRIES = 5
@@ -136,6 +137,8 @@ class Model:
         cfg = self._merged(config)
         if cfg.system_message:
             messages = [ChatMessageSystem(content=cfg.system_message), *messages]
+        check_media(self.name, self.api, messages)
+        messages = reasoning_history(messages, cfg.reasoning_history)
         if cfg.response_schema is not None and not self.api.native_response_schema:
             messages = with_schema_instruction(messages, cfg.response_schema)
         start = time.monotonic()

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from .._util.dotenv import load_env_files
 from ..log._model import EvalLog
 from ..spec._model import SourcePos, SpecError, SpecErrors, TaskDef
+from ..spec._override import PlanOverride
 from ..spec._select import load_tasks
 from ._models import split_models
 from ._options import RunOptions, parse_limit
@@ -34,14 +35,17 @@ def prepare_run(
     *,
     reports: Sequence[tuple[str, str]] = (),
     writes: bool = True,
+    override: PlanOverride | None = None,
+    model: str | None = None,
 ) -> tuple[list[TaskDef], list[SpecError]]:
     """The tasks to run and the warnings; raises SpecErrors holding every error found.
 
     `writes=False` leaves out what only a run needs (the log folder), as `validate` does.
+    `override` and `model` are `load_tasks`'s (`--solver`, `--epochs-reducer`; `--model`).
     """
     names = [str(p) for p in paths]
     _read_env(names)
-    tasks, warnings = load_tasks(names, params, filters)
+    tasks, warnings = load_tasks(names, params, filters, override, model)
     if not tasks and writes:
         where = SourcePos(names[0] if names else ".", 1, 1)
         raise SpecErrors([SpecError(where, "no task matches the filters")])
@@ -95,7 +99,8 @@ def eval(
             (names[0], None) if len(names) == 1 else (None, names))
     if log_dir is not None:
         run_options.log_dir = log_dir
-    tasks, warnings = prepare_run(paths, params or {}, filters, run_options)
+    tasks, warnings = prepare_run(paths, params or {}, filters, run_options,
+                                  model=run_options.model)
     for warning in warnings:
         python_warnings.warn(str(warning), stacklevel=2)
     from ._eval import eval_tasks_async

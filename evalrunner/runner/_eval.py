@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable, Sequence
 
 from .._util.gc import tuned_for_run
+from ..hooks._hooks import RunEnd, RunHooks, RunStart, active_hooks, emit, load_hooks
 from ..log._model import EvalLog, EvalSample
 from ..model._get import close_models
 from ..model._model import Model
@@ -53,8 +55,8 @@ async def eval_tasks_async(
     """
     gate = asyncio.Semaphore(max(1, options.max_tasks))
     shown = display or TaskDisplay()
-    if ended is not None:
-        shown = Recording(shown, ended)
+    logs_ended: list[EvalLog] = ended if ended is not None else []
+    shown = Recording(shown, logs_ended)
 
     runs = task_runs(tasks, options)
 
@@ -63,8 +65,22 @@ async def eval_tasks_async(
             source = source_for(task, own) if source_for is not None else None
             return await run_task(task, own, shown, source=source)
 
+    run = RunHooks(uuid.uuid4().hex[:16], await asyncio.to_thread(load_hooks))
+    token = active_hooks.set(run)
+    failure: BaseException | None = None
     try:
+        await emit("on_run_start", RunStart, [t.name for t in tasks])
         with tuned_for_run():
             return list(await asyncio.gather(*(one(t, o) for t, o in runs)))
+    except BaseException as ex:
+        failure = ex
+        raise
     finally:
-        await close_models()
+        try:
+            await asyncio.shield(
+                emit("on_run_end", RunEnd, list(logs_ended), failure)
+            )
+        finally:
+            active_hooks.reset(token)
+            await close_models()
+

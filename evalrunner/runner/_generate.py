@@ -6,6 +6,7 @@ from typing import Any
 
 from ..model._config import GenerateConfig
 from ..model._get import get_model
+from ..solvers._compaction import active_compaction, compact
 from ..solvers._solver import ToolCalls
 from ..solvers._task_state import TaskState
 from ..solvers.builtin._agent_loop import run_tool_calls
@@ -21,6 +22,11 @@ async def task_generate(
     tool_choice = state.tool_choice
     while True:
         tools = [tool.info for tool in state.tools]
+        compaction = active_compaction.get()
+        if compaction is not None:
+            state.messages, record = await compact(state.messages, compaction)
+            if record is not None:
+                state.compactions.append(record)
         output = await model.generate(state.messages, tools, tool_choice, cfg)
         state.output = output
         state.messages.append(output.message)

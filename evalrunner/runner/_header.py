@@ -164,6 +164,7 @@ def build_header(task: TaskDef, options: RunOptions, run: RunSetup) -> EvalLog:
         thresholds={**task.thresholds, **options.fail_under},
         shard=list(options.shard) if options.shard else None,
         retry_of=options.retry_of,
+        compaction=task.compaction,
         stamp=EvalStamp(
             suite_hash=_file_hash(task.suite_file),
             task_hash=task.resolved_hash,

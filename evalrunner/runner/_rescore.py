@@ -14,7 +14,7 @@ import os
 from collections.abc import Sequence
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..log._model import EvalLog, EvalPlanStep, EvalSample
 from ..log._writer import LogWriter
@@ -35,24 +35,31 @@ _CONCURRENCY = 10  # samples scored at once (a grader's own connection limit sti
 NamedScorer = tuple[str, Scorer]
 
 
+Action = Literal["overwrite", "append"]
+
+
 def score(
     log: EvalLog | str | Path,
     scorers: Scorer | Sequence[Scorer] | None = None,
     metrics: Sequence[Metric] | None = None,
+    action: Action = "overwrite",
 ) -> EvalLog:
     """Score a log's samples again and return the scored log (nothing is written).
 
     `log` is an EvalLog with its samples, or a log file to read. `scorers` replace the
     log's own scorers (created objects, such as `model_graded_qa(model="openai/gpt-4o")`);
-    `metrics` replace their default metrics. The evaluated model is never called.
+    `metrics` replace their default metrics. With `action="append"` the given scorers are
+    added beside the log's scores instead (a repeated name is numbered: `match_2`).
+    The evaluated model is never called.
     """
-    return asyncio.run(score_async(log, scorers, metrics))
+    return asyncio.run(score_async(log, scorers, metrics, action))
 
 
 async def score_async(
     log: EvalLog | str | Path,
     scorers: Scorer | Sequence[Scorer] | None = None,
     metrics: Sequence[Metric] | None = None,
+    action: Action = "overwrite",
 ) -> EvalLog:
     """`score`, for callers that already run an event loop."""
     if not isinstance(log, EvalLog):
@@ -61,21 +68,22 @@ async def score_async(
         log = await asyncio.to_thread(read_eval_log, log)
     else:
         log = log.model_copy(deep=True)
-    return await score_in_place(log, scorers, metrics)
+    return await score_in_place(log, scorers, metrics, action)
 
 
 async def score_in_place(
     log: EvalLog,
     scorers: Scorer | Sequence[Scorer] | None = None,
     metrics: Sequence[Metric] | None = None,
+    action: Action = "overwrite",
 ) -> EvalLog:
     """Score `log` itself (its samples, plan and results change); returns it."""
     base_dir = _base_dir(log)
     try:
-        named, chosen = _choose(log, scorers, metrics, base_dir)
+        run, named, chosen = _choose(log, scorers, metrics, base_dir, action)
         evaluated, roles = _models(log)
         with model_context(evaluated, roles):
-            await _score_samples(log.samples, named)
+            await _score_samples(log.samples, run, action)
     finally:
         await close_models()
     book = ScoreBook()
@@ -86,7 +94,8 @@ async def score_in_place(
 
 
 async def score_file(
-    source: str, target: str, scorers: Scorer | Sequence[Scorer] | None = None
+    source: str, target: str, scorers: Scorer | Sequence[Scorer] | None = None,
+    action: Action = "overwrite",
 ) -> EvalLog:
     """Score a log file into `target` one sample at a time, and return its header.
 
@@ -102,11 +111,11 @@ async def score_file(
     partial = target if "://" in target else f"{target}.scoring"
     writer = LogWriter(partial)
     try:
-        named, chosen = _choose(log, scorers, None, base_dir)
+        run, named, chosen = _choose(log, scorers, None, base_dir, action)
         await asyncio.to_thread(writer.start, log)
         evaluated, roles = _models(log)
         with model_context(evaluated, roles):
-            await _score_stream(source, named, writer, book)
+            await _score_stream(source, run, writer, book, action)
     except BaseException:
         writer.abandon()
         raise
@@ -125,18 +134,35 @@ def _choose(
     scorers: Scorer | Sequence[Scorer] | None,
     metrics: Sequence[Metric] | None,
     base_dir: Path,
-) -> tuple[list[NamedScorer], list[Metric]]:
-    """The scorers (and metrics) to use; given ones are recorded in the log's plan."""
+    action: Action = "overwrite",
+) -> tuple[list[NamedScorer], list[NamedScorer], list[Metric]]:
+    """The scorers to run, all the log's scorers after scoring, and the metrics.
+
+    Given scorers are recorded in the log's plan: in place of its own, or after them
+    when appending.
+    """
+    if action not in ("overwrite", "append"):
+        raise ValueError(f"unknown score action '{action}': use overwrite or append")
     with template_search(base_dir):
         if scorers is None:
+            if action == "append":
+                raise ValueError("appending scores needs the scorers to add")
             named = scorers_of_plan(log.plan.scorers, base_dir)
             chosen = list(metrics) if metrics is not None else _plan_metrics(log, base_dir)
-            return named, chosen
+            return named, named, chosen
         given = [scorers] if callable(scorers) else list(scorers)
+        steps = [_step_of(s) for s in given]
+        if action == "append":
+            kept = scorers_of_plan(log.plan.scorers, base_dir)
+            chosen = list(metrics) if metrics is not None else _plan_metrics(log, base_dir)
+            both = _unique([*kept, *[(registry_name_of(s), s) for s in given]])
+            log.plan.scorers = [*log.plan.scorers, *steps]
+            return both[len(kept):], both, chosen
         chosen = list(metrics or [])
-        log.plan.scorers = [_step_of(s) for s in given]
+        log.plan.scorers = steps
         log.plan.metrics = [_step_of(m) for m in chosen]
-        return _unique([(registry_name_of(s), s) for s in given]), chosen
+        named = _unique([(registry_name_of(s), s) for s in given])
+        return named, named, chosen
 
 
 def _results(
@@ -203,42 +229,48 @@ def _models(log: EvalLog) -> tuple[Model | None, dict[str, Model]]:
     return evaluated, roles
 
 
-async def _score_samples(samples: list[EvalSample], scorers: list[NamedScorer]) -> None:
+async def _score_samples(
+    samples: list[EvalSample], scorers: list[NamedScorer], action: Action = "overwrite"
+) -> None:
     gate = asyncio.Semaphore(_CONCURRENCY)
 
     async def one(sample: EvalSample) -> None:
         async with gate:
-            await _score_one(sample, scorers)
+            await _score_one(sample, scorers, action)
 
     await asyncio.gather(*(one(sample) for sample in samples))
 
 
 async def _score_stream(
-    source: str, scorers: list[NamedScorer], writer: LogWriter, book: ScoreBook
+    source: str, scorers: list[NamedScorer], writer: LogWriter, book: ScoreBook,
+    action: Action = "overwrite",
 ) -> None:
     """Read samples in chunks (in a thread), score each chunk, append it to the writer."""
     from ..log import read_eval_log_samples
 
     samples = read_eval_log_samples(source)
     while chunk := await asyncio.to_thread(lambda: list(islice(samples, _CONCURRENCY * 4))):
-        await _score_samples(chunk, scorers)
+        await _score_samples(chunk, scorers, action)
         for sample in chunk:
             writer.write_sample(sample)
             book.add(sample)
 
 
-async def _score_one(sample: EvalSample, scorers: list[NamedScorer]) -> None:
+async def _score_one(
+    sample: EvalSample, scorers: list[NamedScorer], action: Action = "overwrite"
+) -> None:
     if sample.error is not None:
         return  # a sample that failed to run has nothing to score
     state = state_of(sample)
+    kept = dict(sample.scores) if action == "append" else {}
     try:
         with sample_scope(state):
             scores = await asyncio.gather(*(fn(state, state.target) for _, fn in scorers))
     except Exception as ex:
         sample.error = error_of(ex)
-        sample.scores = {}
+        sample.scores = kept
         return
-    sample.scores = {name: s for (name, _), s in zip(scorers, scores, strict=True)}
+    sample.scores = {**kept, **{name: s for (name, _), s in zip(scorers, scores, strict=True)}}
 
 
 def state_of(sample: EvalSample) -> TaskState:
@@ -255,6 +287,7 @@ def state_of(sample: EvalSample) -> TaskState:
     )
     state.output = sample.output.model_copy(deep=True)
     state.store = Store(copy.deepcopy(sample.store))
+    state.scores = dict(sample.scores) if sample.scores else None
     return state
 
 

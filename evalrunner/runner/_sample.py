@@ -26,6 +26,7 @@ from ..model._model import UsageRecorder, active_recorders
 from ..sandbox import TaskSandboxes
 from ..scorers._score import Score
 from ..scorers._scorer import Scorer
+from ..solvers._compaction import CompactionConfig, compaction_scope
 from ..solvers._scoring import scorer_scope
 from ..solvers._solver import Solver
 from ..solvers._store import sample_scope
@@ -49,6 +50,7 @@ class Plan:
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
     # Each sample's sandboxes (a task without any still refuses samples with files/setup).
     sandboxes: TaskSandboxes = field(default_factory=lambda: TaskSandboxes(None, Path(), ""))
+    compaction: CompactionConfig | None = None
 
     def step_name(self, index: int) -> str:
         return self.step_names[index] if index < len(self.step_names) else f"step {index + 1}"
@@ -84,13 +86,15 @@ async def run_sample(sample: Sample, epoch: int, model_name: str, plan: Plan) ->
     limit: str | None = None
     scores: dict[str, Score] = {}
     try:
-        with transcript_scope(events), sample_scope(state), scorer_scope(plan.scorers):
+        with transcript_scope(events), sample_scope(state), scorer_scope(plan.scorers), \
+                compaction_scope(plan.compaction):
             # The sandbox outlives the plan: scorers read what the agent left in it.
             async with plan.sandboxes.sample(sample.sandbox, sample.files, sample.setup):
                 async with resource_scope("sample"):
                     state, limit = await _solve(state, plan, limits)
                 with span("scorers", "scorers"):
                     scores = await _score(state, plan.scorers)
+                state.scores = scores
     except Exception as ex:
         error = error_of(ex)
         events.add(ErrorEvent(message=error.message))
@@ -114,6 +118,7 @@ async def run_sample(sample: Sample, epoch: int, model_name: str, plan: Plan) ->
         started_at=started,
         total_time=round(time.time() - started, 6),
         events=events.events,  # type: ignore[arg-type]
+        compactions=state.compactions,
     )
 
 
@@ -159,6 +164,9 @@ async def _solve(state: TaskState, plan: Plan, limits: LimitsDef
 
 
 async def _score(state: TaskState, scorers: list[tuple[str, Scorer]]) -> dict[str, Score]:
+    if len(scorers) == 1:  # the common case, without a task per scorer
+        name, scorer = scorers[0]
+        return {name: await scorer(state, state.target)}
     results = await asyncio.gather(*(scorer(state, state.target) for _, scorer in scorers))
     return {name: score for (name, _), score in zip(scorers, results, strict=True)}
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from ..dataset._sample import Sample
+from ..hooks._hooks import SampleEnd, SampleStart, TaskEnd, TaskStart, emit
 from ..log._model import EvalError, EvalLog, EvalSample, ModelCallStats
 from ..log._writer import LogWriter
 from ..model._get import model_context
@@ -16,6 +17,7 @@ from ..model._model import Model, ModelStats, task_stats
 from ..model.providers._replicas import task_replicas
 from ..sandbox import TaskSandboxes
 from ..scorers._scorer import Metric
+from ..solvers._compaction import CompactionConfig
 from ..solvers._params import task_params
 from ..spec._model import TaskDef
 from ..tools._lifetime import resource_scope
@@ -92,6 +94,7 @@ async def run_task(
             await _carry_in_thread(carry, writer, progress.book, scope)
         display.task_models(log, [m for m in (run.model, *run.roles.values()) if m is not None])
         display.task_start(log, run.total)
+        await emit("on_task_start", TaskStart, log)
         with model_context(run.model, run.roles):
             async with resource_scope("task"):  # MCP servers shared by the task's samples
                 if source is None:
@@ -122,6 +125,7 @@ async def run_task(
             log.status, log.error = "error", error_of(writer.failure)
         display.task_end(log)
         await sandboxes.close()  # last: a cancellation it passes on skips nothing above
+        await asyncio.shield(emit("on_task_end", TaskEnd, log))
     return log
 
 
@@ -153,8 +157,9 @@ async def _run_samples(
     sandboxes: TaskSandboxes,
 ) -> None:
     queue: asyncio.Queue[tuple[Sample, int] | None] = asyncio.Queue(maxsize=run.max_samples * 2)
+    compaction = CompactionConfig(**task.compaction) if task.compaction else None
     plan = Plan(run.steps, run.finish, run.scorers, run.limits, run.step_names, run.approval,
-                run.prices, sandboxes)
+                run.prices, sandboxes, compaction)
 
     async def produce() -> None:
         samples = run.samples
@@ -177,6 +182,7 @@ async def _run_samples(
                 continue
             if writer.failure is not None:  # no model call for a sample the log cannot keep
                 raise writer.failure
+            await emit("on_sample_start", SampleStart, log, item[0], item[1])
             result = await run_sample(item[0], item[1], log.eval.model, plan)
             failed: list[EvalError] = []
             while result.error is not None and len(failed) < options.retry_on_error:
@@ -185,6 +191,7 @@ async def _run_samples(
             if failed:
                 result.error_retries = failed  # the errors of the failed tries, kept
             record(result)
+            await emit("on_sample_end", SampleEnd, log, result)
 
     workers = [asyncio.create_task(work()) for _ in range(run.max_samples)]
     producer = asyncio.create_task(produce())
@@ -245,6 +252,7 @@ async def _take_samples(samples: AsyncIterator[EvalSample], record: _Recorder) -
     try:
         async for result in samples:
             record(result)
+            await emit("on_sample_end", SampleEnd, record.log, result)
             if record.progress.stop:
                 break
     finally:

@@ -36,4 +36,6 @@ async def score(state: TaskState) -> list[Any]:
     scorers = _scorers.get()
     if not scorers:
         raise RuntimeError("the task has no scorer to check an answer with")
-    return [await fn(state, state.target) for _, fn in scorers]
+    results = [await fn(state, state.target) for _, fn in scorers]
+    state.scores = {name: result for (name, _), result in zip(scorers, results, strict=True)}
+    return results

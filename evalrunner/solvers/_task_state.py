@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
 
 from ..model._chat import ChatMessageBase, ChatMessageUser, as_messages, messages_text
 from ..model._output import ModelOutput, ModelUsage
 from ..tools._info import ToolChoice
 from ._store import Store
+
+if TYPE_CHECKING:
+    from ..log._model import Compaction
+    from ..scorers._score import Score
+    from ._store_model import StoreModel
+
+M = TypeVar("M", bound=BaseModel)
+S = TypeVar("S", bound="StoreModel")
 
 
 @dataclass
@@ -53,9 +63,22 @@ class TaskState:
         self.message_limit = message_limit
         self.token_limit = token_limit
         self.token_usage = ModelUsage()
+        # The task's scores, by scorer name: set once the scorers have run (and by
+        # `score(state)` inside a plan), so a later step or a fork can read them.
+        self.scores: dict[str, Score] | None = None
+        # What compaction did to the conversation (see `compaction:`), for the log.
+        self.compactions: list[Compaction] = []
         # Turns a handoff agent added during a tool call, appended after the tool results.
         self.pending_messages: list[ChatMessageBase] = []
         self._completed = False
+
+    def metadata_as(self, model: type[M]) -> M:
+        """The sample's metadata validated as the pydantic model `model`."""
+        return model.model_validate(self.metadata)
+
+    def store_as(self, model: type[S], instance: str | None = None) -> S:
+        """A `StoreModel` view of this sample's store (its fields read and write the store)."""
+        return model(store=self.store, instance=instance)
 
     @property
     def input_text(self) -> str:

@@ -92,6 +92,7 @@ def compile_task(index: int, raw: dict[str, Any], params: dict[str, Any],
         _own(_dict(raw.get("limits"))))
     task.prices = _own({**_dict(suite.get("prices")), **_dict(raw.get("prices"))})
     task.approval = _approval(suite, raw, path, ctx)
+    task.compaction = _compaction(raw.get("compaction"), (*path, "compaction"), ctx)
     task.resolved_hash = resolved_hash(task)
     return task
 
@@ -109,6 +110,25 @@ def _positions(raw: dict[str, Any], path: Path_, ctx: SuiteContext) -> dict[str,
         for name in _dict(raw.get(key)):
             out[f"{key}.{name}"] = doc.pos((*path, key, name), at_key=True)
     return out
+
+
+def _compaction(value: Any, path: Path_, ctx: SuiteContext) -> dict[str, Any] | None:
+    """The `compaction:` mapping, checked by the same model the run uses."""
+    if not isinstance(value, dict) or ctx.rep.failed_under(path):
+        return None
+    from pydantic import ValidationError
+
+    from ..solvers._compaction import CompactionConfig
+
+    own = _own(value)
+    try:
+        CompactionConfig(**own)
+    except ValidationError as ex:
+        for error in ex.errors():
+            where = (*path, *(str(p) for p in error["loc"]))
+            ctx.rep.error(where if where[-1] in own else path, f"compaction: {error['msg']}")
+        return None
+    return own
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -335,6 +355,7 @@ def resolved_hash(task: TaskDef) -> str:
         "params": task.params,
         "epochs": vars(task.epochs),
         "limits": vars(task.limits),
+        "compaction": task.compaction,
         "approval": task.approval,
         "prices": task.prices,
         "fail_on_error": task.fail_on_error,

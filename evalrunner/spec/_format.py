@@ -21,6 +21,7 @@ from typing_extensions import TypeAliasType
 from ..model._config import GenerateConfig
 from ..model._roles import ModelRole
 from ..sandbox._spec import SandboxSpec
+from ..solvers._compaction import CompactionConfig
 
 # Maps whose keys are names evalrunner reads (roles, tools, metrics) keep `x-` keys free.
 X_KEYS: dict[str, Any] = {"patternProperties": {"^x-": True}}
@@ -228,10 +229,13 @@ class Fields(Format):
 
 
 class ContentPart(Format):
-    type: Literal["text", "image"]
+    type: Literal["text", "image", "audio", "video"]
     text: str | None = None
     image: str | None = None
     detail: Literal["auto", "low", "high"] | None = None
+    audio: str | None = _text("A file (relative to the dataset) or a data URL.")
+    video: str | None = _text("A file (relative to the dataset) or a data URL.")
+    format: Literal["wav", "mp3", "mp4", "mpeg", "mov"] | None = None
 
 
 class Message(Format):
@@ -326,6 +330,10 @@ class Task(Format):
         "How many times each sample runs: a count, or {count, reducer}."
     )
     limits: Limits | None = None
+    compaction: CompactionConfig | None = _text(
+        "Keep long conversations under the context window: drop old tool results, or "
+        "summarise the oldest turns with a model."
+    )
     approval: Approval | None = None
     prices: Prices | None = None
     fail_on_error: bool | Annotated[float, Field(ge=0)] | None = _text(

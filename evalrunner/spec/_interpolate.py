@@ -19,7 +19,7 @@ from ._report import Reporter
 from ._yaml import Path_
 
 _EXPR = re.compile(r"\$\{\{((?:(?!\}\}).)*)\}\}", re.DOTALL)
-_CONTEXT_NAMES = ("params", "env", "suite")
+_CONTEXT_NAMES = ("params", "env", "suite", "model")
 
 
 class Names(dict[str, Any]):
@@ -36,7 +36,8 @@ class Interpolator:
 
     def __init__(self, rep: Reporter, context: dict[str, Any]) -> None:
         self.rep = rep
-        self.context = {k: Names(v) for k, v in context.items()}
+        # Mappings read as `env.NAME`; plain values (`model`) as themselves.
+        self.context = {k: Names(v) if isinstance(v, dict) else v for k, v in context.items()}
 
     def walk(self, value: Any, path: Path_) -> Any:
         if isinstance(value, dict):

@@ -24,8 +24,13 @@ def load_suite(
     path: Path,
     overrides: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
+    model: str | None = None,
 ) -> Suite:
-    """Load and compile a suite file; raises SpecErrors holding every error found in it."""
+    """Load and compile a suite file; raises SpecErrors holding every error found in it.
+
+    `model` is the run's `--model`: `${{ model }}` reads it (else the task's or the
+    suite's `model:`, else "none"), so config can differ by model.
+    """
     path = Path(path)
     file = str(path)
     try:
@@ -49,7 +54,9 @@ def load_suite(
     name = raw_name if isinstance(raw_name, str) else path.stem
     environment = dict(os.environ if env is None else env)
     suite_vars = {"name": name, "file": path.name, "dir": str(path.parent)}
-    data, task_params = _interpolate(doc.data, dict(overrides or {}), environment, suite_vars, rep)
+    data, task_params = _interpolate(
+        doc.data, dict(overrides or {}), environment, suite_vars, rep, model
+    )
     check_schema(data, rep)
     tasks = _compile_tasks(data, task_params, SuiteContext(rep, data, path, name, 0))
     errors, warnings = rep.finish()
@@ -76,13 +83,15 @@ def _interpolate(
     env: dict[str, str],
     suite_vars: dict[str, str],
     rep: Reporter,
+    model: str | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The interpolated document, and each task's params (suite's, task's, then -T).
 
     Params are read first, with `env` and `suite` only; suite-level keys then see the
     suite's params, and a task's keys see that task's params.
     """
-    base: dict[str, Any] = {"env": env, "suite": suite_vars}
+    suite_model = model or _plain_name(data.get("model")) or "none"
+    base: dict[str, Any] = {"env": env, "suite": suite_vars, "model": suite_model}
     plain = Interpolator(rep, base)
     raw_tasks = data.get("tasks")
     tasks = raw_tasks if isinstance(raw_tasks, list) else []
@@ -101,7 +110,10 @@ def _interpolate(
             out[key] = suite_params if isinstance(value, dict) else value
         elif key == "tasks" and isinstance(raw_tasks, list):
             out[key] = [
-                _task(t, i, own_params[i], merged[i], base, rep) if isinstance(t, dict)
+                _task(t, i, own_params[i], merged[i],
+                      {**base, "model": model or _plain_name(t.get("model")) or suite_model},
+                      rep)
+                if isinstance(t, dict)
                 else outer.walk(t, ("tasks", i))
                 for i, t in enumerate(raw_tasks)
             ]
@@ -144,6 +156,11 @@ def _apply_overrides(
         return {k: values.get(k, v) for k, v in params.items()}
 
     return apply(suite_params), [apply(own) for own in own_params]
+
+
+def _plain_name(value: Any) -> str | None:
+    """A `model:` value written as a name (an expression cannot name itself)."""
+    return value if isinstance(value, str) and "${{" not in value else None
 
 
 def _as_dict(value: Any) -> dict[str, Any]:

@@ -131,6 +131,7 @@ class TaskDef:
     params: dict[str, Any] = field(default_factory=dict)
     epochs: EpochsDef = field(default_factory=EpochsDef)
     limits: LimitsDef = field(default_factory=LimitsDef)
+    compaction: dict[str, Any] | None = None  # checked by CompactionConfig when compiled
     # Tool-name pattern -> approver entry; model name -> USD per million input/output tokens.
     approval: dict[str, Any] = field(default_factory=dict)
     prices: dict[str, dict[str, float]] = field(default_factory=dict)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ._model import SourcePos, SpecError, SpecErrors, TaskDef
+from ._override import PlanOverride, apply_override
 
 
 def split_task_path(path: str) -> tuple[str, str | None]:
@@ -22,9 +23,13 @@ def split_task_path(path: str) -> tuple[str, str | None]:
 
 
 def load_tasks(
-    paths: Sequence[str], overrides: dict[str, str], filters: Sequence[str] = ()
+    paths: Sequence[str], overrides: dict[str, str], filters: Sequence[str] = (),
+    override: PlanOverride | None = None, model: str | None = None,
 ) -> tuple[list[TaskDef], list[SpecError]]:
     """Load the suites that paths name and keep the tasks they select and filters keep.
+
+    `override` (`--solver`, `--epochs-reducer`) changes every task kept; `model` is the
+    run's `--model`, which `${{ model }}` reads.
 
     Returns the tasks and the warnings; raises SpecErrors holding every error of every file.
     """
@@ -51,7 +56,7 @@ def load_tasks(
     tasks: list[TaskDef] = []
     for file in sorted(wanted):
         try:
-            suite = load_suite(file, overrides)
+            suite = load_suite(file, overrides, model=model)
         except SpecErrors as ex:
             errors.extend(ex.errors)
             continue
@@ -60,6 +65,10 @@ def load_tasks(
         errors.extend(_unknown_tasks(file, names or set(), [t.name for t in suite.tasks]))
         tasks.extend(t for t in suite.tasks
                      if (names is None or t.name in names) and matches(t, filters))
+    if override:
+        found = [e for task in tasks for e in apply_override(task, override)]
+        # The same wrong option is wrong for every task: say it once.
+        errors.extend({str(e): e for e in found}.values())
     if errors:
         raise SpecErrors(errors)
     return tasks, warnings

@@ -16,6 +16,8 @@ from ..template import (
     TemplateSource,
     TemplateSyntaxError,
     compile_template,
+    format_placeholder,
+    format_placeholder_message,
     parse,
     resolve_template,
     template_search,
@@ -90,6 +92,9 @@ def _check(
     allowed |= set(ref.info.metadata.get("template_vars", ()))
     allowed |= _extra_kwargs(ref)
     errors: list[SpecError] = []
+    placeholder = format_placeholder(source.text, allowed | (dataset_fields or set()))
+    if placeholder is not None:
+        errors.append(SpecError(pos, f"{what}: {format_placeholder_message(placeholder)}"))
     if dataset_fields is not None:
         allowed |= dataset_fields
         for name in sorted(template_variables(source.text) - allowed):

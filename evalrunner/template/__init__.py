@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ __all__ = [
     "TemplateSyntaxError",
     "builtin_template",
     "compile_template",
+    "format_placeholder",
     "render",
     "resolve_template",
     "suite_folder",
@@ -123,6 +125,27 @@ def render(text: str, /, **variables: Any) -> str:
 def template_variables(text: str) -> set[str]:
     """The top-level names a template reads (from its syntax tree, without rendering)."""
     return set(meta.find_undeclared_variables(_ENV.parse(text)))
+
+
+_FORMAT_FIELD = re.compile(r"(?<!\{)\{([A-Za-z_]\w*)\}(?!\})")
+
+
+def format_placeholder(text: str, names: set[str] | frozenset[str]) -> str | None:
+    """The first of `names` written as a str.format field (`{question}`, as Inspect's
+    templates do) in a template that uses no Jinja at all, else None. Jinja reads such a
+    field as plain text, so the model would see the braces."""
+    if "{{" in text or "{%" in text:
+        return None
+    for match in _FORMAT_FIELD.finditer(text):
+        if match.group(1) in names:
+            return match.group(1)
+    return None
+
+
+def format_placeholder_message(name: str) -> str:
+    """What to write instead of `{name}`."""
+    return (f"the template uses {{{name}}}, a str.format placeholder (as Inspect writes "
+            f"them): evalrunner templates are Jinja, write {{{{ {name} }}}}")
 
 
 def parse(text: str) -> nodes.Template:

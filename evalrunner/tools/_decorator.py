@@ -33,6 +33,8 @@ def tool(
             signature = ToolSignature(execute, hidden=set(params or {}))
             execute.info = signature.info(tool_name)
             execute.convert_arguments = signature.convert
+            # A factory may offer providers' own versions of its tool (web_search).
+            execute.info.native = getattr(execute, "native", None)
             execute.prompt = prompt
             execute.sample_params = dict(params or {})
             return execute
@@ -40,7 +42,16 @@ def tool(
         create.__name__ = factory.__name__
         create.__module__ = factory.__module__  # where it comes from: a user file or built-in
         create.__doc__ = factory.__doc__
-        create.__signature__ = inspect.signature(factory)  # type: ignore[attr-defined]
+        create.__signature__ = _signature(factory)  # type: ignore[attr-defined]
         return registering_decorator("tool", create, tool_name)
 
     return wrap(fn) if fn is not None else wrap
+
+
+def _signature(factory: Callable[..., Any]) -> inspect.Signature:
+    """The factory's signature with its annotations evaluated where they can be, so a
+    suite's arguments are checked against real types, not their names."""
+    try:
+        return inspect.signature(factory, eval_str=True)
+    except (NameError, TypeError, SyntaxError):
+        return inspect.signature(factory)

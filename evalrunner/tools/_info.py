@@ -15,6 +15,10 @@ class ToolInfo(BaseModel):
     parameters: dict[str, Any] = Field(
         default_factory=lambda: {"type": "object", "properties": {}, "required": []}
     )
+    # The provider's own version of this tool, by provider ("openai", "anthropic"), with
+    # its options: a model of that provider is given the native tool instead (its API
+    # runs it); any other model gets the function above.
+    native: dict[str, dict[str, Any]] | None = None
 
 
 class ToolFunction(BaseModel):

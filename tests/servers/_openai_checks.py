@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from typing import Any
@@ -107,7 +108,24 @@ def _check_content(role: str, message: dict[str, Any], param: str) -> None:
             continue
         if kind == "image_url" and role == "user" and _valid_image(part):
             continue
+        if kind == "input_audio" and role == "user" and _valid_audio(part):
+            continue
         raise Invalid(f"{param}.content: invalid content part {json.dumps(part)[:80]}", param)
+
+
+def _valid_audio(part: dict[str, Any]) -> bool:
+    """`input_audio`: base64 data (not a URL) and its format, wav or mp3."""
+    audio = part.get("input_audio")
+    if set(part) != {"type", "input_audio"} or not isinstance(audio, dict):
+        return False
+    data = audio.get("data")
+    if set(audio) != {"data", "format"} or audio.get("format") not in ("wav", "mp3"):
+        return False
+    try:
+        base64.b64decode(data, validate=True) if isinstance(data, str) else None
+    except ValueError:
+        return False
+    return isinstance(data, str) and data != "" and not data.startswith("data:")
 
 
 def _valid_image(part: dict[str, Any]) -> bool:
@@ -179,7 +197,7 @@ def _check_options(body: dict[str, Any]) -> None:
     if body.get("stream"):
         raise Invalid("this test server does not stream", "stream")
     effort = body.get("reasoning_effort")
-    if effort is not None and effort not in ("minimal", "low", "medium", "high"):
+    if effort is not None and effort not in ("none", "minimal", "low", "medium", "high", "xhigh"):
         raise Invalid(f"Invalid value for 'reasoning_effort': {effort!r}", "reasoning_effort")
 
 

@@ -26,6 +26,7 @@ BODY_KEYS = {"model", "messages", "max_tokens", "system", "temperature", "top_p"
              "stop_sequences", "tools", "tool_choice", "thinking", "metadata", "stream",
              "service_tier"}
 MEDIA_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+SERVER_TOOLS = {"web_search_20250305": "web_search"}
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 KINDS = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
@@ -89,6 +90,13 @@ class AnthropicServer(WireServer):
         content: list[dict[str, Any]] = []
         if spec.get("thinking"):
             content.append({"type": "thinking", "thinking": spec["thinking"], "signature": "sig"})
+        if spec.get("search"):
+            content.append({"type": "server_tool_use", "id": f"srvtoolu_{number}",
+                            "name": "web_search", "input": {"query": spec["search"]}})
+            content.append({"type": "web_search_tool_result", "tool_use_id": f"srvtoolu_{number}",
+                            "content": [{"type": "web_search_result", "title": "Result",
+                                         "url": "https://example.com/", "page_age": None,
+                                         "encrypted_content": "enc"}]})
         if spec.get("content"):
             content.append({"type": "text", "text": spec["content"]})
         for i, call in enumerate(spec.get("tool_calls") or []):
@@ -247,6 +255,15 @@ def _check_tools(body: dict[str, Any]) -> set[str]:
     require(isinstance(tools, list), "tools: expected a list")
     names: set[str] = set()
     for tool in tools:
+        if isinstance(tool, dict) and tool.get("type") in SERVER_TOOLS:
+            # Anthropic's own tools (web search) run on Anthropic's side.
+            only_keys(tool, {"type", "name", "max_uses", "allowed_domains", "blocked_domains",
+                             "user_location", "cache_control"}, "tools[]")
+            require(tool.get("name") == SERVER_TOOLS[tool["type"]],
+                    f"tools[]: {tool['type']} must be named {SERVER_TOOLS[tool['type']]}")
+            require(tool["name"] not in names, "tools: repeated name")
+            names.add(tool["name"])
+            continue
         only_keys(tool, {"name", "description", "input_schema", "cache_control"}, "tools[]")
         name = tool.get("name")
         require(isinstance(name, str) and TOOL_NAME.match(name) is not None and name not in names,

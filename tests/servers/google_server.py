@@ -140,7 +140,8 @@ def _check_parts(parts: Any, where: str, names: set[str], role: str) -> list[str
             require(isinstance(value, str), f"{at}.text: string")
         elif kind == "inlineData":
             only_keys(value, {"mimeType", "data"}, f"{at}.inlineData")
-            require(str(value.get("mimeType")).startswith("image/"), f"{at}: mimeType")
+            require(str(value.get("mimeType")).startswith(("image/", "audio/", "video/")),
+                    f"{at}: mimeType")
             try:
                 base64.b64decode(value.get("data", ""), validate=True)
             except (binascii.Error, ValueError):

@@ -65,15 +65,39 @@ def build_request(
         body["system"] = "\n\n".join(system)
     _sampling(body, config)
     if tools:
-        body["tools"] = [
-            {"name": t.name, "description": t.description, "input_schema": t.parameters}
-            for t in tools
-        ]
+        body["tools"] = [_tool(t) for t in tools]
         choice = wire_tool_choice(tool_choice, config.parallel_tool_calls)
         if choice is not None:
             body["tool_choice"] = choice
+    if _cache_prompt(config.cache_prompt, bool(tools)):
+        mark_cache_points(body)
     return body
 
+
+_EPHEMERAL = {"type": "ephemeral"}
+
+
+def _cache_prompt(setting: str | bool | None, tools: bool) -> bool:
+    """`cache_prompt`: true always; "auto" (the default, as Inspect's) when tools are sent,
+    since a tool-using conversation repeats its growing prefix on every turn; false never."""
+    if setting is None or setting == "auto":
+        return tools
+    return bool(setting)
+
+
+def mark_cache_points(body: dict[str, Any]) -> None:
+    """Prompt caching: a cache breakpoint after the system prompt, the tools and the
+    conversation so far (the API caches the prefix up to each marked block)."""
+    if isinstance(body.get("system"), str):
+        body["system"] = [{"type": "text", "text": body["system"], "cache_control": _EPHEMERAL}]
+    if body.get("tools"):
+        body["tools"][-1]["cache_control"] = _EPHEMERAL
+    messages = body.get("messages") or []
+    if messages:
+        blocks = [b for b in messages[-1]["content"]
+                  if b.get("type") not in ("thinking", "redacted_thinking")]
+        if blocks:
+            blocks[-1]["cache_control"] = _EPHEMERAL
 
 def _sampling(body: dict[str, Any], config: GenerateConfig) -> None:
     budget = config.reasoning_tokens
@@ -91,6 +115,17 @@ def _sampling(body: dict[str, Any], config: GenerateConfig) -> None:
                 body[name] = value
     if config.stop_seqs:
         body["stop_sequences"] = config.stop_seqs
+
+
+# Anthropic's own tools, by the name evalrunner's tool has, with their versioned type.
+NATIVE_TOOLS = {"web_search": "web_search_20250305"}
+
+
+def _tool(tool: ToolInfo) -> dict[str, Any]:
+    native = (tool.native or {}).get("anthropic")
+    if native is not None and tool.name in NATIVE_TOOLS:  # run by the API, not by us
+        return {"type": NATIVE_TOOLS[tool.name], "name": tool.name, **native}
+    return {"name": tool.name, "description": tool.description, "input_schema": tool.parameters}
 
 
 def wire_tool_choice(
@@ -155,7 +190,7 @@ def _blocks(message: ChatMessageBase) -> list[dict[str, Any]]:
                 blocks.append({"type": "text", "text": part.text})
         elif isinstance(part, ContentImage):
             blocks.append({"type": "image", "source": _image_source(part.image)})
-        elif message.role == "assistant":  # type: ignore[attr-defined]
+        elif isinstance(part, ContentReasoning) and message.role == "assistant":  # type: ignore[attr-defined]
             blocks.append(_thinking_block(part))
     if isinstance(message, ChatMessageAssistant):
         if not blocks and not message.tool_calls:

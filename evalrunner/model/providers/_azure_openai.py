@@ -32,6 +32,7 @@ class AzureOpenAIAPI(OpenAIAPI):
     api_key_env = "AZUREAI_OPENAI_API_KEY"
     base_url_env = "AZUREAI_OPENAI_BASE_URL"
     default_base_url = ""  # no default endpoint: AZUREAI_OPENAI_BASE_URL is required
+    responses_by_default = False
 
     def __init__(
         self,

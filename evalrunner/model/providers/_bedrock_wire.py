@@ -126,7 +126,7 @@ async def _blocks(message: ChatMessageBase) -> list[dict[str, Any]]:
             media_type, data = await image_data(part.image)
             image_format = _FORMATS.get(media_type, "png")
             blocks.append({"image": {"format": image_format, "source": {"bytes": data}}})
-        elif isinstance(message, ChatMessageAssistant):
+        elif isinstance(part, ContentReasoning) and isinstance(message, ChatMessageAssistant):
             # Claude's thinking goes back with its tool calls, as Anthropic's API asks.
             blocks.append({"reasoningContent": _reasoning_block(part)})
     if isinstance(message, ChatMessageAssistant):

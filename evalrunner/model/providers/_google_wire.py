@@ -13,9 +13,11 @@ from .._chat import (
     ChatMessageAssistant,
     ChatMessageBase,
     ChatMessageTool,
+    ContentAudio,
     ContentImage,
     ContentReasoning,
     ContentText,
+    ContentVideo,
     ToolCall,
     assistant_content,
 )
@@ -107,6 +109,10 @@ async def _parts(message: ChatMessageBase) -> list[dict[str, Any]]:
                 parts.append({"text": item.text})
         elif isinstance(item, ContentImage):
             media_type, data = await image_data(item.image)
+            parts.append({"inlineData": {"mimeType": media_type, "data": data}})
+        elif isinstance(item, ContentAudio | ContentVideo):
+            ref = item.audio if isinstance(item, ContentAudio) else item.video
+            media_type, data = await image_data(ref)
             parts.append({"inlineData": {"mimeType": media_type, "data": data}})
     if isinstance(message, ChatMessageAssistant):
         for call in message.tool_calls or []:

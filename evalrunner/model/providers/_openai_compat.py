@@ -50,6 +50,8 @@ class OpenAICompatibleAPI(ModelAPI):
     api_key_required: ClassVar[bool] = True
     # Models that take `max_completion_tokens` instead of `max_tokens`.
     reasoning_models: ClassVar[re.Pattern[str] | None] = None
+    # Chat Completions takes `input_audio` parts.
+    media_types: ClassVar[frozenset[str]] = frozenset({"audio"})
 
     def __init__(
         self,
@@ -100,12 +102,24 @@ class OpenAICompatibleAPI(ModelAPI):
             model, input, tools, tool_choice, config, self._completion_tokens_field
         )
         body.update(self.extra_body(config))
+        data = await self.post_json("chat/completions", body, config)
+        if "error" in data and not data.get("choices"):
+            detail = error_message(json.dumps(data).encode())
+            raise ModelAPIError(f"{self.service} returned an error: {redact(detail)}")
+        return parse_response(data, model)
+
+    async def post_json(
+        self, path: str, body: dict[str, Any], config: GenerateConfig
+    ) -> dict[str, Any]:
+        """POST `body` to `path` (of the base URL, or of a replica's); the decoded JSON
+        object, or an error carrying the server's explanation (an HTTPStatusError, for the
+        retry policy to read)."""
         content = json.dumps(body).encode()
         timeout = config.timeout or DEFAULT_TIMEOUT
 
         async def send(url: str | None) -> httpx.Response:
             client = self._client_for(config, url)
-            response = await client.post("chat/completions", content=content, timeout=timeout)
+            response = await client.post(path, content=content, timeout=timeout)
             if response.status_code >= 400:
                 raise self._status_error(response)
             return response
@@ -121,11 +135,11 @@ class OpenAICompatibleAPI(ModelAPI):
                 f"{self.service} returned a reply that is not JSON: "
                 f"{redact(response.text[:200])!r}"
             ) from None
-        if not isinstance(data, dict) or ("error" in data and not data.get("choices")):
+        if not isinstance(data, dict):
             raise ModelAPIError(
                 f"{self.service} returned an error: {redact(error_message(response.content))}"
             )
-        return parse_response(data, model)
+        return data
 
     def _client_for(self, config: GenerateConfig, url: str | None = None) -> httpx.AsyncClient:
         """The client of the base URL (or of one replica's URL)."""

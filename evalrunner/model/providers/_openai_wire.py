@@ -16,6 +16,7 @@ from ...tools._info import ToolChoice, ToolFunction, ToolInfo
 from .._chat import (
     ChatMessageAssistant,
     ChatMessageBase,
+    ContentAudio,
     ContentImage,
     ContentReasoning,
     ContentText,
@@ -109,6 +110,9 @@ def _user_content(message: ChatMessageBase) -> str | list[dict[str, Any]]:
             parts.append(
                 {"type": "image_url", "image_url": {"url": part.image, "detail": part.detail}}
             )
+        elif isinstance(part, ContentAudio):
+            parts.append({"type": "input_audio",
+                          "input_audio": {"data": base64_of(part.audio), "format": part.format}})
     return parts
 
 
@@ -219,6 +223,14 @@ def _parse_tool_call(call: dict[str, Any]) -> ToolCall:
         arguments=arguments,
         parse_error=error,
     )
+
+
+def base64_of(data_url: str) -> str:
+    """The base64 payload of a data URL (audio is sent as data, never as a URL)."""
+    head, sep, data = data_url.partition(";base64,")
+    if not head.startswith("data:") or not sep:
+        raise ValueError("audio must be a data URL (a local file in a dataset becomes one)")
+    return data
 
 
 def error_message(body: bytes) -> str:

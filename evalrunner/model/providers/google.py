@@ -31,6 +31,7 @@ _DELAY = re.compile(r"^(\d+(?:\.\d+)?)s$")
 class GoogleAPI(HttpModelAPI):
     native_response_schema = True
     service = "Google"
+    media_types = frozenset({"audio", "video"})
 
     def __init__(
         self,

@@ -56,6 +56,7 @@ def basic_agent(
     continue_message: str = DEFAULT_CONTINUE_MESSAGE,
     submit_name: str = DEFAULT_SUBMIT_NAME,
     submit_description: str = DEFAULT_SUBMIT_DESCRIPTION,
+    cache: bool | dict[str, Any] | None = None,
 ) -> Solver:
     """A tool-use loop until the model submits an answer (see the module docstring).
 
@@ -65,21 +66,32 @@ def basic_agent(
     `score_value`: a function (`file.py@fn`) turning a score value into a number (default
     C=1, I=0, ...); `incorrect_message` (a template with `answer` and `attempts`, or a
     Python function of (state, scores)) and `continue_message` are the replies sent.
+    From Python, `tools` may be a solver that sets `state.tools` for each sample (run
+    after `init`); `cache` caches the agent's generations (true, or a cache policy).
     """
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     setup = make_solvers(init) or [system_message(_SYSTEM.format(submit=submit_name))]
-    agent_tools = [*make_tools(tools), submit_tool(submit_name, submit_description)]
+    tool_source = tools if _is_solver(tools) else None
+    submit = submit_tool(submit_name, submit_description)
+    agent_tools = [] if tool_source else [*make_tools(tools), submit]
     to_float: Callable[[Any], float] = make_function(score_value) if score_value else value_to_float
     incorrect = incorrect_message if callable(incorrect_message) else load_template(
         str(incorrect_message))
     proceed = load_template(continue_message)
-    config = {"max_tool_output": max_tool_output} if max_tool_output is not None else {}
+    config: dict[str, Any] = {"max_tool_output": max_tool_output} \
+        if max_tool_output is not None else {}
+    if cache is not None:
+        config["cache"] = cache
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         for step in setup:
             state = await step(state, generate)
-        state.tools = await resolve_tools(agent_tools)
+        if tool_source is not None:
+            state = await tool_source(state, generate)
+            state.tools = [*await resolve_tools(state.tools), submit]
+        else:
+            state.tools = await resolve_tools(agent_tools)
         state.tool_choice = "auto"
         state.message_limit = message_limit or state.message_limit or DEFAULT_MESSAGE_LIMIT
         state.token_limit = token_limit or state.token_limit
@@ -106,6 +118,11 @@ def basic_agent(
         return state
 
     return solve
+
+
+def _is_solver(value: Any) -> bool:
+    """A solver object passed as `tools` (it supplies the tools per sample)."""
+    return callable(value) and getattr(value, "__registry_kind__", None) == "solver"
 
 
 def _submission(messages: list[Any], submit_name: str) -> str | None:

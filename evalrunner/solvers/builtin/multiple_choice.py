@@ -14,6 +14,7 @@ import random
 import re
 from typing import Any
 
+from ...template import format_placeholder, format_placeholder_message
 from .._solver import Generate, Solver, solver
 from .._task_state import Choice, TaskState
 from ._vars import load_template, render_template, template_variables
@@ -23,9 +24,20 @@ _ANSWER = re.compile(r"ANSWER\s*:\s*[*_(\[]*([A-Za-z](?:\s*(?:,|and)\s*[A-Za-z])
                      re.IGNORECASE)
 
 
+class LetteredChoices(list[str]):
+    """The choices shown: a list to loop over, written as Inspect's lettered block.
+
+    `{{ choices }}` renders `A) first` / `B) second` lines, as Inspect's `{choices}` does,
+    while `{% for c in choices %}` and `choices | length` still see the plain texts.
+    """
+
+    def __str__(self) -> str:
+        return "\n".join(f"{LETTERS[i]}) {text}" for i, text in enumerate(self))
+
+
 @solver(
     template_args=("template",),
-    template_vars=("question", "choices", "letters", "cot"),
+    template_vars=("question", "choices", "choices_list", "letters", "cot"),
 )
 def multiple_choice(
     template: str | None = None,
@@ -36,13 +48,16 @@ def multiple_choice(
 ) -> Solver:
     """Present the sample's choices as A) B) C) ..., generate, and record the picked choice(s).
 
-    `template` replaces the built-in one (variables: `question`, `choices` in the order
-    shown, `letters` such as "A,B,C", `cot`); `cot` asks for reasoning before the answer;
+    `template` replaces the built-in one (variables: `question`; `choices` in the order
+    shown, written by `{{ choices }}` as the lettered `A) ...` block and iterable as the
+    plain texts; `choices_list`, the plain list; `letters` such as "A,B,C"; `cot`); `cot`
+    asks for reasoning before the answer;
     `multiple_correct` lets the model pick several letters; `shuffle` is true (a fresh seed,
     recorded in the store) or an integer seed; `max_tokens` limits this generation.
     """
     default = "multiple_choice_multi.j2" if multiple_correct else "multiple_choice.j2"
     source = load_template(template, default=default)
+    _refuse_format_fields(source.text)
     seed = random.SystemRandom().randrange(2**31) if shuffle is True else shuffle
     config: dict[str, Any] = {"max_tokens": max_tokens} if max_tokens is not None else {}
 
@@ -53,11 +68,12 @@ def multiple_choice(
             raise ValueError(f"multiple_choice takes at most {len(LETTERS)} choices")
         if seed is not False:
             _shuffle(state, int(seed))
-        shown = [choice.value for choice in state.choices]
+        shown = LetteredChoices(choice.value for choice in state.choices)
         letters = ",".join(LETTERS[: len(shown)])
         question = state.user_prompt.text
         variables = template_variables(
-            state, question=question, choices=shown, letters=letters, cot=cot
+            state, question=question, choices=shown, choices_list=list(shown),
+            letters=letters, cot=cot,
         )
         state.user_prompt.text = render_template(source, variables).strip()
         state = await generate(state, **config)
@@ -65,6 +81,13 @@ def multiple_choice(
         return state
 
     return solve
+
+
+def _refuse_format_fields(text: str) -> None:
+    """An Inspect template (`{question}`) would reach the model with its braces: refuse it."""
+    name = format_placeholder(text, {"question", "choices", "letters"})
+    if name is not None:
+        raise ValueError(format_placeholder_message(name))
 
 
 def _shuffle(state: TaskState, seed: int) -> None:
