@@ -89,7 +89,7 @@ def start_server(
     command = [
         sys.executable, "-m", "tests.servers.openai_server",
         "--port", "0", "--latency", str(latency), "--api-key", API_KEY,
-        "--max-concurrent", str(allowance),
+        *(["--max-concurrent", str(allowance)] if allowance else []),
         *(["--retry-after", retry_after] if retry_after else []),
     ]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)

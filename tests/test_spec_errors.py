@@ -418,3 +418,16 @@ def test_yaml_syntax_error_hints_at_quoting_expressions_in_flow_style(tmp_path: 
 )
 def test_structure_errors(tmp_path: Path, text: str, expected: list[tuple[int, int, str]]) -> None:
     assert errors_of(suite(tmp_path, text)) == expected
+
+
+def test_an_unknown_limit_is_a_located_error_not_a_traceback(tmp_path: Path) -> None:
+    # Found by bench/fuzz_suites.py: the limits were merged before the schema error stopped
+    # the load, and an unknown name raised TypeError.
+    suite = write(tmp_path / "s.yml", (
+        "name: t\nmodel: mockllm/model\nlimits: {metrics: 3}\ntasks:\n  - name: a\n"
+        "    dataset:\n      samples: [{input: hi, target: hi}]\n    plan: [generate]\n"
+        "    scorer: match\n"))
+    with pytest.raises(SpecErrors) as info:
+        load_suite(suite, {})
+    (error,) = info.value.errors
+    assert str(error).startswith(f"{suite}:3:10: unknown key 'metrics' in limits")

@@ -102,7 +102,10 @@ class LimitsDef:
     def merge(self, other: LimitsDef | dict[str, Any] | None) -> LimitsDef:
         """A copy with every limit `other` sets taking precedence."""
         given = vars(other) if isinstance(other, LimitsDef) else dict(other or {})
-        return LimitsDef(**{**vars(self), **{k: v for k, v in given.items() if v is not None}})
+        # An unknown name is the schema's error to report (located); skip it here.
+        known = vars(self)
+        return LimitsDef(**{**known, **{k: v for k, v in given.items()
+                                        if v is not None and k in known}})
 
 
 @dataclass
