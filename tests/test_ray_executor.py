@@ -275,3 +275,20 @@ def test_unit_resources_follow_the_sandbox_limits() -> None:
     assert parse_memory("1.5GiB") == int(1.5 * 1024**3) and parse_memory(4096) == 4096
     with pytest.raises(ValueError, match="512 potatoes"):
         parse_memory("512 potatoes")
+
+
+def test_a_units_resources_follow_the_suites_sandbox_limits(tmp_path: Path) -> None:
+    from evalrunner.runner._resources import fit_in_flight, unit_resources
+    from evalrunner.spec import load_suite
+
+    suite = tmp_path / "boxed.yml"
+    suite.write_text(
+        "name: boxed\nmodel: mockllm/model\n"
+        "sandbox: {type: docker, image: box, cpus: 0.5, memory: 256m}\n"
+        "tasks:\n  - name: a\n    dataset:\n      samples: [{input: hi, target: hi}]\n"
+        "    plan: [generate]\n    scorer: match\n", encoding="utf-8")
+    (task,) = load_suite(suite, {}).tasks
+    # Two samples at once, each with its sandbox: one CPU and 512 MiB reserved on the node.
+    assert unit_resources(task, 2) == {"num_cpus": 1.0, "memory": 512 * 1024**2}
+    # A node with 2 CPUs fits four such samples at once, not the eight asked for.
+    assert fit_in_flight(task, 8, {"CPU": 2.0, "memory": 8 * 1024**3}) == 4
