@@ -343,3 +343,16 @@ def test_log_commands_on_files_that_are_not_logs(tmp_path: Path) -> None:
     assert missing.returncode == 2
     assert missing.stderr.strip() == f"{tmp_path / 'gone.json'}: cannot read: No such file or " \
                                      "directory"
+
+
+def test_a_model_without_a_base_url_stops_the_run_before_any_call(tmp_path: Path) -> None:
+    # `validate` runs where the environment is not set up (CI without keys or addresses);
+    # a run needs the address, and finds it missing before its first call, not at it.
+    path = suite(tmp_path, "    plan: [generate]\n    scorer: match\n",
+                 model="openai-api/nowhere/m")
+    assert run_cli("validate", str(path)).returncode == 0
+    ran = run_cli("run", str(path), "--log-dir", str(tmp_path / "logs"))
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    assert f"{path}:4:5: model 'openai-api/nowhere/m': no base URL for nowhere: " \
+           "set NOWHERE_BASE_URL" in ran.stderr
+    assert "Traceback" not in ran.stderr and not (tmp_path / "logs").exists()

@@ -75,6 +75,11 @@ class ModelAPI(ABC):
         """Models with the same key share one connection limit (same account and endpoint)."""
         return f"{type(self).__name__}:{self.base_url}:{hash(self.api_key)}"
 
+    def unreachable(self) -> str | None:
+        """Why no request can be sent (an address that is not set), or None. Checked before a
+        run's first call; keys are not: a run may use models it never calls."""
+        return None
+
     def is_rate_limit(self, ex: BaseException) -> bool:
         return isinstance(ex, httpx.HTTPStatusError) and ex.response.status_code == 429
 

@@ -17,9 +17,19 @@ from pathlib import Path
 
 from ..dataset import DatasetScan, scan_dataset
 from ..spec._model import SourcePos, SpecError, TaskDef
-from ._build import SetupErrors, build_task
+from ._build import SetupErrors, TaskParts, build_task
 from ._models import ModelScopeError, task_runs
 from ._options import RunOptions
+
+
+def _unreachable(task: TaskDef, parts: TaskParts) -> list[SpecError]:
+    """Models whose provider has no address: every request would fail."""
+    pos = task.pos or SourcePos("--model", 0, 0)
+    return [
+        SpecError(pos, f"model '{model.name}': {problem}")
+        for model in [parts.model, *parts.roles.values()]
+        if model is not None and (problem := model.api.unreachable()) is not None
+    ]
 
 
 def check_run(
@@ -48,9 +58,12 @@ def check_run(
         runs = []
     for task, own in runs:
         try:
-            build_task(task, own)
+            parts = build_task(task, own)
         except SetupErrors as ex:
             errors.extend(ex.errors)
+            continue
+        if writes:  # a run: `validate` runs where the environment is not set up
+            errors.extend(_unreachable(task, parts))
     for task in tasks:
         scan = scan_dataset(task.dataset, task.base_dir, task.sandbox is not None)
         errors.extend(_task_data(task, scan, options))

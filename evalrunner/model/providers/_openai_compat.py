@@ -78,6 +78,11 @@ class OpenAICompatibleAPI(ModelAPI):
             self.reasoning_models and self.reasoning_models.match(self.wire_model())
         )
 
+    def unreachable(self) -> str | None:
+        if self.base_url or self._pool is not None:
+            return None
+        return f"no base URL for {self.service}: set {self.base_url_env or 'base_url'}"
+
     def wire_model(self) -> str:
         """The model name sent in the request body."""
         return self.model_name
