@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -140,14 +139,15 @@ def run_cli(
         "--max-connections", str(connections), "--display", "none",
         "--log-dir", str(log_dir),
     ]
-    # The server is still running (not reaped), so RUSAGE_CHILDREN only gains the CLI.
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # wait4 gives this child's own usage (RUSAGE_CHILDREN's peak RSS is the largest child
+    # so far, so a matrix would report its biggest cell for every later one).
     start = time.perf_counter()
-    code = subprocess.run(command, cwd=suite.parent, env=env).returncode
+    process = subprocess.Popen(command, cwd=suite.parent, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return code, wall, cpu, after.ru_maxrss
+    process.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return process.returncode, wall, cpu, usage.ru_maxrss
 
 
 def log_results(log_dir: Path) -> tuple[int, bool, str]:

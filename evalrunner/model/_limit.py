@@ -17,8 +17,8 @@ import collections
 import time
 
 # The factor a refusal cuts the limit by. Gentler than TCP's 0.5: a provider's allowance
-# moves slowly, and with 0.8 the limit's sawtooth averages about 90% of the allowance.
-DECREASE = 0.8
+# moves slowly, and with 0.9 the limit's sawtooth averages about 95% of the allowance.
+DECREASE = 0.9
 # After a cut the limit grows this many times slower (one more request in flight per
 # this many rounds), so it spends its time just below the allowance it has found rather
 # than refused above it; after PROBE_SECONDS without a refusal it grows at full speed.
