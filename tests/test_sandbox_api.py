@@ -134,6 +134,7 @@ def test_fork_bomb_and_memory_hog_are_stopped(backend: str) -> None:
 @needs_bwrap()
 def test_bwrap_keeps_the_host_read_only_even_for_root() -> None:
     # Outside /tmp, which is the sample's own inside.
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)  # not in a fresh clone
     folder = Path(tempfile.mkdtemp(dir=ROOT / "test-artifacts"))
     victim = folder / "victim.txt"
     victim.write_text("intact")
