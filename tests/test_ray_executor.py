@@ -217,11 +217,16 @@ def _log_lines(folder: Path) -> list[dict[str, Any]]:
     return out
 
 
+# An address for the suite's model (never called): a run checks it before anything else.
+NOWHERE = {"TEST_BASE_URL": "http://127.0.0.1:9/v1", "TEST_API_KEY": "k"}
+
+
 def test_without_ray_the_executor_says_how_to_install_it(tmp_path: Path) -> None:
     # A `ray` package that fails to import stands in for a machine without the extra.
     write(tmp_path / "shadow" / "ray" / "__init__.py", "raise ImportError('no ray here')\n")
     suite = make_suite(tmp_path, adds=1, muls=1)
-    env = {"PYTHONPATH": os.pathsep.join([str(tmp_path / "shadow"), str(ROOT)])}
+    env = {"PYTHONPATH": os.pathsep.join([str(tmp_path / "shadow"), str(ROOT)]),
+           **NOWHERE}
     result = run_cli("run", str(suite), "--executor", "ray", "--log-dir", str(tmp_path / "l"),
                      env=env)
     assert result.returncode == 2
@@ -232,7 +237,7 @@ def test_without_ray_the_executor_says_how_to_install_it(tmp_path: Path) -> None
 def test_shard_and_ray_executor_do_not_combine(tmp_path: Path) -> None:
     suite = make_suite(tmp_path, adds=1, muls=1)
     result = run_cli("run", str(suite), "--executor", "ray", "--shard", "1/2",
-                     "--log-dir", str(tmp_path / "l"))
+                     "--log-dir", str(tmp_path / "l"), env=NOWHERE)
     assert result.returncode == 2 and "--shard" in result.stderr
 
 
