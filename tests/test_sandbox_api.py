@@ -133,9 +133,13 @@ def test_fork_bomb_and_memory_hog_are_stopped(backend: str) -> None:
 
 @needs_bwrap()
 def test_bwrap_keeps_the_host_read_only_even_for_root() -> None:
-    # Outside /tmp, which is the sample's own inside.
-    (ROOT / "test-artifacts").mkdir(exist_ok=True)  # not in a fresh clone
-    folder = Path(tempfile.mkdtemp(dir=ROOT / "test-artifacts"))
+    # Outside /tmp, /root and /home, which are the sample's own inside (a checkout there:
+    # /var/tmp, which bwrap shows read-only like the rest of the host).
+    outside = ROOT / "test-artifacts"
+    if any(ROOT.is_relative_to(private) for private in ("/tmp", "/root", "/home")):
+        outside = Path("/var/tmp/evalrunner-test-artifacts")
+    outside.mkdir(parents=True, exist_ok=True)  # not in a fresh clone
+    folder = Path(tempfile.mkdtemp(dir=outside))
     victim = folder / "victim.txt"
     victim.write_text("intact")
 
