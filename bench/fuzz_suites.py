@@ -55,7 +55,7 @@ BOMB = "\n".join(
 
 
 def shipped_suites(root: Path) -> list[Path]:
-    from evalrunner.spec import find_suites
+    from evalrunner.suite import find_suites
 
     return find_suites([root / "suites"])
 
@@ -149,7 +149,7 @@ class Fuzzer:
 
     def check(self, text: str, original: Path) -> None:
         from evalrunner.runner import RunOptions, prepare_run
-        from evalrunner.spec import SpecErrors
+        from evalrunner.suite import SpecErrors
 
         target = original.with_name(f"_fuzz_{original.name}")
         target.write_text(text, encoding="utf-8", errors="surrogatepass")

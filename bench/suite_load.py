@@ -20,7 +20,7 @@ DEFAULT = ["suites/examples/basics.yml", "suites/guide/theory_of_mind.yml", "sui
 
 
 def per_load_ms(path: Path, repeats: int = 30) -> float:
-    from evalrunner.spec import load_suite
+    from evalrunner.suite import load_suite
 
     load_suite(path)
     times = []

@@ -11,7 +11,7 @@ import pytest
 
 import evalrunner
 from evalrunner.runner import RunOptions
-from evalrunner.spec import SpecErrors
+from evalrunner.suite import SpecErrors
 from tests.conftest import ROOT, run_cli, write
 
 SUITE = """name: plain

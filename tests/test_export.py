@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from evalrunner.analysis import compare_logs
-from evalrunner.analysis._inspect import is_inspect_log, read_inspect_log
+from evalrunner.log._inspect_read import is_inspect_log, read_inspect_log
 from evalrunner.analysis._read import read_samples
 from evalrunner.log import read_eval_log
 from tests.arith_suite import logs_in, make_suite, server_env
@@ -133,7 +133,7 @@ def test_inspect_export_reads_back_and_compares(two_runs: Path, tmp_path: Path) 
 def test_inspect_json_log_is_read(tmp_path: Path, two_runs: Path) -> None:
     log = logs_in(two_runs)[0]
     out = tmp_path / "one.json"
-    from evalrunner.analysis._inspect_write import write_inspect_log
+    from evalrunner.log._inspect_write import write_inspect_log
 
     write_inspect_log(read_eval_log(str(log.location), header_only=True),
                       read_samples(str(log.location)), out)

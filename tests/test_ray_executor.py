@@ -284,7 +284,7 @@ def test_unit_resources_follow_the_sandbox_limits() -> None:
 
 def test_a_units_resources_follow_the_suites_sandbox_limits(tmp_path: Path) -> None:
     from evalrunner.runner._resources import fit_in_flight, unit_resources
-    from evalrunner.spec import load_suite
+    from evalrunner.suite import load_suite
 
     suite = tmp_path / "boxed.yml"
     suite.write_text(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from evalrunner.spec import SpecError, SpecErrors, check_templates, load_suite
+from evalrunner.suite import SpecError, SpecErrors, check_templates, load_suite
 from tests.conftest import write
 
 BAD = Path(__file__).parent / "suites_bad"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evalrunner.spec import find_suites
+from evalrunner.suite import find_suites
 from tests.conftest import write
 
 SUITE = "tasks:\n  - dataset: {example: theory_of_mind}\n"

@@ -9,7 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from evalrunner.model import GenerateConfig
-from evalrunner.spec import SpecErrors, Suite, load_suite, suite_schema
+from evalrunner.suite import SpecErrors, Suite, load_suite, suite_schema
 from tests.test_spec_errors import suite
 
 TYPED = """\

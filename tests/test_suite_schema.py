@@ -12,9 +12,9 @@ import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from evalrunner.spec import load_suite, suite_schema
-from evalrunner.spec._format import SuiteFile, Task
-from evalrunner.spec._yaml import read_yaml
+from evalrunner.suite import load_suite, suite_schema
+from evalrunner.suite._format import SuiteFile, Task
+from evalrunner.suite._yaml import read_yaml
 from tests.conftest import run_cli, write
 
 ROOT = Path(__file__).resolve().parent.parent

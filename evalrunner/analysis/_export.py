@@ -60,7 +60,7 @@ def _cells(row: dict[str, Any]) -> dict[str, Any]:
 
 def export_inspect(logs: Sequence[EvalLog], folder: Path) -> list[Path]:
     """One Inspect `.eval` log per log, named after it, in `folder`."""
-    from ._inspect_write import write_inspect_log
+    from ..log._inspect_write import write_inspect_log
     from ._read import read_samples
 
     written = []

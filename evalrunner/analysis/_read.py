@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..log._io import read_eval_log, read_eval_log_samples
 from ..log._model import EvalLog, EvalSample
-from . import _inspect
+from ..log import _inspect_read as _inspect
 
 LOG_SUFFIXES = (".json", ".eval")
 

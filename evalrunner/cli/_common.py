@@ -65,7 +65,7 @@ class SuiteCommand(click.Command):
             paths = probe.params.get("paths") or ()
         except (click.ClickException, click.exceptions.Exit):
             pass  # the real parse below reports it
-        from ..spec._select import split_task_path
+        from ..suite._select import split_task_path
 
         load_dotenv_files([Path(split_task_path(p)[0]) for p in paths or (".",)])
         return super().make_context(info_name, args, parent=parent, **extra)

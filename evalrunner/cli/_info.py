@@ -18,7 +18,7 @@ def info() -> None:
 @info.command("suite-schema")
 def suite_schema() -> None:
     """The JSON Schema of suite files."""
-    from ..spec import suite_schema as schema
+    from ..suite import suite_schema as schema
 
     click.echo(json.dumps(schema(), indent=2))
 

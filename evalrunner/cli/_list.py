@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..spec import SpecErrors
+from ..suite import SpecErrors
 from ._common import EXIT_BAD_INPUT, SuiteCommand, option, parse_pairs
 
 
@@ -29,7 +29,7 @@ def list_tasks(
 
     Each is shown as `file.yml@task`, which `run` and `validate` accept.
     """
-    from ..spec._select import load_tasks
+    from ..suite._select import load_tasks
 
     try:
         tasks, _ = load_tasks(paths or (".",), parse_pairs(task_params, "-T"), filters)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..spec._override import PlanOverride
+from ..suite._override import PlanOverride
 from ._common import option, parse_pairs
 
 
@@ -27,7 +27,7 @@ def plan_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def plan_override(kwargs: dict[str, Any]) -> PlanOverride:
     """Pop the plan options out of a command's kwargs."""
     solver = kwargs.pop("solver")
-    from ..spec._interpolate import parse_override
+    from ..suite._interpolate import parse_override
 
     # Read like -T values: YAML scalars, text where YAML would surprise (`?`, `a: b`).
     args = {name: parse_override(name, raw, None)[0]

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..spec import SpecErrors
+from ..suite import SpecErrors
 from ._common import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -150,7 +150,7 @@ def _options(kwargs: dict[str, Any]) -> Any:
     from ..runner import RunOptions, parse_limit
     from ..runner._models import split_models
     from ..runner._shard import parse_shard
-    from ..spec._model import LimitsDef
+    from ..suite._model import LimitsDef
 
     try:
         batch = parse_batch_option(kwargs.pop("batch"))

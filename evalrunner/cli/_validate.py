@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from ..spec import SpecErrors
+from ..suite import SpecErrors
 from ._common import EXIT_BAD_INPUT, SuiteCommand, option, parse_pairs
 from ._plan import plan_options, plan_override
 

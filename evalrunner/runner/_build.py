@@ -21,7 +21,7 @@ from ..registry import UnknownNameError
 from ..scorers._scorer import Metric, Scorer, name_of_metric, scorer_metrics
 from ..solvers._solver import Solver
 from ..solvers.builtin._entries import make_function
-from ..spec._model import ComponentRef, SourcePos, SpecError, TaskDef
+from ..suite._model import ComponentRef, SourcePos, SpecError, TaskDef
 from ..template import template_search, used_templates
 from ..tools._approval import ApprovalPolicy, make_policy
 from ..tools._declared import declared_tools

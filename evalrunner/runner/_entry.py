@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 
 from .._util.dotenv import load_env_files
 from ..log._model import EvalLog
-from ..spec._model import SourcePos, SpecError, SpecErrors, TaskDef
-from ..spec._override import PlanOverride
-from ..spec._select import load_tasks
+from ..suite._model import SourcePos, SpecError, SpecErrors, TaskDef
+from ..suite._override import PlanOverride
+from ..suite._select import load_tasks
 from ._models import split_models
 from ._options import RunOptions, parse_limit
 from ._preflight import check_run
@@ -110,7 +110,7 @@ def eval(
 
 def _read_env(paths: Sequence[str]) -> None:
     """The `.env` files of the working folder and beside the suites (`file.yml@task` too)."""
-    from ..spec._select import split_task_path
+    from ..suite._select import split_task_path
 
     load_env_files([Path(split_task_path(p)[0]) for p in paths])
 

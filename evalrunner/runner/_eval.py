@@ -11,7 +11,7 @@ from ..hooks._hooks import RunEnd, RunHooks, RunStart, active_hooks, emit, load_
 from ..log._model import EvalLog, EvalSample
 from ..model._get import close_models
 from ..model._model import Model
-from ..spec._model import TaskDef
+from ..suite._model import TaskDef
 from ._models import task_runs
 from ._options import RunOptions
 from ._task import SampleSource, TaskDisplay, run_task

@@ -19,7 +19,7 @@ from ..log._io import list_eval_logs
 from ..log._model import EvalLog
 from ..model._config import CONNECTION_FIELDS
 from ..model._get import close_models, get_model
-from ..spec._model import TaskDef
+from ..suite._model import TaskDef
 from ._models import task_runs
 from ._options import RunOptions
 from ._retry import prepare_retry, retried_names

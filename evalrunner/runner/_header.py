@@ -30,7 +30,7 @@ from ..model._config import GenerateConfig
 from ..model._model import Model, ModelStats
 from ..scorers._scorer import Metric, Scorer
 from ..solvers._solver import Solver
-from ..spec._model import LimitsDef, TaskDef
+from ..suite._model import LimitsDef, TaskDef
 from ..tools._approval import ApprovalPolicy
 from ._build import build_task
 from ._capture import LogCapture

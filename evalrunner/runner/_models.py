@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..spec._model import TaskDef
+from ..suite._model import TaskDef
 from ._options import RunOptions
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model._config import GenerateConfig
-from ..spec._model import LimitsDef
+from ..suite._model import LimitsDef
 
 
 @dataclass

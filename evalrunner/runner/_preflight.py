@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..dataset import DatasetScan, scan_dataset
-from ..spec._model import SourcePos, SpecError, TaskDef
+from ..suite._model import SourcePos, SpecError, TaskDef
 from ._build import SetupErrors, TaskParts, build_task
 from ._models import ModelScopeError, task_runs
 from ._options import RunOptions
@@ -99,7 +99,7 @@ def _check_options(options: RunOptions) -> list[SpecError]:
 
 def _task_data(task: TaskDef, scan: DatasetScan, options: RunOptions) -> list[SpecError]:
     """Dataset and template problems of a task, located at the task's dataset."""
-    from ..spec import check_templates
+    from ..suite import check_templates
 
     pos = task.dataset_pos or task.pos or SourcePos(str(task.suite_file), 1, 1)
     errors = [SpecError(pos, f"dataset: {p}") for p in scan.problems]

@@ -28,7 +28,7 @@ from typing import Any
 from ..log._model import EvalLog, EvalSample
 from ..model._model import Model, ModelStats, task_stats
 from ..model.providers._replicas import task_replicas
-from ..spec._model import TaskDef
+from ..suite._model import TaskDef
 from ._eval import eval_tasks_async
 from ._header import RunSetup, add_counts
 from ._models import task_runs

@@ -21,7 +21,7 @@ from ..log._io import list_eval_logs, read_eval_log, read_eval_log_samples
 from ..log._model import EvalLog, EvalSample
 from ..model._config import GenerateConfig
 from ..model._get import close_models
-from ..spec._model import TaskDef
+from ..suite._model import TaskDef
 from ._options import RunOptions
 from ._retry_guard import RetryLock, RetryLockError, changes_since, lock_log, retry_chain
 from ._task import TaskDisplay, run_task
@@ -217,7 +217,7 @@ def _find_suite(path: Path, location: str | None) -> Path:
 
 
 def _load_task(log: EvalLog) -> TaskDef:
-    from ..spec import SpecErrors, load_suite
+    from ..suite import SpecErrors, load_suite
 
     spec = log.eval
     if not spec.suite_file:
@@ -239,7 +239,7 @@ def _load_task(log: EvalLog) -> TaskDef:
 
 def _declared_only(file: Path, overrides: dict[str, str]) -> dict[str, str]:
     """The logged params that the suite still declares (others would be an unknown -T)."""
-    from ..spec import SpecErrors, load_suite
+    from ..suite import SpecErrors, load_suite
 
     try:
         declared = {k for t in load_suite(file).tasks for k in t.params}

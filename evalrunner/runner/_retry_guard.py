@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..log._io import read_eval_log
 from ..log._model import EvalLog
-from ..spec._model import TaskDef
+from ..suite._model import TaskDef
 
 
 class RetryLockError(Exception):

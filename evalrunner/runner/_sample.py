@@ -31,7 +31,7 @@ from ..solvers._scoring import scorer_scope
 from ..solvers._solver import Solver
 from ..solvers._store import sample_scope
 from ..solvers._task_state import TaskState
-from ..spec._model import LimitsDef
+from ..suite._model import LimitsDef
 from ..tools._approval import ApprovalPolicy, approval_scope
 from ..tools._lifetime import resource_scope
 from ._generate import task_generate

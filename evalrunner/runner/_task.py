@@ -19,7 +19,7 @@ from ..sandbox import TaskSandboxes
 from ..scorers._scorer import Metric
 from ..solvers._compaction import CompactionConfig
 from ..solvers._params import task_params
-from ..spec._model import TaskDef
+from ..suite._model import TaskDef
 from ..tools._lifetime import resource_scope
 from ._build import SetupErrors
 from ._gates import apply_thresholds

@@ -10,7 +10,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..analysis._inspect import read_inspect_log
+from ..log._inspect_read import read_inspect_log
 from ..log._io import write_eval_log
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..analysis._inspect import is_inspect_log
+from ..log._inspect_read import is_inspect_log
 from ..log._io import read_eval_log
 from ..log._model import EvalLog
 from ._index import LogIndex

@@ -20,8 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..log._file import SAMPLES_OPEN
-from ..log._model import EvalLog, EvalSample
+from ._file import SAMPLES_OPEN
+from ._model import EvalLog, EvalSample
 
 INSPECT_VERSION = 2  # Inspect's log format version
 ZIP_ZSTANDARD = 93  # the zip compression method number of zstandard
