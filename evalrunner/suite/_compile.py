@@ -104,6 +104,10 @@ def _positions(raw: dict[str, Any], path: Path_, ctx: SuiteContext) -> dict[str,
     out: dict[str, SourcePos] = {}
     if "model" in raw or "model" in ctx.data:
         out["model"] = doc.pos((*path, "model") if "model" in raw else ("model",))
+    for key, sub in (("model_args", "outputs"), ("limits", "cost")):  # mockllm script; prices
+        own = sub in _dict(raw.get(key))
+        if own or sub in _dict(ctx.data.get(key)):
+            out[f"{key}.{sub}"] = doc.pos((*path, key, sub) if own else (key, sub))
     for key in ("model_roles", "thresholds"):
         for name in _dict(ctx.data.get(key)) if key == "model_roles" else {}:
             out[f"{key}.{name}"] = doc.pos((key, name), at_key=True)
