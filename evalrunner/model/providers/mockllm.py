@@ -108,7 +108,8 @@ class MockLLM(ModelAPI):
         ref, played = self._played.get(key, (None, 0))
         if owner is not None and (ref is None or ref() is not owner):
             played = 0  # a new sample, or another object at a freed sample's address
-            self._played = {k: v for k, v in self._played.items() if v[0] is None or v[0]() is not None}
+            self._played = {k: v for k, v in self._played.items()
+                            if v[0] is None or v[0]() is not None}  # drop finished samples
             ref = weakref.ref(owner)
         self._played[key] = (ref, played + 1)
         return played

@@ -70,17 +70,18 @@ def grade_regex(grade_pattern: str | dict[str, Any] | None,
         letters = _LETTERS_PARTIAL if partial_credit else _LETTERS
         return GradePattern(re.compile(rf"GRADE\s*:\s*\**\s*([{letters}])\b", re.IGNORECASE))
     labels: dict[str, str | float] = {}
+    pattern: Any = grade_pattern
     if isinstance(grade_pattern, dict):
         unknown = sorted(set(grade_pattern) - {"pattern", "labels"})
         if unknown or not isinstance(grade_pattern.get("pattern"), str):
             raise ValueError("grade_pattern: a pattern, or {pattern: <regex>, labels: "
                              "{<word>: C, <word>: I}}")
         labels = _labels(grade_pattern.get("labels") or {})
-        grade_pattern = grade_pattern["pattern"]
+        pattern = grade_pattern["pattern"]
     try:
-        return GradePattern(re.compile(grade_pattern, re.IGNORECASE | re.MULTILINE), labels)
+        return GradePattern(re.compile(str(pattern), re.IGNORECASE | re.MULTILINE), labels)
     except re.error as ex:
-        raise ValueError(f"invalid grade_pattern {grade_pattern!r}: {ex}") from None
+        raise ValueError(f"invalid grade_pattern {pattern!r}: {ex}") from None
 
 
 def _labels(given: Any) -> dict[str, str | float]:
