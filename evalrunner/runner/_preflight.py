@@ -20,6 +20,7 @@ from ..suite._model import SourcePos, SpecError, TaskDef
 from ._build import SetupErrors, TaskParts, build_task
 from ._models import ModelScopeError, task_runs
 from ._options import RunOptions
+from ._trust import untrusted_addresses
 
 
 def _unreachable(task: TaskDef, parts: TaskParts) -> list[SpecError]:
@@ -64,6 +65,7 @@ def check_run(
             continue
         if writes:  # a run: `validate` runs where the environment is not set up
             errors.extend(_unreachable(task, parts))
+            errors.extend(untrusted_addresses(task, parts, own))
     for task in tasks:
         scan = scan_dataset(task.dataset, task.base_dir, task.sandbox is not None)
         errors.extend(_task_data(task, scan, options))
