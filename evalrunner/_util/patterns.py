@@ -40,6 +40,9 @@ class SuitePattern:
 
     def __init__(self, pattern: str, ignore_case: bool = False, multiline: bool = False
                  ) -> None:
+        # `re` checks the syntax first: the same rules, and the messages users know.
+        re.compile(pattern, (re.IGNORECASE if ignore_case else 0)
+                   | (re.MULTILINE if multiline else 0))
         flags = (regex.IGNORECASE if ignore_case else 0) | (regex.MULTILINE if multiline else 0)
         try:
             self._regex: Any = regex.compile(pattern, flags | regex.VERSION0)
