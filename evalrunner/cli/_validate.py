@@ -36,7 +36,7 @@ def validate(
         without_code() if no_code else contextlib.nullcontext([]))
     with guard as skipped:
         try:
-            tasks, warnings = prepare_run(
+            plan = prepare_run(
                 paths, parse_pairs(task_params, "-T"), filters, RunOptions(), writes=False,
                 override=plan_override(kwargs),
             )
@@ -48,8 +48,9 @@ def validate(
             click.echo(f"{count} error{'s' if count != 1 else ''}", err=True)
             raise SystemExit(EXIT_BAD_INPUT) from None
     _not_imported(skipped)
-    for warning in warnings:
+    for warning in plan.warnings:
         click.echo(str(warning), err=True)
+    tasks = plan.tasks
     files = len({t.suite_file for t in tasks})
     click.echo(f"ok: {len(tasks)} task{'s' if len(tasks) != 1 else ''} in {files} suite file(s)")
 
