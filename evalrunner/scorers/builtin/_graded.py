@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..._util.patterns import SuitePattern
 from ...model._chat import ChatMessageUser
 from ...model._get import model_ref
 from ...model._model import Model
@@ -50,7 +51,7 @@ def default_instructions(partial_credit: bool) -> str:
 class GradePattern:
     """How a grade is read from a reply: a pattern, and labels it may find besides C/I/P."""
 
-    regex: re.Pattern[str]
+    regex: SuitePattern  # run with a time bound: the text it reads is a model's
     labels: dict[str, str | float] = field(default_factory=dict)  # upper-cased label -> grade
 
     def missed(self, reply: str) -> str:
@@ -68,7 +69,8 @@ def grade_regex(grade_pattern: str | dict[str, Any] | None,
     """
     if grade_pattern is None:
         letters = _LETTERS_PARTIAL if partial_credit else _LETTERS
-        return GradePattern(re.compile(rf"GRADE\s*:\s*\**\s*([{letters}])\b", re.IGNORECASE))
+        return GradePattern(SuitePattern(rf"GRADE\s*:\s*\**\s*([{letters}])\b",
+                                         ignore_case=True))
     labels: dict[str, str | float] = {}
     pattern: Any = grade_pattern
     if isinstance(grade_pattern, dict):
@@ -79,7 +81,8 @@ def grade_regex(grade_pattern: str | dict[str, Any] | None,
         labels = _labels(grade_pattern.get("labels") or {})
         pattern = grade_pattern["pattern"]
     try:
-        return GradePattern(re.compile(str(pattern), re.IGNORECASE | re.MULTILINE), labels)
+        return GradePattern(SuitePattern(str(pattern), ignore_case=True, multiline=True),
+                            labels)
     except re.error as ex:
         raise ValueError(f"invalid grade_pattern {pattern!r}: {ex}") from None
 
@@ -108,12 +111,11 @@ def read_grade(text: str, pattern: GradePattern, partial_credit: bool) -> str | 
     label maps the matched word first. A P without partial credit counts as I (half right
     is not right).
     """
-    regex = pattern.regex
-    found = list(regex.finditer(text))
+    found = pattern.regex.finditer(text)
     if not found:
         return None
     last = found[-1]
-    raw = (last.group(1) if regex.groups else last.group()).strip().upper()
+    raw = (last.group(1) if pattern.regex.groups else last.group()).strip().upper()
     mapped = pattern.labels.get(raw, raw)
     if isinstance(mapped, float):
         return mapped
