@@ -123,6 +123,11 @@ def test_task_arguments_are_typed_and_errors_located(tmp_path: Path, server: Ser
     assert "ok: 2 tasks in 1 suite file(s)" in checked.stdout
     wrong = run_cli("validate", "tasks.py", "-T", "strict=maybe", cwd=tmp_path)
     assert wrong.returncode == 2 and "-T strict=maybe: expected bool" in wrong.stderr
+    # A checkout nobody vouched for: the task file is not run to find its tasks.
+    unrun = run_cli("validate", "tasks.py", "--no-code", cwd=tmp_path)
+    assert unrun.returncode == 0, unrun.stderr
+    assert "not imported (--no-code), so not checked: tasks.py" in unrun.stderr
+    assert not (tmp_path / "cleaned.txt").exists()
 
 
 def test_a_folder_finds_both_kinds_and_filters_apply(tmp_path: Path) -> None:
