@@ -13,68 +13,23 @@ from typing import Any
 
 from evalrunner.log import EvalLog
 from tests.arith_suite import logs_in, server_env
-from tests.conftest import run_cli, write
+from tests.conftest import ROOT, run_cli, write
 from tests.servers.openai_server import start_openai_server
 
-# An Inspect task file, as a user would have it (the imports are Inspect's).
-INSPECT_TASK = '''
-"""HumanEval-style code generation, checked by running each problem's tests."""
 
-import re
-from typing import Any
-
-from inspect_ai import Epochs, Task, task
-from inspect_ai.dataset import Sample, json_dataset
-from inspect_ai.scorer import CORRECT, INCORRECT, Score, Scorer, Target, mean, scorer, std
-from inspect_ai.solver import TaskState, generate
-from inspect_ai.util import ExecResult, sandbox
-
-EPOCHS = 2
-TIMEOUT = 30
-PROMPT = "Complete the function below; reply with its code only.\\n\\n"
+def _docs_example() -> str:
+    """The ported task file exactly as docs/coming-from-inspect.md shows it."""
+    text = (ROOT / "docs" / "coming-from-inspect.md").read_text(encoding="utf-8")
+    [code] = re.findall(r"```python\n(import re\n.*?)```\n", text, re.DOTALL)
+    return code
 
 
-@task
-def humaneval(sandbox: str = "docker", data: str = "problems.jsonl") -> Task:
-    return Task(
-        dataset=json_dataset(data, sample_fields=record_to_sample),
-        epochs=Epochs(EPOCHS, ["mean", "pass_at_1", "pass_at_2"]),
-        solver=[generate()],
-        scorer=verify(),
-        sandbox=sandbox,
-    )
+def _unport(source: str) -> str:
+    """The same file as an Inspect user has it: only its imports name inspect_ai."""
+    source = re.sub(r"\bevalrunner\.solvers\b", "inspect_ai.solver", source)
+    source = re.sub(r"\bevalrunner\.scorers\b", "inspect_ai.scorer", source)
+    return re.sub(r"\bevalrunner\b", "inspect_ai", source)
 
-
-@scorer(metrics=[mean(), std()])
-def verify() -> Scorer:
-    async def score(state: TaskState, target: Target) -> Score:
-        answer = find_code(state.output.completion)
-        program = "".join([state.metadata["prompt"], answer, "\\n", state.metadata["test"],
-                           "\\n", f"check({state.metadata['entry_point']})\\n"])
-        try:
-            result = await sandbox().exec(cmd=["python3", "-c", program], timeout=TIMEOUT)
-        except TimeoutError:
-            result = ExecResult(False, 1, "", "timed out")
-        return Score(value=CORRECT if result.success else INCORRECT, answer=answer,
-                     explanation=result.stderr)
-
-    return score
-
-
-def find_code(completion: str) -> str:
-    blocks = re.findall(r"```(?:python)?\\n(.*?)```", completion, re.DOTALL)
-    code = blocks[0] if blocks else completion
-    return code[code.find(":\\n    ") + 2:] if code.lstrip().startswith("def ") else code
-
-
-def record_to_sample(record: dict[str, Any]) -> Sample:
-    return Sample(
-        id=record["task_id"],
-        input=PROMPT + record["prompt"],
-        target=record["canonical_solution"],
-        metadata={key: record[key] for key in ("prompt", "test", "entry_point")},
-    )
-'''
 
 # The same task as a suite: the task file's record function and scorer, named.
 YAML_SUITE = """
@@ -131,7 +86,10 @@ def test_an_inspect_task_file_runs_after_changing_its_imports(tmp_path: Path) ->
         "task_id": f"Demo/{i}", "prompt": prompt, "canonical_solution": solution,
         "test": test, "entry_point": name}) + "\n"
         for i, (name, prompt, solution, test) in enumerate(PROBLEMS)))
-    write(tmp_path / "humaneval.py", _port(INSPECT_TASK))
+    inspect_file = _unport(_docs_example())
+    assert "evalrunner" not in inspect_file and "from inspect_ai.solver import" in inspect_file
+    write(tmp_path / "humaneval.py", _port(inspect_file))
+    assert _port(inspect_file) == _docs_example()
     suite = write(tmp_path / "humaneval.yml", YAML_SUITE)
     model = ["--model", "openai-api/test/coder", "--max-connections", "1"]
     with start_openai_server(responder=_coder) as server:
