@@ -4,6 +4,8 @@ smuggled into a command, no query injected into a URL."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -227,3 +229,51 @@ tasks:
     # The model was not sent them either (the tool error is the next request's input).
     assert not any(value in json.dumps(r.body) for r in server.requests
                    for value in secrets.values())
+
+
+# The environment block of every process the command can see, and of its parent.
+ENVIRON_PROBE = ("for f in /proc/[0-9]*/environ; do tr '\\0' '\\n' < $f; done; "
+                 "tr '\\0' '\\n' < /proc/$PPID/environ; echo probe-done")
+# evalrunner's block by its pid: an ancestor of the shell (found by walking up to init).
+WALK = ("p=$$; while [ \"$p\" -gt 1 ]; do tr '\\0' '\\n' < /proc/$p/environ; "
+        "p=$(cut -d' ' -f4 /proc/$p/stat); done; echo walk-done")
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None and not os.environ.get(
+    "EVALRUNNER_REQUIRE_SANDBOXES"), reason="commands on this machine need bubblewrap")
+@pytest.mark.parametrize("sandbox", ["none", "local"])
+def test_commands_on_this_machine_cannot_read_evalrunners_environment(
+    sandbox: str, server: ServerHandle, tmp_path: Path
+) -> None:
+    python_probe = ("import os, glob\nfor p in glob.glob('/proc/[0-9]*/environ') + "
+                    "[f'/proc/{os.getppid()}/environ']:\n"
+                    "    try: print(open(p, 'rb').read())\n    except OSError: pass\n"
+                    "print('python-done')")
+    suite = write(tmp_path / "s.yml", f"""
+{"sandbox: local" if sandbox == "local" else ""}
+tasks:
+  - dataset:
+      samples:
+        - input: |
+            CALL bash {json.dumps({"cmd": ENVIRON_PROBE})}
+            CALL python {json.dumps({"code": python_probe})}
+            CALL bash {json.dumps({"cmd": WALK})}
+    plan:
+      - use_tools: [bash, python]
+      - generate
+""")
+    result = run_cli(
+        "run", str(suite), "--model", "openai-api/test/small", "--log-dir", str(tmp_path / "logs"),
+        "--display", "plain", env={"TEST_BASE_URL": server.url, "TEST_API_KEY": "test-key",
+                                   "OPENAI_API_KEY": KEY})
+    assert result.returncode == 0, result.stdout + result.stderr
+    (log_file,) = (tmp_path / "logs").glob("*.json")
+    log = read_eval_log(log_file)
+    outputs = tool_texts(log)
+    assert "probe-done" in outputs[0] and "python-done" in outputs[1] and "walk-done" in outputs[2]
+    assert "PATH=" in outputs[0]  # the probes did read environments: their own
+    for text in outputs:
+        assert KEY not in text and "test-key" not in text, text
+    assert KEY not in log_file.read_text()
+    if sandbox == "none":  # as `local` warns, so do tools run without a sandbox
+        assert "runs without a sandbox" in result.stderr

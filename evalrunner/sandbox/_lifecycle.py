@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from ._backend import SandboxBackend, backend_class
 from ._context import sandbox_scope
 from ._environment import Sandbox, SandboxError
+from ._runs import record_run
 from ._spec import SandboxSpec
 
 __all__ = ["TaskSandboxes", "decode_file", "no_sandbox_message"]
@@ -49,6 +50,7 @@ class TaskSandboxes:
         self._backends: dict[SandboxSpec, SandboxBackend] = {}
         self._lock = asyncio.Lock()
         self._count = 0
+        self._recorded = False
 
     async def start(self) -> None:
         """Prepare the task's backend (so a missing image fails before any sample runs)."""
@@ -57,6 +59,9 @@ class TaskSandboxes:
 
     async def _backend(self, spec: SandboxSpec) -> SandboxBackend:
         async with self._lock:
+            if not self._recorded:  # for `sandbox cleanup`: whose sandboxes, still going?
+                await asyncio.to_thread(record_run, self.run_id)
+                self._recorded = True
             if spec not in self._backends:
                 cls = backend_class(spec.type, self.base_dir)
                 problems = cls.problems(spec, self.base_dir)
