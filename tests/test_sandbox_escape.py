@@ -97,7 +97,7 @@ def server() -> Iterator[ServerHandle]:
 
 
 def run(server: ServerHandle, host: Host, suite: Path, tmp_path: Path) -> str:
-    """Run the suite in `tmp_path` with the canaries in place; the log's whole text."""
+    """Run the suite in `tmp_path` with the canaries in place; its logs' whole text."""
     write(tmp_path / ".env", f"# {host.dotenv_canary}\n")
     result = run_cli("run", str(suite), "--model", "openai-api/test/small", "--log-dir",
                      str(tmp_path / "logs"), "--display", "plain", cwd=tmp_path,
@@ -106,9 +106,12 @@ def run(server: ServerHandle, host: Host, suite: Path, tmp_path: Path) -> str:
     assert result.returncode in (0, 1), result.stdout + result.stderr
     for canary in host.canaries():
         assert canary not in result.stdout + result.stderr
-    (log_file,) = (tmp_path / "logs").glob("*.json")
-    assert read_eval_log(log_file).samples
-    return log_file.read_text()
+    texts = []
+    for log_file in sorted((tmp_path / "logs").glob("*.json")):
+        assert read_eval_log(log_file).samples
+        texts.append(log_file.read_text())
+    assert texts
+    return "\n".join(texts)
 
 
 def call(name: str, **args: object) -> str:
@@ -159,7 +162,7 @@ def test_a_model_with_every_shell_tool_reaches_nothing_of_the_host(
     sockets = [str(host.socket_path), "/var/run/docker.sock", "/run/docker.sock"]
     probe = (f"import socket\nfor path in {sockets!r}:\n"
              "    s = socket.socket(socket.AF_UNIX)\n"
-             "    try:\n        s.connect(path); print('CONNECTED', path)\n"
+             "    try:\n        s.connect(path); print('CONN' + 'ECTED', path)\n"
              "    except OSError as ex:\n        print('refused', path, ex)\n"
              f"for path in ['{host.canary_file}', '/proc/1/environ']:\n"
              "    try:\n        print(open(path).read())\n"

@@ -59,13 +59,18 @@ def test_bwrap_has_its_own_proc_and_no_environment_of_ours(monkeypatch: pytest.M
 def test_bwrap_cgroups_are_nested_under_evalrunners_own() -> None:
     own = _cgroups.own_cgroup("memory")
 
-    async def check(box: Sandbox, _: int) -> str:
-        return (await box.exec(["cat", "/proc/self/cgroup"])).stdout
+    async def check(box: Sandbox, _: int) -> tuple[Path, list[str]]:
+        (group,) = [g for g in box.cgroups if "memory" in g.parts]  # type: ignore[attr-defined]
+        running = asyncio.ensure_future(box.exec(["sleep", "1"]))
+        await asyncio.sleep(0.5)
+        members = (group / "cgroup.procs").read_text().split()
+        await running
+        return group, members
 
-    (groups,) = in_sandbox({"type": "bwrap", "memory": "256m", "pids": 64}, check)
-    memory = next(line for line in groups.splitlines() if ":memory:" in line)
-    inside = Path("/sys/fs/cgroup/memory") / memory.split(":", 2)[2].lstrip("/")
-    assert inside.parent == own and inside.name.startswith("evalrunner-isolation-")
+    ((group, members),) = in_sandbox({"type": "bwrap", "memory": "256m", "pids": 64}, check)
+    assert group.parent == own and group.name.startswith("evalrunner-isolation-")
+    assert members  # the command ran in it
+    assert not group.exists()  # removed with the sample
 
 
 @needs_bwrap()
@@ -76,9 +81,9 @@ def test_bwrap_refuses_a_pids_limit_it_cannot_enforce(monkeypatch: pytest.Monkey
     async def check(box: Sandbox, _: int) -> None:
         raise AssertionError("no sample may run without its pids limit")
 
-    with pytest.raises(SandboxError, match="pids: .*cannot be enforced"):
+    with pytest.raises(SandboxError, match=r"pids: .*cannot be enforced"):
         in_sandbox({"type": "bwrap", "pids": 40}, check)
-    with pytest.raises(SandboxError, match="cpus: .*cannot be enforced"):
+    with pytest.raises(SandboxError, match=r"cpus: .*cannot be enforced"):
         in_sandbox({"type": "bwrap", "cpus": 1}, check)
     # Memory falls back to an address-space limit, which holds.
     hog = "x = bytearray(600 * 1024 * 1024); print('ok')"
@@ -146,16 +151,19 @@ def test_variables_passed_in_are_on_no_command_line(spec: Any) -> None:
 
 @needs_docker()
 def test_docker_limits_processes_and_memory_and_drops_capabilities_by_default() -> None:
-    async def check(box: Sandbox, _: int) -> dict[str, Any]:
+    async def check(box: Sandbox, _: int) -> tuple[dict[str, Any], int]:
         found = subprocess.run(["docker", "inspect", box.container],  # type: ignore[attr-defined]
                                capture_output=True, text=True, check=True)
         config: dict[str, Any] = json.loads(found.stdout)[0]["HostConfig"]
-        return config
+        status = await box.exec(["grep", "CapBnd", "/proc/self/status"])
+        return config, int(status.stdout.split()[1], 16)
 
-    (config,) = in_sandbox(DOCKER, check)
+    ((config, bounding),) = in_sandbox(DOCKER, check)
     assert config["PidsLimit"] == 1024 and config["Memory"] == 2 * 1024**3
-    assert {"NET_RAW", "MKNOD", "SYS_CHROOT"} <= set(config["CapDrop"])
-    (own,) = in_sandbox({**DOCKER, "pids": 64, "memory": "256m"}, check)
+    for bit in (13, 18, 27):  # CAP_NET_RAW, CAP_SYS_CHROOT, CAP_MKNOD: gone inside
+        assert not bounding & (1 << bit)
+    assert bounding & 1  # CAP_CHOWN stays: root still owns its files
+    ((own, _),) = in_sandbox({**DOCKER, "pids": 64, "memory": "256m"}, check)
     assert own["PidsLimit"] == 64 and own["Memory"] == 256 * 1024**2
 
 

@@ -22,8 +22,10 @@ from tests.conftest import run_cli, write
 from tests.servers.openai_server import start_openai_server
 from tests.servers.scripted_server import scripted_reply
 
-# Each run appends "<pid> s|e <time>" to a file: the intervals show how many ran at once.
-STAMPED = 'echo "$$ s $(date +%s.%N)" >> {log}; sleep {secs}; echo "$$ e $(date +%s.%N)" >> {log}'
+# Each run appends "<id> s|e <time>" to a file: the intervals show how many ran at once.
+# (An id of its own, not $$: tools run in PID namespaces of their own, where pids repeat.)
+STAMPED = ('id=$(cat /proc/sys/kernel/random/uuid); echo "$id s $(date +%s.%N)" >> {log}; '
+           'sleep {secs}; echo "$id e $(date +%s.%N)" >> {log}')
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import contextlib
 import errno
 import functools
 import os
-import stat
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 

@@ -36,7 +36,6 @@ async def run_command(
     """
     from ..sandbox import current_sandboxes
     from ..sandbox import sandbox as sandbox_of
-
     from ._tool import ToolError
 
     if current_sandboxes() is None:
@@ -64,11 +63,10 @@ def on_host(args: list[str], cwd: str | Path | None, env: Mapping[str, str],
     """
     program = args[0]
     if "/" in program:
-        found = os.path.join(cwd or os.getcwd(), program)
-        found = found if os.access(found, os.X_OK) else None
+        found = os.access(os.path.join(cwd or os.getcwd(), program), os.X_OK)
     else:
-        found = shutil.which(program, path=env.get("PATH", os.defpath))
-    if found is None:
+        found = shutil.which(program, path=env.get("PATH", os.defpath)) is not None
+    if not found:
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", program)
     wrapped = host_command(args, cwd)
     if wrapped is None:

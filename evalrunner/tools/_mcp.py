@@ -13,8 +13,8 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ._info import ToolInfo
 from ._host_process import host_command
+from ._info import ToolInfo
 from ._lifetime import Lifetime, shared
 from ._tool import ToolError
 

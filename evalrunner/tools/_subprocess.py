@@ -18,6 +18,7 @@ import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["ExecResult", "concurrency", "max_subprocesses", "set_max_subprocesses", "subprocess"]
 
@@ -170,20 +171,21 @@ async def _communicate(
                 await process.stdin.drain()
             process.stdin.close()
 
-    reading = asyncio.ensure_future(
+    reading: asyncio.Future[Any] = asyncio.ensure_future(
         asyncio.gather(feed(), out.read(process.stdout), err.read(process.stderr)))
-    exited = asyncio.ensure_future(_exit_of(process))
+    exited: asyncio.Future[None] = asyncio.ensure_future(_exit_of(process))
+    both: list[asyncio.Future[Any]] = [reading, exited]
     try:
-        await asyncio.wait([reading, exited], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(both, return_when=asyncio.FIRST_COMPLETED)
         if not reading.done():
             await asyncio.wait([reading], timeout=PIPE_GRACE)
         await exited
     finally:
-        for future in (reading, exited):
+        for future in both:
             future.cancel()
         # Retrieve outcomes so that nothing is reported as "never retrieved".
-        await asyncio.wait([reading, exited], timeout=1)
-        for future in (reading, exited):
+        await asyncio.wait(both, timeout=1)
+        for future in both:
             if future.done() and not future.cancelled():
                 future.exception()
 
@@ -201,8 +203,13 @@ async def _exit_of(process: asyncio.subprocess.Process) -> None:
             await asyncio.sleep(0.05)
         return
     loop = asyncio.get_running_loop()
-    exited = loop.create_future()
-    loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
+    exited: asyncio.Future[None] = loop.create_future()
+
+    def readable() -> None:
+        if not exited.done():
+            exited.set_result(None)
+
+    loop.add_reader(pidfd, readable)
     try:
         await exited
     finally:
@@ -214,6 +221,12 @@ async def _end(process: asyncio.subprocess.Process) -> None:
     """Kill the command's process group (even when its leader has exited) and close its pipes."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
+    # Let the event loop reap it first: closing the transport of a process not yet reaped
+    # reaps it there, and its exit code is lost.
+    for _ in range(200):
+        if process.returncode is not None:
+            break
+        await asyncio.sleep(0.01)
     transport = getattr(process, "_transport", None)
     if transport is not None:
         transport.close()  # our ends of the pipes: the transport finishes without the children

@@ -213,13 +213,13 @@ class DockerBackend(SandboxBackend):
     @classmethod
     async def leftovers(cls, run_id: str | None = None) -> list[Leftover]:
         label = f"{RUN_LABEL}={run_id}" if run_id else RUN_LABEL
-        found = await docker("ps", "-a", "--filter", f"label={label}", "--format",
-                             f'{{{{.ID}}}} {{{{.Label "{RUN_LABEL}"}}}} {{{{.Label "{UID_LABEL}"}}}}')
+        columns = f'{{{{.ID}}}} {{{{.Label "{RUN_LABEL}"}}}} {{{{.Label "{UID_LABEL}"}}}}'
+        found = await docker("ps", "-a", "--filter", f"label={label}", "--format", columns)
         if not found.success:
             raise SandboxError(f"docker ps failed: {found.stderr.strip()}")
         out: list[Leftover] = []
         for line in found.stdout.splitlines():
-            container, owner, uid = (line.split(" ") + ["", ""])[:3]
+            container, owner, uid = [*line.split(" "), "", ""][:3]
             out.append(Leftover(owner, f"container {container}",
                                 int(uid) if uid.isdigit() else None,
                                 functools.partial(docker, "rm", "-f", container)))
