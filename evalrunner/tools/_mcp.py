@@ -13,7 +13,6 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ._host_process import host_command
 from ._info import ToolInfo
 from ._lifetime import Lifetime, shared
 from ._tool import ToolError
@@ -106,11 +105,10 @@ class McpServer:
             return _http_transport(self.url, self.headers)
         from mcp.client.stdio import StdioServerParameters, stdio_client
 
-        cwd = os.path.join(self.folder, self.cwd) if self.cwd else self.folder
-        # In a PID namespace of its own, like tool commands: the server (and any program
-        # it runs for the model) cannot read evalrunner's environment through /proc.
-        line = host_command([self.command[0], *self.args], cwd) or [self.command[0], *self.args]
-        params = StdioServerParameters(command=line[0], args=line[1:], env=self.env, cwd=cwd)
+        params = StdioServerParameters(
+            command=self.command[0], args=self.args, env=self.env,
+            cwd=os.path.join(self.folder, self.cwd) if self.cwd else self.folder,
+        )
         return stdio_client(params)
 
     async def tools(self) -> list[Any]:
