@@ -195,7 +195,7 @@ class BwrapBackend(SandboxBackend):
         try:
             cgroups = await asyncio.to_thread(make_cgroups, self.spec, name)
         except SandboxError:
-            await remove_tree(folder)
+            await _remove_folder(folder)  # unmounted first: rmtree cannot remove a mount
             raise
         return {"default": BwrapSandbox(folder, self.spec, cgroups, fsize)}
 
