@@ -130,7 +130,8 @@ class _Worker:
     """One worker process holding one loaded model; calls are serialized (one context)."""
 
     def __init__(self, path: str) -> None:
-        self._errors: IO[bytes] = tempfile.TemporaryFile()
+        # The worker's stderr, read back to explain a crash; closed in close().
+        self._errors: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
         self._proc = subprocess.Popen(
             # By file, without importing evalrunner; -P keeps this folder (whose modules
             # are named like packages: openai.py, google.py) off the worker's sys.path.
