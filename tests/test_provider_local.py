@@ -120,7 +120,7 @@ def test_a_crash_of_llama_cpp_stops_the_run_before_its_log(tmp_path: Path, where
     assert result.returncode == 2, result.stdout + result.stderr
     first = result.stderr.splitlines()[0]
     doing = "answering" if where == "chat" else "loading the model"
-    assert first.startswith(f"{suite}:2:8: model 'local/smollm2': llama.cpp crashed with "
+    assert first.startswith(f"{suite}:5:5: model 'local/smollm2': llama.cpp crashed with "
                             f"SIGSEGV while {doing}"), result.stderr
     assert "AMX" in first and "./install.sh" in first  # the cause and the fix
     assert "Traceback" not in result.stderr
@@ -139,5 +139,5 @@ def test_missing_llama_cpp_names_the_install(tmp_path: Path) -> None:
                      env=crash_env(tmp_path, "import"))
     assert result.returncode == 2, result.stderr
     assert result.stderr.splitlines()[0] == (
-        f"{suite}:2:8: model 'local/smollm2': the local provider needs llama-cpp-python: "
+        f"{suite}:5:5: model 'local/smollm2': the local provider needs llama-cpp-python: "
         "./install.sh (or pip install 'evalrunner[local]')")

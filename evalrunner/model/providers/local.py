@@ -36,7 +36,7 @@ CRASH_FIX = (
     "the installed llama-cpp-python was most likely compiled for this CPU's native "
     "instructions (its AMX code crashes on some Xeons, ggml-org/llama.cpp#20824); "
     "reinstall it with portable CPU flags by running ./install.sh in the evalrunner "
-    "checkout (docs/providers.md, 'local')"
+    "checkout (docs/install.md)"
 )
 
 # Names that need no model_path: the package holding the GGUF file.
