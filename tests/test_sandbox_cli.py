@@ -150,8 +150,8 @@ def _run_labels() -> list[str]:
     return found.stdout.split()
 
 
-def _start_hanging_run(server: ServerHandle, tmp_path: Path, backend: str
-                       ) -> subprocess.Popen[str]:
+def _start_hanging_run(server: ServerHandle, tmp_path: Path, backend: str,
+                       **extra_env: str) -> subprocess.Popen[str]:
     sandbox = f"{{type: docker, image: {IMAGE}}}" if backend == "docker" else "bwrap"
     suite = write(tmp_path / "hang.yml", f"""
 tasks:
@@ -165,7 +165,7 @@ tasks:
       - use_tools: [bash]
       - generate
 """)
-    env = {**os.environ, **env_for(server)}
+    env = {**os.environ, **env_for(server), **extra_env}
     return subprocess.Popen(
         [sys.executable, "-m", "evalrunner", "run", str(suite), "--model", MODEL,
          "--log-dir", str(tmp_path / "logs"), "--display", "plain"],
@@ -188,15 +188,16 @@ def _sleeping(server: ServerHandle) -> bool:
 
 @needs_docker()
 def test_ctrl_c_removes_the_container(server: ServerHandle, tmp_path: Path) -> None:
-    before = set(_containers())
+    before = set(_run_labels())
     process = _start_hanging_run(server, tmp_path, "docker")
-    _wait_for(lambda: set(_containers()) - before and _sleeping(server))
+    _wait_for(lambda: set(_run_labels()) - before and _sleeping(server))
+    (run_id,) = set(_run_labels()) - before  # others may run containers on this daemon too
     time.sleep(1)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1, err
     assert "cancelled" in err
-    assert set(_containers()) - before == set()  # removed by the run itself
+    assert _containers(f"evalrunner.run={run_id}") == []  # removed by the run itself
     (log_file,) = (tmp_path / "logs").glob("*.json")
     assert read_eval_log(log_file).status == "cancelled"  # and the log was finished
 
@@ -220,24 +221,24 @@ def test_sandbox_cleanup_removes_what_a_killed_run_left(server: ServerHandle,
 @needs_bwrap()
 def test_bwrap_leftovers_of_a_killed_run_are_cleaned_up(server: ServerHandle,
                                                         tmp_path: Path) -> None:
-    import tempfile
+    run_tmp = tmp_path / "run-tmp"  # this run's folders only (others run tests here too)
+    run_tmp.mkdir()
 
     def folders() -> set[Path]:
-        return set(Path(tempfile.gettempdir()).glob("evalrunner-sandbox-bwrap-*"))
+        return set(run_tmp.glob("evalrunner-sandbox-bwrap-*"))
 
-    before = folders()
-    process = _start_hanging_run(server, tmp_path, "bwrap")
-    _wait_for(lambda: folders() - before)
+    process = _start_hanging_run(server, tmp_path, "bwrap", TMPDIR=str(run_tmp))
+    _wait_for(folders)
     _wait_for(lambda: subprocess.run(["pgrep", "-f", "sleep 300"], check=False,
                                      capture_output=True).returncode == 0)
     process.kill()
     process.communicate(timeout=30)
-    left = folders() - before
+    left = folders()
     assert left
     run_id = next(iter(left)).name.split("-")[3]
     result = run_cli("sandbox", "cleanup", "--type", "bwrap", "--run-id", run_id)
     assert result.returncode == 0, result.stderr
-    assert not (folders() - before)
+    assert not folders()
     # --die-with-parent: the command inside died with the run.
     _wait_for(lambda: subprocess.run(["pgrep", "-f", "sleep 300"], check=False,
                                      capture_output=True).returncode != 0, timeout=10)
@@ -274,3 +275,36 @@ tasks:
     (reply,) = [m.text for m in log.samples[0].messages if m.role == "tool"]
     assert "ok" not in reply.split()
     assert "ConnectionRefusedError" in reply or "Network is unreachable" in reply
+
+
+@needs_bwrap()
+def test_cleanup_keeps_live_and_other_users_sandboxes_and_follows_a_runs_tmpdir(
+    server: ServerHandle, tmp_path: Path
+) -> None:
+    import tempfile
+
+    state = {"EVALRUNNER_STATE_DIR": str(tmp_path / "state")}  # this test's runs only
+    run_tmp = tmp_path / "run-tmp"  # the run's TMPDIR, not cleanup's
+    run_tmp.mkdir()
+    process = _start_hanging_run(server, tmp_path, "bwrap", TMPDIR=str(run_tmp), **state)
+    try:
+        _wait_for(lambda: list(run_tmp.glob("evalrunner-sandbox-bwrap-*")) and _sleeping(server))
+        (live,) = run_tmp.glob("evalrunner-sandbox-bwrap-*")
+        run_id = live.name.split("-")[3]
+        others = Path(tempfile.mkdtemp(prefix="evalrunner-sandbox-bwrap-someoneelse-1-"))
+        os.chown(others, 54321, 54321)  # a folder of another user's run
+        kept = run_cli("sandbox", "cleanup", "--type", "bwrap", env=state)
+        assert kept.returncode == 0, kept.stderr
+        assert live.is_dir() and others.is_dir()
+        assert f"kept folder {live} (run {run_id} is still going" in kept.stdout
+        assert f"kept folder {others} (run someoneelse is another user's" in kept.stdout
+    finally:
+        process.kill()
+        process.communicate(timeout=30)
+    gone = run_cli("sandbox", "cleanup", "--type", "bwrap", "--run-id", run_id, env=state)
+    assert gone.returncode == 0, gone.stderr
+    assert f"removed folder {live}" in gone.stdout and not live.exists()
+    assert others.is_dir()  # not this run's
+    everything = run_cli("sandbox", "cleanup", "--type", "bwrap", "--run-id", "someoneelse",
+                         "--all", env=state)
+    assert f"removed folder {others}" in everything.stdout and not others.exists()
