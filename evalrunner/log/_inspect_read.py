@@ -10,21 +10,17 @@ Inspect's fields are kept as extra fields of the evalrunner models.
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import struct
-import zipfile
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from . import _zip
 from ._file import SAMPLES_OPEN
+from ._inspect_events import from_inspect
 from ._model import EvalLog, EvalSample
 
-INSPECT_VERSION = 2  # Inspect's log format version
-ZIP_ZSTANDARD = 93  # the zip compression method number of zstandard
 _CONTENT_FIELDS = {
     "text": ("text",), "image": ("image", "detail"),
     "reasoning": ("reasoning", "signature", "redacted"),
@@ -52,65 +48,62 @@ def is_inspect_log(location: str) -> bool:
 
 def read_inspect_log(location: str, header_only: bool = False) -> EvalLog:
     """An Inspect log as an evalrunner log (samples too, unless `header_only`)."""
-    header = _header(location)
-    log = EvalLog.model_validate(_log_from_inspect(header))
-    if not header_only:
-        log.samples = list(read_inspect_samples(location))
+    with _open(location) as f:
+        header = _header(f, location)
+        native = header.get("evalrunner")
+        if isinstance(native, dict):  # written by evalrunner: its own header rides along
+            log = EvalLog.model_validate(native)
+        else:
+            log = EvalLog.model_validate(_log_from_inspect(header))
+        if not header_only:
+            log.samples = list(_samples(f, location))
     log.location = location
     return log
 
 
 def read_inspect_samples(location: str) -> Iterator[EvalSample]:
-    if location.endswith(".eval"):
-        with zipfile.ZipFile(location) as z:
-            names = sorted(n for n in z.namelist()
-                           if n.startswith("samples/") and n.endswith(".json"))
-            for name in names:
-                data = json.loads(_member(z, name, location))
-                yield EvalSample.model_validate(_sample_from_inspect(data))
-        return
-    data = json.loads(Path(location).read_text(encoding="utf-8"))
-    for sample in data.get("samples") or []:
-        yield EvalSample.model_validate(_sample_from_inspect(sample))
+    with _open(location) as f:
+        yield from _samples(f, location)
 
 
-def _header(location: str) -> dict[str, Any]:
+def _open(location: str) -> Any:
+    if "://" in location and not location.startswith("file://"):
+        import fsspec
+
+        return fsspec.open(location, "rb").open()
+    return open(location.removeprefix("file://"), "rb")
+
+
+def _samples(f: IO[bytes], location: str) -> Iterator[EvalSample]:
     if not location.endswith(".eval"):
-        data: dict[str, Any] = json.loads(Path(location).read_text(encoding="utf-8"))
+        f.seek(0)
+        for sample in json.load(f).get("samples") or []:
+            yield sample_from_inspect(sample)
+        return
+    members = _zip.members(f)
+    # In the order written (a finished log lists its members in that order too).
+    names = [n for n in members if n.startswith("samples/") and n.endswith(".json")]
+    for name in names:
+        yield sample_from_inspect(json.loads(_zip.read_member(f, members[name])))
+
+
+def _header(f: IO[bytes], location: str) -> dict[str, Any]:
+    if not location.endswith(".eval"):
+        data: dict[str, Any] = json.load(f)
         data.pop("samples", None)
         return data
-    with zipfile.ZipFile(location) as z:
-        names = set(z.namelist())
-        if "header.json" in names:
-            out: dict[str, Any] = json.loads(_member(z, "header.json", location))
-            return out
-        start = next((n for n in ("_journal/start.json", "start.json") if n in names), None)
-        if start is None:
-            raise ValueError("not an Inspect log: no header.json or start.json")
-        data = json.loads(_member(z, start, location))
-        if "results.json" in names:
-            data.update(json.loads(_member(z, "results.json", location)))
-        else:
-            data["status"] = "started"
-        return data
-
-
-def _member(z: zipfile.ZipFile, name: str, location: str) -> bytes:
-    """A member's bytes. Inspect compresses members with zstandard (zip method 93), which
-    Python's zipfile reads only from 3.14: its raw bytes are decompressed here."""
-    info = z.getinfo(name)
-    if info.compress_type != ZIP_ZSTANDARD:
-        return z.read(name)
-    import zstandard
-
-    with open(location, "rb") as f:
-        f.seek(info.header_offset)
-        head = f.read(30)  # the local file header; its name and extra field follow
-        name_length, extra_length = struct.unpack("<HH", head[26:30])
-        f.seek(info.header_offset + 30 + name_length + extra_length)
-        raw = f.read(info.compress_size)
-    with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)) as reader:
-        data: bytes = reader.read()
+    members = _zip.members(f)
+    if "header.json" in members:
+        out: dict[str, Any] = json.loads(_zip.read_member(f, members["header.json"]))
+        return out
+    start = next((n for n in ("_journal/start.json", "start.json") if n in members), None)
+    if start is None:
+        raise ValueError("not an Inspect log: no header.json or start.json")
+    data = json.loads(_zip.read_member(f, members[start]))
+    if "results.json" in members:
+        data.update(json.loads(_zip.read_member(f, members["results.json"])))
+    else:
+        data["status"] = "started"
     return data
 
 
@@ -176,7 +169,15 @@ def _log_from_inspect(h: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _sample_from_inspect(s: dict[str, Any]) -> dict[str, Any]:
+def sample_from_inspect(s: dict[str, Any]) -> EvalSample:
+    """An Inspect sample (as JSON) as an evalrunner sample; what evalrunner wrote under
+    `evalrunner` (its own limit name, scores, ...) is restored as it was."""
+    data = _sample_fields(s)
+    data.update(s.get("evalrunner") or {})
+    return EvalSample.model_validate(data)
+
+
+def _sample_fields(s: dict[str, Any]) -> dict[str, Any]:
     output = s.get("output") or {}
     limit = s.get("limit")
     return {
@@ -209,6 +210,7 @@ def _sample_from_inspect(s: dict[str, Any]) -> dict[str, Any]:
         "limit": limit.get("type") if isinstance(limit, dict) else limit,
         "started_at": _timestamp(s.get("started_at")),
         "total_time": s.get("total_time"),
+        "events": from_inspect(s.get("events") or []),
     }
 
 

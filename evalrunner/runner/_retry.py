@@ -157,6 +157,7 @@ def _prepare(
         shard=(spec.shard[0], spec.shard[1]) if spec.shard else None,
         fail_under=dict(spec.thresholds),
         log_dir=base.log_dir if base.log_dir != "logs" else _folder_of(location),
+        log_format="eval" if location.endswith(".eval") else "json",  # the log's own
         retry_of=chain,
     )
     return RetryJob(log=log, task=task, options=options, done=done, chain=chain, lock=lock,
