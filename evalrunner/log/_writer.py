@@ -68,8 +68,9 @@ class _EvalZip(EvalFileWriter):
             self._members_at_checkpoint = members
 
 
-def _format_for(location: str, f: IO[bytes]) -> _JsonLines | _EvalZip:
-    return _EvalZip(f) if location.endswith(".eval") else _JsonLines(f)
+def format_of(location: str) -> str:
+    """The format a log location's suffix asks for: `eval` (Inspect's) or `json`."""
+    return "eval" if location.endswith(".eval") else "json"
 
 
 class LogWriteError(Exception):
@@ -93,8 +94,10 @@ class LogWriter:
     failure: LogWriteError | None = None  # set by the writer thread when it fails
     cancelled = False  # a copying thread stops when this turns true
 
-    def __init__(self, location: str) -> None:
+    def __init__(self, location: str, log_format: str | None = None) -> None:
+        """`log_format` is `json` or `eval`; by default the location's suffix says."""
         self.location = location
+        self.log_format = log_format or format_of(location)
         if _is_url(location):
             fd, local = tempfile.mkstemp(suffix=Path(location).suffix or ".json")
             os.close(fd)
@@ -116,7 +119,8 @@ class LogWriter:
         """Write the header line and start the writer thread."""
         try:
             self._file = open(self._path, "w+b")  # noqa: SIM115 - closed in finish
-            self._format = _format_for(self.location, self._file)
+            self._format = (_EvalZip(self._file) if self.log_format == "eval"
+                            else _JsonLines(self._file))
             self._format.start(log)
             self._file.flush()
         except OSError as ex:

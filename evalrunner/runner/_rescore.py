@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..log._model import EvalLog, EvalPlanStep, EvalSample
-from ..log._writer import LogWriter
+from ..log._writer import LogWriter, format_of
 from ..model._get import close_models, get_model, model_context
 from ..model._model import Model
 from ..model._roles import role_model
@@ -109,7 +109,7 @@ async def score_file(
     base_dir = _base_dir(log)
     book = ScoreBook()
     partial = target if "://" in target else f"{target}.scoring"
-    writer = LogWriter(partial)
+    writer = LogWriter(partial, format_of(target))
     try:
         run, named, chosen = _choose(log, scorers, None, base_dir, action)
         await asyncio.to_thread(writer.start, log)
