@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 import signal
-import zipfile
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest

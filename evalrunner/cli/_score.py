@@ -24,7 +24,8 @@ from ._common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, load_dotenv_files, op
         show_default=True,
         help="Replace the log's scores, or add the --scorer scores beside them.")
 @option("--no-overwrite", is_flag=True, default=False,
-        help="Write LOG-scored.json beside the log instead of overwriting it.")
+        help="Write LOG-scored.json (or .eval) beside the log instead of overwriting it "
+             "(always done for a log another tool wrote, which is never overwritten).")
 def score(log_file: str, scorers: tuple[str, ...], action: str, no_overwrite: bool) -> None:
     """Score the samples of LOG again (e.g. a `run --no-score` log)."""
     from ..log import read_eval_log
@@ -38,7 +39,10 @@ def score(log_file: str, scorers: tuple[str, ...], action: str, no_overwrite: bo
     suite_file = log.eval.suite_file
     base_dir = Path(suite_file).parent if suite_file else Path.cwd()
     load_dotenv_files([base_dir])
-    target = scored_location(log_file, overwrite=not no_overwrite)
+    # A log Inspect wrote keeps what evalrunner does not read (its other events, ...):
+    # it is never replaced by evalrunner's rewrite of it.
+    foreign = bool((log.eval.model_extra or {}).get("inspect"))
+    target = scored_location(log_file, overwrite=not foreign and not no_overwrite)
     try:
         created = [make_scorer(text, base_dir) for text in scorers] or None
         scored = asyncio.run(score_file(log_file, target, created, _action(action)))

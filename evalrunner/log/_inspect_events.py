@@ -128,10 +128,18 @@ def inspect_output(output: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def from_inspect(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """evalrunner events for Inspect's (as JSON); kinds evalrunner lacks are left out."""
+def from_inspect(events: list[dict[str, Any]],
+                 pool: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """evalrunner events for Inspect's (as JSON); kinds evalrunner lacks are left out.
+
+    Inspect may keep a model event's input messages in the sample's `events_data` pool,
+    the event naming ranges of it (`input_refs`): they are put back in place.
+    """
+    messages = (pool or {}).get("messages") or []
     out: list[dict[str, Any]] = []
     for e in events:
+        if e.get("event") == "model" and e.get("input_refs") and not e.get("input"):
+            e = {**e, "input": [m for a, b in e["input_refs"] for m in messages[a:b]]}
         converted = _event_in(e)
         if converted is not None:
             converted.update(t=float(e.get("working_start") or 0.0), span=e.get("span_id"))

@@ -210,7 +210,7 @@ def _sample_fields(s: dict[str, Any]) -> dict[str, Any]:
         "limit": limit.get("type") if isinstance(limit, dict) else limit,
         "started_at": _timestamp(s.get("started_at")),
         "total_time": s.get("total_time"),
-        "events": from_inspect(s.get("events") or []),
+        "events": from_inspect(s.get("events") or [], s.get("events_data")),
     }
 
 

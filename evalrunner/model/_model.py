@@ -20,9 +20,9 @@ from tenacity import (
 
 from .._util.http import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from .._util.secrets import redact
+from ..events._calls import CallRecord, call_scope, note_retry
 from ..events._limits import add_waiting, check_limits, count_call
 from ..events._model import ModelEvent
-from ..events._calls import CallRecord, call_scope, note_retry
 from ..events._transcript import preview, record, transcript
 from ..tools._info import ToolChoice, ToolInfo
 from ._api import ModelAPI
