@@ -201,7 +201,8 @@ def _sample_fields(s: dict[str, Any]) -> dict[str, Any]:
         },
         "scores": {
             k: {"value": v.get("value"), "answer": v.get("answer"),
-                "explanation": v.get("explanation"), "metadata": v.get("metadata")}
+                "explanation": v.get("explanation"), "metadata": v.get("metadata"),
+                "history": v.get("history") or None}
             for k, v in (s.get("scores") or {}).items()
         },
         "store": s.get("store") or {},

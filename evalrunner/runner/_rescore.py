@@ -174,6 +174,21 @@ def _results(
     apply_thresholds(log, log.eval.thresholds)  # the run's gates, against the new results
 
 
+def recompute_results(log: EvalLog) -> None:
+    """`log.results` computed again from its samples (in memory) with the metrics of its
+    plan's scorers, and its thresholds checked again (after a hand edit of a score)."""
+    base_dir = _base_dir(log)
+    try:
+        named = scorers_of_plan(log.plan.scorers, base_dir)
+        chosen = _plan_metrics(log, base_dir)
+    except LookupError as ex:
+        raise ValueError(f"cannot compute the metrics again: {ex}") from None
+    book = ScoreBook()
+    for sample in log.samples:
+        book.add(sample)
+    _results(log, book, named, chosen, base_dir)
+
+
 def scorers_of_plan(steps: Sequence[EvalPlanStep], base_dir: Path) -> list[NamedScorer]:
     """The scorers a log's plan recorded, created again, named as the run named them."""
     return _unique([(step.id or _short(step.name), _create("scorer", step, base_dir))
