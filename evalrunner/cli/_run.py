@@ -58,6 +58,8 @@ from ._report import finish, report_cancelled, report_options
 )
 @option("--ray-address", envvar="RAY_ADDRESS",
         help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray for the run).")
+@option("--trust", is_flag=True, default=False,
+        help="Trust the suite: let it name its model's address (with your key).")
 @option("--message-limit", type=click.IntRange(min=1), help="Messages per sample.")
 @option("--token-limit", type=click.IntRange(min=1), help="Tokens per sample.")
 @option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per sample.")
@@ -96,14 +98,15 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     reports = [(flag, path) for flag, path in
                (("--junit", kwargs["junit_file"]), ("--summary", kwargs["summary_file"])) if path]
     try:  # every check before the first model call: bad input exits 2, all errors shown
-        tasks, warnings = prepare_run(paths, overrides, kwargs.pop("filters"), options,
-                                      reports=reports, override=override, model=model)
+        plan = prepare_run(paths, overrides, kwargs.pop("filters"), options,
+                           reports=reports, override=override, model=model)
     except SpecErrors as ex:
         for error in ex.errors:
             click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
-    for warning in warnings:
+    for warning in plan.warnings:
         click.echo(str(warning), err=True)
+    tasks = plan.tasks
     if (subprocesses := kwargs.pop("max_subprocesses")) is not None:
         from ..tools._subprocess import set_max_subprocesses
 
@@ -115,7 +118,7 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
 
     ended: list[Any] = []
     try:
-        logs = runner(tasks, options, display, ended)
+        logs = runner(plan, options, display, ended)
     except KeyboardInterrupt:
         report_cancelled(display, ended, len(tasks))
         # CI still gets its reports, which show the cancelled tasks as errors.
@@ -130,13 +133,12 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
 async def _eval_set(
     tasks: Any, options: Any, kwargs: dict[str, Any], display: Any, ended: list[Any]
 ) -> Any:
-    from ..runner._eval import Recording
     from ..runner._evalset import RetryPolicy, eval_set_async
 
     policy = RetryPolicy(kwargs["retry_attempts"], kwargs["retry_wait"],
                          kwargs["retry_connections"])
-    return await eval_set_async(tasks, options, policy, Recording(display, ended),
-                                notify=lambda text: click.echo(text, err=True))
+    return await eval_set_async(tasks, options, policy, display,
+                                notify=lambda text: click.echo(text, err=True), ended=ended)
 
 
 def _single_model(values: tuple[str, ...]) -> str | None:
@@ -189,6 +191,7 @@ def _options(kwargs: dict[str, Any]) -> Any:
         fail_under=fail_under,
         shard=shard,
         retry_on_error=kwargs["retry_on_error"],
+        trust=kwargs["trust"],
         limits=LimitsDef(messages=kwargs["message_limit"], tokens=kwargs["token_limit"],
                          seconds=kwargs["time_limit"], working=kwargs["working_limit"],
                          turns=kwargs["turn_limit"], cost=kwargs["cost_limit"]),

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from pathlib import Path
@@ -46,6 +45,7 @@ def score() -> None:
 def score_log(log_file: str, scorers: tuple[str, ...], action: str, no_overwrite: bool) -> None:
     """Score the samples of LOG again (e.g. a `run --no-score` log)."""
     from ..log import read_eval_log
+    from ..runner._entry import run_sync
     from ..runner._rescore import score_file, scored_location
 
     try:
@@ -62,7 +62,7 @@ def score_log(log_file: str, scorers: tuple[str, ...], action: str, no_overwrite
     target = scored_location(log_file, overwrite=not foreign and not no_overwrite)
     try:
         created = [make_scorer(text, base_dir) for text in scorers] or None
-        scored = asyncio.run(score_file(log_file, target, created, _action(action)))
+        scored = run_sync(lambda: score_file(log_file, target, created, _action(action)))
     except (LookupError, TypeError, ValueError) as ex:
         click.echo(f"cannot score {log_file}: {ex}", err=True)
         sys.exit(EXIT_BAD_INPUT)

@@ -10,8 +10,11 @@ Inspect's fields are kept as extra fields of the evalrunner models.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Any
@@ -46,24 +49,73 @@ def is_inspect_log(location: str) -> bool:
     return not first.rstrip().endswith(SAMPLES_OPEN) and bool(_VERSION_2.search(head[:300]))
 
 
+class LogReadError(ValueError):
+    """A log that cannot be read safely: malformed, or unpacking beyond the bounds."""
+
+
+def max_member_bytes() -> int:
+    """The most one member of a `.eval` may unpack to (EVALRUNNER_LOG_MEMBER_MB, default
+    256 MB): a zip bomb of a few MB must not cost gigabytes to `view` or `compare`."""
+    try:
+        megabytes = float(os.environ.get("EVALRUNNER_LOG_MEMBER_MB") or 256)
+    except ValueError:
+        megabytes = 256
+    return int(max(megabytes, 1) * 1024 * 1024)
+
+
 def read_inspect_log(location: str, header_only: bool = False) -> EvalLog:
-    """An Inspect log as an evalrunner log (samples too, unless `header_only`)."""
-    with _open(location) as f:
+    """An Inspect log as an evalrunner log (samples too, unless `header_only`); a log that
+    is malformed or too big unpacked raises LogReadError naming the file and member."""
+    with _located(location, ""), _open(location) as f:
         header = _header(f, location)
         native = header.get("evalrunner")
         if isinstance(native, dict):  # written by evalrunner: its own header rides along
             log = EvalLog.model_validate(native)
         else:
             log = EvalLog.model_validate(_log_from_inspect(header))
-        if not header_only:
-            log.samples = list(_samples(f, location))
+    if not header_only:
+        log.samples = list(read_inspect_samples(location))
     log.location = location
     return log
 
 
 def read_inspect_samples(location: str) -> Iterator[EvalSample]:
-    with _open(location) as f:
+    with _located(location, ""), _open(location) as f:
         yield from _samples(f, location)
+
+
+@contextlib.contextmanager
+def _located(location: str, member: str) -> Iterator[None]:
+    """Every way a foreign log can be bad, as one LogReadError saying where."""
+    try:
+        yield
+    except LogReadError as ex:
+        if str(ex).startswith(location):
+            raise
+        raise LogReadError(f"{location}{': ' + member if member else ''}: {ex}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, EOFError,
+            zipfile.BadZipFile, zipfile.LargeZipFile) as ex:
+        what = str(ex).splitlines()[0][:200] if str(ex) else type(ex).__name__
+        raise LogReadError(f"{location}{': ' + member if member else ''}: not a valid "
+                           f"Inspect log ({what})") from None
+
+
+def _json(data: bytes) -> Any:
+    """JSON of a foreign log; nesting deep enough to exhaust the stack is refused."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise LogReadError("JSON nested too deeply") from None
+
+
+def _read(f: IO[bytes], member: _zip.Member) -> Any:
+    """A member's JSON, unpacking at most `max_member_bytes()` (whatever its header says)."""
+    limit = max_member_bytes()
+    data = _zip.read_member(f, member, limit)
+    if data is None:
+        raise LogReadError(f"{member.name} unpacks to more than {limit // 2**20} MB "
+                           "(set EVALRUNNER_LOG_MEMBER_MB to allow more)")
+    return _json(data)
 
 
 def _open(location: str) -> Any:
@@ -77,34 +129,50 @@ def _open(location: str) -> Any:
 def _samples(f: IO[bytes], location: str) -> Iterator[EvalSample]:
     if not location.endswith(".eval"):
         f.seek(0)
-        for sample in json.load(f).get("samples") or []:
-            yield sample_from_inspect(sample)
+        for n, raw in enumerate(_object(f.read()).get("samples") or []):
+            with _located(location, f"samples[{n}]"):
+                sample = sample_from_inspect(raw)
+            yield sample
         return
     members = _zip.members(f)
     # In the order written (a finished log lists its members in that order too).
     names = [n for n in members if n.startswith("samples/") and n.endswith(".json")]
     for name in names:
-        yield sample_from_inspect(json.loads(_zip.read_member(f, members[name])))
+        with _located(location, name):
+            sample = sample_from_inspect(_read(f, members[name]))
+        yield sample
+
+
+def _object(data: bytes) -> dict[str, Any]:
+    whole = _json(data)
+    if not isinstance(whole, dict):
+        raise LogReadError("not an Inspect log: not a JSON object")
+    return whole
 
 
 def _header(f: IO[bytes], location: str) -> dict[str, Any]:
     if not location.endswith(".eval"):
-        data: dict[str, Any] = json.load(f)
+        data = _object(f.read())
         data.pop("samples", None)
         return data
     members = _zip.members(f)
     if "header.json" in members:
-        out: dict[str, Any] = json.loads(_zip.read_member(f, members["header.json"]))
-        return out
+        return _as_dict(_read(f, members["header.json"]))
     start = next((n for n in ("_journal/start.json", "start.json") if n in members), None)
     if start is None:
         raise ValueError("not an Inspect log: no header.json or start.json")
-    data = json.loads(_zip.read_member(f, members[start]))
+    data = _as_dict(_read(f, members[start]))
     if "results.json" in members:
-        data.update(json.loads(_zip.read_member(f, members["results.json"])))
+        data.update(_as_dict(_read(f, members["results.json"])))
     else:
         data["status"] = "started"
     return data
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise LogReadError("not an Inspect log: a header that is not a JSON object")
+    return value
 
 
 def _log_from_inspect(h: dict[str, Any]) -> dict[str, Any]:

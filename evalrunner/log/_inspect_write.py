@@ -110,7 +110,7 @@ class EvalFileWriter:
         out: list[Any] = []
         for member in self._zip.members:
             if member.name in wanted:
-                out += json.loads(read_member(self._f, member))
+                out += json.loads(read_member(self._f, member) or b"[]")
         self._f.seek(end)
         return out
 

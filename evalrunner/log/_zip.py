@@ -154,21 +154,31 @@ def scan(f: IO[bytes]) -> dict[str, Member]:
     return members
 
 
-def read_member(f: IO[bytes], member: Member) -> bytes:
-    """A member's uncompressed bytes (stored, deflated or zstandard), CRC checked."""
+def read_member(f: IO[bytes], member: Member, limit: int | None = None) -> bytes | None:
+    """A member's uncompressed bytes (stored, deflated or zstandard), CRC checked; None
+    when they would be more than `limit` bytes (a zip bomb unpacks no further)."""
     f.seek(member.data_offset)
     raw = f.read(member.compressed)
+    most = -1 if limit is None else limit + 1
     if member.method == STORED:
-        data = raw
+        data = raw if most < 0 else raw[:most]
     elif member.method == DEFLATED:
-        data = zlib.decompress(raw, -15)
+        unpacker = zlib.decompressobj(-15)
+        data = unpacker.decompress(raw, most if most > 0 else 0)
     elif member.method == ZSTANDARD:
         import zstandard
 
+        chunks: list[bytes] = []
+        total = 0
         with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)) as reader:
-            data = reader.read()
+            while (most < 0 or total < most) and (chunk := reader.read(1 << 20)):
+                chunks.append(chunk)
+                total += len(chunk)
+        data = b"".join(chunks)
     else:
         raise ValueError(f"{member.name}: unsupported zip compression method {member.method}")
+    if limit is not None and len(data) > limit:
+        return None
     if zlib.crc32(data) != member.crc:
         raise ValueError(f"{member.name}: damaged (CRC mismatch)")
     return data

@@ -17,7 +17,7 @@ from ..model._config import GenerateConfig
 from ..model._get import UnknownRoleError, get_model, model_context
 from ..model._model import Model
 from ..model._roles import role_model
-from ..registry import UnknownNameError
+from ..registry import CodeNotImported, UnknownNameError
 from ..scorers._scorer import Metric, Scorer, name_of_metric, scorer_metrics
 from ..solvers._solver import Solver
 from ..solvers.builtin._entries import make_function
@@ -60,6 +60,7 @@ class _Problems:
         self.task = task
         self.errors: list[SpecError] = []
         self.failed_roles: set[str] = set()  # reported once, not again by each user
+        self.skipped = False  # a part of the suite's Python was not imported (--no-code)
 
     def pos(self, key: str) -> SourcePos:
         """Where a key of the task was written (`model`, `model_roles.grader`, ...)."""
@@ -74,6 +75,8 @@ class _Problems:
         except UnknownRoleError as ex:
             if ex.role not in self.failed_roles:
                 self.add(pos, what, ex)
+        except CodeNotImported:
+            self.skipped = True  # `validate --no-code` names it; what needs it goes unchecked
         except Exception as ex:
             self.add(pos, what, ex)
 
@@ -127,7 +130,7 @@ def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
     token = used_templates.set(stamps)
     try:
         with model_context(model, roles), declared_tools(task.tools, task.base_dir):
-            steps = [problems.create(ref) for ref in task.plan]
+            steps = [problems.create(ref) for ref in task.steps]
             approval = None
             if task.approval:
                 with problems.at(problems.pos("approval"), "approval"), \
@@ -140,7 +143,8 @@ def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
         used_templates.reset(token)
     metrics = {name: [m for m in task_metrics if m is not None] or scorer_metrics(fn)
                for name, fn in scorers}
-    if not options.no_score and not problems.errors:  # a part missing: names unknown
+    if not options.no_score and not problems.errors and not problems.skipped:
+        # (a part missing: the metric names are unknown)
         _check_thresholds(task, options, metrics, problems)
     if problems.errors:
         raise SetupErrors(problems.errors)
