@@ -32,7 +32,7 @@ _MAX32 = 0xFFFFFFFF
 _LEVEL = 5  # deflate level: Inspect's choice, a third of level 9's time for ~the same size
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
     name: str
     offset: int  # of its local header
