@@ -105,6 +105,10 @@ def _positions(raw: dict[str, Any], path: Path_, ctx: SuiteContext) -> dict[str,
     for key in ("model", "model_args"):
         if key in raw or key in ctx.data:
             out[key] = doc.pos((*path, key) if key in raw else (key,))
+    for key, sub in (("model_args", "outputs"), ("limits", "cost")):  # mockllm script; prices
+        own = sub in _dict(raw.get(key))
+        if own or sub in _dict(ctx.data.get(key)):
+            out[f"{key}.{sub}"] = doc.pos((*path, key, sub) if own else (key, sub))
     for key in ("model_roles", "thresholds"):
         for name in _dict(ctx.data.get(key)) if key == "model_roles" else {}:
             out[f"{key}.{name}"] = doc.pos((key, name), at_key=True)
