@@ -15,13 +15,13 @@ from evalrunner.log import read_eval_log
 from tests.arith_suite import answer_wrong_on, make_suite, server_env, start_run
 from tests.conftest import ROOT, run_cli, write
 from tests.sandboxes import needs_bwrap
-from tests.servers.ctf_player import ctf_reply
 from tests.servers.openai_server import start_openai_server
 
 inspect_log = pytest.importorskip(
     "inspect_ai.log", reason="inspect-ai is not installed (pip install -e '.[dev]')")
 
 MODEL = "openai-api/test/small"
+SEARCH = "grep -rhoa 'FLAG{[^}]*}' . /tmp 2>/dev/null | head -n 1 | tee answer.txt"
 
 
 def run_eval(suite: Path, logs: Path, url: str, *extra: str, expect: int = 0) -> list[Path]:
@@ -71,8 +71,16 @@ def test_plain_task(tmp_path: Path) -> None:
 @needs_bwrap()
 def test_bwrap_agent_with_approval_and_a_limit(tmp_path: Path) -> None:
     agents = ROOT / "suites" / "agents"
+    # mockllm plays the agent (as suites/agents/ctf.yml does): bash finds the flag and
+    # writes answer.txt, text_editor is rejected, the turn limit stops the third turn.
     suite = write(tmp_path / "ctf.yml", f"""
 name: ctf
+model: mockllm/model
+model_args:
+  outputs:
+    - {{function: bash, arguments: {{cmd: "{SEARCH}"}}}}
+    - {{function: text_editor, arguments: {{command: view, path: answer.txt}}}}
+    - {{function: submit, arguments: {{answer: done}}}}
 tasks:
   - name: ctf_bwrap
     sandbox: {{type: bwrap, memory: 512m, pids: 256}}
@@ -84,9 +92,7 @@ tasks:
           tools: [bash, text_editor]
     scorer: {agents / 'ctf.py'}@flag_file
 """)
-    with start_openai_server(responder=ctf_reply) as server:
-        (path,) = run_eval(suite, tmp_path / "logs", server.url, "--model", MODEL,
-                           "--turn-limit", "2")
+    (path,) = run_eval(suite, tmp_path / "logs", "", "--turn-limit", "2")
     log = inspect_log.read_eval_log(str(path))
     assert log.status == "success" and len(log.samples) == 3
     for sample in log.samples:
@@ -101,8 +107,9 @@ tasks:
         assert bash.working_time is not None
         # The sandbox event shows the command run (not the bubblewrap command line)
         assert any("grep" in (e.cmd or "") for e in events(sample, "sandbox"))
-        assert len(events(sample, "model")) == 2
-        assert sample.scores is not None and sample.scores["flag_file"].value == "I"
+        models = events(sample, "model")
+        assert len(models) == 2 and {t.name for t in models[0].tools} >= {"bash", "submit"}
+        assert sample.scores is not None and sample.scores["flag_file"].value == "C"
     ours = read_eval_log(path)
     assert all(s.limit == "turns" for s in ours.samples)  # evalrunner's own name is kept
 
