@@ -16,11 +16,14 @@ CLI_TIMEOUT = 120.0  # seconds for one daemon call (run, rm, inspect); builds ha
 
 
 async def docker(*args: str, input: str | bytes | None = None, timeout: float | None = CLI_TIMEOUT,
-                 output_limit: int | None = None) -> ExecResult:
-    """Run `docker ARGS`; a missing CLI is a SandboxError saying how to install it."""
+                 output_limit: int | None = None, shown: list[str] | None = None) -> ExecResult:
+    """Run `docker ARGS`; a missing CLI is a SandboxError saying how to install it.
+
+    `shown` is what the sample's sandbox event records (the command run in a container).
+    """
     try:
         return await subprocess(["docker", *args], input=input, timeout=timeout,
-                                output_limit=output_limit)
+                                output_limit=output_limit, shown=shown)
     except FileNotFoundError:
         raise SandboxError("the docker CLI is not installed (apt-get install docker.io)") from None
 

@@ -105,7 +105,7 @@ class BwrapSandbox(Sandbox):
         if not cmd:
             raise ValueError("no command to run")
         return await subprocess(self.command(cmd, cwd, env, user), input=input,
-                                timeout=timeout, output_limit=output_limit)
+                                timeout=timeout, output_limit=output_limit, shown=cmd)
 
     async def write_file(self, path: str, contents: str | bytes) -> None:
         await write_host_file(self._host_path(path), contents)

@@ -70,7 +70,8 @@ class DockerSandbox(Sandbox):
         started = time.monotonic()
         args = [*self._exec_args(cwd, env, user, input is not None), *inner]
         outer = timeout + KILL_GRACE + 10 if timeout else None
-        result = await docker(*args, input=input, timeout=outer, output_limit=output_limit)
+        result = await docker(*args, input=input, timeout=outer, output_limit=output_limit,
+                              shown=cmd)
         if timeout and result.returncode in (124, 137) and time.monotonic() - started >= timeout:
             raise TimeoutError(f"the command ran over {timeout:g} seconds")
         if result.returncode == 126 and "file not found" in result.stdout + result.stderr:
