@@ -318,7 +318,7 @@ def test_early_stopping_skips_decided_epochs_and_says_so_in_the_log(tmp_path: Pa
 
 def test_an_early_stopping_manager_from_python(tmp_path: Path) -> None:
     write(tmp_path / "stopping.py", (
-        "from evalrunner.scorers._early_stopping import EarlyStop, EarlyStoppingSummary\n\n"
+        "from evalrunner.scorers import EarlyStop, EarlyStoppingSummary\n\n"
         "class OnlyFirst:\n"
         "    def __init__(self, keep):\n"
         "        self.keep, self.seen = keep, []\n"

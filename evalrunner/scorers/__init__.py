@@ -1,6 +1,7 @@
 """Scorers, metrics and epoch reducers."""
 
 from ..solvers._task_state import Target
+from ._early_stopping import EarlyStop, EarlyStopping, EarlyStoppingSummary
 from ._score import CORRECT, INCORRECT, NOANSWER, PARTIAL, Score, value_to_float
 from ._scorer import Metric, MetricValue, Scorer, metric, reducer, scorer, scorer_metrics
 
@@ -9,6 +10,9 @@ __all__ = [
     "INCORRECT",
     "NOANSWER",
     "PARTIAL",
+    "EarlyStop",
+    "EarlyStopping",
+    "EarlyStoppingSummary",
     "Metric",
     "MetricValue",
     "Score",
