@@ -20,10 +20,11 @@ from ..log._model import EvalLog
 from ..model._config import CONNECTION_FIELDS
 from ..model._get import close_models, get_model
 from ..suite._model import TaskDef
-from ._models import task_runs
 from ._options import RunOptions
+from ._plan import RunPlan, TaskRun, as_runs
 from ._retry import prepare_retry, retried_names
-from ._task import TaskDisplay, run_task
+from ._session import run_all, session
+from ._task import TaskDisplay
 
 MAX_WAIT = 3600.0  # seconds: the longest wait between two attempts
 
@@ -68,38 +69,41 @@ def latest_log(logs: Sequence[EvalLog], task: TaskDef, options: RunOptions) -> E
 
 
 async def eval_set_async(
-    tasks: Sequence[TaskDef],
+    tasks: RunPlan | Sequence[TaskDef],
     options: RunOptions,
     policy: RetryPolicy,
     display: TaskDisplay | None = None,
     notify: Callable[[str], None] = lambda _: None,
+    ended: list[EvalLog] | None = None,
 ) -> list[EvalLog]:
     """Run (or skip, or resume) every task x model into `options.log_dir`, retrying until
-    each has a successful log or the attempts are spent. Returns the latest log of each."""
-    runs = task_runs(tasks, options)
+    each has a successful log or the attempts are spent. Returns the latest log of each.
+
+    The whole set is one session (one run for hooks); each round runs its task runs as
+    `run` does. `ended` receives each task's log as it ends, as for `eval_tasks_async`.
+    """
+    planned = as_runs(tasks, options)
+    runs = [(r.task, r.options) for r in planned]
     existing = await asyncio.to_thread(list_eval_logs, options.log_dir)
     latest: list[EvalLog | None] = [latest_log(existing, t, o) for t, o in runs]
     skipped = sum(1 for log in latest if log is not None and log.status == "success")
     if skipped:
         notify(f"{skipped} of {len(runs)} task runs already have a successful log: skipped")
     base_connections = [_connections(t, o) for t, o in runs]
-    gate = asyncio.Semaphore(max(1, options.max_tasks))
 
-    async def one(i: int, attempt: int) -> EvalLog:
+    def round_run(i: int, attempt: int) -> TaskRun:
         task, own = runs[i]
         if attempt:
             limit = max(1, int(base_connections[i] * policy.connections**attempt))
             own = dataclasses.replace(
                 own, config=own.config.model_copy(update={"max_connections": limit}))
-        async with gate:
-            previous = latest[i]
-            if previous is None:
-                return await run_task(task, own, display)
-            job = await asyncio.to_thread(prepare_retry, str(previous.location), own)
-            return await run_task(job.task, job.options, display, skip=job.done,
-                                  carry=job.carry(), prior=job.log.stats.models)
+        previous = latest[i]
+        if previous is None:  # the first attempt runs on what the preflight built
+            return planned[i] if not attempt else TaskRun(task, own)
+        return prepare_retry(str(previous.location), own).as_run()
 
-    try:
+    names = [t.name for t in (tasks.tasks if isinstance(tasks, RunPlan) else tasks)]
+    async with session(names, display, ended) as shown:
         for attempt in range(policy.attempts + 1):
             pending = [i for i, log in enumerate(latest) if log is None or log.status != "success"]
             if not pending:
@@ -110,11 +114,18 @@ async def eval_set_async(
                        f"runs unfinished, retrying in {wait:g}s")
                 await close_models()  # new connection limits take effect with new models
                 await asyncio.sleep(wait)
-            for i, log in zip(pending, await asyncio.gather(*(one(i, attempt) for i in pending)),
+            this_round: list[TaskRun] = []
+            try:
+                for i in pending:
+                    this_round.append(await asyncio.to_thread(round_run, i, attempt))
+            except BaseException:
+                for made in this_round:
+                    if made.release is not None:
+                        made.release()
+                raise
+            for i, log in zip(pending, await run_all(this_round, options.max_tasks, shown),
                               strict=True):
                 latest[i] = log
-    finally:
-        await close_models()
     return [log for log in latest if log is not None]
 
 

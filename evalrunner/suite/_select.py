@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ._model import SourcePos, SpecError, SpecErrors, TaskDef
+from ._model import SourcePos, SpecError, SpecErrors, Suite, TaskDef
 from ._override import PlanOverride, apply_override
 
 
@@ -36,7 +36,6 @@ def load_tasks(
     Returns the tasks and the warnings; raises SpecErrors holding every error of every file.
     """
     from ._find import find_suites
-    from ._load import load_suite
 
     errors: list[SpecError] = []
     warnings: list[SpecError] = []
@@ -58,7 +57,7 @@ def load_tasks(
     tasks: list[TaskDef] = []
     for file in sorted(wanted):
         try:
-            suite = load_suite(file, overrides, model=model)
+            suite = load_file(file, overrides, model=model)
         except SpecErrors as ex:
             errors.extend(ex.errors)
             continue
@@ -77,6 +76,18 @@ def load_tasks(
     return tasks, warnings
 
 
+def load_file(file: Path, overrides: dict[str, str] | None = None, model: str | None = None
+              ) -> Suite:
+    """A suite file, or a Python file of `@task` functions; raises SpecErrors."""
+    if file.suffix == ".py":
+        from ..tasks._load import load_task_file
+
+        return load_task_file(file, overrides)
+    from ._load import load_suite
+
+    return load_suite(file, overrides, model=model)
+
+
 def _per_model(file: Path, tasks: list[TaskDef], overrides: dict[str, str],
                models: Sequence[str]) -> list[TaskDef]:
     """A task of several models, once per model when its suite reads `${{ model }}`.
@@ -85,9 +96,7 @@ def _per_model(file: Path, tasks: list[TaskDef], overrides: dict[str, str],
     per-model config would take its fallback for every model. Each copy keeps the list of
     all the run's models (`run_models`), which the log header records.
     """
-    from ._load import load_suite
-
-    if not tasks or not _reads_model(file):
+    if not tasks or file.suffix == ".py" or not _reads_model(file):
         return tasks
     out: list[TaskDef] = []
     loaded: dict[str, list[TaskDef]] = {}
@@ -98,7 +107,7 @@ def _per_model(file: Path, tasks: list[TaskDef], overrides: dict[str, str],
             continue
         for name in names:
             if name not in loaded:
-                loaded[name] = load_suite(file, overrides, model=name).tasks
+                loaded[name] = load_file(file, overrides, model=name).tasks
             own = next(t for t in loaded[name] if t.name == task.name)
             own.model, own.models, own.run_models = name, [], list(names)
             out.append(own)
