@@ -44,3 +44,36 @@ def test_bridged_calls_count_against_the_limits(server: ServerHandle, tmp_path: 
     assert sample.limit == "turns" and sample.error is None
     assert len(events_of(sample, "model")) == 1
     assert [e.type for e in events_of(sample, "limit")] == ["turns"]
+
+
+PROBE = '''
+import json, os, sys, urllib.error, urllib.request
+url = os.environ["OPENAI_BASE_URL"].rstrip("/") + "/chat/completions"
+body = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}).encode()
+def status(headers):
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers)):
+            return 200
+    except urllib.error.HTTPError as ex:
+        return ex.code
+token = "Bearer " + os.environ["OPENAI_API_KEY"]
+print(status({"Content-Type": "application/json"}),
+      status({"Content-Type": "application/json", "Authorization": "Bearer bridge-guess"}),
+      status({"Content-Type": "text/plain", "Authorization": token}),
+      status({"Content-Type": "application/json", "Authorization": token}))
+'''
+
+
+def test_the_bridge_serves_only_the_agent_holding_its_token(server: ServerHandle,
+                                                            tmp_path: Path) -> None:
+    # The probe is "another client": no token, a guessed one, a CORS-simple text/plain body.
+    write(tmp_path / "probe.py", PROBE)
+    suite = write(tmp_path / "s.yml", f"""
+tasks:
+  - dataset: {{samples: [{{input: hello}}]}}
+    plan: [{{bridge: {{command: ["{sys.executable}", probe.py], timeout: 60}}}}]
+    scorer: includes
+""")
+    sample = run_logs(server, suite, tmp_path)["s"].samples[0]
+    assert sample.output.completion == "401 401 415 200"
+    assert len(events_of(sample, "model")) == 1  # only the agent's own call reached the model

@@ -56,6 +56,8 @@ from ._report import finish, report_cancelled, report_options
 )
 @option("--ray-address", envvar="RAY_ADDRESS",
         help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray for the run).")
+@option("--trust", is_flag=True, default=False,
+        help="Trust the suite: let it name its model's address (with your key).")
 @option("--message-limit", type=click.IntRange(min=1), help="Messages per sample.")
 @option("--token-limit", type=click.IntRange(min=1), help="Tokens per sample.")
 @option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per sample.")
@@ -186,6 +188,7 @@ def _options(kwargs: dict[str, Any]) -> Any:
         fail_under=fail_under,
         shard=shard,
         retry_on_error=kwargs["retry_on_error"],
+        trust=kwargs["trust"],
         limits=LimitsDef(messages=kwargs["message_limit"], tokens=kwargs["token_limit"],
                          seconds=kwargs["time_limit"], working=kwargs["working_limit"],
                          turns=kwargs["turn_limit"], cost=kwargs["cost_limit"]),

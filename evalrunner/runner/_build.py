@@ -17,7 +17,7 @@ from ..model._config import GenerateConfig
 from ..model._get import UnknownRoleError, get_model, model_context
 from ..model._model import Model
 from ..model._roles import role_model
-from ..registry import UnknownNameError
+from ..registry import CodeNotImported, UnknownNameError
 from ..scorers._early_stopping import EarlyStopping, make_early_stopping
 from ..scorers._scorer import Scorer, ScorerMetrics, chosen_metrics, metric_names
 from ..solvers._solver import Solver
@@ -62,6 +62,7 @@ class _Problems:
         self.task = task
         self.errors: list[SpecError] = []
         self.failed_roles: set[str] = set()  # reported once, not again by each user
+        self.skipped = False  # a part of the suite's Python was not imported (--no-code)
 
     def pos(self, key: str) -> SourcePos:
         """Where a key of the task was written (`model`, `model_roles.grader`, ...)."""
@@ -76,6 +77,8 @@ class _Problems:
         except UnknownRoleError as ex:
             if ex.role not in self.failed_roles:
                 self.add(pos, what, ex)
+        except CodeNotImported:
+            self.skipped = True  # `validate --no-code` names it; what needs it goes unchecked
         except Exception as ex:
             self.add(pos, what, ex)
 
@@ -146,7 +149,8 @@ def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
         used_templates.reset(token)
     chosen = [(key, m) for key, m in task_metrics if m is not None]
     metrics = {name: chosen_metrics(chosen, fn) for name, fn in scorers}
-    if not options.no_score and not problems.errors:  # a part missing: names unknown
+    if not options.no_score and not problems.errors and not problems.skipped:
+        # (a part missing: the metric names are unknown)
         _check_thresholds(task, options, metrics, problems)
     if problems.errors:
         raise SetupErrors(problems.errors)

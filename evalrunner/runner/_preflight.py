@@ -22,6 +22,7 @@ from ._capture import log_level_problem
 from ._models import ModelScopeError, task_runs
 from ._options import RunOptions
 from ._plan import TaskRun
+from ._trust import untrusted_addresses
 
 
 def _unreachable(task: TaskDef, parts: TaskParts) -> list[SpecError]:
@@ -86,6 +87,7 @@ def check_run(
         planned.append(TaskRun(task, own, parts))
         if writes:  # a run: `validate` runs where the environment is not set up
             errors.extend(_unreachable(task, parts))
+            errors.extend(untrusted_addresses(task, parts, own))
     for task in tasks:
         scan = scan_dataset(task.dataset, task.base_dir, task.sandbox is not None)
         for run in planned:  # the dataset the scan opened is the one the run reads

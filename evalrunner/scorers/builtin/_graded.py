@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..._util.patterns import SuitePattern
 from ...model._chat import (
     ChatMessageAssistant,
     ChatMessageBase,
@@ -56,24 +57,25 @@ def default_instructions(partial_credit: bool) -> str:
     )
 
 
-def grade_regex(grade_pattern: str | None, partial_credit: bool) -> re.Pattern[str]:
-    """The pattern that reads the grade; its first group (or whole match) is the grade."""
+def grade_regex(grade_pattern: str | None, partial_credit: bool) -> SuitePattern:
+    """The pattern that reads the grade; its first group (or whole match) is the grade.
+    A suite's own runs with a time bound: the text it reads is a model's."""
     if grade_pattern is None:
         letters = _LETTERS_PARTIAL if partial_credit else _LETTERS
-        return re.compile(rf"GRADE\s*:\s*\**\s*([{letters}])\b", re.IGNORECASE)
+        return SuitePattern(rf"GRADE\s*:\s*\**\s*([{letters}])\b", ignore_case=True)
     try:
-        return re.compile(grade_pattern, re.IGNORECASE | re.MULTILINE)
+        return SuitePattern(grade_pattern, ignore_case=True, multiline=True)
     except re.error as ex:
         raise ValueError(f"invalid grade_pattern {grade_pattern!r}: {ex}") from None
 
 
-def read_grade(text: str, regex: re.Pattern[str], partial_credit: bool) -> str | float | None:
+def read_grade(text: str, regex: SuitePattern, partial_credit: bool) -> str | float | None:
     """The last grade in a reply: C, P or I, a number, or None when there is none.
 
     The last match counts: a grader may quote the format before giving its verdict.
     A P without partial credit counts as I (half right is not right).
     """
-    found = list(regex.finditer(text))
+    found = regex.finditer(text)
     if not found:
         return None
     last = found[-1]
@@ -173,7 +175,7 @@ def _history_line(message: ChatMessageBase) -> str:
 
 
 async def _grade(
-    grader: Model, prompt: str, regex: re.Pattern[str], partial_credit: bool
+    grader: Model, prompt: str, regex: SuitePattern, partial_credit: bool
 ) -> Grading:
     asked = ChatMessageUser(content=prompt)
     output = await grader.generate([asked])
