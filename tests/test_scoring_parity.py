@@ -37,11 +37,11 @@ def letters_listed():
 SUITE = """\
 name: counting
 model: mockllm/model
-model_args: {outputs: [banana, tree, apple]}
+model_args: {echo: true}
 tasks:
   - name: count
     dataset:
-      samples: [{input: one}, {input: two}, {input: three}]
+      samples: [{input: banana}, {input: tree}, {input: apple}]
     scorer: SCORER
 """
 
@@ -99,10 +99,9 @@ def test_epochs_reduce_dict_scores_per_key(tmp_path: Path) -> None:
     text = SUITE.replace("SCORER", "scorers.py@letters").replace(
         "    scorer:", "    epochs: {count: 2, reducer: max}\n    scorer:")
     log = _run(tmp_path, text)
-    # outputs cycle banana tree apple banana tree apple over (sample, epoch) in some order;
-    # whatever the order, each key's max over two epochs is one of the counts
     figures = _figures(log)
     assert set(figures) == {"a_count/max/mean", "a_count/max/stderr", "e_count/max/mean"}
+    assert figures["a_count/max/mean"] == pytest.approx(4 / 3)
 
 
 def _with(value: float, group: str) -> Score:
@@ -146,12 +145,12 @@ tasks:
 MULTI = """\
 name: votes
 model: mockllm/model
-model_args: {outputs: ["Paris", "paris, I think", "Lyon"]}
+model_args: {echo: true}
 tasks:
   - name: v
     dataset:
-      samples: [{input: one, target: Paris}, {input: two, target: Paris},
-                {input: three, target: Paris}]
+      samples: [{input: Paris, target: Paris}, {input: "paris, I think", target: Paris},
+                {input: Lyon, target: Paris}]
     scorer:
       multi_scorer:
         scorers: [includes, {includes: {ignore_case: false}}, {match: {location: exact}}]
@@ -172,7 +171,7 @@ def test_multi_scorer_reduces_the_scorers_scores(
     log = read_eval_log(file)
     # Paris: C C C; "paris, I think": C I I; Lyon: I I I
     assert _figures(log)["multi_scorer/accuracy"] == pytest.approx(expected)
-    first = next(s for s in log.samples or [] if s.input == "one")
+    first = next(s for s in log.samples or [] if s.input == "Paris")
     kept = first.scores["multi_scorer"].metadata["scores"]  # type: ignore[index]
     assert [k["value"] for k in kept] == ["C", "C", "C"]
 

@@ -44,6 +44,8 @@ from ._report import finish, report_cancelled, report_options
 @option("--max-subprocesses", type=click.IntRange(min=1),
         help="Tool subprocesses at once (default: the CPU count).")
 @option("--fail-on-error", help="true, false, a fraction or a count of failed samples.")
+@option("--fail-on-unscored", is_flag=True, default=False,
+        help="Exit 1 when a scorer left samples unscored (a grade it could not read).")
 @option("--log-dir", default="logs", show_default=True, help="Folder or fsspec URL for logs.")
 @option("--log-level", default="warning", show_default=True, help="Python log level captured.")
 @option("--no-score", is_flag=True, default=False, help="Generate only; score later.")
@@ -125,7 +127,8 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     display.summary(logs)
     # A shard's metrics cover part of the samples: thresholds gate after `logs merge`.
     gate = options.shard is None
-    sys.exit(finish(logs, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=gate))
+    sys.exit(finish(logs, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=gate,
+                    fail_on_unscored=kwargs.pop("fail_on_unscored")))
 
 
 async def _eval_set(

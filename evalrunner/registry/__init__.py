@@ -92,6 +92,12 @@ def without_code() -> Iterator[list[str]]:
         _NOT_IMPORTED = previous
 
 
+def refuse_code(name: str) -> None:
+    """Raise CodeNotImported (naming `name`) while `without_code()` is on: for code read by
+    importing it, as a Python task file is."""
+    _refuse_code(name)
+
+
 def _refuse_code(name: str) -> None:
     if _NOT_IMPORTED is not None:
         if name not in _NOT_IMPORTED:

@@ -111,7 +111,10 @@ def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
         # A run's options name each of its models; one of the suite's was written there.
         given = bool(options.model) and options.model not in (task.model, *task.models)
         where = SourcePos("--model", 0, 0) if given else problems.pos("model")
-        with problems.at(where, None if given else f"model '{model_name}'"):
+        if "outputs" in task.model_args and "outputs" not in options.model_args:
+            where = problems.pos("model_args.outputs")  # a mockllm script's own mistakes
+        with problems.at(where, None if given else f"model '{model_name}'"), \
+                template_search(task.base_dir):
             model_args = {**task.model_args, **options.model_args}
             own = {k: float(model_args.pop(f"{k}_price")) for k in ("input", "output")
                    if f"{k}_price" in model_args}  # -M input_price=2.5: USD per million tokens
@@ -125,9 +128,10 @@ def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
         where = (SourcePos("--model-role", 0, 0) if role in options.model_roles
                  else problems.pos(f"model_roles.{role}"))
         problems.failed_roles.add(role)
-        with problems.at(where, f"role '{role}'"):
+        with problems.at(where, f"role '{role}'"), template_search(task.base_dir):
             roles[role] = role_model(spec)
             problems.failed_roles.discard(role)
+    _check_cost_prices(task, options, model_name, prices, problems)
     stamps: dict[str, str] = {}
     token = used_templates.set(stamps)
     try:
@@ -156,6 +160,20 @@ def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
         raise SetupErrors(problems.errors)
     return TaskParts(model_name, model, roles, config, steps, finish, scorers, metrics, stamps,
                      approval, prices, early)
+
+
+def _check_cost_prices(task: TaskDef, options: RunOptions, model_name: str,
+                       prices: dict[str, dict[str, float]], problems: _Problems) -> None:
+    """A cost limit counts only priced models: one without a price could never reach it."""
+    cost = options.limits.cost if options.limits.cost is not None else task.limits.cost
+    if cost is None or model_name == "none" or model_name in prices:
+        return
+    where = (SourcePos("--cost-limit", 0, 0) if options.limits.cost is not None
+             else problems.pos("limits.cost"))
+    problems.add(where, None, ValueError(
+        f"cost limit of ${cost:g} cannot apply: no price for model {model_name} (add "
+        f"prices: {{{model_name}: {{input: USD, output: USD}}}} per million tokens, or "
+        f"-M input_price=... -M output_price=...)"))
 
 
 def _named(refs: list[ComponentRef], problems: _Problems) -> list[tuple[str, Scorer]]:

@@ -106,6 +106,10 @@ def _positions(raw: dict[str, Any], path: Path_, ctx: SuiteContext) -> dict[str,
     for key in ("model", "model_args"):
         if key in raw or key in ctx.data:
             out[key] = doc.pos((*path, key) if key in raw else (key,))
+    for key, sub in (("model_args", "outputs"), ("limits", "cost")):  # mockllm script; prices
+        own = sub in _dict(raw.get(key))
+        if own or sub in _dict(ctx.data.get(key)):
+            out[f"{key}.{sub}"] = doc.pos((*path, key, sub) if own else (key, sub))
     if "early_stopping" in raw:
         out["early_stopping"] = doc.pos((*path, "early_stopping"))
     for key in ("model_roles", "thresholds"):
