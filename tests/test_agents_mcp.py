@@ -14,7 +14,10 @@ import pytest
 
 from tests.agent_runs import AGENTS, events_of, run_logs, run_shipped, server
 from tests.conftest import write
+from tests.extras import needs_extra
 from tests.servers.openai_server import ServerHandle
+
+pytestmark = needs_extra("mcp", "mcp")
 
 __all__ = ["server"]
 SERVER = AGENTS / "mcp_server.py"

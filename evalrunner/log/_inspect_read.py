@@ -58,11 +58,11 @@ class LogReadError(ValueError):
 
 def max_member_bytes() -> int:
     """The most one member of a `.eval` may unpack to (EVALRUNNER_LOG_MEMBER_MB, default
-    256 MB): a zip bomb of a few MB must not cost gigabytes to `view` or `compare`."""
+    64 MB): a zip bomb of a few MB must not cost gigabytes to `view` or `compare`."""
     try:
-        megabytes = float(os.environ.get("EVALRUNNER_LOG_MEMBER_MB") or 256)
+        megabytes = float(os.environ.get("EVALRUNNER_LOG_MEMBER_MB") or 64)
     except ValueError:
-        megabytes = 256
+        megabytes = 64
     return int(max(megabytes, 1) * 1024 * 1024)
 
 

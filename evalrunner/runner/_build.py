@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._util.extras import MissingExtra
 from ..model._config import GenerateConfig
 from ..model._get import UnknownRoleError, get_model, model_context
 from ..model._model import Model
@@ -84,7 +85,8 @@ class _Problems:
 
     def add(self, pos: SourcePos, what: str | None, ex: Exception) -> None:
         text = describe(ex)
-        self.errors.append(SpecError(pos, f"{what}: {text}" if what else text))
+        extra = ex.extra if isinstance(ex, MissingExtra) else None
+        self.errors.append(SpecError(pos, f"{what}: {text}" if what else text, extra=extra))
 
     def create(self, ref: ComponentRef) -> Any:
         with self.at(ref.pos or self.pos(""), f"{ref.kind} '{ref.name}'"):

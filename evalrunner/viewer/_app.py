@@ -185,8 +185,10 @@ async def _json(call: Callable[[], Any]) -> web.StreamResponse:
         body = await asyncio.to_thread(encoded)
     except NotFound as ex:
         return _error(404, f"not found: {ex}")
-    except (OSError, ValueError) as ex:
-        return _error(500, f"{type(ex).__name__}: {ex}")
+    except ValueError as ex:  # a malformed or oversized log: its fault, not the server's
+        return _error(422, f"cannot read the log: {redact(str(ex))}")
+    except OSError as ex:
+        return _error(500, f"{type(ex).__name__}: {redact(str(ex))}")
     return web.Response(body=body, content_type="application/json", charset="utf-8")
 
 
