@@ -132,6 +132,9 @@ def _check_options(options: RunOptions) -> list[SpecError]:
         errors.append(SpecError(_option("--sample-id"), "give one or more sample ids"))
     if (problem := log_level_problem(options.log_level)) is not None:
         errors.append(SpecError(_option("--log-level"), problem))
+    if options.log_format not in ("json", "eval"):
+        errors.append(SpecError(_option("--log-format"),
+                                f"{options.log_format}: give json or eval"))
     return errors
 
 
