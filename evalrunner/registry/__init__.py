@@ -240,6 +240,8 @@ def _resolve_entry_point(kind: str, name: str) -> RegistryInfo:
 
 def _attr_info(kind: str, name: str, module: Any, attr: str, path: Path | None) -> RegistryInfo:
     obj = getattr(module, attr, None)
+    if obj is None:  # `@solver(name="careful")` on `def my_solver`: `file.py@careful`
+        obj = _registered_in(kind, module, attr)
     if obj is None:
         public = [a for a in dir(module) if not a.startswith("_")]
         raise UnknownNameError(
@@ -251,6 +253,16 @@ def _attr_info(kind: str, name: str, module: Any, attr: str, path: Path | None) 
         registered = lookup_info(kind, obj)  # type: ignore[arg-type]
         metadata = registered.metadata if registered else {}
     return RegistryInfo(kind, name, obj, metadata, path)
+
+
+def _registered_in(kind: str, module: Any, name: str) -> Any:
+    """The component of `module` registered as `name` by its decorator's `name=`."""
+    for value in vars(module).values():
+        metadata = getattr(value, "__registry_factory__", False) and lookup_info(
+            kind, value)  # type: ignore[arg-type]
+        if metadata and metadata.name == name:
+            return value
+    return None
 
 
 _FILE_MODULES: dict[Path, Any] = {}
