@@ -59,6 +59,7 @@ class SampleContext(_Context):
         "approval": None, "scorers": [], "sandboxes": None,
         "resources": None,  # resources of this sample alone
         "recorders": (),  # usage sinks of the model calls
+        "call": None,  # what the model call under way did (retries, waits, bodies)
         "cache_epoch": None,
     }
 
