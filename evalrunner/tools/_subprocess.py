@@ -90,8 +90,12 @@ async def subprocess(
     timeout: float | None = None,
     output_limit: int | None = DEFAULT_OUTPUT_LIMIT,
     inherit_env: bool = True,
+    shown: Sequence[str] | None = None,
 ) -> ExecResult:
     """Run `args` (no shell) and collect its output; raises TimeoutError after `timeout` s.
+
+    `shown` is the command the sample's sandbox event records when `args` wraps it (a
+    sandbox's bubblewrap and cgroup line around the command a tool asked for).
 
     `env` is added to the current environment, or with `inherit_env=False` is the whole
     environment (tools pass `tool_environment()`, which holds no secret). Output beyond
@@ -122,7 +126,7 @@ async def subprocess(
             await _end(process)
     code = process.returncode if process.returncode is not None else -1
     stdout, stderr = out.text(), err.text()
-    _record(args, code, stdout, stderr, started)
+    _record(shown or args, code, stdout, stderr, started)
     return ExecResult(code == 0, code, stdout, stderr, out.truncated or err.truncated)
 
 
