@@ -45,8 +45,12 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
     Python files changed since the run, is refused (--force retries a changed one anyway).
     """
     from ..runner import RunOptions
+    from ..runner._capture import log_level_problem
     from ..runner._retry import RetryError, prepare_retry, retry_logs_async, retry_targets
 
+    if (problem := log_level_problem(kwargs["log_level"])) is not None:
+        click.echo(f"--log-level: {problem}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     targets = retry_targets(list(paths))
     if not targets:
         click.echo("nothing to retry: no unfinished logs", err=True)

@@ -28,7 +28,8 @@ from ..model._batch import DEFAULT_SIZE as DEFAULT_BATCH_SIZE
 from ..model._batch import batch_config
 from ..model._config import GenerateConfig
 from ..model._model import Model, ModelStats
-from ..scorers._scorer import Metric, Scorer
+from ..scorers._early_stopping import EarlyStopping
+from ..scorers._scorer import Scorer, ScorerMetrics
 from ..solvers._solver import Solver
 from ..suite._model import LimitsDef, TaskDef
 from ..tools._approval import ApprovalPolicy
@@ -52,7 +53,7 @@ class RunSetup:
     steps: list[Solver]
     finish: Solver | None
     scorers: list[tuple[str, Scorer]]
-    metrics: dict[str, list[Metric]]
+    metrics: dict[str, ScorerMetrics]
     dataset: Dataset
     samples: Iterator[Sample]
     total: int | None
@@ -64,6 +65,7 @@ class RunSetup:
     approval: ApprovalPolicy | None = None
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
     limits: LimitsDef = field(default_factory=LimitsDef)
+    early_stopping: EarlyStopping | None = None
 
 
 async def setup_run(
@@ -93,7 +95,8 @@ def _setup(
     return RunSetup(
         run_id=run_id,
         created=created,
-        location=log_location(options.log_dir, created, task.name, run_id),
+        location=log_location(options.log_dir, created, task.name, run_id,
+                              options.log_format),
         model_name=parts.model_name,
         model=model,
         roles=parts.roles,
@@ -113,12 +116,16 @@ def _setup(
         approval=parts.approval,
         prices=parts.prices,
         limits=task.limits.merge(options.limits),
+        early_stopping=parts.early_stopping,
     )
 
 
-def log_location(log_dir: str, created: str, task: str, run_id: str) -> str:
-    """Where a task's log goes: the creation time, task and run id make its name."""
-    stem = f"{created.replace(':', '-').replace('+00-00', '')}_{task}_{run_id}.json"
+def log_location(log_dir: str, created: str, task: str, run_id: str,
+                 log_format: str = "json") -> str:
+    """Where a task's log goes: the creation time, task and run id make its name; its
+    suffix is the format (`.json` evalrunner's, `.eval` Inspect's)."""
+    suffix = ".eval" if log_format == "eval" else ".json"
+    stem = f"{created.replace(':', '-').replace('+00-00', '')}_{task}_{run_id}{suffix}"
     return f"{log_dir.rstrip('/')}/{stem}"
 
 
@@ -203,7 +210,8 @@ def failed_header(task: TaskDef, options: RunOptions) -> EvalLog:
                         evalrunner_version=__version__),
     )
     log = EvalLog(eval=spec, stats=EvalStats(started_at=created))
-    log.location = log_location(options.log_dir, created, task.name, run_id)
+    log.location = log_location(options.log_dir, created, task.name, run_id,
+                                options.log_format)
     return log
 
 
