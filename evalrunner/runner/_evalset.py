@@ -5,24 +5,32 @@ Before running, the folder is read: a task x model whose latest log there is a s
 latest log is unfinished (error, cancelled, or killed mid-run) is resumed through the
 retry machinery, keeping its finished samples. Then up to `attempts` more rounds retry
 what is still not a success, waiting longer each time and with fewer connections.
+
+One eval set at a time owns a log folder: it locks the folder (a second copy is refused,
+naming the first), and each resume locks the chain of logs it continues, as `retry` does,
+so nothing is resumed while another process writes it. Every resume of the first round is
+prepared (and refused, with every reason at once) before any model is called.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..log._io import list_eval_logs
+from ..log._lock import LogLockError, lock_log
 from ..log._model import EvalLog
 from ..model._config import CONNECTION_FIELDS
 from ..model._get import close_models, get_model
 from ..suite._model import TaskDef
 from ._models import task_runs
 from ._options import RunOptions
-from ._retry import prepare_retry, retried_names
+from ._retry import RetryError, RetryJob, prepare_retry, retried_names
 from ._task import TaskDisplay, run_task
 
 MAX_WAIT = 3600.0  # seconds: the longest wait between two attempts
@@ -77,15 +85,34 @@ async def eval_set_async(
     """Run (or skip, or resume) every task x model into `options.log_dir`, retrying until
     each has a successful log or the attempts are spent. Returns the latest log of each."""
     runs = task_runs(tasks, options)
-    existing = await asyncio.to_thread(list_eval_logs, options.log_dir)
-    latest: list[EvalLog | None] = [latest_log(existing, t, o) for t, o in runs]
-    skipped = sum(1 for log in latest if log is not None and log.status == "success")
-    if skipped:
-        notify(f"{skipped} of {len(runs)} task runs already have a successful log: skipped")
+    with _own_folder(options.log_dir):
+        existing = await asyncio.to_thread(list_eval_logs, options.log_dir)
+        latest: list[EvalLog | None] = [latest_log(existing, t, o) for t, o in runs]
+        skipped = sum(1 for log in latest if log is not None and log.status == "success")
+        if skipped:
+            notify(f"{skipped} of {len(runs)} task runs already have a successful log: skipped")
+        resumes = await asyncio.to_thread(_prepare_resumes, runs, latest)
+        try:
+            return await _rounds(runs, latest, resumes, options, policy, display, notify)
+        finally:
+            for job in resumes.values():
+                job.release()
+            await close_models()
+
+
+async def _rounds(
+    runs: list[tuple[TaskDef, RunOptions]],
+    latest: list[EvalLog | None],
+    resumes: dict[int, RetryJob],
+    options: RunOptions,
+    policy: RetryPolicy,
+    display: TaskDisplay | None,
+    notify: Callable[[str], None],
+) -> list[EvalLog]:
     base_connections = [_connections(t, o) for t, o in runs]
     gate = asyncio.Semaphore(max(1, options.max_tasks))
 
-    async def one(i: int, attempt: int) -> EvalLog:
+    async def one(i: int, attempt: int) -> EvalLog | None:
         task, own = runs[i]
         if attempt:
             limit = max(1, int(base_connections[i] * policy.connections**attempt))
@@ -95,27 +122,78 @@ async def eval_set_async(
             previous = latest[i]
             if previous is None:
                 return await run_task(task, own, display)
-            job = await asyncio.to_thread(prepare_retry, str(previous.location), own)
-            return await run_task(job.task, job.options, display, skip=job.done,
-                                  carry=job.carry(), prior=job.log.stats.models)
+            job = resumes.pop(i, None)
+            if job is None:
+                try:
+                    job = await asyncio.to_thread(prepare_retry, str(previous.location), own)
+                except RetryError as ex:  # a later round: leave it as it is, say why
+                    notify(f"not retried: {ex}")
+                    return None
+            try:
+                return await run_task(job.task, job.options, display, skip=job.done,
+                                      carry=job.carry(), prior=job.log.stats.models)
+            finally:
+                job.release()  # the next round may resume the log this one wrote
 
-    try:
-        for attempt in range(policy.attempts + 1):
-            pending = [i for i, log in enumerate(latest) if log is None or log.status != "success"]
-            if not pending:
-                break
-            if attempt:
-                wait = min(MAX_WAIT, policy.wait * 2 ** (attempt - 1))
-                notify(f"attempt {attempt + 1} of {policy.attempts + 1}: {len(pending)} task "
-                       f"runs unfinished, retrying in {wait:g}s")
-                await close_models()  # new connection limits take effect with new models
-                await asyncio.sleep(wait)
-            for i, log in zip(pending, await asyncio.gather(*(one(i, attempt) for i in pending)),
-                              strict=True):
-                latest[i] = log
-    finally:
-        await close_models()
+    for attempt in range(policy.attempts + 1):
+        pending = [i for i, log in enumerate(latest) if log is None or log.status != "success"]
+        if not pending:
+            break
+        if attempt:
+            wait = min(MAX_WAIT, policy.wait * 2 ** (attempt - 1))
+            notify(f"attempt {attempt + 1} of {policy.attempts + 1}: {len(pending)} task "
+                   f"runs unfinished, retrying in {wait:g}s")
+            await close_models()  # new connection limits take effect with new models
+            await asyncio.sleep(wait)
+        for i, log in zip(pending, await asyncio.gather(*(one(i, attempt) for i in pending)),
+                          strict=True):
+            latest[i] = log or latest[i]
     return [log for log in latest if log is not None]
+
+
+@contextlib.contextmanager
+def _own_folder(log_dir: str) -> Iterator[None]:
+    """Hold the eval set lock of a local log folder while the eval set runs."""
+    if "://" in log_dir:
+        yield
+        return
+    os.makedirs(log_dir, exist_ok=True)
+    try:
+        lock = lock_log(os.path.join(log_dir, "eval-set"), "an eval set")
+    except LogLockError as ex:
+        raise RetryError(f"{log_dir}: another eval set uses this log folder: {ex}") from None
+    except OSError as ex:
+        raise RetryError(f"{log_dir}: cannot lock the log folder: {ex.strerror or ex}") from None
+    try:
+        yield
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _prepare_resumes(
+    runs: list[tuple[TaskDef, RunOptions]], latest: list[EvalLog | None]
+) -> dict[int, RetryJob]:
+    """Lock and prepare every resume of the first round; all refusals at once."""
+    jobs: dict[int, RetryJob] = {}
+    errors: list[str] = []
+    for i, log in enumerate(latest):
+        if log is None or log.status == "success":
+            continue
+        try:
+            jobs[i] = prepare_retry(str(log.location), runs[i][1], hint=EVAL_SET_HINT)
+        except RetryError as ex:
+            errors.append(str(ex))
+    if errors:
+        for job in jobs.values():
+            job.release()
+        raise RetryError("\n".join(errors))
+    return jobs
+
+
+# What to do about a log that changed since its run, said to someone running an eval set.
+EVAL_SET_HINT = ("give the eval set another --log-dir, or finish that log first with "
+                 "`evalrunner retry --force LOG` to mix them anyway")
 
 
 def _connections(task: TaskDef, options: RunOptions) -> int:
