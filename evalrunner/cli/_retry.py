@@ -24,8 +24,10 @@ from ._report import finish, report_cancelled, report_options
 @option("--log-dir", default="logs", show_default=True,
         help="Where the new logs go (default: beside each retried log).")
 @option("--log-level", default="warning", show_default=True, help="Python log level captured.")
-@option("--max-tasks", type=int, default=1, show_default=True, help="Logs retried at once.")
-@option("--max-samples", type=int, help="Samples in flight at once (default: max connections).")
+@option("--max-tasks", type=click.IntRange(min=1), default=1, show_default=True,
+        help="Logs retried at once.")
+@option("--max-samples", type=click.IntRange(min=1),
+        help="Samples in flight at once (default: max connections).")
 @option(
     "--display", type=click.Choice(["rich", "plain", "none"]), default=None,
     help="Progress display (default: rich on a terminal, plain otherwise).",
@@ -45,10 +47,22 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
     Python files changed since the run, is refused (--force retries a changed one anyway).
     """
     from ..runner import RunOptions
-    from ..runner._retry import RetryError, prepare_retry, retry_logs_async, retry_targets
+    from ..runner._retry import (
+        RetryError,
+        check_jobs,
+        prepare_retry,
+        retry_logs_async,
+        retry_targets,
+        unreadable_logs,
+    )
 
     targets = retry_targets(list(paths))
+    unreadable = unreadable_logs(list(paths))
+    for location, reason in unreadable:
+        click.echo(f"{location}: cannot read the log: {reason}", err=True)
     if not targets:
+        if unreadable:
+            sys.exit(EXIT_BAD_INPUT)
         click.echo("nothing to retry: no unfinished logs", err=True)
         sys.exit(EXIT_OK)
     base = RunOptions(
@@ -62,6 +76,10 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
             jobs.append(prepare_retry(target, base, kwargs["force"]))
         except RetryError as ex:
             errors.append(str(ex))
+    reports = [(flag, path) for flag, path in
+               (("--junit", kwargs["junit_file"]), ("--summary", kwargs["summary_file"])) if path]
+    # The checks `run` makes before its first call (a provider without its base URL...).
+    errors.extend(check_jobs([j for j in jobs if j.log.status != "success"], reports))
     for error in errors:
         click.echo(error, err=True)
     if errors:

@@ -38,9 +38,11 @@ from ._report import finish, report_cancelled, report_options
         help="Model argument key=value (model:key=value for one model only).")
 @option("--limit", help="Run the first N samples, or samples A-B (1-based).")
 @option("--sample-id", help="Run only these sample ids (comma separated).")
-@option("--epochs", type=int, help="Run each sample this many times.")
-@option("--max-samples", type=int, help="Samples in flight at once (default: max connections).")
-@option("--max-tasks", type=int, default=1, show_default=True, help="Tasks run at once.")
+@option("--epochs", type=click.IntRange(min=1), help="Run each sample this many times.")
+@option("--max-samples", type=click.IntRange(min=1),
+        help="Samples in flight at once (default: max connections).")
+@option("--max-tasks", type=click.IntRange(min=1), default=1, show_default=True,
+        help="Tasks run at once.")
 @option("--max-subprocesses", type=click.IntRange(min=1),
         help="Tool subprocesses at once (default: the CPU count).")
 @option("--fail-on-error", help="true, false, a fraction or a count of failed samples.")
@@ -111,9 +113,14 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     asks = any("human" in json.dumps(task.approval) for task in tasks)
     display = _display(kwargs["display"] or ("plain" if asks else None))
 
+    from ..runner._retry import RetryError
+
     ended: list[Any] = []
     try:
         logs = runner(tasks, options, display, ended)
+    except RetryError as ex:  # an eval set refused to resume (before any model call)
+        click.echo(str(ex), err=True)
+        sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         report_cancelled(display, ended, len(tasks))
         # CI still gets its reports, which show the cancelled tasks as errors.
