@@ -1,6 +1,7 @@
 """evalrunner: declarative, YAML-first evaluations of large language models.
 
-Everything a suite's `file.py@name` needs is importable from here (the current sample's
+Everything a suite's `file.py@name` and a Python task file (`@task`, `Task`, the dataset
+helpers, as Inspect spells them) need is importable from here (the current sample's
 sandbox is `evalrunner.sandbox.sandbox()`: the subpackage holds the name). Names are loaded on
 first use, so `import evalrunner` (and the CLI's `--help`) stays fast.
 """
@@ -57,7 +58,20 @@ _EXPORTS: dict[str, str] = {
     "write_eval_log": "evalrunner.log",
     "list_eval_logs": "evalrunner.log",
     "eval": "evalrunner.runner",
+    "eval_set": "evalrunner.runner",
     "eval_retry": "evalrunner.runner._retry",
+    "Task": "evalrunner.tasks",
+    "task": "evalrunner.tasks",
+    "task_with": "evalrunner.tasks",
+    "Epochs": "evalrunner.tasks",
+    "FieldSpec": "evalrunner.dataset",
+    "MemoryDataset": "evalrunner.dataset",
+    "RecordToSample": "evalrunner.dataset",
+    "json_dataset": "evalrunner.dataset",
+    "csv_dataset": "evalrunner.dataset",
+    "hf_dataset": "evalrunner.dataset",
+    "example_dataset": "evalrunner.dataset",
+    "Dataset": "evalrunner.dataset",
     "score": "evalrunner.runner._rescore",
     "RunOptions": "evalrunner.runner",
     "Sandbox": "evalrunner.sandbox",
@@ -83,7 +97,17 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .dataset import Sample
+    from .dataset import (
+        Dataset,
+        FieldSpec,
+        MemoryDataset,
+        RecordToSample,
+        Sample,
+        csv_dataset,
+        example_dataset,
+        hf_dataset,
+        json_dataset,
+    )
     from .log import EvalLog, list_eval_logs, read_eval_log, write_eval_log
     from .model import (
         ChatMessageAssistant,
@@ -102,7 +126,7 @@ if TYPE_CHECKING:
         get_model,
         modelapi,
     )
-    from .runner import RunOptions, eval
+    from .runner import RunOptions, eval, eval_set
     from .runner._rescore import score
     from .runner._retry import eval_retry
     from .sandbox import Sandbox, SandboxBackend, sandbox_backend
@@ -119,6 +143,7 @@ if TYPE_CHECKING:
         scorer,
     )
     from .solvers import Generate, Solver, Store, Target, TaskState, solver, store
+    from .tasks import Epochs, Task, task, task_with
     from .tools import ExecResult, Tool, ToolError, concurrency, subprocess
 
 __all__ = [*_EXPORTS, *_METRICS, "__version__"]

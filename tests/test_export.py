@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from evalrunner.analysis import compare_logs
-from evalrunner.log._inspect_read import is_inspect_log, read_inspect_log
 from evalrunner.analysis._read import read_samples
 from evalrunner.log import read_eval_log
+from evalrunner.log._inspect_read import is_inspect_log, read_inspect_log
 from tests.arith_suite import logs_in, make_suite, server_env
 from tests.conftest import run_cli
 from tests.servers.openai_server import start_openai_server

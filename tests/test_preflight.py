@@ -221,27 +221,24 @@ def test_a_plan_with_no_step(tmp_path: Path) -> None:
 
 
 def test_a_setup_error_fails_its_task_with_a_log_and_siblings_go_on(tmp_path: Path) -> None:
-    # A factory that fails only when the run builds it (the check before built it fine):
-    # the task's own error handling takes it, the sibling task still runs.
+    # A record function that fails only when the run's setup counts the samples (the
+    # check before read them fine; the run builds nothing again, so a dataset read is
+    # what can still fail there): the task's own error handling takes it, the sibling
+    # task still runs.
     write(tmp_path / "steps.py", """
-from evalrunner import solver
-from evalrunner.solvers.builtin.generate import generate
-
 CALLS = []
 
-@solver
-def flaky():
+def flaky(record):
     CALLS.append(1)
     if len(CALLS) > 1:
         raise RuntimeError("the lab's licence server is down")
-    return generate()
+    return record
 """)
     path = write(tmp_path / "s.yml", """name: s
 model: mockllm/model
 tasks:
   - name: flaky
-    dataset: {samples: [{input: "a", target: "a"}]}
-    plan: [steps.py@flaky]
+    dataset: {samples: [{input: "a", target: "a"}], record_to_sample: steps.py@flaky}
   - name: steady
     dataset: {samples: [{input: "b", target: "b"}]}
 """)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from ..log import _inspect_read as _inspect
 from ..log._io import read_eval_log, read_eval_log_samples
 from ..log._model import EvalLog, EvalSample
-from ..log import _inspect_read as _inspect
 
 LOG_SUFFIXES = (".json", ".eval")
 

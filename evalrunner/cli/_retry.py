@@ -49,7 +49,6 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
     from ..runner import RunOptions
     from ..runner._retry import (
         RetryError,
-        check_jobs,
         prepare_retry,
         retry_logs_async,
         retry_targets,
@@ -78,8 +77,9 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
             errors.append(str(ex))
     reports = [(flag, path) for flag, path in
                (("--junit", kwargs["junit_file"]), ("--summary", kwargs["summary_file"])) if path]
-    # The checks `run` makes before its first call (a provider without its base URL...).
-    errors.extend(check_jobs([j for j in jobs if j.log.status != "success"], reports))
+    from ..runner._preflight import check_reports
+
+    errors.extend(str(error) for error in check_reports(reports))
     for error in errors:
         click.echo(error, err=True)
     if errors:

@@ -96,14 +96,15 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     reports = [(flag, path) for flag, path in
                (("--junit", kwargs["junit_file"]), ("--summary", kwargs["summary_file"])) if path]
     try:  # every check before the first model call: bad input exits 2, all errors shown
-        tasks, warnings = prepare_run(paths, overrides, kwargs.pop("filters"), options,
-                                      reports=reports, override=override, model=model)
+        plan = prepare_run(paths, overrides, kwargs.pop("filters"), options,
+                           reports=reports, override=override, model=model)
     except SpecErrors as ex:
         for error in ex.errors:
             click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
-    for warning in warnings:
+    for warning in plan.warnings:
         click.echo(str(warning), err=True)
+    tasks = plan.tasks
     if (subprocesses := kwargs.pop("max_subprocesses")) is not None:
         from ..tools._subprocess import set_max_subprocesses
 
@@ -117,7 +118,7 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
 
     ended: list[Any] = []
     try:
-        logs = runner(tasks, options, display, ended)
+        logs = runner(plan, options, display, ended)
     except RetryError as ex:  # an eval set refused to resume (before any model call)
         click.echo(str(ex), err=True)
         sys.exit(EXIT_BAD_INPUT)
@@ -135,13 +136,12 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
 async def _eval_set(
     tasks: Any, options: Any, kwargs: dict[str, Any], display: Any, ended: list[Any]
 ) -> Any:
-    from ..runner._eval import Recording
     from ..runner._evalset import RetryPolicy, eval_set_async
 
     policy = RetryPolicy(kwargs["retry_attempts"], kwargs["retry_wait"],
                          kwargs["retry_connections"])
-    return await eval_set_async(tasks, options, policy, Recording(display, ended),
-                                notify=lambda text: click.echo(text, err=True))
+    return await eval_set_async(tasks, options, policy, display,
+                                notify=lambda text: click.echo(text, err=True), ended=ended)
 
 
 def _single_model(values: tuple[str, ...]) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +27,7 @@ from ._common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, load_dotenv_files, op
 def score(log_file: str, scorers: tuple[str, ...], action: str, no_overwrite: bool) -> None:
     """Score the samples of LOG again (e.g. a `run --no-score` log)."""
     from ..log import read_eval_log
+    from ..runner._entry import run_sync
     from ..runner._rescore import score_file, scored_location
 
     try:
@@ -41,7 +41,7 @@ def score(log_file: str, scorers: tuple[str, ...], action: str, no_overwrite: bo
     target = scored_location(log_file, overwrite=not no_overwrite)
     try:
         created = [make_scorer(text, base_dir) for text in scorers] or None
-        scored = asyncio.run(score_file(log_file, target, created, _action(action)))
+        scored = run_sync(lambda: score_file(log_file, target, created, _action(action)))
     except (LookupError, TypeError, ValueError) as ex:
         click.echo(f"cannot score {log_file}: {ex}", err=True)
         sys.exit(EXIT_BAD_INPUT)

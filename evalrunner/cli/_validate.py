@@ -28,7 +28,7 @@ def validate(
     from ..runner import RunOptions, prepare_run
 
     try:
-        tasks, warnings = prepare_run(
+        plan = prepare_run(
             paths, parse_pairs(task_params, "-T"), filters, RunOptions(), writes=False,
             override=plan_override(kwargs),
         )
@@ -38,7 +38,8 @@ def validate(
         count = sum(1 for e in ex.errors if e.severity == "error")
         click.echo(f"{count} error{'s' if count != 1 else ''}", err=True)
         raise SystemExit(EXIT_BAD_INPUT) from None
-    for warning in warnings:
+    for warning in plan.warnings:
         click.echo(str(warning), err=True)
+    tasks = plan.tasks
     files = len({t.suite_file for t in tasks})
     click.echo(f"ok: {len(tasks)} task{'s' if len(tasks) != 1 else ''} in {files} suite file(s)")

@@ -246,6 +246,12 @@ def _function_converter(name: str, base_dir: Path) -> Converter:
     fn = info.obj
     if not callable(fn) or info.metadata.get("reader"):
         raise DatasetError(f"record_to_sample: '{name}' is not a function of a record")
+    return callable_converter(fn)
+
+
+def callable_converter(fn: Callable[[dict[str, Any]], Any]) -> Converter:
+    """Records to samples through a Python function of a record (Sample, mapping, or a
+    list of them); its failures are located at the record."""
 
     def convert(record: Record) -> list[Sample]:
         try:

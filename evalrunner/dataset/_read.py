@@ -21,6 +21,8 @@ from ._images import is_url, resolve_images
 from ._source import _COMPRESSION, RecordSource
 
 SOURCE_KEYS = ("path", "samples", "example", "hf")
+# A Python task's dataset is a Dataset object, not a spec: `{OBJECT_KEY: dataset}`.
+OBJECT_KEY = "object"
 CHECKED_RECORDS = 100
 
 
@@ -32,6 +34,9 @@ def read_dataset(spec: Mapping[str, Any], base_dir: Path) -> Dataset:
     """
     if not isinstance(spec, Mapping):
         raise DatasetError("expected a mapping with one of: " + ", ".join(SOURCE_KEYS))
+    if isinstance(spec.get(OBJECT_KEY), Dataset):  # a Python task's, already made
+        made: Dataset = spec[OBJECT_KEY]
+        return made
     shuffle, limit = _shuffle(spec.get("shuffle")), _limit(spec.get("limit"))
     source = open_source(spec, base_dir)
     return Dataset(source, make_converter(spec, base_dir), shuffle=shuffle, limit=limit)
@@ -94,6 +99,7 @@ class DatasetScan:
     ids: set[str] = field(default_factory=set)
     count: int = 0
     complete: bool = False
+    dataset: Dataset | None = None  # as opened for the scan: a run reads this one
 
 
 def check_dataset(
@@ -119,6 +125,7 @@ def scan_dataset(spec: Mapping[str, Any], base_dir: Path, sandboxed: bool = Fals
     except DatasetError as ex:
         scan.problems.append(str(ex))
         return scan
+    scan.dataset = dataset
     source, convert = dataset.source, dataset.convert
     local = not is_url(source.location) and not source.location.startswith("hf:")
     problems: dict[str, str] = {}

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ._model import EvalLog, EvalSample
 from ._inspect_read import INSPECT_VERSION
+from ._model import EvalLog, EvalSample
 
 _LIMITS = {"messages": "message", "message": "message", "tokens": "token", "token": "token",
            "seconds": "time", "time": "time", "context": "context"}

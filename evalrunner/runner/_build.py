@@ -127,7 +127,7 @@ def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
     token = used_templates.set(stamps)
     try:
         with model_context(model, roles), declared_tools(task.tools, task.base_dir):
-            steps = [problems.create(ref) for ref in task.plan]
+            steps = [problems.create(ref) for ref in task.steps]
             approval = None
             if task.approval:
                 with problems.at(problems.pos("approval"), "approval"), \

@@ -28,10 +28,11 @@ from ..log._model import EvalLog
 from ..model._config import CONNECTION_FIELDS
 from ..model._get import close_models, get_model
 from ..suite._model import TaskDef
-from ._models import task_runs
 from ._options import RunOptions
+from ._plan import RunPlan, TaskRun, as_runs
 from ._retry import RetryError, RetryJob, prepare_retry, retried_names
-from ._task import TaskDisplay, run_task
+from ._session import run_all, session
+from ._task import TaskDisplay
 
 MAX_WAIT = 3600.0  # seconds: the longest wait between two attempts
 
@@ -76,64 +77,66 @@ def latest_log(logs: Sequence[EvalLog], task: TaskDef, options: RunOptions) -> E
 
 
 async def eval_set_async(
-    tasks: Sequence[TaskDef],
+    tasks: RunPlan | Sequence[TaskDef],
     options: RunOptions,
     policy: RetryPolicy,
     display: TaskDisplay | None = None,
     notify: Callable[[str], None] = lambda _: None,
+    ended: list[EvalLog] | None = None,
 ) -> list[EvalLog]:
     """Run (or skip, or resume) every task x model into `options.log_dir`, retrying until
-    each has a successful log or the attempts are spent. Returns the latest log of each."""
-    runs = task_runs(tasks, options)
+    each has a successful log or the attempts are spent. Returns the latest log of each.
+
+    The whole set is one session (one run for hooks); each round runs its task runs as
+    `run` does. `ended` receives each task's log as it ends, as for `eval_tasks_async`.
+    """
+    planned = as_runs(tasks, options)
     with _own_folder(options.log_dir):
         existing = await asyncio.to_thread(list_eval_logs, options.log_dir)
-        latest: list[EvalLog | None] = [latest_log(existing, t, o) for t, o in runs]
+        latest = [latest_log(existing, r.task, r.options) for r in planned]
         skipped = sum(1 for log in latest if log is not None and log.status == "success")
         if skipped:
-            notify(f"{skipped} of {len(runs)} task runs already have a successful log: skipped")
-        resumes = await asyncio.to_thread(_prepare_resumes, runs, latest)
+            notify(f"{skipped} of {len(planned)} task runs already have a successful log: "
+                   "skipped")
+        resumes = await asyncio.to_thread(_prepare_resumes, planned, latest)
         try:
-            return await _rounds(runs, latest, resumes, options, policy, display, notify)
+            names = [t.name for t in (tasks.tasks if isinstance(tasks, RunPlan) else tasks)]
+            async with session(names, display, ended) as shown:
+                await _rounds(planned, latest, resumes, options, policy, shown, notify)
         finally:
-            for job in resumes.values():
+            for job in resumes.values():  # those a Ctrl-C left unstarted
                 job.release()
-            await close_models()
+    return [log for log in latest if log is not None]
 
 
 async def _rounds(
-    runs: list[tuple[TaskDef, RunOptions]],
+    planned: list[TaskRun],
     latest: list[EvalLog | None],
     resumes: dict[int, RetryJob],
     options: RunOptions,
     policy: RetryPolicy,
-    display: TaskDisplay | None,
+    shown: TaskDisplay,
     notify: Callable[[str], None],
-) -> list[EvalLog]:
-    base_connections = [_connections(t, o) for t, o in runs]
-    gate = asyncio.Semaphore(max(1, options.max_tasks))
+) -> None:
+    base_connections = [_connections(r.task, r.options) for r in planned]
 
-    async def one(i: int, attempt: int) -> EvalLog | None:
-        task, own = runs[i]
+    def round_run(i: int, attempt: int) -> TaskRun | None:
+        task, own = planned[i].task, planned[i].options
         if attempt:
             limit = max(1, int(base_connections[i] * policy.connections**attempt))
             own = dataclasses.replace(
                 own, config=own.config.model_copy(update={"max_connections": limit}))
-        async with gate:
-            previous = latest[i]
-            if previous is None:
-                return await run_task(task, own, display)
-            job = resumes.pop(i, None)
-            if job is None:
-                try:
-                    job = await asyncio.to_thread(prepare_retry, str(previous.location), own)
-                except RetryError as ex:  # a later round: leave it as it is, say why
-                    notify(f"not retried: {ex}")
-                    return None
+        previous = latest[i]
+        if previous is None:  # the first attempt runs on what the preflight built
+            return planned[i] if not attempt else TaskRun(task, own)
+        job = resumes.pop(i, None)
+        if job is None:
             try:
-                return await run_task(job.task, job.options, display, skip=job.done,
-                                      carry=job.carry(), prior=job.log.stats.models)
-            finally:
-                job.release()  # the next round may resume the log this one wrote
+                job = prepare_retry(str(previous.location), own, hint=EVAL_SET_HINT)
+            except RetryError as ex:  # a later round: leave that log as it is, say why
+                notify(f"not retried: {ex}")
+                return None
+        return job.as_run()
 
     for attempt in range(policy.attempts + 1):
         pending = [i for i, log in enumerate(latest) if log is None or log.status != "success"]
@@ -145,10 +148,20 @@ async def _rounds(
                    f"runs unfinished, retrying in {wait:g}s")
             await close_models()  # new connection limits take effect with new models
             await asyncio.sleep(wait)
-        for i, log in zip(pending, await asyncio.gather(*(one(i, attempt) for i in pending)),
-                          strict=True):
-            latest[i] = log or latest[i]
-    return [log for log in latest if log is not None]
+        this_round: list[tuple[int, TaskRun]] = []
+        try:
+            for i in pending:
+                made = await asyncio.to_thread(round_run, i, attempt)
+                if made is not None:
+                    this_round.append((i, made))
+        except BaseException:
+            for _, made in this_round:
+                if made.release is not None:
+                    made.release()
+            raise
+        logs = await run_all([made for _, made in this_round], options.max_tasks, shown)
+        for (i, _), log in zip(this_round, logs, strict=True):
+            latest[i] = log
 
 
 @contextlib.contextmanager
@@ -157,8 +170,8 @@ def _own_folder(log_dir: str) -> Iterator[None]:
     if "://" in log_dir:
         yield
         return
-    os.makedirs(log_dir, exist_ok=True)
     try:
+        os.makedirs(log_dir, exist_ok=True)
         lock = lock_log(os.path.join(log_dir, "eval-set"), "an eval set")
     except LogLockError as ex:
         raise RetryError(f"{log_dir}: another eval set uses this log folder: {ex}") from None
@@ -172,7 +185,7 @@ def _own_folder(log_dir: str) -> Iterator[None]:
 
 
 def _prepare_resumes(
-    runs: list[tuple[TaskDef, RunOptions]], latest: list[EvalLog | None]
+    planned: list[TaskRun], latest: list[EvalLog | None]
 ) -> dict[int, RetryJob]:
     """Lock and prepare every resume of the first round; all refusals at once."""
     jobs: dict[int, RetryJob] = {}
@@ -181,7 +194,7 @@ def _prepare_resumes(
         if log is None or log.status == "success":
             continue
         try:
-            jobs[i] = prepare_retry(str(log.location), runs[i][1], hint=EVAL_SET_HINT)
+            jobs[i] = prepare_retry(str(log.location), planned[i].options, hint=EVAL_SET_HINT)
         except RetryError as ex:
             errors.append(str(ex))
     if errors:

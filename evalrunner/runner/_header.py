@@ -32,7 +32,7 @@ from ..scorers._scorer import Metric, Scorer
 from ..solvers._solver import Solver
 from ..suite._model import LimitsDef, TaskDef
 from ..tools._approval import ApprovalPolicy
-from ._build import build_task
+from ._build import TaskParts, build_task
 from ._capture import LogCapture
 from ._options import RunOptions
 from ._shard import shard_samples
@@ -66,14 +66,20 @@ class RunSetup:
     limits: LimitsDef = field(default_factory=LimitsDef)
 
 
-async def setup_run(task: TaskDef, options: RunOptions) -> RunSetup:
-    """Create models, solvers, scorers and the sample stream (file reads in a thread)."""
-    return await asyncio.to_thread(_setup, task, options)
+async def setup_run(
+    task: TaskDef, options: RunOptions, parts: TaskParts | None = None,
+    dataset: Dataset | None = None,
+) -> RunSetup:
+    """The sample stream and the run's figures, on the preflight's `parts` and `dataset`;
+    what is not given is made here (file reads in a thread)."""
+    return await asyncio.to_thread(_setup, task, options, parts, dataset)
 
 
-def _setup(task: TaskDef, options: RunOptions) -> RunSetup:
-    parts = build_task(task, options)
-    dataset = read_dataset(task.dataset, task.base_dir)
+def _setup(
+    task: TaskDef, options: RunOptions, parts: TaskParts | None, dataset: Dataset | None
+) -> RunSetup:
+    parts = parts or build_task(task, options)
+    dataset = dataset or read_dataset(task.dataset, task.base_dir)
     samples, total = _select(dataset, options)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     run_id = uuid.uuid4().hex[:16]
@@ -103,7 +109,7 @@ def _setup(task: TaskDef, options: RunOptions) -> RunSetup:
         max_samples=max(1, options.max_samples or max_conn),
         log_capture=LogCapture(options.log_level),
         templates=parts.templates,
-        step_names=[ref.id or ref.name for ref in task.plan],
+        step_names=[ref.id or ref.name for ref in task.steps],
         approval=parts.approval,
         prices=parts.prices,
         limits=task.limits.merge(options.limits),
@@ -175,7 +181,7 @@ def build_header(task: TaskDef, options: RunOptions, run: RunSetup) -> EvalLog:
         ),
     )
     plan = EvalPlan(
-        steps=[EvalPlanStep(**ref.describe()) for ref in task.plan],
+        steps=[EvalPlanStep(**ref.describe()) for ref in task.steps],
         finish=EvalPlanStep(**task.finish.describe()) if task.finish else None,
         scorers=[EvalPlanStep(**ref.describe()) for ref in task.scorers],
         metrics=[EvalPlanStep(**ref.describe()) for ref in task.metrics],
@@ -209,7 +215,7 @@ def _file_hash(path: Path) -> str | None:
 
 
 def _python_files(task: TaskDef) -> dict[str, str]:
-    refs = [*task.plan, *task.scorers, *task.metrics, *([task.finish] if task.finish else [])]
+    refs = [*task.steps, *task.scorers, *task.metrics, *([task.finish] if task.finish else [])]
     files = {ref.info.source_file for ref in refs if ref.info.source_file is not None}
     return {str(f): h for f in sorted(files) if (h := _file_hash(f)) is not None}
 

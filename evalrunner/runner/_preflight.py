@@ -1,8 +1,8 @@
 """What is checked before a run's first model call, and by `validate`: every error at once.
 
-Each task is built by `build_task`, the function its run's setup calls (models, roles,
-config, plan, scorers, metrics, declared tools, thresholds); its dataset is opened as the
-run opens it and local datasets are read to the end; its templates are compiled. The run
+Each task is built by `build_task` (models, roles, config, plan, scorers, metrics, declared
+tools, thresholds) and its dataset opened, local datasets read to the end; its templates
+are compiled. These are the parts the run then uses (`TaskRun`): nothing is built twice. The run
 options are checked against what the tasks hold (`--sample-id`, `--limit`, `--epochs`),
 and the places a run writes to (the log folder, JUnit and summary files) are tried.
 """
@@ -20,6 +20,7 @@ from ..suite._model import SourcePos, SpecError, TaskDef
 from ._build import SetupErrors, TaskParts, build_task
 from ._models import ModelScopeError, task_runs
 from ._options import RunOptions
+from ._plan import TaskRun
 
 
 def _unreachable(task: TaskDef, parts: TaskParts) -> list[SpecError]:
@@ -38,8 +39,8 @@ def check_run(
     *,
     writes: bool = True,
     reports: Sequence[tuple[str, str]] = (),
-) -> list[SpecError]:
-    """Every problem that would make the run fail at setup, located.
+) -> tuple[list[TaskRun], list[SpecError]]:
+    """The task runs, built, and every problem that would make the run fail, located.
 
     `writes`: also try the log folder (a run does; `validate` does not). `reports` are
     (option, path) pairs of files the run writes at its end (`--junit`, `--summary`).
@@ -47,8 +48,7 @@ def check_run(
     errors = _check_options(options)
     if writes:
         errors.extend(_check_log_dir(options.log_dir))
-        for flag, path in reports:
-            errors.extend(_check_report(flag, path))
+        errors.extend(check_reports(reports))
     found_ids: set[str] = set()
     every_id_known = True
     try:
@@ -56,16 +56,21 @@ def check_run(
     except ModelScopeError as ex:
         errors.extend(_scope_error(line) for line in str(ex).splitlines())
         runs = []
+    planned: list[TaskRun] = []
     for task, own in runs:
         try:
             parts = build_task(task, own)
         except SetupErrors as ex:
             errors.extend(ex.errors)
             continue
+        planned.append(TaskRun(task, own, parts))
         if writes:  # a run: `validate` runs where the environment is not set up
             errors.extend(_unreachable(task, parts))
     for task in tasks:
         scan = scan_dataset(task.dataset, task.base_dir, task.sandbox is not None)
+        for run in planned:  # the dataset the scan opened is the one the run reads
+            if run.task is task:
+                run.dataset = scan.dataset
         errors.extend(_task_data(task, scan, options))
         found_ids |= scan.ids
         every_id_known = every_id_known and scan.complete and not scan.problems
@@ -75,7 +80,7 @@ def check_run(
             errors.append(SpecError(_option("--sample-id"), (
                 f"no sample has the id {', '.join(repr(i) for i in missing)} in the tasks "
                 "selected")))
-    return errors
+    return planned, errors
 
 
 def _option(flag: str) -> SourcePos:
@@ -162,6 +167,11 @@ def _exists(path: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+def check_reports(reports: Sequence[tuple[str, str]]) -> list[SpecError]:
+    """Report files (`--junit`, `--summary`: (option, path) pairs) can be written."""
+    return [error for flag, path in reports for error in _check_report(flag, path)]
 
 
 def _check_report(flag: str, path: str) -> list[SpecError]:

@@ -31,8 +31,8 @@ from ..model.providers._replicas import task_replicas
 from ..suite._model import TaskDef
 from ._eval import eval_tasks_async
 from ._header import RunSetup, add_counts
-from ._models import task_runs
 from ._options import RunOptions
+from ._plan import RunPlan, as_runs
 from ._resources import fit_in_flight, unit_resources
 from ._task import SampleSource, TaskDisplay
 from ._unit import UnitEnd, UnitSpec, provider_env, unit_messages
@@ -67,7 +67,7 @@ def import_ray() -> Any:
 
 
 def run_on_ray(
-    tasks: Sequence[TaskDef],
+    tasks: RunPlan | Sequence[TaskDef],
     options: RunOptions,
     ray_options: RayOptions,
     display: TaskDisplay | None = None,
@@ -88,7 +88,7 @@ def run_on_ray(
 
 
 async def eval_tasks_ray(
-    tasks: Sequence[TaskDef],
+    tasks: RunPlan | Sequence[TaskDef],
     options: RunOptions,
     ray_options: RayOptions,
     display: TaskDisplay | None = None,
@@ -100,7 +100,7 @@ async def eval_tasks_ray(
     slots = _Slots(max(1, cpus))
     executor = _RayExecutor(ray, slots, ray_options, _remote_unit(ray))
     # Every (task, model) at once: their units share the cluster's slots.
-    runs = len(task_runs(tasks, options))
+    runs = len(as_runs(tasks, options))
     wide = dataclasses.replace(options, max_tasks=max(options.max_tasks, runs))
     return await eval_tasks_async(tasks, wide, display, ended, source_for=executor.source)
 

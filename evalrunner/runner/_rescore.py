@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from ..log._model import EvalLog, EvalPlanStep, EvalSample
 from ..log._writer import LogWriter
-from ..model._get import close_models, get_model, model_context
+from ..model._get import get_model, model_context
 from ..model._model import Model
 from ..model._roles import role_model
 from ..registry import registry_args_of, registry_name_of, resolve
@@ -29,6 +29,7 @@ from ..template import template_search
 from ._gates import apply_thresholds
 from ._results import ScoreBook, compute_results
 from ._sample import error_of
+from ._session import session
 
 _CONCURRENCY = 10  # samples scored at once (a grader's own connection limit still applies)
 
@@ -50,9 +51,12 @@ def score(
     log's own scorers (created objects, such as `model_graded_qa(model="openai/gpt-4o")`);
     `metrics` replace their default metrics. With `action="append"` the given scorers are
     added beside the log's scores instead (a repeated name is numbered: `match_2`).
-    The evaluated model is never called.
+    The evaluated model is never called. Inside a running event loop (a notebook) the
+    scoring gets its own loop in a worker thread.
     """
-    return asyncio.run(score_async(log, scorers, metrics, action))
+    from ._entry import run_sync
+
+    return run_sync(lambda: score_async(log, scorers, metrics, action))
 
 
 async def score_async(
@@ -79,13 +83,11 @@ async def score_in_place(
 ) -> EvalLog:
     """Score `log` itself (its samples, plan and results change); returns it."""
     base_dir = _base_dir(log)
-    try:
+    async with session([log.eval.task], hooks=False):  # no task runs: no hook events
         run, named, chosen = _choose(log, scorers, metrics, base_dir, action)
         evaluated, roles = _models(log)
         with model_context(evaluated, roles):
             await _score_samples(log.samples, run, action)
-    finally:
-        await close_models()
     book = ScoreBook()
     for sample in log.samples:
         book.add(sample)
@@ -111,16 +113,15 @@ async def score_file(
     partial = target if "://" in target else f"{target}.scoring"
     writer = LogWriter(partial)
     try:
-        run, named, chosen = _choose(log, scorers, None, base_dir, action)
-        await asyncio.to_thread(writer.start, log)
-        evaluated, roles = _models(log)
-        with model_context(evaluated, roles):
-            await _score_stream(source, run, writer, book, action)
+        async with session([log.eval.task], hooks=False):
+            run, named, chosen = _choose(log, scorers, None, base_dir, action)
+            await asyncio.to_thread(writer.start, log)
+            evaluated, roles = _models(log)
+            with model_context(evaluated, roles):
+                await _score_stream(source, run, writer, book, action)
     except BaseException:
         writer.abandon()
         raise
-    finally:
-        await close_models()
     _results(log, book, named, chosen, base_dir)
     await asyncio.to_thread(writer.finish, log)
     if partial != target:

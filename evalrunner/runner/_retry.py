@@ -10,7 +10,6 @@ is refused when the task, dataset, templates or Python files changed (see _retry
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 from collections.abc import Iterator, Sequence
@@ -21,11 +20,12 @@ from ..log._io import list_eval_logs, read_eval_log, read_eval_log_samples
 from ..log._lock import LogLock, LogLockError, lock_chain
 from ..log._model import EvalLog, EvalSample
 from ..model._config import GenerateConfig
-from ..model._get import close_models
 from ..suite._model import TaskDef
 from ._options import RunOptions
+from ._plan import TaskRun
 from ._retry_guard import changes_since, retry_chain
-from ._task import TaskDisplay, run_task
+from ._session import run_all, session
+from ._task import TaskDisplay
 
 RETRYABLE = ("error", "cancelled", "started")
 FORCE_HINT = "run the task again, or `retry --force` to mix them anyway"
@@ -46,6 +46,7 @@ class RetryJob:
     chain: list[str] = dataclasses.field(default_factory=list)  # the log, then older ones
     locks: list[LogLock] = dataclasses.field(default_factory=list)  # of the whole chain
     changed: list[str] = dataclasses.field(default_factory=list)  # accepted with force
+    built: TaskRun | None = None  # the task built by the preflight, as a run builds it
 
     def carry(self) -> Iterator[EvalSample]:
         """The finished samples of the chain of logs, newest first, each (sample, epoch)
@@ -62,6 +63,12 @@ class RetryJob:
         for lock in self.locks:
             lock.release()
         self.locks = []
+
+    def as_run(self) -> TaskRun:
+        """The task run that finishes this log (it releases the lock when it ends)."""
+        built = self.built or TaskRun(self.task, self.options)
+        return dataclasses.replace(built, skip=self.done, carry=self.carry(),
+                                   prior=self.log.stats.models, release=self.release)
 
 
 def _samples(location: str) -> Iterator[EvalSample]:
@@ -117,19 +124,6 @@ def _empty(file: Path) -> bool:
         return False
 
 
-def check_jobs(jobs: Sequence[RetryJob], reports: Sequence[tuple[str, str]] = ()) -> list[str]:
-    """What `run` checks before its first model call, for each retry: every error, located."""
-    from ._preflight import check_run
-
-    errors: list[str] = []
-    for job in jobs:
-        for error in check_run([job.task], job.options, reports=reports):
-            text = str(error)
-            if text not in errors:
-                errors.append(text)
-    return errors
-
-
 def retried_names(logs: Sequence[EvalLog]) -> set[str]:
     """File names of the logs that one of `logs` retried (names survive moving a folder,
     as CI artifacts do)."""
@@ -182,7 +176,7 @@ def _prepare(
     later = _retried_by(location)
     if later and not force:
         raise RetryError(f"{location}: already retried by {later}; retry that log instead")
-    task = _load_task(log)
+    task = load_logged_task(log)
     changed = changes_since(log, task)
     if changed and not force:
         raise RetryError(
@@ -213,8 +207,22 @@ def _prepare(
         log_dir=base.log_dir if base.log_dir != "logs" else _folder_of(location),
         retry_of=chain,
     )
+    built = plan_logged(location, task, options)
     return RetryJob(log=log, task=task, options=options, done=done, chain=chain, locks=locks,
-                    changed=changed)
+                    changed=changed, built=built)
+
+
+def plan_logged(location: str, task: TaskDef, options: RunOptions, writes: bool = True
+                ) -> TaskRun:
+    """A logged task built through the preflight every run goes through (its errors, all
+    of them, raise RetryError); `writes=False` for a unit that writes no log."""
+    from ._preflight import check_run
+
+    runs, errors = check_run([task], options, writes=writes)
+    if errors:
+        found = "\n".join(str(e) for e in errors)
+        raise RetryError(f"{location}: the task no longer passes its checks:\n{found}")
+    return runs[0]
 
 
 def _retried_by(location: str) -> str | None:
@@ -237,26 +245,12 @@ async def retry_logs_async(
 
     `ended` receives each log as it ends (cancelled ones too), as for `eval_tasks_async`.
     """
-    from ._eval import Recording
-
-    gate = asyncio.Semaphore(max(1, max_tasks))
-    if ended is not None:
-        display = Recording(display or TaskDisplay(), ended)
-
-    async def one(job: RetryJob) -> EvalLog:
-        try:
-            async with gate:
-                return await run_task(
-                    job.task, job.options, display, skip=job.done, carry=job.carry(),
-                    prior=job.log.stats.models,
-                )
-        finally:
-            job.release()
-
     try:
-        return list(await asyncio.gather(*(one(job) for job in jobs)))
+        async with session([job.task.name for job in jobs], display, ended) as shown:
+            return await run_all([job.as_run() for job in jobs], max_tasks, shown)
     finally:
-        await close_models()
+        for job in jobs:  # those that never started (a run that ended does this itself)
+            job.release()
 
 
 def _find_suite(path: Path, location: str | None) -> Path:
@@ -270,8 +264,11 @@ def _find_suite(path: Path, location: str | None) -> Path:
     return path
 
 
-def _load_task(log: EvalLog) -> TaskDef:
-    from ..suite import SpecErrors, load_suite
+def load_logged_task(log: EvalLog) -> TaskDef:
+    """The task a log ran, loaded again from its suite (or task) file with its params."""
+    from ..dataset._read import OBJECT_KEY
+    from ..suite import SpecErrors
+    from ..suite._select import load_file
 
     spec = log.eval
     if not spec.suite_file:
@@ -279,7 +276,7 @@ def _load_task(log: EvalLog) -> TaskDef:
     file = _find_suite(Path(spec.suite_file), log.location)
     overrides = {k: json.dumps(v) for k, v in spec.params.items()}  # JSON is YAML
     try:
-        suite = load_suite(file, _declared_only(file, overrides))
+        suite = load_file(file, _declared_only(file, overrides))
     except SpecErrors as ex:
         raise RetryError(f"{log.location}: the suite no longer loads:\n{ex}") from None
     task = next((t for t in suite.tasks if t.name == spec.task), None)
@@ -287,16 +284,22 @@ def _load_task(log: EvalLog) -> TaskDef:
         raise RetryError(f"{log.location}: task '{spec.task}' is no longer in {file}")
     if spec.dataset.shuffled and spec.dataset.seed is not None:
         # The same order, so --limit selects the same samples as before.
-        task = dataclasses.replace(task, dataset={**task.dataset, "shuffle": spec.dataset.seed})
+        made = task.dataset.get(OBJECT_KEY)
+        if made is not None:  # a Python task's dataset, already made
+            made.shuffled, made.seed = True, spec.dataset.seed
+        else:
+            task = dataclasses.replace(
+                task, dataset={**task.dataset, "shuffle": spec.dataset.seed})
     return task
 
 
 def _declared_only(file: Path, overrides: dict[str, str]) -> dict[str, str]:
     """The logged params that the suite still declares (others would be an unknown -T)."""
-    from ..suite import SpecErrors, load_suite
+    from ..suite import SpecErrors
+    from ..suite._select import load_file
 
     try:
-        declared = {k for t in load_suite(file).tasks for k in t.params}
+        declared = {k for t in load_file(file).tasks for k in t.params}
     except SpecErrors:
         return overrides  # let the real load report the errors
     return {k: v for k, v in overrides.items() if k in declared}
@@ -312,7 +315,8 @@ def eval_retry(
 ) -> list[EvalLog]:
     """Finish unfinished logs (files, folders or headers from `list_eval_logs`); returns
     the new logs. `options` may lower connections, change the log folder, etc.; `force`
-    retries a log whose task, dataset or templates changed since (mixing both)."""
+    retries a log whose task, dataset or templates changed since (mixing both). Inside a
+    running event loop (a notebook) the retry gets its own loop in a worker thread."""
     items = [logs] if isinstance(logs, str | EvalLog) else list(logs)
     paths = [str(x.location) if isinstance(x, EvalLog) else x for x in items]
     base = options or RunOptions()
@@ -324,4 +328,6 @@ def eval_retry(
         for job in jobs:
             job.release()
         raise
-    return asyncio.run(retry_logs_async(jobs, base.max_tasks))
+    from ._entry import run_sync
+
+    return run_sync(lambda: retry_logs_async(jobs, base.max_tasks))

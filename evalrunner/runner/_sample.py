@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,7 @@ class Plan:
     # Each sample's sandboxes (a task without any still refuses samples with files/setup).
     sandboxes: TaskSandboxes = field(default_factory=lambda: TaskSandboxes(None, Path(), ""))
     compaction: CompactionConfig | None = None
+    cleanup: Callable[[TaskState], Awaitable[None]] | None = None  # a Python task's
 
     def step_name(self, index: int) -> str:
         return self.step_names[index] if index < len(self.step_names) else f"step {index + 1}"
@@ -99,6 +101,9 @@ async def run_sample(sample: Sample, epoch: int, model_name: str, plan: Plan) ->
         error = error_of(ex)
         events.add(ErrorEvent(message=error.message))
     finally:
+        if plan.cleanup is not None:  # after the scorers, also when the sample failed
+            failed = await _cleanup(plan.cleanup, state, events)
+            error = error or failed
         active_recorders.reset(token)
         cache_epoch.reset(epoch_token)
     return EvalSample(
@@ -120,6 +125,19 @@ async def run_sample(sample: Sample, epoch: int, model_name: str, plan: Plan) ->
         events=events.events,  # type: ignore[arg-type]
         compactions=state.compactions,
     )
+
+
+async def _cleanup(cleanup: Callable[[TaskState], Awaitable[None]], state: TaskState,
+                   events: Transcript) -> EvalError | None:
+    """A task's cleanup; its own failure is the sample's error only if nothing else was."""
+    try:
+        with transcript_scope(events), sample_scope(state):
+            await cleanup(state)
+    except Exception as ex:
+        failed = error_of(ex)
+        events.add(ErrorEvent(message=failed.message))
+        return failed
+    return None
 
 
 async def _solve(state: TaskState, plan: Plan, limits: LimitsDef

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from ..dataset import Dataset
 from ..dataset._sample import Sample
 from ..hooks._hooks import SampleEnd, SampleStart, TaskEnd, TaskStart, emit
 from ..log._model import EvalError, EvalLog, EvalSample, ModelCallStats
@@ -21,7 +22,7 @@ from ..solvers._compaction import CompactionConfig
 from ..solvers._params import task_params
 from ..suite._model import TaskDef
 from ..tools._lifetime import resource_scope
-from ._build import SetupErrors
+from ._build import SetupErrors, TaskParts
 from ._gates import apply_thresholds
 from ._header import RunSetup, add_counts, build_header, failed_header, setup_run, stats_of
 from ._options import RunOptions
@@ -65,6 +66,8 @@ async def run_task(
     prior: dict[str, ModelCallStats] | None = None,
     source: SampleSource | None = None,
     writer_for: Callable[[str], LogWriter] = LogWriter,
+    parts: TaskParts | None = None,
+    dataset: Dataset | None = None,
 ) -> EvalLog:
     """Run a task and return its log header (samples are in the log file, not in memory).
 
@@ -73,10 +76,11 @@ async def run_task(
     `prior` holds the earlier run's call counts, so the new log's stats cover both runs
     (its token usage is summed from the carried samples).
     `source` replaces running the samples here; `writer_for` makes the log's writer.
+    `parts` and `dataset` are the preflight's (see `TaskRun`): built again only if absent.
     """
     display = display or TaskDisplay()
     try:
-        run = await setup_run(task, options)
+        run = await setup_run(task, options, parts, dataset)
     except Exception as ex:  # this task fails with a log saying why; its siblings go on
         return await _setup_failed(task, options, display, ex, writer_for)
     sandboxes = TaskSandboxes(task.sandbox, task.base_dir, run.run_id)
@@ -159,7 +163,7 @@ async def _run_samples(
     queue: asyncio.Queue[tuple[Sample, int] | None] = asyncio.Queue(maxsize=run.max_samples * 2)
     compaction = CompactionConfig(**task.compaction) if task.compaction else None
     plan = Plan(run.steps, run.finish, run.scorers, run.limits, run.step_names, run.approval,
-                run.prices, sandboxes, compaction)
+                run.prices, sandboxes, compaction, task.cleanup)
 
     async def produce() -> None:
         samples = run.samples

@@ -23,7 +23,7 @@ from ..log._writer import LogWriter
 from ..model._get import close_models
 from ..model._model import connection_share
 from ._options import RunOptions
-from ._retry import _load_task
+from ._retry import load_logged_task, plan_logged
 from ._sample import error_of
 from ._task import TaskDisplay, run_task
 
@@ -123,10 +123,13 @@ async def _run(spec: UnitSpec, emit: Callable[[EvalSample | UnitEnd], None]) -> 
     try:
         if spec.cwd and Path(spec.cwd).is_dir():
             os.chdir(spec.cwd)  # relative suite, dataset and template paths resolve as there
-        task = _load_task(EvalLog(eval=spec.header, location=spec.location))
+        task = load_logged_task(EvalLog(eval=spec.header, location=spec.location))
         # The driver decides whether errors fail the task: a unit runs all of its samples.
         options = dataclasses.replace(spec.options, fail_on_error=False, retry_of=None)
-        log = await run_task(task, options, _Handback(emit), skip=spec.skip, writer_for=_Discard)
+        # Built through the preflight, as every run is (a unit writes no log of its own).
+        built = await asyncio.to_thread(plan_logged, spec.location, task, options, False)
+        log = await run_task(task, options, _Handback(emit), skip=spec.skip, writer_for=_Discard,
+                             parts=built.parts, dataset=built.dataset)
         emit(UnitEnd(stats=log.stats, error=log.error if log.status == "error" else None))
     except Exception as ex:
         emit(UnitEnd(stats=EvalStats(), error=error_of(ex)))

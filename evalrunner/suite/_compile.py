@@ -337,7 +337,7 @@ def _epochs(value: Any, path: Path_, ctx: SuiteContext) -> EpochsDef:
 def resolved_hash(task: TaskDef) -> str:
     """sha256 of everything that decides what the task does, as canonical JSON."""
     refs = {
-        "plan": [r.describe() for r in task.plan],
+        "plan": [r.describe() for r in task.steps],
         "finish": task.finish.describe() if task.finish else None,
         "scorers": [r.describe() for r in task.scorers],
         "metrics": [r.describe() for r in task.metrics],

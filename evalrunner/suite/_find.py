@@ -15,7 +15,8 @@ _TASKS_KEY = re.compile(r"^(tasks|['\"]tasks['\"])[ \t]*:", re.MULTILINE)
 
 
 def find_suites(paths: Sequence[Path]) -> list[Path]:
-    """Suite files: a file is itself; a folder is searched recursively, sorted."""
+    """Suite files: a file is itself; a folder is searched recursively, sorted, for YAML
+    suites and for Python files that define `@task` functions (the same skip rules)."""
     found: set[Path] = set()
     for path in paths:
         if path.is_dir():
@@ -30,11 +31,20 @@ def _search(folder: Path) -> list[Path]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not _skipped(d) and d not in SKIPPED_FOLDERS]
         for name in files:
-            if name.endswith(_SUFFIXES) and not _skipped(name):
-                candidate = Path(root) / name
-                if is_suite_file(candidate):
-                    out.append(candidate)
+            if _skipped(name):
+                continue
+            candidate = Path(root) / name
+            yaml_suite = name.endswith(_SUFFIXES) and is_suite_file(candidate)
+            if yaml_suite or (name.endswith(".py") and is_task_file(candidate)):
+                out.append(candidate)
     return out
+
+
+def is_task_file(path: Path) -> bool:
+    """Whether a Python file defines `@task` functions."""
+    from ..tasks._load import is_task_file as defines_tasks
+
+    return defines_tasks(path)
 
 
 def _skipped(name: str) -> bool:

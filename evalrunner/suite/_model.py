@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,10 @@ class TaskDef:
     dataset_pos: SourcePos | None = None
     plan: list[ComponentRef] = field(default_factory=list)
     finish: ComponentRef | None = None
+    # A Python task's `setup` steps (run before the plan, kept when --solver replaces it)
+    # and `cleanup(state)`, awaited after each sample's scorers.
+    setup: list[ComponentRef] = field(default_factory=list)
+    cleanup: Callable[[Any], Awaitable[None]] | None = None
     tools: dict[str, dict[str, Any]] = field(default_factory=dict)  # declared in YAML
     sandbox: SandboxSpec | None = None  # the task's (or the suite's); samples may override
     scorers: list[ComponentRef] = field(default_factory=list)
@@ -149,6 +154,11 @@ class TaskDef:
     @property
     def base_dir(self) -> Path:
         return self.suite_file.parent
+
+    @property
+    def steps(self) -> list[ComponentRef]:
+        """What each sample runs, in order: the setup steps, then the plan."""
+        return [*self.setup, *self.plan]
 
 
 @dataclass

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ._model import SourcePos, SpecError, SpecErrors, TaskDef
+from ._model import SourcePos, SpecError, SpecErrors, Suite, TaskDef
 from ._override import PlanOverride, apply_override
 
 
@@ -34,7 +34,6 @@ def load_tasks(
     Returns the tasks and the warnings; raises SpecErrors holding every error of every file.
     """
     from ._find import find_suites
-    from ._load import load_suite
 
     errors: list[SpecError] = []
     warnings: list[SpecError] = []
@@ -56,7 +55,7 @@ def load_tasks(
     tasks: list[TaskDef] = []
     for file in sorted(wanted):
         try:
-            suite = load_suite(file, overrides, model=model)
+            suite = load_file(file, overrides, model=model)
         except SpecErrors as ex:
             errors.extend(ex.errors)
             continue
@@ -72,6 +71,18 @@ def load_tasks(
     if errors:
         raise SpecErrors(errors)
     return tasks, warnings
+
+
+def load_file(file: Path, overrides: dict[str, str] | None = None, model: str | None = None
+              ) -> Suite:
+    """A suite file, or a Python file of `@task` functions; raises SpecErrors."""
+    if file.suffix == ".py":
+        from ..tasks._load import load_task_file
+
+        return load_task_file(file, overrides)
+    from ._load import load_suite
+
+    return load_suite(file, overrides, model=model)
 
 
 def _unknown_tasks(file: Path, names: set[str], known: list[str]) -> list[SpecError]:

@@ -81,12 +81,32 @@ def resolve_template(value: str) -> TemplateSource:
     if "\n" not in value and len(value) < 256 and "{" not in value:
         for candidate in _candidates(value):
             if candidate.is_file():
-                text = candidate.read_text(encoding="utf-8")
+                text, digest = _read(candidate)
                 stamps = used_templates.get()
                 if stamps is not None:
-                    stamps[str(candidate)] = hashlib.sha256(text.encode()).hexdigest()
+                    stamps[str(candidate)] = digest
                 return TemplateSource(text, candidate)
     return TemplateSource(value, None)
+
+
+# Template files read, by path, with the (mtime, size) they were read at: building a task
+# and checking its templates ask for the same file, which is read once unless it changed.
+_READ: dict[Path, tuple[tuple[int, int], str, str]] = {}
+
+
+def _read(path: Path) -> tuple[str, str]:
+    """A template file's text and sha256 (read again only when the file changed)."""
+    stat = path.stat()
+    version = (stat.st_mtime_ns, stat.st_size)
+    known = _READ.get(path)
+    if known is not None and known[0] == version:
+        return known[1], known[2]
+    text = path.read_text(encoding="utf-8")
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if len(_READ) >= 512:
+        _READ.clear()  # a long session with many templates: start over, never grow unbounded
+    _READ[path] = (version, text, digest)
+    return text, digest
 
 
 def builtin_template(name: str) -> TemplateSource:
