@@ -78,7 +78,7 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
 
 def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """One CLI option per GenerateConfig field, generated so the two never drift apart."""
-    from ..model._config import GenerateConfig, config_bounds
+    from ..model._config import GenerateConfig
 
     for name, field in reversed(list(GenerateConfig.model_fields.items())):
         flag = "--" + name.replace("_", "-")
@@ -91,40 +91,8 @@ def config_options(func: Callable[..., Any]) -> Callable[..., Any]:
         elif kind == "multiple":
             func = option(flag, name, multiple=True, help=help_text + " (repeatable)")(func)
         else:
-            if kind in (int, float) and (bounds := config_bounds(name)):
-                kind = Bounded(kind, bounds)
             func = option(flag, name, type=kind, default=None, help=help_text)(func)
     return func
-
-
-class Bounded(click.ParamType):  # type: ignore[type-arg]
-    """A number option checked against the bounds its suite key has in the schema, so
-    `--max-connections -1` (or EVALRUNNER_MAX_CONNECTIONS=-1) is refused as the suite's
-    `max_connections: -1` is, before anything runs."""
-
-    def __init__(self, kind: type[int] | type[float], bounds: dict[str, Any]) -> None:
-        self.kind = kind
-        self.bounds = bounds
-        self.name = kind.__name__
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        try:
-            number = self.kind(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not {'an integer' if self.kind is int else 'a number'}",
-                      param, ctx)
-        from ..model._config import out_of_bounds
-
-        problem = out_of_bounds(number, self.bounds)
-        if problem is not None:
-            source = ""
-            if ctx is not None and param is not None and param.name is not None:
-                from click.core import ParameterSource
-
-                if ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT:
-                    source = f" (from {getattr(param, 'envvar', None) or 'the environment'})"
-            self.fail(f"{value}{source} {problem}", param, ctx)
-        return number
 
 
 def _click_type(annotation: Any) -> Any:

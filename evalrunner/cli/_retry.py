@@ -24,9 +24,9 @@ from ._report import finish, report_cancelled, report_options
 @option("--log-dir", default="logs", show_default=True,
         help="Where the new logs go (default: beside each retried log).")
 @option("--log-level", default="warning", show_default=True, help="Python log level captured.")
-@option("--max-tasks", type=click.IntRange(min=1), default=1, show_default=True,
+@option("--max-tasks", type=int, default=1, show_default=True,
         help="Logs retried at once.")
-@option("--max-samples", type=click.IntRange(min=1),
+@option("--max-samples", type=int,
         help="Samples in flight at once (default: max connections).")
 @option(
     "--display", type=click.Choice(["rich", "plain", "none"]), default=None,

@@ -38,10 +38,10 @@ from ._report import finish, report_cancelled, report_options
         help="Model argument key=value (model:key=value for one model only).")
 @option("--limit", help="Run the first N samples, or samples A-B (1-based).")
 @option("--sample-id", help="Run only these sample ids (comma separated).")
-@option("--epochs", type=click.IntRange(min=1), help="Run each sample this many times.")
-@option("--max-samples", type=click.IntRange(min=1),
+@option("--epochs", type=int, help="Run each sample this many times.")
+@option("--max-samples", type=int,
         help="Samples in flight at once (default: max connections).")
-@option("--max-tasks", type=click.IntRange(min=1), default=1, show_default=True,
+@option("--max-tasks", type=int, default=1, show_default=True,
         help="Tasks run at once.")
 @option("--max-subprocesses", type=click.IntRange(min=1),
         help="Tool subprocesses at once (default: the CPU count).")

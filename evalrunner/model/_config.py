@@ -27,12 +27,6 @@ def out_of_bounds(number: float, bounds: dict[str, Any]) -> str | None:
     return None
 
 
-def config_bounds(name: str) -> dict[str, Any]:
-    """The schema bounds of a GenerateConfig field ({} when it has none)."""
-    extra = GenerateConfig.model_fields[name].json_schema_extra
-    return extra if isinstance(extra, dict) else {}
-
-
 def config_problems(config: GenerateConfig) -> list[tuple[str, str]]:
     """(field, problem) for each number of a config outside its schema bounds: the checks a
     suite's `config:` gets from the schema, for a config made in code or from options."""
@@ -40,7 +34,8 @@ def config_problems(config: GenerateConfig) -> list[tuple[str, str]]:
     for name in GenerateConfig.model_fields:
         value = getattr(config, name)
         if isinstance(value, int | float) and not isinstance(value, bool):
-            problem = out_of_bounds(value, config_bounds(name))
+            extra = GenerateConfig.model_fields[name].json_schema_extra
+            problem = out_of_bounds(value, extra if isinstance(extra, dict) else {})
             if problem is not None:
                 problems.append((name, f"{value} {problem}"))
     return problems
