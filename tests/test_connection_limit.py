@@ -219,3 +219,25 @@ def test_the_log_keeps_the_limits(tmp_path: Path, allowance: int) -> None:
     assert stats["max_connections"] == 20
     assert stats["lowest_connection_limit"] <= allowance < 20
     assert stats["rate_limits"] > 0
+
+
+def test_samples_out_of_time_while_waiting_for_a_connection_end_as_their_limit(
+    tmp_path: Path,
+) -> None:
+    with start_openai_server(api_key=KEY, latency=0.3) as server:
+        data = write(tmp_path / "data.jsonl", "".join(
+            json.dumps({"input": f"n{i}", "target": f"n{i}"}) + "\n" for i in range(30)))
+        suite = write(tmp_path / "suite.yml", (
+            "name: waits\nmodel: openai-api/t/m\ntasks:\n  - name: echo\n"
+            f"    dataset: {{path: {data.name}}}\n    plan: [generate]\n    scorer: match\n"
+        ))
+        result = run_cli("run", str(suite), "--max-connections", "1", "--max-samples", "30",
+                         "--time-limit", "1", "--log-dir", str(tmp_path / "logs"),
+                         "--display", "none", env={"T_BASE_URL": server.url, "T_API_KEY": KEY})
+    log = json.loads(next((tmp_path / "logs").rglob("*.json")).read_text())
+    samples = log["samples"]
+    assert result.returncode == 0, result.stderr
+    assert log["status"] == "success" and len(samples) == 30
+    assert not [s["error"] for s in samples if s.get("error")]  # no "not in deque"
+    timed_out = [s for s in samples if s.get("limit") == "time"]
+    assert len(timed_out) >= 20, [s.get("limit") for s in samples]

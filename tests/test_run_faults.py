@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from evalrunner.log import read_eval_log
 from tests.arith_suite import (
     answer_wrong_on,
@@ -116,3 +118,34 @@ def _lines(logs: Path) -> int:
         lines = file.read_text(encoding="utf-8").splitlines()[1:]
         total += sum(1 for line in lines if line.strip() and not line.startswith("],"))
     return total
+
+
+@pytest.mark.parametrize("extra", [
+    [],  # several tasks
+    ["--model", "openai-api/test/small,openai-api/test/big"],  # several models
+    ["--retry-attempts", "1", "--retry-wait", "0"],  # an eval set
+])
+def test_ctrl_c_in_the_first_of_several_task_runs_reports_it_everywhere(
+    tmp_path: Path, extra: list[str]
+) -> None:
+    make_suite(tmp_path / "suites", n=200, name="first", task="first")
+    make_suite(tmp_path / "suites", n=200, name="second", task="second")
+    logs, junit, summary = tmp_path / "logs", tmp_path / "junit.xml", tmp_path / "summary.md"
+    with start_openai_server(responder=answer_wrong_on(), latency=0.1) as server:
+        proc = start_run([str(tmp_path / "suites" / "first.yml"),
+                          str(tmp_path / "suites" / "second.yml"), "--log-dir", str(logs),
+                          "--max-connections", "2", "--display", "plain", "--junit",
+                          str(junit), "--summary", str(summary), *extra],
+                         server_env(server.url))
+        out, err = _interrupt(proc, logs, 6)
+    assert proc.returncode == 1, err
+    (log,) = logs_in(logs)  # one task run started: it is closed as cancelled
+    assert log.eval.task == "first" and log.status == "cancelled"
+    runs = 4 if "--model" in extra else 2
+    text = out + err
+    assert "first (openai-api/test/small): cancelled, 200 samples" in text
+    assert f"{runs - 1} of {runs} task runs did not start" in err
+    assert f"to finish: evalrunner retry {logs}" in err
+    assert "| `first` | openai-api/test/small | ⚠️ cancelled |" in summary.read_text()
+    assert 'failures="1"' in junit.read_text() and 'value="cancelled"' in junit.read_text()
+    assert "Traceback" not in err

@@ -123,7 +123,7 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
         click.echo(str(ex), err=True)
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
-        report_cancelled(display, ended, len(tasks))
+        report_cancelled(display, ended, len(plan.runs))  # every task x model
         # CI still gets its reports, which show the cancelled tasks as errors.
         finish(ended, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=False)
         sys.exit(EXIT_FAILED)
