@@ -91,10 +91,10 @@ def test_two_copies_of_an_eval_set_never_resume_one_log_twice(tmp_path: Path) ->
 
 
 def test_a_retry_never_resumes_a_log_still_being_written(tmp_path: Path) -> None:
-    suite = make_suite(tmp_path, n=200)
+    suite = make_suite(tmp_path, n=300)
     logs = tmp_path / "logs"
-    with start_openai_server(latency=0.05) as server:
-        run = start("run", str(suite), "--log-dir", str(logs), "--max-connections", "4",
+    with start_openai_server(latency=0.2) as server:  # a minute: longer than a busy start
+        run = start("run", str(suite), "--log-dir", str(logs), "--max-connections", "1",
                     server=server)
         deadline = time.monotonic() + 60
         while not list(logs.glob("*.json")):

@@ -3,11 +3,13 @@ full disk), Ctrl-C while tasks run, and what the terminal says afterwards."""
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -149,3 +151,43 @@ def test_ctrl_c_in_the_first_of_several_task_runs_reports_it_everywhere(
     assert "| `first` | openai-api/test/small | ⚠️ cancelled |" in summary.read_text()
     assert 'failures="1"' in junit.read_text() and 'value="cancelled"' in junit.read_text()
     assert "Traceback" not in err
+
+
+@contextlib.contextmanager
+def small_file_system(folder: Path, size: str = "64k") -> Iterator[Path]:
+    """A tmpfs of `size` mounted on `folder`: a disk that fills up for real."""
+    folder.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                   check=True, capture_output=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_full_disk_in_the_first_task_is_each_tasks_error_and_leaves_no_empty_log(
+    tmp_path: Path,
+) -> None:
+    make_suite(tmp_path / "suites", n=100, name="first", task="first")
+    make_suite(tmp_path / "suites", n=100, name="second", task="second")
+    junit, summary = tmp_path / "junit.xml", tmp_path / "summary.md"
+    with small_file_system(tmp_path / "logs") as logs, \
+            start_openai_server(responder=answer_wrong_on(), latency=0.01) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "evalrunner", "run", str(tmp_path / "suites" / "first.yml"),
+             str(tmp_path / "suites" / "second.yml"), "--log-dir", str(logs),
+             "--max-connections", "4", "--display", "plain", "--junit", str(junit),
+             "--summary", str(summary)],
+            cwd=ROOT, env={**clean_env(), **server_env(server.url)}, capture_output=True,
+            text=True, timeout=300,
+        )
+        sizes = {f.name: f.stat().st_size for f in logs.iterdir()}
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout.count("No space left on device") == 2, result.stdout
+    assert "second (openai-api/test/small): error" in result.stdout
+    (first,) = sizes  # the second task's log was never made: no 0-byte file
+    assert "_first_" in first and sizes[first] > 0
+    text = summary.read_text()
+    assert "| `second` | openai-api/test/small | ❌ error |" in text
+    assert 'errors="2"' in junit.read_text() or junit.read_text().count("<error") == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from typing import Any
 
@@ -59,7 +60,12 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
     unreadable = unreadable_logs(list(paths))
     for location, reason in unreadable:
         click.echo(f"{location}: cannot read the log: {reason}", err=True)
-    if not targets:
+    unstarted, plan_errors = _unstarted_runs(paths)
+    if plan_errors:
+        for error in plan_errors:
+            click.echo(error, err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if not targets and not unstarted:
         if unreadable:
             sys.exit(EXIT_BAD_INPUT)
         click.echo("nothing to retry: no unfinished logs", err=True)
@@ -93,21 +99,59 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
         click.echo(f"{job.log.location}: retried although changed: {'; '.join(job.changed)}",
                    err=True)
     jobs = [j for j in jobs if j.log.status != "success"]
-    if not jobs:
+    if not jobs and not unstarted:
         sys.exit(EXIT_OK)
     for job in jobs:
         click.echo(f"{job.log.location}: {len(job.done)} samples finished, running the rest",
                    err=True)
+    for made in unstarted:
+        click.echo(f"{made.task.name} ({made.options.model or made.task.model}): never "
+                   "started in the earlier run, running it", err=True)
     from ._run import _display
 
     display = _display(kwargs["display"])
     ended: list[Any] = []
     try:
-        logs = asyncio.run(retry_logs_async(jobs, kwargs["max_tasks"], display, ended))
+        logs = asyncio.run(retry_logs_async(jobs, kwargs["max_tasks"], display, ended,
+                                            unstarted))
     except KeyboardInterrupt:
-        report_cancelled(display, ended, len(jobs))
+        report_cancelled(display, ended, len(jobs) + len(unstarted))
         finish(ended, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=False)
         sys.exit(EXIT_FAILED)
     display.summary(logs)
     gate = all(job.options.shard is None for job in jobs)
     sys.exit(finish(logs, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=gate))
+
+
+def _unstarted_runs(paths: tuple[str, ...]) -> tuple[list[Any], list[str]]:
+    """The task runs that earlier runs into these log folders planned but never started
+    (they left no log), made again from each run's plan file; and what failed to load."""
+    import dataclasses
+
+    from ..runner._planfile import missing_runs, unstarted
+    from ..suite import SpecErrors
+    from ._run import planned_run
+    from ._run import run as run_command
+
+    runs, errors = [], []
+    for folder in paths:
+        if "://" in folder or not os.path.isdir(folder):
+            continue
+        for plan in unstarted(folder):
+            here = os.getcwd()
+            try:
+                os.chdir(plan.cwd)  # the run's relative paths are from where it started
+                params = dict(run_command.make_context("run", list(plan.argv)).params)
+                made, options = planned_run(params.pop("paths"), params)
+                log_dir = os.path.abspath(options.log_dir) if "://" not in options.log_dir \
+                    else options.log_dir
+            except (SpecErrors, click.ClickException, OSError) as ex:
+                detail = "\n".join(str(e) for e in getattr(ex, "errors", [ex]))
+                errors.append(f"{plan.path}: the earlier run no longer loads:\n{detail}")
+                continue
+            finally:
+                os.chdir(here)
+            runs += [dataclasses.replace(r, options=dataclasses.replace(r.options,
+                                                                         log_dir=log_dir))
+                     for r in missing_runs(plan, made.runs)]
+    return runs, errors

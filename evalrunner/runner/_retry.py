@@ -239,15 +239,17 @@ def _retried_by(location: str) -> str | None:
 
 async def retry_logs_async(
     jobs: Sequence[RetryJob], max_tasks: int = 1, display: TaskDisplay | None = None,
-    ended: list[EvalLog] | None = None,
+    ended: list[EvalLog] | None = None, unstarted: Sequence[TaskRun] = (),
 ) -> list[EvalLog]:
-    """Run what is left of each log into a new log that holds all of its samples.
+    """Run what is left of each log into a new log that holds all of its samples, and the
+    `unstarted` task runs of earlier runs (which made no log) from the start.
 
     `ended` receives each log as it ends (cancelled ones too), as for `eval_tasks_async`.
     """
+    runs = [*(job.as_run() for job in jobs), *unstarted]
     try:
-        async with session([job.task.name for job in jobs], display, ended) as shown:
-            return await run_all([job.as_run() for job in jobs], max_tasks, shown)
+        async with session([r.task.name for r in runs], display, ended) as shown:
+            return await run_all(runs, max_tasks, shown)
     finally:
         for job in jobs:  # those that never started (a run that ended does this itself)
             job.release()
