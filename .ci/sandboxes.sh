@@ -1,9 +1,13 @@
 # Sourced by .ci/run (and usable by hand: `. .ci/sandboxes.sh; sandboxes_up`): installs
-# bubblewrap, Docker and docker-compose, starts a private Docker daemon (its own data root and socket, no
-# iptables changes, no bridge), builds the tests' image offline, and exports DOCKER_HOST.
-# `sandboxes_down` stops the daemon and removes its files.
+# bubblewrap, Docker and docker-compose, starts a private Docker daemon (its own socket,
+# no iptables changes, no bridge) whose images are kept in $SANDBOX_DATA between runs,
+# builds the tests' image offline if that recipe's image is not there yet, and exports
+# DOCKER_HOST. `sandboxes_down` stops the daemon and removes its temporary files.
 
 SANDBOX_IMAGE=evalrunner-agents:bookworm
+SANDBOX_DATA=${EVALRUNNER_DOCKER_DATA:-/var/lib/evalrunner-ci/docker}
+# The test image's recipe; its hash tags the image, so a changed recipe builds a new one.
+SANDBOX_RECIPE="mmdebstrap --variant=minbase --include=python3 bookworm; import WORKDIR /root"
 
 sandboxes_up() {
   local need=()
@@ -16,9 +20,13 @@ sandboxes_up() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   fi
   SANDBOX_DIR=$(mktemp -d /tmp/evalrunner-dockerd.XXXXXX)
+  mkdir -p "$SANDBOX_DATA"
+  # One daemon at a time on the kept data root: a second CI run waits for the first.
+  exec {SANDBOX_LOCK}>"$SANDBOX_DATA.lock"
+  flock "$SANDBOX_LOCK"
   # Started directly (no init system here); without these flags dockerd rewrites the
   # host's iptables and makes a bridge.
-  dockerd --host "unix://$SANDBOX_DIR/docker.sock" --data-root "$SANDBOX_DIR/data" \
+  dockerd --host "unix://$SANDBOX_DIR/docker.sock" --data-root "$SANDBOX_DATA" \
     --exec-root "$SANDBOX_DIR/exec" --pidfile "$SANDBOX_DIR/dockerd.pid" \
     --iptables=false --ip6tables=false --bridge=none --storage-driver=overlay2 \
     >"$SANDBOX_DIR/dockerd.log" 2>&1 &
@@ -30,12 +38,17 @@ sandboxes_up() {
   done
   docker version >/dev/null || { cat "$SANDBOX_DIR/dockerd.log"; return 1; }
   # No registry is reachable: a Debian root with python3 from the package mirror.
-  if ! docker image inspect "$SANDBOX_IMAGE" >/dev/null 2>&1; then
+  local built
+  built="$SANDBOX_IMAGE-$(printf '%s' "$SANDBOX_RECIPE" | sha256sum | cut -c1-12)"
+  if docker image inspect "$built" >/dev/null 2>&1; then
+    echo "sandboxes: test image $built kept from an earlier run" >&2
+  else
     mmdebstrap --quiet --variant=minbase --include=python3 bookworm "$SANDBOX_DIR/root.tar" \
       </dev/null
-    docker import --change 'WORKDIR /root' "$SANDBOX_DIR/root.tar" "$SANDBOX_IMAGE" >/dev/null
+    docker import --change 'WORKDIR /root' "$SANDBOX_DIR/root.tar" "$built" >/dev/null
     rm -f "$SANDBOX_DIR/root.tar"
   fi
+  docker tag "$built" "$SANDBOX_IMAGE"
   # Here a missing sandbox fails its tests instead of skipping them.
   export EVALRUNNER_REQUIRE_SANDBOXES=1
 }
@@ -51,4 +64,5 @@ sandboxes_down() {
     done
   fi
   rm -rf "$SANDBOX_DIR" 2>/dev/null || true
+  [ -z "${SANDBOX_LOCK:-}" ] || exec {SANDBOX_LOCK}>&-
 }

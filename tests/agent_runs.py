@@ -1,4 +1,5 @@
-"""Running suites/agents/ through the CLI against the scripted OpenAI-compatible server."""
+"""Running suites/agents/ through the CLI: as shipped (on the mockllm script each declares),
+or, for suites a test writes, against the scripted OpenAI-compatible server."""
 
 from __future__ import annotations
 
@@ -33,6 +34,21 @@ def run_logs(server: ServerHandle, suite: Path | str, tmp_path: Path, *extra: st
     )
     assert result.returncode == expect, result.stdout + result.stderr
     assert not server.rejected, server.rejected[0].error
+    found = [read_eval_log(f) for f in sorted(logs.glob("*.json"))]
+    return {log.eval.task: log for log in found}
+
+
+SHIPPED_TIMEOUT = 180  # every shipped example finishes offline within 3 minutes
+
+
+def run_shipped(suite: Path | str, tmp_path: Path, *extra: str, expect: int = 0,
+                timeout: float = SHIPPED_TIMEOUT) -> dict[str, EvalLog]:
+    """Run a shipped suite exactly as a user would: its own model, no server; logs by task."""
+    logs = tmp_path / "logs"
+    result = run_cli("run", str(suite), "--log-dir", str(logs), "--display", "plain", *extra,
+                     timeout=timeout)
+    assert result.returncode == expect, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
     found = [read_eval_log(f) for f in sorted(logs.glob("*.json"))]
     return {log.eval.task: log for log in found}
 

@@ -11,17 +11,18 @@ import time
 from pathlib import Path
 
 from evalrunner.log import read_eval_log
-from tests.agent_runs import AGENTS, MODEL, events_of, run_logs, server
+from tests.agent_runs import AGENTS, MODEL, events_of, run_shipped, server
 from tests.conftest import ROOT, run_cli, write
 from tests.servers.openai_server import ServerHandle
 
 __all__ = ["server"]
 
 
-def test_auto_reject_and_python_approvers(server: ServerHandle, tmp_path: Path) -> None:
-    logs = run_logs(server, AGENTS / "approval.yml", tmp_path)
+def test_auto_reject_and_python_approvers(tmp_path: Path) -> None:
+    logs = run_shipped(AGENTS / "approval.yml", tmp_path)
     auto = logs["auto"].samples[0]
-    assert auto.output.completion.strip() == "ANSWER: 42"
+    assert events_of(auto, "tool")[0].result.strip() == "42"
+    assert auto.scores["match"].value == "C"
     (decision,) = events_of(auto, "approval")
     assert (decision.function, decision.approver, decision.decision) == ("python", "auto",
                                                                          "approve")
@@ -31,7 +32,7 @@ def test_auto_reject_and_python_approvers(server: ServerHandle, tmp_path: Path) 
     assert events_of(rejected, "approval")[0].explanation == "no code today"
     assert not [e for e in events_of(rejected, "tool") if e.error is None]
     modified = logs["python_approver"].samples[0]
-    assert modified.output.completion.strip() == "ANSWER: 84"  # the approver doubled it
+    assert events_of(modified, "tool")[0].result.strip() == "84"  # the approver doubled it
     event = events_of(modified, "approval")[0]
     assert event.decision == "modify" and event.modified == {"code": "print(2 * (6 * 7))"}
     assert events_of(modified, "tool")[0].arguments == {"code": "print(2 * (6 * 7))"}

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.agent_runs import AGENTS, events_of, run_logs, server
+from tests.agent_runs import AGENTS, events_of, run_logs, run_shipped, server
 from tests.conftest import write
 from tests.servers.openai_server import ServerHandle
 
 __all__ = ["server"]
 
 
-def test_turns_cost_and_working_limits(server: ServerHandle, tmp_path: Path) -> None:
-    logs = run_logs(server, AGENTS / "limits.yml", tmp_path)
+def test_turns_cost_and_working_limits(tmp_path: Path) -> None:
+    logs = run_shipped(AGENTS / "limits.yml", tmp_path)
     by_id = {s.id: s for s in logs["turns"].samples}
     assert by_id["task_limit"].limit is None  # 2 turns, under the task's 3
     assert by_id["task_limit"].scores["match"].value == "C"
@@ -33,6 +33,50 @@ def test_turns_cost_and_working_limits(server: ServerHandle, tmp_path: Path) -> 
     assert working.limit == "working" and "match" in working.scores
     assert events_of(working, "tool")[0].function == "python"
     assert logs["working"].eval.limits == {"working": 1}
+    assert logs["unbounded"].samples[0].limit == "turns"  # react's default bound
+
+
+def test_a_cost_limit_without_a_price_is_located_before_any_call(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    suite = write(tmp_path / "s.yml", """
+model: mockllm/model
+tasks:
+  - name: t
+    dataset: {samples: [{input: hi}]}
+    plan: [react]
+    limits: {turns: 3, cost: 2}
+""")
+    for command in (("validate",), ("run", "--log-dir", str(tmp_path / "logs"))):
+        result = run_cli(*command, str(suite))
+        assert result.returncode == 2, result.stderr
+        assert f"{suite}:7:30: cost limit of $2 cannot apply: no price for model " \
+            "mockllm/model" in result.stderr
+    assert not (tmp_path / "logs").exists() or not list((tmp_path / "logs").iterdir())
+    logs = str(tmp_path / "logs")
+    flag = run_cli("run", str(suite), "--log-dir", logs, "--cost-limit", "1")
+    assert flag.returncode == 2 and "--cost-limit: cost limit of $1 cannot apply" in flag.stderr
+    priced = run_cli("run", str(suite), "--log-dir", logs, "-M", "input_price=1")
+    assert priced.returncode == 0, priced.stderr
+
+
+def test_a_role_model_without_a_price_fails_its_sample_by_name(tmp_path: Path) -> None:
+    suite = write(tmp_path / "s.yml", """
+model: mockllm/model
+model_args: {outputs: [{function: helper, arguments: {input: hi}}], when_done: repeat_last}
+model_roles: {helper_model: mockllm/helper}
+prices: {mockllm/model: {input: 1, output: 1}}
+tasks:
+  - name: t
+    dataset: {samples: [{input: hi}]}
+    plan:
+      - react:
+          tools: [{as_tool: {agent: {react: {name: helper, model: helper_model, submit: false}}}}]
+    limits: {cost: 5}
+""")
+    log = run_shipped(suite, tmp_path, expect=1)["t"]
+    error = log.samples[0].error
+    assert error is not None and "no price for model mockllm/helper" in error.message
 
 
 def test_cli_limit_flags_override_the_suite(server: ServerHandle, tmp_path: Path) -> None:

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.agent_runs import AGENTS, events_of, run_logs, server
+from tests.agent_runs import AGENTS, events_of, run_logs, run_shipped, server
 from tests.conftest import write
+from tests.extras import needs_extra
 from tests.servers.openai_server import ServerHandle
+
+pytestmark = needs_extra("mcp", "mcp")
 
 __all__ = ["server"]
 SERVER = AGENTS / "mcp_server.py"
@@ -24,17 +27,28 @@ def _results(sample: object) -> list[str]:
     return [m.text for m in sample.messages if m.role == "tool"]  # type: ignore[attr-defined]
 
 
-def test_stdio_server_shared_by_the_task(server: ServerHandle, tmp_path: Path) -> None:
-    log = run_logs(server, AGENTS / "mcp.yml", tmp_path, "-T", f"python={sys.executable}",
-                   "--max-samples", "1")["stdio"]
+def test_stdio_server_shared_by_the_task(tmp_path: Path) -> None:
+    log = run_shipped(AGENTS / "mcp.yml", tmp_path, "-T", f"python={sys.executable}",
+                      "--max-samples", "1")["stdio"]
     by_id = {s.id: s for s in log.samples}
     assert _results(by_id["one"]) == ["5", "2"]
     assert _results(by_id["two"]) == ["8", "4"]  # the same server process answered both
+    assert [e.function for e in events_of(by_id["one"], "tool")] == ["add", "calls"]
+    assert set(events_of(by_id["one"], "model")[0].tools) == {"add", "calls"}  # filtered
+    assert by_id["one"].scores["includes"].value == "C"
+
+
+def test_mcp_tool_schemas_reach_the_model(server: ServerHandle, tmp_path: Path) -> None:
+    suite = write(tmp_path / "s.yml", (AGENTS / "mcp.yml").read_text().replace(
+        "mcp_server.py", str(SERVER)).replace("Add 2 and 3 with the add tool.",
+                                              'CALL add {\\"a\\": 2, \\"b\\": 3}'))
+    log = run_logs(server, suite, tmp_path, "-T", f"python={sys.executable}")["stdio"]
+    by_id = {s.id: s for s in log.samples}
     request = next(r.body for r in server.requests if r.body and "CALL add" in str(r.body))
     assert {t["function"]["name"] for t in request["tools"]} == {"add", "calls"}  # filtered
     add = next(t for t in request["tools"] if t["function"]["name"] == "add")
     assert add["function"]["parameters"]["required"] == ["a", "b"]
-    assert [e.function for e in events_of(by_id["one"], "tool")] == ["add", "calls"]
+    assert [e.function for e in events_of(by_id["one"], "tool")] == ["add"]
     assert by_id["one"].scores["includes"].value == "C"
 
 

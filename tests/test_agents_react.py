@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.agent_runs import AGENTS, events_of, run_logs, server
+from tests.agent_runs import AGENTS, events_of, run_logs, run_shipped, server
 from tests.conftest import run_cli, write
 from tests.servers.openai_server import ServerHandle
 
@@ -16,27 +16,26 @@ def _calls(sample: object, name: str) -> list[dict[str, object]]:
             for c in (m.tool_calls or []) if c.function == name]
 
 
-def test_react_attempts_prompt_and_tools(server: ServerHandle, tmp_path: Path) -> None:
-    logs = run_logs(server, AGENTS / "react.yml", tmp_path)
+def test_react_attempts_prompt_and_tools(tmp_path: Path) -> None:
+    logs = run_shipped(AGENTS / "react.yml", tmp_path)
     sample = logs["attempts"].samples[0]
     assert [c["answer"] for c in _calls(sample, "submit")] == ["43", "42"]
     assert sample.messages[0].role == "system"
     assert sample.messages[0].text.startswith("You are a careful calculator.")
     assert "submit()" in sample.messages[0].text
     told = [m.text for m in sample.messages if m.role == "user"]
-    assert told[1] == "43 is wrong. Try again."
+    assert told[1].startswith("Please proceed")  # the reply without a tool call
+    assert told[2] == "43 is wrong. Try again."
     assert sample.scores["match"].value == "C"
-    request = next(r.body for r in server.requests if r.body and "19 + 23" in str(r.body))
-    offered = {t["function"]["name"] for t in request["tools"]}
-    assert offered == {"think", "submit"}
+    (first, *_) = events_of(sample, "model")
+    assert set(first.tools) == {"think", "submit"}
     used = logs["tools"].samples[0]
     assert _calls(used, "python") == [{"code": "print(6 * 7)"}]
     assert used.output.completion.strip() == "42" and used.scores["match"].value == "C"
 
 
-def test_react_events_have_a_step_span_model_and_tool_events(server: ServerHandle,
-                                                             tmp_path: Path) -> None:
-    sample = run_logs(server, AGENTS / "react.yml", tmp_path)["tools"].samples[0]
+def test_react_events_have_a_step_span_model_and_tool_events(tmp_path: Path) -> None:
+    sample = run_shipped(AGENTS / "react.yml", tmp_path)["tools"].samples[0]
     kinds = [e.event for e in sample.events]
     assert kinds[0] == "span_begin" and sample.events[0].type == "step"
     assert sample.events[0].name == "react"
@@ -53,35 +52,45 @@ def test_react_events_have_a_step_span_model_and_tool_events(server: ServerHandl
     assert command.returncode == 0 and command.output.strip() == "42" and command.span == step
 
 
-def test_as_tool_runs_the_agent_on_its_own_model(server: ServerHandle, tmp_path: Path) -> None:
-    sample = run_logs(server, AGENTS / "as_tool.yml", tmp_path,
-                      "--model-role", "helper=openai-api/test/helper")["ask_the_calculator"
-                                                                       ].samples[0]
+def test_as_tool_runs_the_agent_on_its_own_model(tmp_path: Path) -> None:
+    sample = run_shipped(AGENTS / "as_tool.yml", tmp_path)["ask_the_calculator"].samples[0]
     assert _calls(sample, "calculator") == [{"input": "What is 2 + 3?"}]
     result = next(m for m in sample.messages if m.role == "tool")
-    assert result.text == "ANSWER: 5"
-    assert sample.output.completion == "ANSWER: 5" and sample.scores["includes"].value == "C"
-    helper = [r.body for r in server.requests if r.body and r.body["model"] == "helper"]
-    assert len(helper) == 1 and helper[0]["messages"][-1]["content"] == "What is 2 + 3?"
-    assert helper[0]["messages"][0]["content"] == "You compute sums."
+    assert result.text == "2 + 3 = 5"  # the helper agent's reply, from its own script
+    assert sample.scores["includes"].value == "C"
     agent = next(e for e in events_of(sample, "span_begin") if e.type == "agent")
     assert agent.name == "calculator"
     inner = [e for e in events_of(sample, "model") if e.span == agent.id]
-    assert [e.model for e in inner] == ["openai-api/test/helper"]
-    assert "openai-api/test/helper" in sample.model_usage
+    assert [e.model for e in inner] == ["mockllm/helper"]
+    assert inner[0].messages == 2  # its own prompt and the question, not the conversation
+    assert "mockllm/helper" in sample.model_usage
 
 
-def test_handoff_continues_the_conversation(server: ServerHandle, tmp_path: Path) -> None:
-    sample = run_logs(server, AGENTS / "handoff.yml", tmp_path)["hand_to_math"].samples[0]
+def test_handoff_continues_the_conversation(tmp_path: Path) -> None:
+    sample = run_shipped(AGENTS / "handoff.yml", tmp_path)["hand_to_math"].samples[0]
     roles = [m.role for m in sample.messages]
     assert roles == ["system", "user", "assistant", "tool", "assistant", "assistant", "tool"]
     assert sample.messages[3].text == "Successfully transferred to math."
-    assert sample.messages[4].text == "ANSWER: 5"  # the math agent's turn
-    assert sample.output.completion == "ANSWER: 5" and sample.scores["includes"].value == "C"
+    assert sample.messages[4].text == "2 + 3 = 5"  # the math agent's turn
+    assert sample.output.completion == "2 + 3 = 5" and sample.scores["includes"].value == "C"
     handoff = next(e for e in events_of(sample, "span_begin") if e.type == "handoff")
     assert handoff.name == "math"
-    asked = [r.body for r in server.requests if r.body and "math agent knows" in str(r.body)]
-    assert not asked[1].get("tools")  # the math agent has no tools of its own
+    inner = [e for e in events_of(sample, "model") if e.span == handoff.id]
+    assert len(inner) == 1 and not inner[0].tools  # the math agent has no tools of its own
+
+
+def test_a_loop_that_never_submits_stops_at_the_default_bound(tmp_path: Path) -> None:
+    unbounded = f"{AGENTS / 'limits.yml'}@unbounded"
+    log = run_shipped(unbounded, tmp_path)["unbounded"]
+    sample = log.samples[0]
+    assert sample.limit == "turns" and sample.error is None
+    assert len(events_of(sample, "model")) == 100
+    (event,) = events_of(sample, "limit")
+    assert event.limit == 100 and "default bound of agent loops" in event.message
+    assert sample.scores["match"].value == "I"  # scored as usual
+    raised = run_shipped(unbounded, tmp_path / "raised", "--turn-limit", "120"
+                         )["unbounded"].samples[0]
+    assert raised.limit == "turns" and len(events_of(raised, "model")) == 120
 
 
 def test_truncation_when_the_context_is_full(server: ServerHandle, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from evalrunner.model import GenerateConfig, ModelAPIError, get_model
+from tests.extras import needs_extra
 from tests.servers.bedrock_server import BedrockServer
 from tests.servers.sts_server import TEMP_KEY, TEMP_SECRET, TEMP_TOKEN, StsServer
 
@@ -59,6 +60,7 @@ def _caller(server: BedrockServer) -> set[str]:
             for r in server.requests}
 
 
+@needs_extra("bedrock", "botocore")
 async def test_a_profile_with_its_region_in_the_config_file(
     aws: BedrockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -70,6 +72,7 @@ async def test_a_profile_with_its_region_in_the_config_file(
     assert all("/eu-west-2/bedrock/" in r.headers["authorization"] for r in aws.requests)
 
 
+@needs_extra("bedrock", "botocore")
 async def test_an_assume_role_chain_through_sts(
     aws: BedrockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -87,6 +90,7 @@ async def test_an_assume_role_chain_through_sts(
     assert _caller(aws) == {TEMP_KEY}
 
 
+@needs_extra("bedrock", "botocore")
 async def test_a_credential_process(
     aws: BedrockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -102,6 +106,7 @@ async def test_a_credential_process(
     assert _caller(aws) == {TEMP_KEY}
 
 
+@needs_extra("bedrock", "botocore")
 async def test_an_unknown_profile_and_no_credentials_are_clear_errors(
     aws: BedrockServer, tmp_path: Path
 ) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from evalrunner.dataset import DatasetError, check_dataset, read_dataset
+from tests.extras import needs_extra
 
 
 @pytest.fixture
@@ -30,6 +31,7 @@ def hf_spec(data: Path, **extra: object) -> dict[str, object]:
     return {"hf": options}
 
 
+@needs_extra("hf-datasets", "datasets")
 def test_hf_dataset_with_field_mapping(offline: Path) -> None:
     spec = {**hf_spec(offline), "fields": {"input": "ctx", "choices": "endings",
                                            "target": "{{ 'ABCD'[label] }}"}}
@@ -44,6 +46,7 @@ def test_hf_dataset_with_field_mapping(offline: Path) -> None:
     assert read_dataset(spec, offline.parent).hash == dataset.hash
 
 
+@needs_extra("hf-datasets", "datasets")
 def test_hf_split_must_be_chosen_when_several(offline: Path) -> None:
     spec = hf_spec(offline, split=None,
                    data_files={"train": str(offline), "test": str(offline)})
@@ -51,6 +54,7 @@ def test_hf_split_must_be_chosen_when_several(offline: Path) -> None:
         read_dataset(spec, offline.parent)
 
 
+@needs_extra("hf-datasets", "datasets")
 def test_hf_load_failure_is_a_dataset_error(offline: Path) -> None:
     spec = hf_spec(offline, data_files=str(offline.parent / "absent.jsonl"))
     problems, _ = check_dataset(spec, offline.parent)

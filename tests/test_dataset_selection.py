@@ -10,6 +10,7 @@ import pytest
 from evalrunner.dataset import read_dataset
 from evalrunner.log import EvalLog, read_eval_log
 from tests.conftest import run_cli, write
+from tests.extras import needs_extra
 
 
 def _log(log_dir: Path) -> EvalLog:
@@ -39,6 +40,7 @@ def saved(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return tmp_path
 
 
+@needs_extra("hf-datasets", "datasets")
 def test_hf_dataset_saved_to_disk(saved: Path) -> None:
     spec = {"hf": {"path": "saved", "split": "test"},
             "fields": {"input": "question", "target": "answer", "metadata": ["level"]}}
@@ -49,6 +51,7 @@ def test_hf_dataset_saved_to_disk(saved: Path) -> None:
         == 1
 
 
+@needs_extra("hf-datasets", "datasets")
 def test_hf_saved_dataset_runs_from_yaml(saved: Path) -> None:
     suite = write(saved / "hf.yml", (
         "model: mockllm/model\n"

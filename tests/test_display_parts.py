@@ -34,7 +34,8 @@ def _log(status: str = "success") -> EvalLog:
     )
     log.results = EvalResults(
         total_samples=40, completed_samples=38, error_samples=2,
-        scores=[EvalScore(name="includes", scorer="includes", unscored_samples=1,
+        scores=[EvalScore(name="includes", scorer="includes", scored_samples=37,
+                          unscored_samples=1, unscored_reason="the grader said Yes.",
                           metrics={"accuracy": EvalMetric(name="accuracy", value=0.5),
                                    "count": EvalMetric(name="count", value=38)})],
         missed_thresholds=["accuracy 0.500 < 0.800"],
@@ -81,11 +82,12 @@ def test_plain_display_outside_an_event_loop_reports_from_samples() -> None:
 def test_summary_lines_and_panel_say_the_same() -> None:
     log = _log()
     assert summary_lines(log) == [
-        "facts (mockllm/model): success, 40 samples",
-        "  includes: accuracy=0.500, count=38 (1 unscored)",
+        "facts (mockllm/model): success · 1 unscored, 40 samples",
+        "  includes: accuracy=0.500, count=38 (1 of 38 unscored)",
         "  errors: 2 samples failed",
         "  threshold missed: accuracy 0.500 < 0.800",
         "  error: 2 of 40 samples failed: boom",
+        "  unscored: includes: the grader said Yes.",
         "  tokens: 1,234 (mockllm/model: 1,200 in, 34 out)  time: 1:02:03",
         "  log: logs/facts.json",
     ]
@@ -93,10 +95,20 @@ def test_summary_lines_and_panel_say_the_same() -> None:
     console.print(summary_table(log))
     text = console.export_text()
     assert all(len(line) <= 80 for line in text.splitlines())
-    for expected in ("facts · mockllm/model · success", "includes (1 unscored)", "0.500",
+    for expected in ("facts · mockllm/model · success", "includes (1 of 38", "0.500",
+                     "unscored", "includes: the grader said Yes.",
                      "38/40", "threshold missed", "accuracy 0.500 < 0.800", "1:02:03",
                      "1,234 (mockllm/model: 1,200 in, 34 out)", "success · threshold missed"):
         assert expected in text, expected
+
+
+def test_an_unscored_success_is_not_a_plain_success() -> None:
+    log = _log()
+    log.results.missed_thresholds = []  # type: ignore[union-attr]
+    console = Console(width=80, record=True, file=io.StringIO(), color_system="truecolor")
+    console.print(summary_table(log))
+    assert "facts · mockllm/model · success · 1 unscored" in console.export_text()
+    assert "\x1b[32m" not in console.export_text(styles=True).split("\n")[0]  # not green
 
 
 def test_make_display_kinds() -> None:

@@ -16,6 +16,7 @@ from evalrunner.log import read_eval_log
 from evalrunner.log._inspect_read import is_inspect_log, read_inspect_log
 from tests.arith_suite import logs_in, make_suite, server_env
 from tests.conftest import run_cli
+from tests.extras import needs_extra
 from tests.servers.openai_server import start_openai_server
 from tests.test_compare import BAD, GOOD, by_model
 
@@ -77,6 +78,7 @@ def test_bad_export_input_is_exit_2(tmp_path: Path) -> None:
     assert run_cli("export", str(tmp_path), "--format", "parquet").returncode == 2
 
 
+@needs_extra("analysis", "pandas", "pyarrow")
 def test_data_frames_and_parquet(two_runs: Path, tmp_path: Path) -> None:
     import pandas  # the analysis extra
 
@@ -145,6 +147,7 @@ def test_inspect_json_log_is_read(tmp_path: Path, two_runs: Path) -> None:
     assert view.returncode == 0 and len(view.stdout.splitlines()) == 10
 
 
+@needs_extra("plot", "matplotlib")
 def test_compare_plot_png_and_svg(two_runs: Path, tmp_path: Path) -> None:
     png, svg = tmp_path / "c.png", tmp_path / "c.svg"
     assert run_cli("compare", str(two_runs), "--plot", str(png)).returncode == 0

@@ -1,21 +1,78 @@
-"""local/smollm2: a real GGUF model run in-process by llama-cpp-python."""
+"""local/smollm2: a real GGUF model run by llama-cpp-python in a worker process.
+
+The crash tests make the real worker die of a real SIGSEGV: a `sitecustomize.py` on the
+PYTHONPATH wraps `llama_cpp.Llama.create_chat_completion` (or `__init__`) so that it reads
+address 0 through ctypes, as a miscompiled llama.cpp does.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import sys
+from pathlib import Path
 
 import pytest
 
 from evalrunner.model import GenerateConfig, ModelAPIError, get_model
+from tests.conftest import ROOT, run_cli, write
+from tests.extras import LOCAL, needs_extra
+
+pytestmark = needs_extra("local", *LOCAL)
 
 PROMPTS = ["What is the capital of France?", "What is 2 + 2?", "Name a colour."]
+
+# Patches llama_cpp when (and only if) a process imports it: the CLI never does, only
+# the worker does.
+CRASHER = '''
+import ctypes, importlib.abc, importlib.util, os, sys
+
+WHERE = os.environ.get("CRASH_LLAMA_IN", "")
+
+def _crash(*args, **kwargs):
+    ctypes.string_at(0)  # SIGSEGV
+
+class _Finder(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "llama_cpp":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if WHERE == "import":
+            return None
+        run = spec.loader.exec_module
+        def exec_module(module):
+            run(module)
+            if WHERE == "chat":
+                module.Llama.create_chat_completion = _crash
+            elif WHERE == "load":
+                module.Llama.__init__ = _crash
+        spec.loader.exec_module = exec_module
+        return spec
+
+if WHERE == "import":
+    sys.modules["llama_cpp"] = None  # `import llama_cpp` fails, as without the extra
+sys.meta_path.insert(0, _Finder())
+'''
+
+SUITE = """name: crash
+model: local/smollm2
+config: {max_tokens: 4}
+tasks:
+  - name: t
+    dataset: {samples: [{input: "What is 2 + 2?", target: "4"}]}
+    plan: [generate]
+    scorer: includes
+"""
+
+
+def crash_env(tmp_path: Path, where: str) -> dict[str, str]:
+    write(tmp_path / "site" / "sitecustomize.py", CRASHER)
+    return {"PYTHONPATH": f"{tmp_path / 'site'}:{ROOT}", "CRASH_LLAMA_IN": where}
 
 
 async def test_smollm2_answers_three_prompts() -> None:
     config = GenerateConfig(temperature=0.0, max_tokens=24, seed=1)
     async with get_model("local/smollm2", config=config, memoize=False) as model:
-        # Concurrent calls are serialized on the one llama context.
+        # Concurrent calls are serialized on the worker's one llama context.
         outputs = await asyncio.gather(*(model.generate(p) for p in PROMPTS))
         again = await model.generate(PROMPTS[1])
     for output in outputs:
@@ -48,8 +105,39 @@ async def test_missing_model_file() -> None:
         await model.generate("hi")
 
 
-async def test_missing_llama_cpp_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # makes `import llama_cpp` fail
-    model = get_model("local/smollm2", memoize=False)
-    with pytest.raises(ModelAPIError, match=r"pip install 'evalrunner\[local\]'"):
+async def test_a_bad_gguf_file_is_an_error_of_the_call(tmp_path: Path) -> None:
+    bad = write(tmp_path / "bad.gguf", "not a model")
+    model = get_model("local/mine", model_path=str(bad), memoize=False)
+    with pytest.raises(ModelAPIError, match=r"bad\.gguf"):
         await model.generate("hi")
+
+
+@pytest.mark.parametrize("where", ["chat", "load"])
+def test_a_crash_of_llama_cpp_stops_the_run_before_its_log(tmp_path: Path, where: str) -> None:
+    suite = write(tmp_path / "crash.yml", SUITE)
+    logs = tmp_path / "logs"
+    result = run_cli("run", str(suite), "--log-dir", str(logs), env=crash_env(tmp_path, where))
+    assert result.returncode == 2, result.stdout + result.stderr
+    first = result.stderr.splitlines()[0]
+    doing = "answering" if where == "chat" else "loading the model"
+    assert first.startswith(f"{suite}:5:5: model 'local/smollm2': llama.cpp crashed with "
+                            f"SIGSEGV while {doing}"), result.stderr
+    assert "AMX" in first and "./install.sh" in first  # the cause and the fix
+    assert "Traceback" not in result.stderr
+    assert not logs.exists() or not list(logs.iterdir())  # no `started` log left behind
+
+
+def test_validate_does_not_start_the_model(tmp_path: Path) -> None:
+    suite = write(tmp_path / "crash.yml", SUITE)
+    result = run_cli("validate", str(suite), env=crash_env(tmp_path, "load"))
+    assert result.returncode == 0, result.stderr
+
+
+def test_missing_llama_cpp_names_the_install(tmp_path: Path) -> None:
+    suite = write(tmp_path / "crash.yml", SUITE)
+    result = run_cli("run", str(suite), "--log-dir", str(tmp_path / "logs"),
+                     env=crash_env(tmp_path, "import"))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"{suite}:5:5: model 'local/smollm2': the local provider needs llama-cpp-python: "
+        "./install.sh (or pip install 'evalrunner[local]')")

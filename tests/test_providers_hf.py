@@ -22,6 +22,7 @@ from evalrunner.model import GenerateConfig, ModelAPIError, get_model
 from evalrunner.model.providers._batch_queue import BatchQueue
 from evalrunner.model.providers.hf import HuggingFaceAPI
 from tests.conftest import run_cli, write
+from tests.extras import needs_extra
 
 WORDS = [
     "the cat sat on the mat", "what is two plus two", "a dog ran in the park",
@@ -110,6 +111,7 @@ def _batch_sizes(log: EvalLog) -> list[int]:
     return [int(match[1]) for match in found if match]
 
 
+@needs_extra("hf", "torch", "transformers")
 def test_suite_runs_batched_with_the_same_answers_as_one_by_one(
     tiny_model: Path, tmp_path: Path
 ) -> None:
@@ -135,6 +137,7 @@ def test_suite_runs_batched_with_the_same_answers_as_one_by_one(
     assert len(set(answers.values())) > 1  # the prompts did steer the model
 
 
+@needs_extra("hf", "torch", "transformers")
 async def test_stop_sequences_cut_the_answer_inside_a_batch(tiny_model: Path) -> None:
     config = GenerateConfig(temperature=0, max_tokens=MAX_TOKENS, max_connections=4)
     model = get_model(

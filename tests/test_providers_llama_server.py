@@ -11,7 +11,10 @@ import pytest
 
 from evalrunner.log import EvalLog, read_eval_log
 from tests.conftest import run_cli
+from tests.extras import LOCAL, needs_extra
 from tests.servers.llama_server import llama_server as start_llama_server
+
+pytestmark = needs_extra("local", *LOCAL)
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ from evalrunner.model import (
     ToolInfo,
     get_model,
 )
+from tests.extras import needs_extra
 from tests.servers._wire_server import Reply, WireServer
 from tests.servers.anthropic_server import AnthropicServer
 from tests.servers.azure_server import AzureAIServer, AzureOpenAIServer
@@ -124,7 +125,10 @@ CASES = [
 ]
 
 
-@pytest.fixture(params=CASES, ids=[c.id for c in CASES])
+# Bedrock signs with botocore (the bedrock extra).
+@pytest.fixture(params=[pytest.param(c, marks=needs_extra("bedrock", "botocore"))
+                        if c.id == "bedrock" else c for c in CASES],
+                ids=[c.id for c in CASES])
 def setup(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[Case, WireServer]]:

@@ -27,6 +27,7 @@ from evalrunner.model import (
     ToolInfo,
     get_model,
 )
+from tests.extras import needs_extra
 from tests.servers._wire_server import WireServer
 from tests.servers.anthropic_server import AnthropicServer
 from tests.servers.azure_server import AzureAIServer
@@ -369,6 +370,7 @@ def bedrock(monkeypatch: pytest.MonkeyPatch) -> Iterator[BedrockServer]:
         "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"})
 
 
+@needs_extra("bedrock", "botocore")
 async def test_bedrock_body(bedrock: BedrockServer) -> None:
     m = get_model("bedrock/anthropic.claude-3-7-sonnet-20250219-v1:0", memoize=False,
                   config=GenerateConfig(max_tokens=100, temperature=0.5, top_p=0.9, top_k=7,
@@ -389,6 +391,7 @@ async def test_bedrock_body(bedrock: BedrockServer) -> None:
         "image": {"format": "png", "source": {"bytes": PNG.split(",")[1]}}}
 
 
+@needs_extra("bedrock", "botocore")
 async def test_bedrock_reasoning_goes_back_with_its_tool_calls(bedrock: BedrockServer) -> None:
     bedrock.options.responder = lambda body: (
         {"content": "It means hello."} if "toolResult" in str(body["messages"][-1])
@@ -411,6 +414,7 @@ async def test_bedrock_reasoning_goes_back_with_its_tool_calls(bedrock: BedrockS
     assert "toolUse" in sent[1]
 
 
+@needs_extra("bedrock", "botocore")
 async def test_bedrock_session_token_and_bearer(
     bedrock: BedrockServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -426,6 +430,7 @@ async def test_bedrock_session_token_and_bearer(
     assert bedrock.requests[-1].headers["authorization"] == "Bearer bedrock-api-key-123"
 
 
+@needs_extra("bedrock", "botocore")
 async def test_bedrock_missing_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")

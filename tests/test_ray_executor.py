@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ray.cluster_utils import Cluster
 
 from evalrunner.log import EvalLog, EvalSample
 from tests.arith_suite import clean_env, logs_in, sample_lines
 from tests.conftest import ROOT, run_cli, write
+from tests.extras import import_extra
 from tests.servers.openai_server import start_openai_server
 from tests.servers.scripted_server import scripted_reply
+
+Cluster = import_extra("ray.cluster_utils", "ray").Cluster  # the file skips without ray
 
 _NODE = {"num_cpus": 1, "object_store_memory": 80 * 1024**2}
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from evalrunner.model.providers._replicas import COOLDOWN, parse_base_urls
 from tests.arith_suite import answer_wrong_on, asked, clean_env, logs_in, make_suite, sample_lines
 from tests.conftest import ROOT, run_cli, write
+from tests.extras import LOCAL, needs_extra
 from tests.servers.llama_server import llama_server
 from tests.servers.openai_server import start_openai_server
 
@@ -80,6 +81,7 @@ def test_base_urls_are_checked() -> None:
         raise AssertionError(f"{bad!r} was accepted")
 
 
+@needs_extra("local", *LOCAL)
 def test_two_llama_servers_behind_one_model_name(tmp_path: Path) -> None:
     """Two `llama_cpp.server` processes with SmolLM2: both take requests, and stopping one
     mid-run loses no sample."""

@@ -150,8 +150,8 @@ def _run_labels() -> list[str]:
     return found.stdout.split()
 
 
-def _start_hanging_run(server: ServerHandle, tmp_path: Path, backend: str
-                       ) -> subprocess.Popen[str]:
+def _start_hanging_run(server: ServerHandle, tmp_path: Path, backend: str,
+                       **extra_env: str) -> subprocess.Popen[str]:
     sandbox = f"{{type: docker, image: {IMAGE}}}" if backend == "docker" else "bwrap"
     suite = write(tmp_path / "hang.yml", f"""
 tasks:
@@ -165,7 +165,7 @@ tasks:
       - use_tools: [bash]
       - generate
 """)
-    env = {**os.environ, **env_for(server)}
+    env = {**os.environ, **env_for(server), **extra_env}
     return subprocess.Popen(
         [sys.executable, "-m", "evalrunner", "run", str(suite), "--model", MODEL,
          "--log-dir", str(tmp_path / "logs"), "--display", "plain"],
@@ -274,3 +274,36 @@ tasks:
     (reply,) = [m.text for m in log.samples[0].messages if m.role == "tool"]
     assert "ok" not in reply.split()
     assert "ConnectionRefusedError" in reply or "Network is unreachable" in reply
+
+
+@needs_bwrap()
+def test_cleanup_keeps_live_and_other_users_sandboxes_and_follows_a_runs_tmpdir(
+    server: ServerHandle, tmp_path: Path
+) -> None:
+    import tempfile
+
+    state = {"EVALRUNNER_STATE_DIR": str(tmp_path / "state")}  # this test's runs only
+    run_tmp = tmp_path / "run-tmp"  # the run's TMPDIR, not cleanup's
+    run_tmp.mkdir()
+    process = _start_hanging_run(server, tmp_path, "bwrap", TMPDIR=str(run_tmp), **state)
+    try:
+        _wait_for(lambda: list(run_tmp.glob("evalrunner-sandbox-bwrap-*")) and _sleeping(server))
+        (live,) = run_tmp.glob("evalrunner-sandbox-bwrap-*")
+        run_id = live.name.split("-")[3]
+        others = Path(tempfile.mkdtemp(prefix="evalrunner-sandbox-bwrap-someoneelse-1-"))
+        os.chown(others, 54321, 54321)  # a folder of another user's run
+        kept = run_cli("sandbox", "cleanup", "--type", "bwrap", env=state)
+        assert kept.returncode == 0, kept.stderr
+        assert live.is_dir() and others.is_dir()
+        assert f"kept folder {live} (run {run_id} is still going" in kept.stdout
+        assert f"kept folder {others} (run someoneelse is another user's" in kept.stdout
+    finally:
+        process.kill()
+        process.communicate(timeout=30)
+    gone = run_cli("sandbox", "cleanup", "--type", "bwrap", "--run-id", run_id, env=state)
+    assert gone.returncode == 0, gone.stderr
+    assert f"removed folder {live}" in gone.stdout and not live.exists()
+    assert others.is_dir()  # not this run's
+    everything = run_cli("sandbox", "cleanup", "--type", "bwrap", "--run-id", "someoneelse",
+                         "--all", env=state)
+    assert f"removed folder {others}" in everything.stdout and not others.exists()

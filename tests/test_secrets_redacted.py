@@ -3,6 +3,7 @@ an Azure key does not take over `openai/*` calls."""
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,3 +86,128 @@ tasks: [{dataset: {samples: [{input: "Repeat my key: test-key"}]}, plan: [genera
     for entry in entries:
         text = entry.read_text()
         assert "Repeat my key" in text and "test-key" not in text
+
+
+CANARIES = {
+    "CANARY_PASS": "pass-env-canary-4711",  # passed on by name (pass_env)
+    "CANARY_TOOL": "tool-env-canary-4712",  # a command tool's env, from ${{ env.X }}
+    "CANARY_BRIDGE": "bridge-env-canary-4713",  # a bridged agent's env
+    "CANARY_HEADER": "mcp-header-canary-4714",  # an MCP server's Authorization header
+    "CANARY_MCP_ENV": "mcp-env-canary-4715",  # an MCP server's env
+}
+MCP_PASSWORD = "mcp-url-canary-4716"  # the password of an MCP server's URL
+
+
+def test_a_canary_secret_of_each_source_reaches_no_sink(tmp_path: Path) -> None:
+    import sys
+
+    from tests.servers.scripted_server import scripted_reply
+
+    suite = write(tmp_path / "s.yml", f"""
+tools:
+  show:
+    description: Show the configuration.
+    parameters: {{}}
+    run: [sh, -c, 'echo "$CANARY_PASS $TOOL_TOKEN"']
+    pass_env: [CANARY_PASS]
+    env: {{TOOL_TOKEN: "${{{{ env.CANARY_TOOL }}}}"}}
+tasks:
+  - name: tool
+    dataset: {{samples: [{{input: "CALL show {{}}"}}]}}
+    plan: [{{use_tools: [show]}}, generate]
+  - name: bridged
+    dataset: {{samples: [{{input: hi}}]}}
+    plan:
+      - bridge:
+          command: ["{sys.executable}", -c, "import os; print(os.environ['AGENT_KEY'])"]
+          env: {{AGENT_KEY: "${{{{ env.CANARY_BRIDGE }}}}"}}
+  - name: mcp
+    dataset: {{samples: [{{input: "CALL add {{}}"}}]}}
+    plan:
+      - use_tools:
+          - mcp:
+              url: "http://user:{MCP_PASSWORD}@127.0.0.1:9/mcp"
+              headers: {{Authorization: "Bearer ${{{{ env.CANARY_HEADER }}}}"}}
+      - use_tools:
+          - mcp:
+              command: ["{sys.executable}", -c, "import sys; sys.exit(1)"]
+              env: {{SERVICE_SETTING: "${{{{ env.CANARY_MCP_ENV }}}}"}}
+      - generate
+""")
+    logs, export = tmp_path / "logs", tmp_path / "export"
+    with start_openai_server(responder=scripted_reply) as model:
+        result = run_cli("run", str(suite), "--model", "openai-api/test/small",
+                         "--log-dir", str(logs), "--display", "plain", "--max-retries", "0",
+                         "--fail-on-error", "false",
+                         env={"TEST_BASE_URL": model.url, "TEST_API_KEY": "test-key",
+                              **CANARIES})
+    texts = [result.stdout, result.stderr]
+    texts += [f.read_text() for f in logs.glob("*.json")]
+    exported = run_cli("export", str(logs), "--format", "inspect", "--output", str(export))
+    assert exported.returncode == 0, exported.stderr
+    texts += [exported.stdout, exported.stderr]
+    for file in export.glob("*.eval"):
+        with zipfile.ZipFile(file) as z:
+            texts += [z.read(name).decode() for name in z.namelist()]
+    joined = "\n".join(texts)
+    assert '"Authorization":"***"' in joined  # the values were there, redacted
+    assert "*** ***" in joined  # the tool printed both of its variables
+    for canary in [*CANARIES.values(), MCP_PASSWORD]:
+        assert canary not in joined, canary
+
+
+def test_every_url_of_base_urls_is_redacted(tmp_path: Path) -> None:
+    suite = write(tmp_path / "s.yml", "tasks: [{dataset: {samples: [{input: hello}]}, "
+                                      "plan: [generate]}]\n")
+    urls = "[http://127.0.0.1:9/v1?api_key=first-token-1234,http://127.0.0.1:9/v1?api_key=second-token-5678]"
+    result = run_cli("run", str(suite), "--model", "openai-api/test/small", "-M",
+                     f"base_urls={urls}", "--log-dir", str(tmp_path / "logs"), "--max-retries",
+                     "0", "--display", "plain", env={"TEST_API_KEY": "test-key"})
+    assert result.returncode != 0
+    (log_file,) = (tmp_path / "logs").glob("*.json")
+    for text in (log_file.read_text(), result.stdout, result.stderr):
+        assert "first-token-1234" not in text and "second-token-5678" not in text
+
+
+def test_the_viewer_and_export_redact_a_key_of_their_environment(tmp_path: Path) -> None:
+    # A log written elsewhere holds this machine's key (a model quoted it): never served.
+    import json
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.viewer_logs import write_log
+
+    write_log(tmp_path / "logs" / "a.json", 2)
+    file = tmp_path / "logs" / "a.json"
+    file.write_text(file.read_text().replace("arithmetic", "arith viewer-key-canary-99"))
+    env = {"OPENAI_API_KEY": "viewer-key-canary-99"}
+    exported = run_cli("export", str(tmp_path / "logs"), "--format", "jsonl", env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert "arith ***" in exported.stdout and "viewer-key-canary-99" not in exported.stdout
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    from tests.conftest import ROOT
+
+    viewer = subprocess.Popen(
+        [sys.executable, "-m", "evalrunner", "view", "--log-dir", str(tmp_path / "logs"),
+         "--port", str(port)], cwd=ROOT, env={**__import__("os").environ, **env},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        body = ""
+        for _ in range(200):
+            try:
+                url = f"http://127.0.0.1:{port}/api/logs"
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    body = response.read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert json.loads(body) and "arith ***" in body
+        assert "viewer-key-canary-99" not in body
+    finally:
+        viewer.terminate()
+        viewer.wait(10)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from evalrunner.model._chat import ChatMessageUser
-from tests.agent_runs import AGENTS, run_logs, server
+from tests.agent_runs import AGENTS, run_logs, run_shipped, server
 from tests.conftest import run_cli, write
 from tests.servers.anthropic_server import AnthropicServer
 from tests.servers.google_server import GoogleServer
@@ -18,12 +18,8 @@ SCHEMA = {"type": "object", "properties": {"answer": {"type": "integer"}},
           "required": ["answer"], "additionalProperties": False}
 
 
-def test_openai_json_schema_response_format_and_checked_replies(server: ServerHandle,
-                                                                 tmp_path: Path) -> None:
-    logs = run_logs(server, AGENTS / "structured.yml", tmp_path)
-    body = next(r.body for r in server.requests if r.body and "2 + 3?" in str(r.body))
-    assert body["response_format"] == {"type": "json_schema", "json_schema": {
-        "name": "sum", "schema": SCHEMA}}
+def test_the_shipped_example_checks_replies_against_the_schema(tmp_path: Path) -> None:
+    logs = run_shipped(AGENTS / "structured.yml", tmp_path)
     by_id = {s.id: s for s in logs["inline"].samples}
     assert by_id["good"].output.completion == '{"answer": 5}'
     assert by_id["good"].output.error is None
@@ -31,6 +27,21 @@ def test_openai_json_schema_response_format_and_checked_replies(server: ServerHa
     assert bad.error == ("the reply does not match response_schema 'sum': answer: 'none' is "
                          "not of type 'integer'")
     assert [e.error for e in by_id["bad"].events if e.event == "model"] == [bad.error]
+    assert logs["from_file"].samples[0].output.completion == '{"answer": 8}'
+
+
+def test_openai_json_schema_response_format_and_checked_replies(server: ServerHandle,
+                                                                 tmp_path: Path) -> None:
+    suite = write(tmp_path / "s.yml", (AGENTS / "structured.yml").read_text().replace(
+        "file: sum.schema.json", f"file: {AGENTS / 'sum.schema.json'}").replace(
+        '{id: bad, input: "What is 2 + 3?"', '{id: bad, input: "What is 2 + 3? BADJSON"'))
+    logs = run_logs(server, suite, tmp_path)
+    body = next(r.body for r in server.requests if r.body and "2 + 3?" in str(r.body))
+    assert body["response_format"] == {"type": "json_schema", "json_schema": {
+        "name": "sum", "schema": SCHEMA}}
+    by_id = {s.id: s for s in logs["inline"].samples}
+    assert by_id["good"].output.completion == '{"answer": 5}'
+    assert by_id["bad"].output.error is not None
     from_file = logs["from_file"].samples[0]
     assert from_file.output.completion == '{"answer": 8}'
     body = next(r.body for r in server.requests if r.body and "4 + 4" in str(r.body))

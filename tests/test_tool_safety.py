@@ -4,6 +4,8 @@ smuggled into a command, no query injected into a URL."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -79,7 +81,7 @@ tasks:
     for text in (bash_out, python_out, passed):
         assert KEY not in text and "TEST_API_KEY" not in text, text
     assert "PATH=" in bash_out and "'PATH'" in python_out
-    assert passed.strip() == "visible"
+    assert passed.strip() == "***"  # passed on, and redacted as every pass_env value is
 
 
 def test_bash_tool_pass_env_names_variables(server: ServerHandle, tmp_path: Path) -> None:
@@ -94,7 +96,7 @@ tasks:
       - generate
 """)
     log = run(server, suite, tmp_path, ALLOWED_VAR="visible")
-    assert tool_texts(log) == ["[visible] []"]
+    assert tool_texts(log) == ["[***] []"]  # passed on (and redacted in the log); no key
 
 
 def test_model_operands_come_after_end_of_options(server: ServerHandle, tmp_path: Path) -> None:
@@ -227,3 +229,54 @@ tasks:
     # The model was not sent them either (the tool error is the next request's input).
     assert not any(value in json.dumps(r.body) for r in server.requests
                    for value in secrets.values())
+
+
+# The environment block of its parent and of every process the command can see (the
+# lines that matter: a long listing would be cut at the tool's output limit).
+ENVIRON_PROBE = ("{ tr '\\0' '\\n' < /proc/$PPID/environ; for f in /proc/[0-9]*/environ; do "
+                 "tr '\\0' '\\n' < $f; done; } 2>/dev/null | grep -a -e KEY -e ^PATH= | sort -u; "
+                 "echo probe-done")
+# evalrunner's block by its pid: an ancestor of the shell (found by walking up to init).
+WALK = ("p=$$; while [ \"$p\" -gt 1 ]; do tr '\\0' '\\n' < /proc/$p/environ | grep -a KEY; "
+        "p=$(cut -d' ' -f4 /proc/$p/stat); done; echo walk-done")
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None and not os.environ.get(
+    "EVALRUNNER_REQUIRE_SANDBOXES"), reason="commands on this machine need bubblewrap")
+@pytest.mark.parametrize("sandbox", ["none", "local"])
+def test_commands_on_this_machine_cannot_read_evalrunners_environment(
+    sandbox: str, server: ServerHandle, tmp_path: Path
+) -> None:
+    python_probe = ("import os, glob\nfor p in glob.glob('/proc/[0-9]*/environ') + "
+                    "[f'/proc/{os.getppid()}/environ']:\n"
+                    "    try: block = open(p, 'rb').read()\n    except OSError: continue\n"
+                    "    print([v for v in block.split(bytes(1)) if b'KEY' in v])\n"
+                    "print('python-done')")
+    suite = write(tmp_path / "s.yml", f"""
+{"sandbox: local" if sandbox == "local" else ""}
+tasks:
+  - dataset:
+      samples:
+        - input: |
+            CALL bash {json.dumps({"cmd": ENVIRON_PROBE})}
+            CALL python {json.dumps({"code": python_probe})}
+            CALL bash {json.dumps({"cmd": WALK})}
+    plan:
+      - use_tools: [bash, python]
+      - generate
+""")
+    result = run_cli(
+        "run", str(suite), "--model", "openai-api/test/small", "--log-dir", str(tmp_path / "logs"),
+        "--display", "plain", env={"TEST_BASE_URL": server.url, "TEST_API_KEY": "test-key",
+                                   "OPENAI_API_KEY": KEY})
+    assert result.returncode == 0, result.stdout + result.stderr
+    (log_file,) = (tmp_path / "logs").glob("*.json")
+    log = read_eval_log(log_file)
+    outputs = tool_texts(log)
+    for text in outputs:
+        assert KEY not in text and "test-key" not in text, text
+    assert "probe-done" in outputs[0] and "python-done" in outputs[1] and "walk-done" in outputs[2]
+    assert "PATH=" in outputs[0]  # the probes did read environments: their own
+    assert KEY not in log_file.read_text()
+    if sandbox == "none":  # as `local` warns, so do tools run without a sandbox
+        assert "runs without a sandbox" in result.stderr

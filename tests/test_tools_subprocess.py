@@ -22,8 +22,10 @@ from tests.conftest import run_cli, write
 from tests.servers.openai_server import start_openai_server
 from tests.servers.scripted_server import scripted_reply
 
-# Each run appends "<pid> s|e <time>" to a file: the intervals show how many ran at once.
-STAMPED = 'echo "$$ s $(date +%s.%N)" >> {log}; sleep {secs}; echo "$$ e $(date +%s.%N)" >> {log}'
+# Each run appends "<id> s|e <time>" to a file: the intervals show how many ran at once.
+# (An id of its own, not $$: tools run in PID namespaces of their own, where pids repeat.)
+STAMPED = ('id=$(cat /proc/sys/kernel/random/uuid); echo "$id s $(date +%s.%N)" >> {log}; '
+           'sleep {secs}; echo "$id e $(date +%s.%N)" >> {log}')
 
 
 @pytest.fixture
@@ -141,3 +143,70 @@ tasks:
     hung = next(s for s in read_eval_log(log_file).samples if s.id == 6)
     tool = next(m for m in hung.messages if m.role == "tool")
     assert tool.error == "the command timed out after 1 seconds"
+
+
+async def test_a_child_holding_the_output_ends_with_the_call(tmp_path: Path) -> None:
+    marker = tmp_path / "late"
+    started = time.monotonic()
+    # The child keeps the shell's stdout open: reading to its end would wait for it.
+    result = await subprocess(["sh", "-c", f"(sleep 2; echo late > {marker}) & echo started"])
+    assert result.stdout == "started\n" and time.monotonic() - started < 1.8
+    await asyncio.sleep(2.5)
+    assert not marker.exists()  # killed with its call, though the shell had exited
+
+
+ESCAPED = "setsid sh -c 'sleep 2; echo late > {marker}' & "  # a session of its own
+
+
+@pytest.mark.parametrize("how", ["timeout", "cancel", "exit"])
+async def test_a_host_command_and_what_it_started_die_with_the_call(how: str,
+                                                                    tmp_path: Path) -> None:
+    from evalrunner.tools._exec import run_command
+
+    marker = tmp_path / "late"
+    script = ESCAPED.format(marker=marker) + ("echo started" if how == "exit" else "sleep 30")
+    started = time.monotonic()
+    call = asyncio.ensure_future(run_command(["sh", "-c", script],
+                                             timeout=0.5 if how == "timeout" else None))
+    if how == "cancel":
+        await asyncio.sleep(0.5)
+        call.cancel()
+    done, _ = await asyncio.wait([call], timeout=5)
+    assert done, "the call did not end"
+    assert time.monotonic() - started < 3
+    if how == "exit":
+        assert call.result().stdout == "started\n"
+    else:
+        with pytest.raises(asyncio.CancelledError if how == "cancel" else TimeoutError):
+            call.result()
+    await asyncio.sleep(2.5)
+    assert not marker.exists()  # the escaped child died with its PID namespace
+
+
+def test_a_run_with_a_detached_child_ends_at_its_limit_without_noise(tmp_path: Path) -> None:
+    marker = tmp_path / "late"
+    command = f"setsid sh -c 'sleep 8; echo late > {marker}' & sleep 60"
+    suite = write(tmp_path / "s.yml", f"""
+tasks:
+  - name: detached
+    limits: {{seconds: 2}}
+    dataset:
+      samples:
+        - input: |
+            CALL bash {json.dumps({'cmd': command})}
+    plan: [{{use_tools: [bash]}}, generate]
+""")
+    with start_openai_server(responder=scripted_reply) as server:
+        started = time.monotonic()
+        result = run_cli("run", str(suite), "--model", "openai-api/test/small", "--log-dir",
+                         str(tmp_path / "logs"), "--display", "plain",
+                         env={"TEST_BASE_URL": server.url, "TEST_API_KEY": "test-key"})
+        elapsed = time.monotonic() - started
+    assert elapsed < 30, result.stdout + result.stderr
+    assert "Event loop is closed" not in result.stderr
+    assert "Exception ignored" not in result.stderr
+    (log_file,) = (tmp_path / "logs").glob("*.json")
+    (sample,) = read_eval_log(log_file).samples
+    assert sample.limit is not None
+    time.sleep(max(0.0, 9 - (time.monotonic() - started)))
+    assert not marker.exists()

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from evalrunner.model import GenerateConfig, ModelAPIError, get_model
+from tests.extras import needs_extra
 from tests.servers.google_server import GoogleServer
 from tests.servers.google_token_server import (
     ACCOUNT,
@@ -29,6 +30,10 @@ from tests.servers.google_token_server import (
     REFRESH_TOKEN,
     GoogleTokenServer,
 )
+
+# Every test, the one of the message without the extra too, uses google-auth's metadata
+# module to say "not on Google Cloud".
+pytestmark = needs_extra("vertex", "google.auth")
 
 TOKEN = "ya29.vertex-token-0123456789"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

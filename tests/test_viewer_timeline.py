@@ -9,17 +9,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from evalrunner.viewer import BackgroundViewer
-from tests.agent_runs import AGENTS, run_logs, server
-from tests.servers.openai_server import ServerHandle
+from tests.agent_runs import AGENTS, run_shipped
 from tests.test_viewer_browser import browser, by_testid, shot, wait
 
-__all__ = ["browser", "server"]
+__all__ = ["browser"]
 
 
-def test_timeline_folds_by_step_and_sub_agent(browser: WebDriver, server: ServerHandle,
-                                              tmp_path: Path) -> None:
-    run_logs(server, AGENTS / "as_tool.yml", tmp_path,
-             "--model-role", "helper=openai-api/test/helper")
+def test_timeline_folds_by_step_and_sub_agent(browser: WebDriver, tmp_path: Path) -> None:
+    run_shipped(AGENTS / "as_tool.yml", tmp_path)
     (log_file,) = (tmp_path / "logs").glob("*.json")
     shutil.move(str(log_file), tmp_path / "agent.json")
     with BackgroundViewer(tmp_path) as viewer:
@@ -35,12 +32,12 @@ def test_timeline_folds_by_step_and_sub_agent(browser: WebDriver, server: Server
         (agent,) = by_testid(step, "span-agent")  # the sub-agent nests inside the step
         assert agent.get_attribute("data-span") == "calculator"
         inner = by_testid(agent, "event-model")
-        assert len(inner) == 1 and "openai-api/test/helper" in inner[0].text
+        assert len(inner) == 1 and "mockllm/helper" in inner[0].text
         outer = [e for e in by_testid(step, "event-model") if e not in inner]
-        assert len(outer) == 2 and all("openai-api/test/small" in e.text for e in outer)
+        assert len(outer) == 2 and all("mockllm/model" in e.text for e in outer)
         tools = by_testid(step, "event-tool")
         assert any('calculator({"input":"What is 2 + 3?"})' in t.text for t in tools)
-        assert "ANSWER: 5" in tools[0].text
+        assert "2 + 3 = 5" in tools[0].text
         scorers = by_testid(timeline, "span-scorers")[0]
         assert scorers.get_attribute("open") is None  # the scorers' span starts folded
         shot(browser, "5-timeline")

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from .._util.secrets import redact
 from ..log._model import EvalLog
 from ._rows import eval_row, sample_rows
 
@@ -29,7 +30,7 @@ def write_rows(rows: Iterator[dict[str, Any]], fmt: str, out: IO[str] | Path) ->
         assert not isinstance(out, Path)
         count = 0
         for row in rows:  # streamed: a big log is never all in memory
-            out.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
+            out.write(redact(json.dumps(row, default=str, ensure_ascii=False)) + "\n")
             count += 1
         return count
     table = list(rows)
@@ -54,8 +55,9 @@ def write_rows(rows: Iterator[dict[str, Any]], fmt: str, out: IO[str] | Path) ->
 
 def _cells(row: dict[str, Any]) -> dict[str, Any]:
     """Lists and mappings as JSON text: a CSV cell or Parquet column holds one value."""
-    return {k: json.dumps(v, default=str) if isinstance(v, list | dict) else v
-            for k, v in row.items()}
+    cells = {k: json.dumps(v, default=str) if isinstance(v, list | dict) else v
+             for k, v in row.items()}
+    return {k: redact(v) if isinstance(v, str) else v for k, v in cells.items()}
 
 
 def export_inspect(logs: Sequence[EvalLog], folder: Path) -> list[Path]:

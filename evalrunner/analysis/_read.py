@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from ..log._io import read_eval_log, read_eval_log_samples
 from ..log._model import EvalLog, EvalSample
 
 LOG_SUFFIXES = (".json", ".eval")
+logger = logging.getLogger(__name__)
 
 
 def log_files(paths: Sequence[str | Path]) -> list[str]:
@@ -56,6 +58,11 @@ def read_headers(paths: Sequence[str | Path]) -> tuple[list[EvalLog], list[str]]
     for file in log_files(paths):
         try:
             logs.append(read_header(file))
+        except _inspect.LogReadError as ex:  # a broken log, not some other file: say so
+            if file in named:
+                errors.append(str(ex))
+            else:
+                logger.warning("skipped %s", ex)
         except (OSError, ValueError, KeyError) as ex:
             if file in named:
                 errors.append(f"{file}: not a readable log ({ex})")

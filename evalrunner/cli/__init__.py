@@ -51,5 +51,10 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="evalrunner")
 def main() -> None:
     """evalrunner: declarative, YAML-first evaluations of large language models."""
+    from .._util.secrets import redacting_streams, register_environment_secrets
+
+    # Before anything is printed: every line on the terminal passes the secrets registry.
+    register_environment_secrets()
+    redacting_streams()
 
 

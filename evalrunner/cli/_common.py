@@ -45,9 +45,11 @@ def load_dotenv_files(paths: Sequence[Path]) -> None:
     """Read `.env` in the working folder and beside each suite (the environment wins), and
     name each file read on stderr (see `_util.dotenv` for what a suite's `.env` may set)."""
     from .._util.dotenv import load_env_files
+    from .._util.secrets import register_environment_secrets
 
     for file in load_env_files(paths):
         click.echo(file.describe(), err=True)
+    register_environment_secrets()  # keys the files set are secrets like the environment's
 
 
 class SuiteCommand(click.Command):

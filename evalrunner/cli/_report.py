@@ -38,10 +38,12 @@ def finish(
     junit_file: str | None,
     summary_file: str | None,
     gate_thresholds: bool = True,
+    fail_on_unscored: bool = False,
 ) -> int:
     """Write the reports, print a one-line total, return the exit code (0 or 1).
 
-    Exit 1 when a task did not succeed or (with `gate_thresholds`) missed a threshold.
+    Exit 1 when a task did not succeed, (with `gate_thresholds`) missed a threshold, or
+    (with `fail_on_unscored`) has a scorer that left samples unscored.
     """
     from ..log._junit import write_junit
     from ..log._markdown import append_summary
@@ -51,7 +53,10 @@ def finish(
         write_junit(logs, junit_file)
     if summary_file:
         append_summary(logs, summary_file, gate_thresholds)
-    failed = [log for log in logs if not gate_passed(log, gate_thresholds)]
+    unscored = [log for log in logs if log.results and any(
+        s.unscored_samples for s in log.results.scores)]
+    failed = [log for log in logs if not gate_passed(log, gate_thresholds)
+              or (fail_on_unscored and any(log is u for u in unscored))]
     if len(logs) > 1 or failed:
         statuses = ", ".join(
             f"{sum(1 for log in logs if log.status == s)} {s}"
@@ -60,5 +65,6 @@ def finish(
         )
         missed = sum(1 for log in logs if log.results and log.results.missed_thresholds)
         gates = f", {missed} missed a threshold" if missed and gate_thresholds else ""
+        gates += f", {len(unscored)} left samples unscored" if unscored else ""
         click.echo(f"{len(logs)} task{'s' if len(logs) != 1 else ''}: {statuses}{gates}", err=True)
     return EXIT_FAILED if failed else EXIT_OK

@@ -47,6 +47,8 @@ from ._report import finish, report_cancelled, report_options
 @option("--max-subprocesses", type=click.IntRange(min=1),
         help="Tool subprocesses at once (default: the CPU count).")
 @option("--fail-on-error", help="true, false, a fraction or a count of failed samples.")
+@option("--fail-on-unscored", is_flag=True, default=False,
+        help="Exit 1 when a scorer left samples unscored (a grade it could not read).")
 @option("--log-dir", default="logs", show_default=True, help="Folder or fsspec URL for logs.")
 @option("--log-level", default="warning", show_default=True, help="Python log level captured.")
 @option("--no-score", is_flag=True, default=False, help="Generate only; score later.")
@@ -59,6 +61,8 @@ from ._report import finish, report_cancelled, report_options
 )
 @option("--ray-address", envvar="RAY_ADDRESS",
         help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray for the run).")
+@option("--trust", is_flag=True, default=False,
+        help="Trust the suite: let it name its model's address (with your key).")
 @option("--message-limit", type=click.IntRange(min=1), help="Messages per sample.")
 @option("--token-limit", type=click.IntRange(min=1), help="Tokens per sample.")
 @option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds per sample.")
@@ -129,7 +133,8 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     display.summary(logs)
     # A shard's metrics cover part of the samples: thresholds gate after `logs merge`.
     gate = options.shard is None
-    sys.exit(finish(logs, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=gate))
+    sys.exit(finish(logs, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=gate,
+                    fail_on_unscored=kwargs.pop("fail_on_unscored")))
 
 
 def planned_run(paths: Sequence[str], kwargs: dict[str, Any]) -> tuple[Any, Any]:
@@ -213,6 +218,7 @@ def _options(kwargs: dict[str, Any]) -> Any:
         fail_under=fail_under,
         shard=shard,
         retry_on_error=kwargs["retry_on_error"],
+        trust=kwargs["trust"],
         limits=LimitsDef(messages=kwargs["message_limit"], tokens=kwargs["token_limit"],
                          seconds=kwargs["time_limit"], working=kwargs["working_limit"],
                          turns=kwargs["turn_limit"], cost=kwargs["cost_limit"]),

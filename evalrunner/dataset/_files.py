@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 
 from ._errors import DatasetError
-from ._images import ImageFolder
+from ._images import ImageFolder, OutsideFolder
 from ._sample import Sample
 
 MAX_NAME = 1024  # longer values are contents, not file names
@@ -24,6 +24,9 @@ def resolve_files(sample: Sample, folder: ImageFolder | None, where: str) -> Non
             continue
         try:
             data = folder.read(value)
+        except OutsideFolder as ex:
+            raise DatasetError(f"{where}: files.{path}: {ex} (a sample's files must be "
+                               "inside the dataset's folder)", key=f"files:{value}") from None
         except (FileNotFoundError, IsADirectoryError):
             continue  # not a file beside the dataset: the value is the text itself
         except OSError as ex:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import os
 import posixpath
 import re
 from functools import lru_cache
@@ -42,6 +43,17 @@ _MEDIA: dict[type[Any], str] = {
 }
 
 
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+class OutsideFolder(ValueError):
+    """A file named by a dataset that is not inside the dataset's folder."""
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
 def is_url(value: str) -> bool:
     """`scheme://...`: a URL for fsspec or a provider, not a local path."""
     return bool(_URL.match(value))
@@ -64,10 +76,28 @@ class ImageFolder:
         return cls(LocalFileSystem(), str(folder), display)
 
     def read(self, ref: str) -> bytes:
-        """The bytes of a file named relative to the folder; FileNotFoundError if none."""
-        with self._fs.open(posixpath.join(self._folder, ref), "rb") as file:
+        """The bytes of a file named relative to the folder; FileNotFoundError if none,
+        OutsideFolder if `ref` leads out of it."""
+        with self._fs.open(self.inside(ref), "rb") as file:
             data: bytes = file.read()
         return data
+
+    def inside(self, ref: str) -> str:
+        """The path of `ref` in the folder. A dataset is somebody else's data: an absolute
+        path, `~`, or `..` (or a symlink) leading out of its folder would hand a host file
+        (`~/.aws/credentials`) to the model and the log, so it raises OutsideFolder."""
+        if posixpath.isabs(ref) or ref.startswith(("~", "\\")) or _DRIVE.match(ref):
+            raise OutsideFolder(f"'{ref}' is an absolute path")
+        folder = posixpath.normpath(self._folder)
+        path = posixpath.normpath(posixpath.join(folder, ref))
+        if not _within(path, folder):
+            raise OutsideFolder(f"'{ref}' leads out of the dataset's folder")
+        protocols = self._fs.protocol
+        if {"file", "local"} & set([protocols] if isinstance(protocols, str) else protocols):
+            real, real_folder = os.path.realpath(path), os.path.realpath(folder)
+            if not _within(real, real_folder):
+                raise OutsideFolder(f"'{ref}' is a link out of the dataset's folder")
+        return path
 
     def _data_url(self, ref: str, kind: str = "image") -> str:
         if ref.startswith("data:") or is_url(ref):
@@ -76,7 +106,10 @@ class ImageFolder:
         if mime is None or not mime.startswith(f"{kind}/"):
             raise DatasetError(f"{kind} '{ref}' is not a known {kind} type",
                                key=f"{kind}-type:{ref}")
-        path = posixpath.join(self._folder, ref)
+        try:
+            path = self.inside(ref)
+        except OutsideFolder as ex:
+            raise DatasetError(f"{kind} {ex}", key=f"image:{ref}") from None
         try:
             with self._fs.open(path, "rb") as file:
                 data = file.read()

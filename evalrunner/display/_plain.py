@@ -23,7 +23,7 @@ from ._progress import (
     task_total,
     unique_models,
 )
-from ._summary import runs_lines, summary_lines
+from ._summary import runs_lines, status_text, summary_lines
 
 
 class PlainDisplay(Display):
@@ -86,7 +86,7 @@ class PlainDisplay(Display):
         total = progress.total if progress else None
         took = duration(progress.elapsed()) if progress else "0:00:00"
         of = f"/{total}" if total is not None else ""
-        self._say(f"{task_label(log)}: {log.status}, {done}{of} samples in {took}")
+        self._say(f"{task_label(log)}: {status_text(log)}, {done}{of} samples in {took}")
         if not self._tasks:
             self._echo.detach()
             if self._timer is not None:

@@ -18,10 +18,10 @@ def summary_lines(log: EvalLog) -> list[str]:
     """A few plain lines per task: status, metrics per scorer, samples, tokens, time, log."""
     results = log.results
     samples = results.total_samples if results else 0
-    lines = [f"{log.eval.task} ({log.eval.model}): {log.status}, {samples} samples"]
+    lines = [f"{log.eval.task} ({log.eval.model}): {status_text(log)}, {samples} samples"]
     for score in results.scores if results else []:
         metrics = ", ".join(f"{name}={fmt(m.value)}" for name, m in score.metrics.items())
-        unscored = f" ({score.unscored_samples} unscored)" if score.unscored_samples else ""
+        unscored = f" ({_unscored_count(score)})" if score.unscored_samples else ""
         lines.append(f"  {score.name}: {metrics}{unscored}")
     lines += [f"  {line}" for line in _problems(log)]
     lines.append(f"  tokens: {tokens_text(log)}  time: {log_duration(log)}")
@@ -53,9 +53,11 @@ def summary_table(log: EvalLog) -> RenderableType:
     facts.add_row("time", log_duration(log))
     parts.append(facts)
     style = _STATUS_STYLE.get(log.status, "white")
-    status: str = log.status
+    status = status_text(log)
     if log.status == "success" and results and results.missed_thresholds:
         status, style = "success · threshold missed", "red"  # not a green success
+    elif status != log.status and log.status == "success":
+        style = "yellow"  # some samples have no score: not a plain green success
     title = Text.assemble((log.eval.task, "bold"), f" · {log.eval.model} · ", (status, style))
     return Panel(Group(*parts), title=title, title_align="left", border_style=style)
 
@@ -64,7 +66,7 @@ def _metrics_table(scores: list[EvalScore]) -> Table:
     """Scorers by metrics; when that is too wide for 80 columns, a row per scorer and
     metric instead, so no metric name is ever cut."""
     names = list(dict.fromkeys(name for s in scores for name in s.metrics))
-    labels = [s.name + (f" ({s.unscored_samples} unscored)" if s.unscored_samples else "")
+    labels = [s.name + (f" ({_unscored_count(s)})" if s.unscored_samples else "")
               for s in scores]
     width = max(len(x) for x in ["scorer", *labels]) + sum(max(len(n), 7) + 1 for n in names)
     table = Table(box=None, pad_edge=False, header_style="bold")
@@ -144,7 +146,24 @@ def _problems(log: EvalLog) -> list[str]:
         out.append(f"threshold missed: {missed}")
     if log.error is not None:
         out.append(f"error: {log.error.message.splitlines()[0] if log.error.message else ''}")
+    for score in results.scores if results else []:
+        if score.unscored_samples:
+            out.append(f"unscored: {score.name}: {score.unscored_reason or 'no value'}")
     return out
+
+
+def status_text(log: EvalLog) -> str:
+    """The task's status, saying when a success left samples unscored (never silent)."""
+    scores = log.results.scores if log.results else []
+    unscored = max((s.unscored_samples for s in scores), default=0)
+    if log.status == "success" and unscored:
+        return f"success · {unscored} unscored"
+    return log.status
+
+
+def _unscored_count(score: EvalScore) -> str:
+    total = score.scored_samples + score.unscored_samples
+    return f"{score.unscored_samples} of {total} unscored"
 
 
 def tokens_text(log: EvalLog) -> str:

@@ -27,6 +27,17 @@ class LimitExceededError(Exception):
         self.limit = limit
 
 
+class UnpricedModelError(ValueError):
+    """A cost limit is set but a model in play has no price: the limit could never apply."""
+
+
+def default_turns(turns: int) -> None:
+    """Bound the current sample's turns by `turns` unless a turn limit is set already."""
+    limits = _active.get()
+    if limits is not None and limits.turns is None:
+        limits.turns, limits.turns_default = turns, True
+
+
 @dataclass
 class SampleLimits:
     """The limits of one sample and what it has used so far.
@@ -38,6 +49,7 @@ class SampleLimits:
     cost: float | None = None
     working: float | None = None
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
+    turns_default: bool = False  # turns is the agent loops' default bound, not the user's
     turns_used: int = 0
     cost_used: float = 0.0
     waiting: float = 0.0
@@ -54,7 +66,10 @@ class SampleLimits:
         if working_only:
             return None
         if self.turns is not None and self.turns_used >= self.turns:
-            return LimitExceededError("turns", self.turns, f"turn limit of {self.turns} reached")
+            why = (" (the default bound of agent loops: raise it with limits: {turns: N} or "
+                   "--turn-limit N)") if self.turns_default else ""
+            return LimitExceededError("turns", self.turns,
+                                      f"turn limit of {self.turns} reached{why}")
         if self.cost is not None and self.cost_used >= self.cost:
             return LimitExceededError(
                 "cost", self.cost, f"cost limit of ${self.cost:g} reached (${self.cost_used:.6g})"
@@ -104,6 +119,10 @@ def count_call(model: str, usage: ModelUsage | None) -> float | None:
     if limits is None:
         return None
     limits.turns_used += 1
+    if limits.cost is not None and model not in limits.prices:
+        # Validate refuses this for the task's model; a role's model can still get here.
+        raise UnpricedModelError(f"cost limit of ${limits.cost:g} cannot apply: no price "
+                                 f"for model {model} (add it under prices:)")
     cost = limits.price(model, usage) if usage is not None else None
     if cost is not None:
         limits.cost_used += cost

@@ -85,10 +85,11 @@ def _per_sample(items: Any) -> dict[str, dict[str, float]]:
     sums: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for (sample_id, _), values in items:
         for scorer, value in values.items():
-            try:
-                sums[scorer][sample_id].append(value_to_float(value))
+            try:  # converted first: an unscored value must not leave an empty list behind
+                number = value_to_float(value)
             except (ValueError, TypeError):
                 continue
+            sums[scorer][sample_id].append(number)
     return {s: {i: sum(v) / len(v) for i, v in per.items()} for s, per in sums.items()}
 
 

@@ -10,8 +10,10 @@ Inspect's fields are kept as extra fields of the evalrunner models.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import re
 import struct
 import zipfile
@@ -50,10 +52,26 @@ def is_inspect_log(location: str) -> bool:
     return not first.rstrip().endswith(SAMPLES_OPEN) and bool(_VERSION_2.search(head[:300]))
 
 
+class LogReadError(ValueError):
+    """A log that cannot be read safely: malformed, or unpacking beyond the bounds."""
+
+
+def max_member_bytes() -> int:
+    """The most one member of a `.eval` may unpack to (EVALRUNNER_LOG_MEMBER_MB, default
+    64 MB): a zip bomb of a few MB must not cost gigabytes to `view` or `compare`."""
+    try:
+        megabytes = float(os.environ.get("EVALRUNNER_LOG_MEMBER_MB") or 64)
+    except ValueError:
+        megabytes = 64
+    return int(max(megabytes, 1) * 1024 * 1024)
+
+
 def read_inspect_log(location: str, header_only: bool = False) -> EvalLog:
-    """An Inspect log as an evalrunner log (samples too, unless `header_only`)."""
-    header = _header(location)
-    log = EvalLog.model_validate(_log_from_inspect(header))
+    """An Inspect log as an evalrunner log (samples too, unless `header_only`); a log that
+    is malformed or too big unpacked raises LogReadError naming the file and member."""
+    with _located(location, ""):
+        header = _header(location)
+        log = EvalLog.model_validate(_log_from_inspect(header))
     if not header_only:
         log.samples = list(read_inspect_samples(location))
     log.location = location
@@ -62,56 +80,104 @@ def read_inspect_log(location: str, header_only: bool = False) -> EvalLog:
 
 def read_inspect_samples(location: str) -> Iterator[EvalSample]:
     if location.endswith(".eval"):
-        with zipfile.ZipFile(location) as z:
+        with _located(location, ""), zipfile.ZipFile(location) as z:
             names = sorted(n for n in z.namelist()
                            if n.startswith("samples/") and n.endswith(".json"))
             for name in names:
-                data = json.loads(_member(z, name, location))
-                yield EvalSample.model_validate(_sample_from_inspect(data))
+                with _located(location, name):
+                    data = _json(_member(z, name, location))
+                    sample = EvalSample.model_validate(_sample_from_inspect(data))
+                yield sample
         return
-    data = json.loads(Path(location).read_text(encoding="utf-8"))
-    for sample in data.get("samples") or []:
-        yield EvalSample.model_validate(_sample_from_inspect(sample))
+    with _located(location, ""):
+        data = _json(Path(location).read_bytes())
+        samples = data.get("samples") or []
+    for n, raw in enumerate(samples):
+        with _located(location, f"samples[{n}]"):
+            sample = EvalSample.model_validate(_sample_from_inspect(raw))
+        yield sample
+
+
+@contextlib.contextmanager
+def _located(location: str, member: str) -> Iterator[None]:
+    """Every way a foreign log can be bad, as one LogReadError saying where."""
+    try:
+        yield
+    except LogReadError as ex:
+        if str(ex).startswith(location):
+            raise
+        raise LogReadError(f"{location}{': ' + member if member else ''}: {ex}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, EOFError,
+            zipfile.BadZipFile, zipfile.LargeZipFile) as ex:
+        what = str(ex).splitlines()[0][:200] if str(ex) else type(ex).__name__
+        raise LogReadError(f"{location}{': ' + member if member else ''}: not a valid "
+                           f"Inspect log ({what})") from None
+
+
+def _json(data: bytes) -> Any:
+    """JSON of a foreign log; nesting deep enough to exhaust the stack is refused."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise LogReadError("JSON nested too deeply") from None
 
 
 def _header(location: str) -> dict[str, Any]:
     if not location.endswith(".eval"):
-        data: dict[str, Any] = json.loads(Path(location).read_text(encoding="utf-8"))
-        data.pop("samples", None)
-        return data
+        whole = _json(Path(location).read_bytes())
+        if not isinstance(whole, dict):
+            raise LogReadError("not an Inspect log: not a JSON object")
+        whole.pop("samples", None)
+        return whole
     with zipfile.ZipFile(location) as z:
         names = set(z.namelist())
         if "header.json" in names:
-            out: dict[str, Any] = json.loads(_member(z, "header.json", location))
+            out: dict[str, Any] = _json(_member(z, "header.json", location))
             return out
         start = next((n for n in ("_journal/start.json", "start.json") if n in names), None)
         if start is None:
             raise ValueError("not an Inspect log: no header.json or start.json")
-        data = json.loads(_member(z, start, location))
+        data: dict[str, Any] = _json(_member(z, start, location))
         if "results.json" in names:
-            data.update(json.loads(_member(z, "results.json", location)))
+            data.update(_json(_member(z, "results.json", location)))
         else:
             data["status"] = "started"
         return data
 
 
 def _member(z: zipfile.ZipFile, name: str, location: str) -> bytes:
-    """A member's bytes. Inspect compresses members with zstandard (zip method 93), which
-    Python's zipfile reads only from 3.14: its raw bytes are decompressed here."""
+    """A member's bytes, at most `max_member_bytes()` of them (whatever its header claims).
+    Inspect compresses members with zstandard (zip method 93), which Python's zipfile reads
+    only from 3.14: its raw bytes are decompressed here."""
+    limit = max_member_bytes()
     info = z.getinfo(name)
     if info.compress_type != ZIP_ZSTANDARD:
-        return z.read(name)
-    import zstandard
+        with z.open(name) as member:
+            data = member.read(limit + 1)
+    else:
+        import zstandard
 
-    with open(location, "rb") as f:
-        f.seek(info.header_offset)
-        head = f.read(30)  # the local file header; its name and extra field follow
-        name_length, extra_length = struct.unpack("<HH", head[26:30])
-        f.seek(info.header_offset + 30 + name_length + extra_length)
-        raw = f.read(info.compress_size)
-    with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)) as reader:
-        data: bytes = reader.read()
+        with open(location, "rb") as f:
+            f.seek(info.header_offset)
+            head = f.read(30)  # the local file header; its name and extra field follow
+            name_length, extra_length = struct.unpack("<HH", head[26:30])
+            f.seek(info.header_offset + 30 + name_length + extra_length)
+            raw = f.read(min(info.compress_size, limit + 1))
+        with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)) as reader:
+            data = _read_up_to(reader, limit + 1)
+    if len(data) > limit:
+        raise LogReadError(f"{location}: {name} unpacks to more than {limit // 2**20} MB "
+                           "(set EVALRUNNER_LOG_MEMBER_MB to allow more)")
     return data
+
+
+def _read_up_to(reader: Any, size: int) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    while total < size and (chunk := reader.read(min(size - total, 1 << 20))):
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def _log_from_inspect(h: dict[str, Any]) -> dict[str, Any]:

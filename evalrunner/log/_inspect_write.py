@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from .._util.secrets import redact
 from ._inspect_read import INSPECT_VERSION
 from ._model import EvalLog, EvalSample
 
@@ -29,8 +30,7 @@ def write_inspect_log(log: EvalLog, samples: Iterable[EvalSample], out: str | Pa
     header = inspect_header(log)
     if out.suffix == ".json":
         rows = [inspect_sample(s) for s in samples]
-        out.write_text(json.dumps({**header, "samples": rows}, indent=2, default=str),
-                       encoding="utf-8")
+        out.write_text(_dumps({**header, "samples": rows}), encoding="utf-8")
         return len(rows)
     count = 0
     summaries: list[dict[str, Any]] = []
@@ -48,7 +48,7 @@ def write_inspect_log(log: EvalLog, samples: Iterable[EvalSample], out: str | Pa
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(data, indent=2, default=str)
+    return redact(json.dumps(data, indent=2, default=str))  # as every log written is
 
 
 def inspect_header(log: EvalLog) -> dict[str, Any]:

@@ -93,6 +93,7 @@ class EvalScore(_Model):
     reducer: str | None = None
     scored_samples: int = 0
     unscored_samples: int = 0
+    unscored_reason: str | None = None  # why the first unscored sample got no value
     metrics: dict[str, EvalMetric] = Field(default_factory=dict)
 
 

@@ -132,6 +132,9 @@ class Model:
         config: GenerateConfig | None = None,
     ) -> ModelOutput:
         """Generate a reply to `input` (a prompt or a list of messages)."""
+        # Every call lets the event loop run: an agent loop on a model that never waits
+        # (mockllm, the cache) must still see Ctrl-C and other cancellations at once.
+        await asyncio.sleep(0)
         check_limits()  # a sample past its turn, cost or working-time limit stops here
         messages = as_messages(input) if isinstance(input, str) else list(input)
         cfg = self._merged(config)

@@ -9,6 +9,7 @@ decorator when that folder is first imported, so adding one is adding one file.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import difflib
 import functools
@@ -19,7 +20,7 @@ import pkgutil
 import re
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -69,6 +70,39 @@ _LOADED_KINDS: set[str] = set()
 scoped_names: contextvars.ContextVar[dict[tuple[str, str], RegistryInfo]] = (
     contextvars.ContextVar("scoped_names", default={})
 )
+
+
+class CodeNotImported(Exception):
+    """`validate --no-code` met a suite's Python (`file.py@name`, `module:name`)."""
+
+
+# While `without_code()` is on: the names of the suite's Python left unimported.
+_NOT_IMPORTED: list[str] | None = None
+
+
+@contextlib.contextmanager
+def without_code() -> Iterator[list[str]]:
+    """Refuse to import a suite's Python files and modules (CodeNotImported); yields the
+    names refused, for `validate --no-code` on a checkout nobody has vouched for."""
+    global _NOT_IMPORTED
+    previous, _NOT_IMPORTED = _NOT_IMPORTED, []
+    try:
+        yield _NOT_IMPORTED
+    finally:
+        _NOT_IMPORTED = previous
+
+
+def refuse_code(name: str) -> None:
+    """Raise CodeNotImported (naming `name`) while `without_code()` is on: for code read by
+    importing it, as a Python task file is."""
+    _refuse_code(name)
+
+
+def _refuse_code(name: str) -> None:
+    if _NOT_IMPORTED is not None:
+        if name not in _NOT_IMPORTED:
+            _NOT_IMPORTED.append(name)
+        raise CodeNotImported(f"not imported (--no-code): {name}")
 
 
 def register(
@@ -171,12 +205,15 @@ def _resolve_file(kind: str, name: str, base_dir: Path) -> RegistryInfo:
     path = (base_dir / file_part).resolve()
     if not path.is_file():
         raise UnknownNameError(kind, name, f"file '{file_part}' not found (from {name})", [])
+    _refuse_code(name)
     module = load_python_file(path)
     return _attr_info(kind, name, module, attr, path)
 
 
 def _resolve_module(kind: str, name: str) -> RegistryInfo:
     module_name, _, attr = name.partition(":")
+    if module_name.split(".")[0] != "evalrunner":
+        _refuse_code(name)
     try:
         module = importlib.import_module(module_name)
     except ImportError as ex:

@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._util.extras import MissingExtra
 from ..model._config import GenerateConfig
 from ..model._get import UnknownRoleError, get_model, model_context
 from ..model._model import Model
 from ..model._roles import role_model
-from ..registry import UnknownNameError
+from ..registry import CodeNotImported, UnknownNameError
 from ..scorers._scorer import Metric, Scorer, name_of_metric, scorer_metrics
 from ..solvers._solver import Solver
 from ..solvers.builtin._entries import make_function
@@ -60,6 +61,7 @@ class _Problems:
         self.task = task
         self.errors: list[SpecError] = []
         self.failed_roles: set[str] = set()  # reported once, not again by each user
+        self.skipped = False  # a part of the suite's Python was not imported (--no-code)
 
     def pos(self, key: str) -> SourcePos:
         """Where a key of the task was written (`model`, `model_roles.grader`, ...)."""
@@ -74,12 +76,15 @@ class _Problems:
         except UnknownRoleError as ex:
             if ex.role not in self.failed_roles:
                 self.add(pos, what, ex)
+        except CodeNotImported:
+            self.skipped = True  # `validate --no-code` names it; what needs it goes unchecked
         except Exception as ex:
             self.add(pos, what, ex)
 
     def add(self, pos: SourcePos, what: str | None, ex: Exception) -> None:
         text = describe(ex)
-        self.errors.append(SpecError(pos, f"{what}: {text}" if what else text))
+        extra = ex.extra if isinstance(ex, MissingExtra) else None
+        self.errors.append(SpecError(pos, f"{what}: {text}" if what else text, extra=extra))
 
     def create(self, ref: ComponentRef) -> Any:
         with self.at(ref.pos or self.pos(""), f"{ref.kind} '{ref.name}'"):
@@ -106,7 +111,10 @@ def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
         # A run's options name each of its models; one of the suite's was written there.
         given = bool(options.model) and options.model not in (task.model, *task.models)
         where = SourcePos("--model", 0, 0) if given else problems.pos("model")
-        with problems.at(where, None if given else f"model '{model_name}'"):
+        if "outputs" in task.model_args and "outputs" not in options.model_args:
+            where = problems.pos("model_args.outputs")  # a mockllm script's own mistakes
+        with problems.at(where, None if given else f"model '{model_name}'"), \
+                template_search(task.base_dir):
             model_args = {**task.model_args, **options.model_args}
             own = {k: float(model_args.pop(f"{k}_price")) for k in ("input", "output")
                    if f"{k}_price" in model_args}  # -M input_price=2.5: USD per million tokens
@@ -120,9 +128,10 @@ def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
         where = (SourcePos("--model-role", 0, 0) if role in options.model_roles
                  else problems.pos(f"model_roles.{role}"))
         problems.failed_roles.add(role)
-        with problems.at(where, f"role '{role}'"):
+        with problems.at(where, f"role '{role}'"), template_search(task.base_dir):
             roles[role] = role_model(spec)
             problems.failed_roles.discard(role)
+    _check_cost_prices(task, options, model_name, prices, problems)
     stamps: dict[str, str] = {}
     token = used_templates.set(stamps)
     try:
@@ -140,12 +149,27 @@ def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
         used_templates.reset(token)
     metrics = {name: [m for m in task_metrics if m is not None] or scorer_metrics(fn)
                for name, fn in scorers}
-    if not options.no_score and not problems.errors:  # a part missing: names unknown
+    if not options.no_score and not problems.errors and not problems.skipped:
+        # (a part missing: the metric names are unknown)
         _check_thresholds(task, options, metrics, problems)
     if problems.errors:
         raise SetupErrors(problems.errors)
     return TaskParts(model_name, model, roles, config, steps, finish, scorers, metrics, stamps,
                      approval, prices)
+
+
+def _check_cost_prices(task: TaskDef, options: RunOptions, model_name: str,
+                       prices: dict[str, dict[str, float]], problems: _Problems) -> None:
+    """A cost limit counts only priced models: one without a price could never reach it."""
+    cost = options.limits.cost if options.limits.cost is not None else task.limits.cost
+    if cost is None or model_name == "none" or model_name in prices:
+        return
+    where = (SourcePos("--cost-limit", 0, 0) if options.limits.cost is not None
+             else problems.pos("limits.cost"))
+    problems.add(where, None, ValueError(
+        f"cost limit of ${cost:g} cannot apply: no price for model {model_name} (add "
+        f"prices: {{{model_name}: {{input: USD, output: USD}}}} per million tokens, or "
+        f"-M input_price=... -M output_price=...)"))
 
 
 def _named(refs: list[ComponentRef], problems: _Problems) -> list[tuple[str, Scorer]]:

@@ -50,7 +50,9 @@ def prepare_run(
     if not tasks and writes:
         where = SourcePos(names[0] if names else ".", 1, 1)
         raise SpecErrors([SpecError(where, "no task matches the filters")])
-    runs, errors = check_run(tasks, options, writes=writes, reports=reports)
+    runs, found = check_run(tasks, options, writes=writes, reports=reports)
+    warnings.extend(e for e in found if e.severity == "warning")
+    errors = [e for e in found if e.severity != "warning"]
     if errors:  # options first, then by file and position; an option's error once
         unique = {(str(e.pos), e.message): e for e in errors}.values()
         raise SpecErrors(sorted(unique, key=lambda e: (e.pos.line > 0, e.pos.file,

@@ -3,7 +3,7 @@
 `--model a,b` (or `--model a --model b`, or `model: [a, b]` in a suite) names the models.
 `-M key=value` and `--model-role role=name` apply to every model; `-M a:key=value` (and
 `--model-role a:role=name`) only to the model named `a` (its full name, or the part after
-its provider, or its last path part).
+its provider, or its last path part). A suite's `model_args` apply to the models it names.
 """
 
 from __future__ import annotations
@@ -71,6 +71,15 @@ def task_models(task: TaskDef, options: RunOptions) -> list[str | None]:
     return [task.model]
 
 
+def _args_for(task: TaskDef, model: str | None) -> TaskDef:
+    """The task as it runs on `model`: a suite's `model_args` were written for the models
+    it names (a mockllm script, a local model's file), not for one `--model` brings in."""
+    declared = [task.model, *task.models]
+    if not task.model_args or not any(declared) or model in declared:
+        return task
+    return dataclasses.replace(task, model_args={})
+
+
 def task_runs(tasks: Sequence[TaskDef], options: RunOptions) -> list[tuple[TaskDef, RunOptions]]:
     """One (task, options) per task and model, options narrowed to that model.
 
@@ -84,7 +93,7 @@ def task_runs(tasks: Sequence[TaskDef], options: RunOptions) -> list[tuple[TaskD
         errors += check_scopes(options.model_args, named, "-M")
         errors += check_scopes(options.model_roles, named, "--model-role")
         for model in models:
-            runs.append((task, dataclasses.replace(
+            runs.append((_args_for(task, model), dataclasses.replace(
                 options, model=model, models=named if len(named) > 1 else None,
                 model_args=for_model(options.model_args, model or ""),
                 model_roles=for_model(options.model_roles, model or ""),

@@ -34,6 +34,7 @@ class RunOptions:
     retry_on_error: int = 0  # reruns of a sample that failed before it counts as an error
     retry_of: list[str] | None = None  # set by `retry`: the logs being finished
     limits: LimitsDef = field(default_factory=LimitsDef)  # --message-limit etc., over the task's
+    trust: bool = False  # --trust: the suite may name its model's address (see _trust)
 
 
 def parse_limit(value: str | int | None) -> tuple[int, int] | None:

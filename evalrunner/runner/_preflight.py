@@ -10,6 +10,7 @@ and the places a run writes to (the log folder, JUnit and summary files) are tri
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import uuid
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from ._build import SetupErrors, TaskParts, build_task
 from ._models import ModelScopeError, task_runs
 from ._options import RunOptions
 from ._plan import TaskRun
+from ._trust import untrusted_addresses
 
 
 def _unreachable(task: TaskDef, parts: TaskParts) -> list[SpecError]:
@@ -61,11 +63,12 @@ def check_run(
         try:
             parts = build_task(task, own)
         except SetupErrors as ex:
-            errors.extend(ex.errors)
+            errors.extend(ex.errors if writes else [_as_warning(e) for e in ex.errors])
             continue
         planned.append(TaskRun(task, own, parts))
         if writes:  # a run: `validate` runs where the environment is not set up
             errors.extend(_unreachable(task, parts))
+            errors.extend(untrusted_addresses(task, parts, own))
     for task in tasks:
         scan = scan_dataset(task.dataset, task.base_dir, task.sandbox is not None)
         for run in planned:  # the dataset the scan opened is the one the run reads
@@ -81,6 +84,14 @@ def check_run(
                 f"no sample has the id {', '.join(repr(i) for i in missing)} in the tasks "
                 "selected")))
     return planned, errors
+
+
+def _as_warning(error: SpecError) -> SpecError:
+    """`validate` on an install without an extra: the suite is fine, the machine lacks it."""
+    if error.extra is None:
+        return error
+    return dataclasses.replace(error, severity="warning",
+                               message=f"{error.message} (not checked further)")
 
 
 def _option(flag: str) -> SourcePos:

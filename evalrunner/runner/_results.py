@@ -78,10 +78,14 @@ def _reduce(
 
 
 def _with_sample_metadata(reduced: Score, epochs: list[Score]) -> Score:
-    """A reducer's score keeps the sample's metadata, for metrics that group by it."""
+    """A reducer's score keeps the sample's metadata, for metrics that group by it, and
+    why its epochs went unscored."""
     kept = (epochs[0].metadata or {}).get("sample_metadata") if epochs else None
     if kept:
         reduced.metadata = {**(reduced.metadata or {}), "sample_metadata": kept}
+    if reduced.unscored and epochs:  # the epochs' reason stays with their reduced score
+        reduced.metadata = {**(reduced.metadata or {}),
+                            "unscored_reason": _unscored_reason(epochs)}
     return reduced
 
 
@@ -95,6 +99,7 @@ def _score_metrics(
         reducer=reducer,
         scored_samples=len(scored),
         unscored_samples=len(scores) - len(scored),
+        unscored_reason=_unscored_reason(scores) if len(scored) < len(scores) else None,
     )
     for metric in metrics:
         name = name_of_metric(metric)
@@ -105,6 +110,15 @@ def _score_metrics(
         else:
             entry.metrics[name] = EvalMetric(name=name, value=value)
     return entry
+
+
+def _unscored_reason(scores: list[Score]) -> str:
+    """Why samples went unscored: the first reason a scorer gave, else that it gave none."""
+    for score in scores:
+        reason = (score.metadata or {}).get("unscored_reason") if score.unscored else None
+        if reason:
+            return str(reason)
+    return "the scorer gave no value"
 
 
 def check_thresholds(results: EvalResults | None, thresholds: dict[str, float]) -> list[str]:

@@ -12,7 +12,7 @@ A backend is a `SandboxBackend` subclass registered with `@sandbox_backend("name
 named as `file.py@Class`, or `pkg/name` through the `evalrunner` entry-point group).
 """
 
-from ._backend import SandboxBackend, backend_class, sandbox_backend, spec_problems
+from ._backend import Leftover, SandboxBackend, backend_class, sandbox_backend, spec_problems
 from ._context import current_sandboxes, sandbox, sandbox_scope
 from ._environment import ExecResult, Sandbox, SandboxConnection, SandboxError
 from ._lifecycle import TaskSandboxes
@@ -21,6 +21,7 @@ from ._spec import SANDBOX_KEYS, SandboxSpec, sandbox_spec
 __all__ = [
     "SANDBOX_KEYS",
     "ExecResult",
+    "Leftover",
     "Sandbox",
     "SandboxBackend",
     "SandboxConnection",

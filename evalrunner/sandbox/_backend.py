@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from ._environment import Sandbox
 from ._spec import SandboxSpec
 
-__all__ = ["SandboxBackend", "backend_class", "sandbox_backend", "spec_problems"]
+__all__ = ["Leftover", "SandboxBackend", "backend_class", "sandbox_backend", "spec_problems"]
 
 B = TypeVar("B", bound="type[SandboxBackend]")
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """Something a run left behind: what it is, whose it is, and how to remove it."""
+
+    run_id: str
+    what: str  # e.g. "container 3f2a...", "folder /tmp/evalrunner-sandbox-bwrap-..."
+    uid: int | None  # its owner on this machine, when the backend can tell
+    remove: Callable[[], Awaitable[Any]]
 
 
 class SandboxBackend(ABC):
@@ -20,7 +31,8 @@ class SandboxBackend(ABC):
 
     One instance serves one task (one spec): `task_init` once before the first sample,
     `sample_init`/`sample_cleanup` around each sample, `task_cleanup` at the end.
-    `cleanup` removes what a killed run left behind (`evalrunner sandbox cleanup`).
+    `leftovers` lists what runs left behind, for `evalrunner sandbox cleanup` (which removes
+    those of runs that are over); `cleanup` removes a run's at once.
     """
 
     # The spec keys besides `type` this backend reads; any other key is an error.
@@ -61,9 +73,18 @@ class SandboxBackend(ABC):
         return None
 
     @classmethod
-    async def cleanup(cls, run_id: str | None = None) -> list[str]:
-        """Remove the sandboxes of a run (every run when None) left behind; say what went."""
+    async def leftovers(cls, run_id: str | None = None) -> list[Leftover]:
+        """The sandboxes of a run (of every run when None) that exist now, live or not."""
         return []
+
+    @classmethod
+    async def cleanup(cls, run_id: str | None = None) -> list[str]:
+        """Remove the sandboxes of a run (every run when None), live or not; say what went."""
+        gone = []
+        for item in await cls.leftovers(run_id):
+            await item.remove()
+            gone.append(item.what)
+        return gone
 
     @classmethod
     def emergency_cleanup(cls, envs: dict[str, Sandbox]) -> None:

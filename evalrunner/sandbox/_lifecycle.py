@@ -20,13 +20,17 @@ from typing import Any, TypeVar
 from ._backend import SandboxBackend, backend_class
 from ._context import sandbox_scope
 from ._environment import Sandbox, SandboxError
+from ._runs import record_run
 from ._spec import SandboxSpec
 
 __all__ = ["TaskSandboxes", "decode_file", "no_sandbox_message"]
 
 DEFAULT_SETUP_TIMEOUT = 300.0
-SETUP_PATH = "/tmp/evalrunner-setup.sh"
-_RUNNER = 'if command -v bash >/dev/null 2>&1; then exec bash "$0"; else exec sh "$0"; fi'
+# The script from standard input into a temporary file, run by its `#!` line, else bash or sh.
+_RUNNER = ('f=$(mktemp) && cat > "$f" && chmod +x "$f" || exit 125; '
+           'if [ "$(head -c 2 "$f")" = "#!" ]; then "$f"; '
+           'elif command -v bash >/dev/null 2>&1; then bash "$f"; else sh "$f"; fi; '
+           'rc=$?; rm -f "$f"; exit $rc')
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -49,6 +53,7 @@ class TaskSandboxes:
         self._backends: dict[SandboxSpec, SandboxBackend] = {}
         self._lock = asyncio.Lock()
         self._count = 0
+        self._recorded = False
 
     async def start(self) -> None:
         """Prepare the task's backend (so a missing image fails before any sample runs)."""
@@ -57,6 +62,9 @@ class TaskSandboxes:
 
     async def _backend(self, spec: SandboxSpec) -> SandboxBackend:
         async with self._lock:
+            if not self._recorded:  # for `sandbox cleanup`: whose sandboxes, still going?
+                await asyncio.to_thread(record_run, self.run_id)
+                self._recorded = True
             if spec not in self._backends:
                 cls = backend_class(spec.type, self.base_dir)
                 problems = cls.problems(spec, self.base_dir)
@@ -133,12 +141,10 @@ def decode_file(value: str) -> str | bytes:
 
 
 async def _run_setup(env: Sandbox, script: str, timeout: float) -> None:
-    await env.write_file(SETUP_PATH, script)
-    cmd = [SETUP_PATH] if script.startswith("#!") else ["sh", "-c", _RUNNER, SETUP_PATH]
-    if script.startswith("#!"):
-        await env.exec(["chmod", "+x", SETUP_PATH])
+    # Sent on standard input and saved to a fresh file inside: no fixed path that two
+    # samples sharing a machine (`local`) could both write.
     try:
-        result = await env.exec(cmd, timeout=timeout)
+        result = await env.exec(["sh", "-c", _RUNNER], input=script, timeout=timeout)
     except TimeoutError:
         raise SandboxError(f"the sample's setup script ran over {timeout:g} seconds") from None
     if not result.success:

@@ -35,6 +35,9 @@ class SandboxSpec(BaseModel):
                        "never pull; a missing image is an error).")
     user: str | None = Field(default=None, description="The user commands run as by default.")
     workdir: str | None = Field(default=None, description="The working folder of commands.")
+    pass_env: tuple[str, ...] | None = Field(
+        default=None, description="docker with compose: variables of evalrunner's "
+        "environment the compose file may use (names or globs); compose gets no others.")
     timeout: float | None = Field(
         default=None, gt=0, description="Seconds a sample's setup script may run.")
 

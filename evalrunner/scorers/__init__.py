@@ -1,4 +1,8 @@
-"""Scorers, metrics and epoch reducers."""
+"""Scorers, metrics and epoch reducers. The built-in scorers (`match`, `includes`, ...) and
+metrics (`accuracy`, `mean`, `std`, ...) are importable from here too, as from Inspect's
+`inspect_ai.scorer`."""
+
+from typing import Any
 
 from ..solvers._task_state import Target
 from ._score import CORRECT, INCORRECT, NOANSWER, PARTIAL, Score, value_to_float
@@ -20,3 +24,16 @@ __all__ = [
     "scorer_metrics",
     "value_to_float",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A built-in scorer or metric by name, through the registry."""
+    from ..registry import UnknownNameError, resolve
+
+    if not name.startswith("_"):
+        for kind in ("scorer", "metric"):
+            try:
+                return resolve(kind, name).obj  # type: ignore[arg-type]
+            except UnknownNameError:
+                pass
+    raise AttributeError(f"module 'evalrunner.scorers' has no attribute {name!r}")

@@ -98,12 +98,17 @@ def compile_task(index: int, raw: dict[str, Any], params: dict[str, Any],
 
 
 def _positions(raw: dict[str, Any], path: Path_, ctx: SuiteContext) -> dict[str, SourcePos]:
-    """Where the task's model, roles and thresholds were written (the task's own, else the
-    suite's), for errors found only when the task is built."""
+    """Where the task's model, model_args, roles and thresholds were written (the task's
+    own, else the suite's), for errors found only when the task is built."""
     doc = ctx.rep.doc
     out: dict[str, SourcePos] = {}
-    if "model" in raw or "model" in ctx.data:
-        out["model"] = doc.pos((*path, "model") if "model" in raw else ("model",))
+    for key in ("model", "model_args"):
+        if key in raw or key in ctx.data:
+            out[key] = doc.pos((*path, key) if key in raw else (key,))
+    for key, sub in (("model_args", "outputs"), ("limits", "cost")):  # mockllm script; prices
+        own = sub in _dict(raw.get(key))
+        if own or sub in _dict(ctx.data.get(key)):
+            out[f"{key}.{sub}"] = doc.pos((*path, key, sub) if own else (key, sub))
     for key in ("model_roles", "thresholds"):
         for name in _dict(ctx.data.get(key)) if key == "model_roles" else {}:
             out[f"{key}.{name}"] = doc.pos((key, name), at_key=True)

@@ -13,7 +13,8 @@ import yaml
 from jinja2 import TemplateSyntaxError, Undefined
 from jinja2.exceptions import SecurityError, TemplateRuntimeError, UndefinedError
 
-from ..template import compile_expression
+from ..template import TemplateBudgetError, compile_expression
+from ..template._budget import budgeted
 from ._model import SourcePos
 from ._report import Reporter
 from ._yaml import Path_
@@ -67,7 +68,11 @@ class Interpolator:
         source = match.group(1).strip()
         shown = "${{ " + source + " }}"
         try:
-            result = _compiled(source)(**self.context)
+            with budgeted():  # a suite's expression is bounded in time and memory at validate
+                result = _compiled(source)(**self.context)
+        except TemplateBudgetError as ex:
+            self._error(path, text, match, f"cannot evaluate {shown}: {ex.message}")
+            return None
         except TemplateSyntaxError as ex:
             self._error(path, text, match, f"bad expression {shown}: {ex.message}")
             return None

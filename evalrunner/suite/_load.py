@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .._util.secrets import register_config_secrets
 from ._compile import SuiteContext, compile_task
 from ._interpolate import Interpolator, split_overrides
 from ._model import SourcePos, SpecError, SpecErrors, Suite, TaskDef
@@ -57,6 +58,7 @@ def load_suite(
     data, task_params = _interpolate(
         doc.data, dict(overrides or {}), environment, suite_vars, rep, model
     )
+    register_config_secrets(data)  # before any of it is logged, printed or reported
     check_schema(data, rep)
     tasks = _compile_tasks(data, task_params, SuiteContext(rep, data, path, name, 0))
     errors, warnings = rep.finish()

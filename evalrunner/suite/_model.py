@@ -32,6 +32,7 @@ class SpecError:
     pos: SourcePos
     message: str
     severity: str = "error"  # or "warning"
+    extra: str | None = None  # the optional extra whose absence this error is
 
     def __str__(self) -> str:
         tag = "" if self.severity == "error" else "warning: "

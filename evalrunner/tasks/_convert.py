@@ -15,7 +15,7 @@ from typing import Any
 from ..dataset._helpers import as_dataset
 from ..dataset._read import OBJECT_KEY
 from ..model._config import GenerateConfig
-from ..registry import RegistryInfo
+from ..registry import RegistryInfo, UnknownNameError, resolve
 from ..suite._model import ComponentRef, EpochsDef, LimitsDef, SourcePos, SpecError, TaskDef
 from ._task import Epochs, Task
 
@@ -125,6 +125,11 @@ def _epochs(value: int | Epochs | None) -> EpochsDef:
         callable(reducer) else list(reducer)
     names = [r if isinstance(r, str) else str(getattr(r, "__registry_name__", "")) or
              getattr(r, "__name__", "") for r in items]
+    for name in names:  # a typo fails here, not when the results are computed
+        try:
+            resolve("reducer", name)
+        except UnknownNameError as ex:
+            raise ValueError(str(ex)) from None
     return EpochsDef(count=value.epochs, reducers=names or ["mean"])
 
 

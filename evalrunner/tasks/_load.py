@@ -40,10 +40,15 @@ def is_task_file(path: Path) -> bool:
 
 def load_task_file(path: Path, overrides: Mapping[str, str] | None = None) -> Suite:
     """The tasks of a Python file, each made by calling its function with the `-T`
-    arguments it takes; raises SpecErrors holding every error found."""
-    from ..registry import load_python_file
+    arguments it takes; raises SpecErrors holding every error found. Under
+    `validate --no-code` the file is not imported: no task, and the file is named."""
+    from ..registry import CodeNotImported, load_python_file, refuse_code
 
     file = str(path)
+    try:
+        refuse_code(file)  # `validate --no-code`: its tasks are made by running it
+    except CodeNotImported:
+        return Suite(file=path, name=path.stem, description=None, tasks=[], file_hash="")
     try:
         content = path.read_bytes()
         with template_search(path.parent):

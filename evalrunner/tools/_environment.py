@@ -12,6 +12,8 @@ import fnmatch
 import os
 from collections.abc import Iterable, Mapping
 
+from .._util.secrets import register_environment_secrets
+
 __all__ = ["BASE_VARIABLES", "tool_environment"]
 
 # What a shell or an interpreter needs to behave normally; none of these holds a secret.
@@ -35,5 +37,11 @@ def tool_environment(
     patterns = [*BASE_VARIABLES, *pass_env]
     env = {name: value for name, value in source.items()
            if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)}
+    # What a suite passes on by name is a secret wherever it would be printed.
+    register_environment_secrets(env, [n for n in env if not _is_base(n)])
     env.update(set_env or {})
     return env
+
+
+def _is_base(name: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in BASE_VARIABLES)

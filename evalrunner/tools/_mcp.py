@@ -13,6 +13,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .._util.secrets import register_mapping_secrets, register_url_secrets
 from ._info import ToolInfo
 from ._lifetime import Lifetime, shared
 from ._tool import ToolError
@@ -90,6 +91,10 @@ class McpServer:
         self.command = parts[:1]
         self.args = [*parts[1:], *(args or [])]
         self.env, self.cwd, self.url, self.headers = env, cwd, url, headers
+        # Keys given to the server stay out of logs and errors (its URL's are in both).
+        register_mapping_secrets(env)
+        register_mapping_secrets(headers)
+        register_url_secrets(url)
         self.patterns = [tools] if isinstance(tools, str) else list(tools)
         self.lifetime: Lifetime = lifetime
         self.prefix = prefix

@@ -18,10 +18,12 @@ import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["ExecResult", "concurrency", "max_subprocesses", "set_max_subprocesses", "subprocess"]
 
 DEFAULT_OUTPUT_LIMIT = 1024 * 1024  # characters of stdout (and of stderr) kept
+PIPE_GRACE = 0.5  # seconds to drain output after a command exits while a child holds it
 
 _max_override: int | None = None
 # One set of semaphores per event loop: a semaphore is bound to the loop that first awaits it.
@@ -94,11 +96,14 @@ async def subprocess(
     `env` is added to the current environment, or with `inherit_env=False` is the whole
     environment (tools pass `tool_environment()`, which holds no secret). Output beyond
     `output_limit` characters is dropped (the process still runs to completion) and the
-    result says it was truncated.
+    result says it was truncated. The command runs in a session of its own: when it ends,
+    times out or is cancelled, whatever it started in that session is killed and its pipes
+    are closed, so a child that holds its output open cannot hold the caller.
     """
     if not args:
         raise ValueError("no command to run")
     started = time.monotonic()
+    out, err = _Sink(output_limit), _Sink(output_limit)
     async with concurrency("subprocesses", max_subprocesses()):
         process = await asyncio.create_subprocess_exec(
             *args,
@@ -112,13 +117,13 @@ async def subprocess(
         data = input.encode() if isinstance(input, str) else input
         try:
             async with asyncio.timeout(timeout):
-                stdout, stderr, truncated = await _communicate(process, data, output_limit)
-        except BaseException:  # a timeout or a cancelled sample: leave nothing running
-            await _kill(process)
-            raise
+                await _communicate(process, data, out, err)
+        finally:  # finished, timed out or cancelled: leave nothing of the call running
+            await _end(process)
     code = process.returncode if process.returncode is not None else -1
+    stdout, stderr = out.text(), err.text()
     _record(args, code, stdout, stderr, started)
-    return ExecResult(code == 0, code, stdout, stderr, truncated)
+    return ExecResult(code == 0, code, stdout, stderr, out.truncated or err.truncated)
 
 
 def _record(args: Sequence[str], code: int, stdout: str, stderr: str, started: float) -> None:
@@ -131,9 +136,32 @@ def _record(args: Sequence[str], code: int, stdout: str, stderr: str, started: f
                         time=round(time.monotonic() - started, 6)))
 
 
+class _Sink:
+    """The first `limit` bytes of a stream (all of them with None), and whether more came."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.kept = bytearray()
+        self.truncated = False
+
+    async def read(self, stream: asyncio.StreamReader | None) -> None:
+        while stream is not None and (chunk := await stream.read(65536)):
+            room = len(chunk) if self.limit is None else max(self.limit - len(self.kept), 0)
+            self.kept.extend(chunk[:room])
+            self.truncated = self.truncated or room < len(chunk)
+
+    def text(self) -> str:
+        return self.kept.decode("utf-8", errors="replace")
+
+
 async def _communicate(
-    process: asyncio.subprocess.Process, data: bytes | None, limit: int | None
-) -> tuple[str, str, bool]:
+    process: asyncio.subprocess.Process, data: bytes | None, out: _Sink, err: _Sink
+) -> None:
+    """Feed the input and read both outputs until the command has exited and they close.
+
+    A command that exits while something it started still holds its output open is over:
+    the reads get PIPE_GRACE seconds to drain what was written, then stop.
+    """
     async def feed() -> None:
         if process.stdin is None:
             return
@@ -143,33 +171,64 @@ async def _communicate(
                 await process.stdin.drain()
             process.stdin.close()
 
-    assert process.stdout is not None and process.stderr is not None
-    _, (out, out_cut), (err, err_cut) = await asyncio.gather(
-        feed(), _read(process.stdout, limit), _read(process.stderr, limit)
-    )
-    await process.wait()
-    return out, err, out_cut or err_cut
+    reading: asyncio.Future[Any] = asyncio.ensure_future(
+        asyncio.gather(feed(), out.read(process.stdout), err.read(process.stderr)))
+    exited: asyncio.Future[None] = asyncio.ensure_future(_exit_of(process))
+    both: list[asyncio.Future[Any]] = [reading, exited]
+    try:
+        await asyncio.wait(both, return_when=asyncio.FIRST_COMPLETED)
+        if not reading.done():
+            await asyncio.wait([reading], timeout=PIPE_GRACE)
+        await exited
+    finally:
+        for future in both:
+            future.cancel()
+        # Retrieve outcomes so that nothing is reported as "never retrieved".
+        await asyncio.wait(both, timeout=1)
+        for future in both:
+            if future.done() and not future.cancelled():
+                future.exception()
 
 
-async def _read(stream: asyncio.StreamReader, limit: int | None) -> tuple[str, bool]:
-    """Read to the end, keeping at most `limit` characters (bytes, decoded leniently)."""
-    kept = bytearray()
-    truncated = False
-    while chunk := await stream.read(65536):
-        if limit is None or len(kept) < limit:
-            room = len(chunk) if limit is None else limit - len(kept)
-            kept.extend(chunk[:room])
-            truncated = truncated or room < len(chunk)
-        else:
-            truncated = True
-    return kept.decode("utf-8", errors="replace"), truncated
+async def _exit_of(process: asyncio.subprocess.Process) -> None:
+    """Return when the process has exited, whoever still holds its pipes.
+
+    (`Process.wait()` waits for the pipes to close as well, which a detached child can
+    delay forever.)
+    """
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except OSError:  # already reaped, or a kernel without pidfds: poll
+        while process.returncode is None:
+            await asyncio.sleep(0.05)
+        return
+    loop = asyncio.get_running_loop()
+    exited: asyncio.Future[None] = loop.create_future()
+
+    def readable() -> None:
+        if not exited.done():
+            exited.set_result(None)
+
+    loop.add_reader(pidfd, readable)
+    try:
+        await exited
+    finally:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
 
 
-async def _kill(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-    with contextlib.suppress(Exception):
-        await asyncio.shield(process.wait())
+async def _end(process: asyncio.subprocess.Process) -> None:
+    """Kill the command's process group (even when its leader has exited) and close its pipes."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    # Let the event loop reap it first: closing the transport of a process not yet reaped
+    # reaps it there, and its exit code is lost.
+    for _ in range(200):
+        if process.returncode is not None:
+            break
+        await asyncio.sleep(0.01)
+    transport = getattr(process, "_transport", None)
+    if transport is not None:
+        transport.close()  # our ends of the pipes: the transport finishes without the children
+    with contextlib.suppress(TimeoutError, ProcessLookupError):
+        await asyncio.wait_for(asyncio.shield(process.wait()), timeout=5)

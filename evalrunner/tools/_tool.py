@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from jsonschema import Draft202012Validator
 
-from ..events._limits import LimitExceededError, check_limits
+from ..events._limits import LimitExceededError, UnpricedModelError, check_limits
 from ..events._model import ToolEvent
 from ..events._transcript import preview, record
 from ..model._chat import ChatMessageAssistant, ChatMessageTool, ToolCall
@@ -64,8 +64,8 @@ async def _call_one(
     else:
         try:
             content = _as_text(await tool(**_arguments(tool, call.arguments)))
-        except LimitExceededError:
-            raise  # a limit reached inside a tool (a sub-agent's call) ends the sample
+        except (LimitExceededError, UnpricedModelError):
+            raise  # a limit reached (or unusable) inside a tool's sub-agent ends the sample
         except (ToolError, TypeError, ValueError) as ex:
             error = str(ex)
         except Exception as ex:  # a tool's failure is the model's information, not a crash

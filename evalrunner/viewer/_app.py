@@ -10,6 +10,7 @@ requests addressed to it by that name (a guard against DNS rebinding).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -17,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .._util.secrets import redact
 from ._compare import compare_view
 from ._library import SORTS, LogLibrary, NotFound, SampleQuery
 
@@ -110,10 +112,10 @@ class ViewerServer:
         return response
 
     def _host_allowed(self, host: str) -> bool:
-        if self.host not in _LOOPBACK:
+        if not _is_loopback(self.host):
             return True  # served on purpose to a network: names cannot be known
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        return name.strip("[]") in _LOOPBACK
+        return name.strip("[]") in (*_LOOPBACK, self.host.strip("[]"))
 
     async def _index(self, request: web.Request) -> web.StreamResponse:
         return self._file("index.html")
@@ -161,6 +163,14 @@ class ViewerServer:
         return await _json(lambda: compare_view(self.library, ids))
 
 
+def _is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: a server for this machine only (127.0.0.2 too)."""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.update(_HEADERS)
 
@@ -168,14 +178,17 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
 async def _json(call: Callable[[], Any]) -> web.StreamResponse:
     def encoded() -> bytes:
         data = call()
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        # A log written elsewhere may hold a key this process knows: never served.
+        return redact(json.dumps(data, ensure_ascii=False, separators=(",", ":"))).encode()
 
     try:
         body = await asyncio.to_thread(encoded)
     except NotFound as ex:
         return _error(404, f"not found: {ex}")
-    except (OSError, ValueError) as ex:
-        return _error(500, f"{type(ex).__name__}: {ex}")
+    except ValueError as ex:  # a malformed or oversized log: its fault, not the server's
+        return _error(422, f"cannot read the log: {redact(str(ex))}")
+    except OSError as ex:
+        return _error(500, f"{type(ex).__name__}: {redact(str(ex))}")
     return web.Response(body=body, content_type="application/json", charset="utf-8")
 
 

@@ -8,6 +8,7 @@ so a page shows what a running eval has written so far.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from ..log._model import EvalLog
 from ._index import LogIndex
 from ._inspect import InspectCache
 from ._rows import sample_row
+
+logger = logging.getLogger(__name__)
 
 MAX_PAGE = 500
 LOG_SUFFIXES = (".json", ".eval")
@@ -115,9 +118,12 @@ class LogLibrary:
             try:
                 log = self.header_of(path)
             except (ValueError, OSError, json.JSONDecodeError):
-                continue  # not a log
-            running = self.index_of(path).count if log.status == "started" else None
-            rows.append(log_row(self.log_id(path), log, running))
+                continue  # not a log (or a broken one: its own page says why)
+            try:
+                running = self.index_of(path).count if log.status == "started" else None
+                rows.append(log_row(self.log_id(path), log, running))
+            except Exception as ex:
+                logger.warning("skipped %s: %s", path, ex)
         rows.sort(key=lambda r: str(r["created"]), reverse=True)
         return rows
 

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from ..._util.secrets import register_url_secrets
 from ...log._model import ReplicaCounts
 
 FAILS_TO_REMOVE = 3
@@ -41,6 +42,8 @@ def parse_base_urls(value: Any) -> list[str]:
     if not isinstance(value, list | tuple) or not value:
         raise ValueError("base_urls must be a list of base URLs")
     urls = [str(u).strip().strip("'\"") for u in value]
+    for url in urls:  # each replica's token, not only the first's, stays out of the log
+        register_url_secrets(url)
     if not all(u.startswith(("http://", "https://")) for u in urls):
         raise ValueError(f"base_urls must be http(s) URLs, got {urls}")
     return urls

@@ -10,17 +10,25 @@ import subprocess as sync_subprocess
 from ...tools._subprocess import ExecResult, subprocess
 from .._environment import SandboxError
 
-__all__ = ["compose_command", "docker", "docker_sync", "require_docker"]
+__all__ = ["CLIENT_VARIABLES", "compose_command", "docker", "docker_sync", "require_docker"]
 
+# What the docker and compose CLIs read to reach the daemon (none of it a provider key).
+CLIENT_VARIABLES = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_CERT_PATH",
+                    "DOCKER_TLS_VERIFY", "DOCKER_API_VERSION", "COMPOSE_*")
 CLI_TIMEOUT = 120.0  # seconds for one daemon call (run, rm, inspect); builds have none
 
 
 async def docker(*args: str, input: str | bytes | None = None, timeout: float | None = CLI_TIMEOUT,
-                 output_limit: int | None = None) -> ExecResult:
-    """Run `docker ARGS`; a missing CLI is a SandboxError saying how to install it."""
+                 output_limit: int | None = None, env: dict[str, str] | None = None
+                 ) -> ExecResult:
+    """Run `docker ARGS`; a missing CLI is a SandboxError saying how to install it.
+
+    `env` is added to the CLI's environment: `docker exec -e NAME` takes NAME's value from
+    there, so values never appear on a command line (`ps` shows those to every user).
+    """
     try:
         return await subprocess(["docker", *args], input=input, timeout=timeout,
-                                output_limit=output_limit)
+                                output_limit=output_limit, env=env)
     except FileNotFoundError:
         raise SandboxError("the docker CLI is not installed (apt-get install docker.io)") from None
 

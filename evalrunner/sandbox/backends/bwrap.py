@@ -1,20 +1,26 @@
 """`bwrap`: bubblewrap, a light sandbox with no daemon.
 
-Each command runs in new namespaces (`--unshare-all`: its own PIDs, no network but a
-loopback, no IPC) with the host's root read-only, the sample's own writable `/root` (the
-working folder and HOME) and `/tmp`, an empty `/home`, a cleared environment, and no
-capabilities (`--cap-drop ALL`: without it a process running as root inside could remount
-`/` read-write and write to the host). Files persist across the sample's commands because
-`/root` and `/tmp` are folders on the host, removed at the end of the sample. Limits:
-cgroups (v1 memory, pids, cpu) where the machine lets evalrunner make them, else `prlimit`
-(address space for memory, processes per user for pids).
+Each command runs in new namespaces (`--unshare-all`: its own PIDs and `/proc`, no network
+but a loopback, no IPC) and sees only what it needs of the host: the system folders
+(`/usr` and its links, an allowlist of `/etc`), read-only; the sample's own writable
+`/root` (the working folder and HOME) and `/tmp`; an empty `/home`; a `/dev` of its own.
+Nothing else of the host is there: no `/run`, `/var`, other users' folders, the host's
+temporary folder (so no other sample's files, whatever TMPDIR is) nor any unix socket
+outside those. No capabilities remain (`--cap-drop ALL`: without it a process running as
+root inside could remount a folder read-write). The environment is the one bubblewrap is
+started with (built here, so no key of evalrunner's, and never on a command line that
+`ps` shows). Files persist across the sample's commands because `/root` and `/tmp` are
+folders on the host, removed at the end of the sample; they are read and written only
+from inside (see `Sandbox.read_bytes`). Limits: cgroups nested under evalrunner's own
+(memory, pids, cpu); memory falls back to `prlimit --as` where no cgroup can be made, the
+others are refused then.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
+import functools
+import glob
 import os
 import shlex
 import shutil
@@ -23,23 +29,37 @@ from pathlib import Path
 from typing import ClassVar
 
 from ...tools._subprocess import DEFAULT_OUTPUT_LIMIT, ExecResult, subprocess
-from .._backend import SandboxBackend, sandbox_backend
+from .._backend import Leftover, SandboxBackend, sandbox_backend
 from .._environment import Sandbox, SandboxConnection, SandboxError
-from .._host import (
-    leftovers,
-    make_workdir,
-    parse_bytes,
-    read_host_file,
-    remove_tree,
-    write_host_file,
-)
+from .._host import leftovers, make_workdir, parse_bytes, remove_tree
 from .._spec import SandboxSpec
+from ._cgroups import CGROUP_PREFIX, CGROUP_ROOT, kill_and_remove, make_cgroups
 
-logger = logging.getLogger(__name__)
 WORKDIR = "/root"
-CGROUP_ROOT = Path("/sys/fs/cgroup")
-CGROUP_PREFIX = "evalrunner-"
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# What programs read from /etc (users, libraries, names, certificates, locales, terminals);
+# the rest of it (shadow, ssh keys, service configuration) stays out.
+ETC = ("alternatives", "bash.bashrc", "ca-certificates", "ca-certificates.conf",
+       "debian_version", "gai.conf", "gitconfig", "group", "host.conf", "hostname", "hosts",
+       "inputrc", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "locale.alias", "localtime",
+       "magic", "magic.mime", "mime.types", "nsswitch.conf", "os-release", "passwd", "perl",
+       "profile", "protocols", "python3*", "resolv.conf", "services", "shells", "ssl",
+       "terminfo", "timezone")
+
+
+def system_binds() -> list[str]:
+    """bwrap arguments showing the system folders read-only (links kept as links)."""
+    args: list[str] = []
+    for path in SYSTEM:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for pattern in ETC:
+        for path in sorted(glob.glob(f"/etc/{pattern}")):
+            args += ["--ro-bind", path, path]
+    return args
 
 
 class BwrapSandbox(Sandbox):
@@ -51,28 +71,22 @@ class BwrapSandbox(Sandbox):
         self.cgroups = cgroups
         self.name = "default"
 
-    def _host_path(self, path: str) -> Path:
-        """Where a sandbox path lives on the host (only /root and /tmp are writable)."""
-        inside = Path(os.path.normpath(Path(self.spec.workdir or WORKDIR) / path))
-        for mount in ("root", "tmp"):
-            if inside == Path("/", mount) or Path("/", mount) in inside.parents:
-                return self.folder / mount / inside.relative_to(Path("/", mount))
-        raise SandboxError(f"{inside}: only /root and /tmp are writable in a bwrap sandbox")
+    def command(self, cmd: list[str], cwd: str | None = None, user: str | None = None,
+                session: bool = True, env: dict[str, str] | None = None) -> list[str]:
+        """The full command line that runs `cmd` inside (with limits), as a list.
 
-    def command(self, cmd: list[str], cwd: str | None = None, env: dict[str, str] | None = None,
-                user: str | None = None, session: bool = True) -> list[str]:
-        """The full command line that runs `cmd` inside (with limits), as a list."""
-        args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+        The environment is bubblewrap's own (see `environment`); `env` puts variables on
+        the command line instead, for a person's shell (`connection`).
+        """
+        args = ["bwrap", *system_binds(), "--dev", "/dev", "--proc", "/proc",
                 "--bind", str(self.folder / "tmp"), "/tmp",
                 "--bind", str(self.folder / "root"), WORKDIR, "--tmpfs", "/home",
-                "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--clearenv"]
+                "--unshare-all", "--die-with-parent", "--cap-drop", "ALL"]
         if self.spec.network == "host":
             args.append("--share-net")
         if session:
             args.append("--new-session")  # no TIOCSTI into the caller's terminal
-        base = {"PATH": PATH, "HOME": WORKDIR, "LANG": "C.UTF-8", "TERM": "xterm",
-                **(env or {})}
-        for key, value in base.items():
+        for key, value in (env or {}).items():
             args += ["--setenv", key, value]
         if user := user or self.spec.user:
             args += _user_args(user)
@@ -80,17 +94,20 @@ class BwrapSandbox(Sandbox):
         args += ["--chdir", workdir, "--", *cmd]
         return [*self._limits(), *args]
 
+    @staticmethod
+    def environment(env: dict[str, str] | None = None) -> dict[str, str]:
+        """The whole environment of a command: the basics and what the caller sets."""
+        return {"PATH": PATH, "HOME": WORKDIR, "LANG": "C.UTF-8", "TERM": "xterm",
+                **(env or {})}
+
     def _limits(self) -> list[str]:
         prefix: list[str] = []
         if self.cgroups:
             targets = " ".join(shlex.quote(str(c / "cgroup.procs")) for c in self.cgroups)
             prefix = ["sh", "-c", f'for f in {targets}; do echo $$ > "$f"; done; exec "$@"', "sh"]
-        limits = []
-        if self.spec.memory and not any(c.parent.name == "memory" for c in self.cgroups):
-            limits.append(f"--as={parse_bytes(self.spec.memory)}")
-        if self.spec.pids and not any(c.parent.name == "pids" for c in self.cgroups):
-            limits.append(f"--nproc={self.spec.pids}")
-        return [*prefix, *(["prlimit", *limits, "--"] if limits else [])]
+        if self.spec.memory and not any("memory" in c.parts for c in self.cgroups):
+            return [*prefix, "prlimit", f"--as={parse_bytes(self.spec.memory)}", "--"]
+        return prefix
 
     async def exec(
         self,
@@ -104,23 +121,17 @@ class BwrapSandbox(Sandbox):
     ) -> ExecResult:
         if not cmd:
             raise ValueError("no command to run")
-        return await subprocess(self.command(cmd, cwd, env, user), input=input,
+        # Values go in bubblewrap's environment, which the command inherits: never argv.
+        return await subprocess(self.command(cmd, cwd, user), input=input,
+                                env=self.environment(env), inherit_env=False,
                                 timeout=timeout, output_limit=output_limit)
-
-    async def write_file(self, path: str, contents: str | bytes) -> None:
-        await write_host_file(self._host_path(path), contents)
-
-    async def read_bytes(self, path: str) -> bytes:
-        try:
-            host = self._host_path(path)
-        except SandboxError:  # outside the writable folders: the host's (read-only) file
-            host = Path(os.path.normpath(Path(self.spec.workdir or WORKDIR) / path))
-        return await read_host_file(host)
 
     def connection(self, command: list[str] | None = None) -> SandboxConnection:
         # No --new-session: the person's shell needs the terminal as its controlling one.
-        line = self.command(command or ["bash", "-l"], session=False)
-        return SandboxConnection("bwrap", shlex.join(line), self.spec.workdir or WORKDIR)
+        line = self.command(command or ["bash", "-l"], session=False,
+                            env=self.environment())
+        return SandboxConnection("bwrap", "env -i " + shlex.join(line),
+                                 self.spec.workdir or WORKDIR)
 
 
 def _user_args(user: str) -> list[str]:
@@ -155,12 +166,21 @@ class BwrapBackend(SandboxBackend):
 
     async def sample_init(self, run_id: str, label: str) -> dict[str, Sandbox]:
         folder = make_workdir("bwrap", run_id, label)
+        shown = [p for p in (*SYSTEM, "/etc") if folder.is_relative_to(p)]
+        if shown:  # every sample would see it: refuse rather than share
+            await remove_tree(folder)
+            raise SandboxError(f"the temporary folder {folder.parent} is inside {shown[0]}, "
+                               "which bwrap shows to every sample: set TMPDIR elsewhere")
         for sub in ("root", "tmp"):
             (folder / sub).mkdir()
         if self.spec.workdir:
             (folder / self.spec.workdir.lstrip("/")).mkdir(parents=True, exist_ok=True)
         name = f"{CGROUP_PREFIX}{run_id}-{label}-{uuid.uuid4().hex[:6]}"
-        cgroups = await asyncio.to_thread(_make_cgroups, self.spec, name)
+        try:
+            cgroups = await asyncio.to_thread(make_cgroups, self.spec, name)
+        except SandboxError:
+            await remove_tree(folder)
+            raise
         return {"default": BwrapSandbox(folder, self.spec, cgroups)}
 
     async def sample_cleanup(self, envs: dict[str, Sandbox]) -> None:
@@ -177,69 +197,20 @@ class BwrapBackend(SandboxBackend):
                 shutil.rmtree(env.folder, ignore_errors=True)
 
     @classmethod
-    async def cleanup(cls, run_id: str | None = None) -> list[str]:
-        gone = []
-        for path in leftovers("bwrap", run_id):
-            await remove_tree(path)
-            gone.append(str(path))
+    async def leftovers(cls, run_id: str | None = None) -> list[Leftover]:
+        found = leftovers("bwrap", run_id)
+        prefix = f"{CGROUP_PREFIX}{run_id or ''}"
         for controller in ("memory", "pids", "cpu"):
-            folder = CGROUP_ROOT / controller
-            for group in folder.glob(f"{CGROUP_PREFIX}{run_id or ''}*"):
-                _kill_and_remove(group)
-                gone.append(str(group))
-        return gone
-
-
-def _make_cgroups(spec: SandboxSpec, name: str) -> list[Path]:
-    """cgroup v1 folders with the spec's limits; [] where the machine does not allow them."""
-    wanted: dict[str, dict[str, str]] = {}
-    if spec.memory:
-        size = str(parse_bytes(spec.memory))
-        wanted["memory"] = {"memory.limit_in_bytes": size, "memory.swappiness": "0"}
-    if spec.pids:
-        wanted["pids"] = {"pids.max": str(spec.pids)}
-    if spec.cpus:
-        wanted["cpu"] = {"cpu.cfs_period_us": "100000",
-                         "cpu.cfs_quota_us": str(int(spec.cpus * 100000))}
-    made = []
-    for controller, settings in wanted.items():
-        group = CGROUP_ROOT / controller / name
-        try:
-            group.mkdir()
-            for key, value in settings.items():
-                if (group / key).exists():
-                    (group / key).write_text(value)
-            made.append(group)
-        except OSError as ex:
-            if group.exists():
-                _kill_and_remove(group)
-            if controller == "cpu":
-                raise SandboxError(f"cpus: this machine allows no CPU limit ({ex})") from None
-            logger.info("no %s cgroup (%s): prlimit instead", controller, ex)
-    return made
+            # Nested under the cgroup of the run that made them, wherever that was.
+            for group in sorted((CGROUP_ROOT / controller).glob(f"**/{prefix}*")):
+                if group.is_dir():
+                    owner = group.name.removeprefix(CGROUP_PREFIX).split("-", 1)[0]
+                    found.append(Leftover(owner, f"cgroup {group}", group.stat().st_uid,
+                                          functools.partial(asyncio.to_thread,
+                                                            kill_and_remove, group)))
+        return found
 
 
 def _remove_cgroups(groups: list[Path]) -> None:
     for group in groups:
-        _kill_and_remove(group)
-
-
-def _kill_and_remove(group: Path) -> None:
-    import signal
-    import time
-
-    for _ in range(50):
-        try:
-            pids = [int(p) for p in (group / "cgroup.procs").read_text().split()]
-        except OSError:
-            pids = []
-        for pid in pids:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        try:
-            group.rmdir()
-            return
-        except FileNotFoundError:
-            return
-        except OSError:
-            time.sleep(0.02)  # the killed processes are still leaving
+        kill_and_remove(group)

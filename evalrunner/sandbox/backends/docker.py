@@ -1,14 +1,15 @@
 """`docker`: one container (or compose project) per sample, removed at the end of the sample.
 
 Containers run with no network unless the spec names one, with the spec's memory, CPU and
-process limits, and are never pulled unless `pull: true` (a missing image is an error that
+process limits (memory and processes bounded by default too), without the capabilities of
+DROPPED_CAPS, and are never pulled unless `pull: true` (a missing image is an error that
 says how to build or load it). Each carries the label `evalrunner.run=<run id>`, so
 `evalrunner sandbox cleanup` finds what a killed run left behind.
 """
 
 from __future__ import annotations
 
-import base64
+import functools
 import hashlib
 import os
 import shlex
@@ -17,17 +18,24 @@ import uuid
 from pathlib import Path
 from typing import ClassVar
 
+from ...tools._environment import tool_environment
 from ...tools._subprocess import DEFAULT_OUTPUT_LIMIT, ExecResult, subprocess
-from .._backend import SandboxBackend, sandbox_backend
+from .._backend import Leftover, SandboxBackend, sandbox_backend
 from .._environment import Sandbox, SandboxConnection, SandboxError
 from .._spec import SandboxSpec
-from ._docker_cli import compose_command, docker, docker_sync, require_docker
+from ._docker_cli import CLIENT_VARIABLES, compose_command, docker, docker_sync, require_docker
 
 RUN_LABEL = "evalrunner.run"
+UID_LABEL = "evalrunner.uid"  # the user who started the run (cleanup leaves others' alone)
 PROJECT_LABEL = "com.docker.compose.project"
 PREFIX = "evalrunner-"
-_WRITE = 'mkdir -p "$(dirname "$1")" && cat > "$1"'
 KILL_GRACE = 5  # seconds between `timeout`'s TERM and KILL inside the container
+# Limits of a container whose suite sets none (a suite's own `memory`/`pids` replace them).
+DEFAULT_MEMORY = "2g"
+DEFAULT_PIDS = 1024
+# Docker's default capabilities less those an agent's task has no use for (raw sockets,
+# device files, chroot, file capabilities, audit): it keeps root's file ownership powers.
+DROPPED_CAPS = ("AUDIT_WRITE", "MKNOD", "NET_RAW", "SETFCAP", "SETPCAP", "SYS_CHROOT")
 
 
 class DockerSandbox(Sandbox):
@@ -48,8 +56,8 @@ class DockerSandbox(Sandbox):
             args += ["-w", workdir]
         if user := user or self.spec.user:
             args += ["-u", user]
-        for key, value in (env or {}).items():
-            args += ["-e", f"{key}={value}"]
+        for key in env or {}:
+            args += ["-e", key]  # the value comes from the CLI's environment, not argv
         return [*args, self.container]
 
     async def exec(
@@ -70,26 +78,13 @@ class DockerSandbox(Sandbox):
         started = time.monotonic()
         args = [*self._exec_args(cwd, env, user, input is not None), *inner]
         outer = timeout + KILL_GRACE + 10 if timeout else None
-        result = await docker(*args, input=input, timeout=outer, output_limit=output_limit)
+        result = await docker(*args, input=input, timeout=outer, output_limit=output_limit,
+                              env=env)
         if timeout and result.returncode in (124, 137) and time.monotonic() - started >= timeout:
             raise TimeoutError(f"the command ran over {timeout:g} seconds")
         if result.returncode == 126 and "file not found" in result.stdout + result.stderr:
             result.returncode = 127  # as a shell says "command not found"
         return result
-
-    async def write_file(self, path: str, contents: str | bytes) -> None:
-        result = await docker(*self._exec_args(None, None, None, True), "sh", "-c", _WRITE, "sh",
-                              path, input=contents if contents else b"")
-        if not result.success:
-            raise SandboxError(f"cannot write {path}: {result.stderr.strip()}")
-
-    async def read_bytes(self, path: str) -> bytes:
-        result = await docker(*self._exec_args(None, None, None), "base64", path)
-        if not result.success:
-            if "No such file" in result.stderr or "can't open" in result.stderr:
-                raise FileNotFoundError(f"no such file: {path}")
-            raise SandboxError(f"cannot read {path}: {result.stderr.strip()}")
-        return base64.b64decode(result.stdout)
 
     def connection(self, command: list[str] | None = None) -> SandboxConnection:
         host = os.environ.get("DOCKER_HOST")
@@ -105,7 +100,7 @@ class DockerBackend(SandboxBackend):
 
     keys: ClassVar[frozenset[str]] = frozenset(
         {"image", "build", "compose", "network", "memory", "cpus", "pids", "pull", "user",
-         "workdir", "timeout"})
+         "workdir", "timeout", "pass_env"})
     file_keys: ClassVar[frozenset[str]] = frozenset({"build", "compose"})
 
     @classmethod
@@ -119,6 +114,8 @@ class DockerBackend(SandboxBackend):
                            "compose file instead")
         elif not spec.image and not spec.build:
             out.append("sandbox: the docker backend needs an image, a build or a compose file")
+        if spec.pass_env and not spec.compose:
+            out.append("sandbox pass_env: only with a compose file (the variables it may use)")
         return out
 
     def __init__(self, spec: SandboxSpec, base_dir: Path) -> None:
@@ -160,13 +157,15 @@ class DockerBackend(SandboxBackend):
         spec = self.spec
         args = ["run", "-d", "--init", "--pull", "missing" if spec.pull else "never",
                 "--name", name, "--label", f"{RUN_LABEL}={run_id}",
+                "--label", f"{UID_LABEL}={os.getuid()}",
                 "--network", spec.network or "none", "--entrypoint", ""]
-        if spec.memory:
-            args += ["--memory", spec.memory, "--memory-swap", spec.memory]
+        memory = spec.memory or DEFAULT_MEMORY
+        args += ["--memory", memory, "--memory-swap", memory,
+                 "--pids-limit", str(spec.pids or DEFAULT_PIDS)]
+        for cap in DROPPED_CAPS:
+            args += ["--cap-drop", cap]
         if spec.cpus:
             args += ["--cpus", f"{spec.cpus:g}"]
-        if spec.pids:
-            args += ["--pids-limit", str(spec.pids)]
         if spec.workdir:
             args += ["-w", spec.workdir]
         result = await docker(*args, self.image, "tail", "-f", "/dev/null")
@@ -178,10 +177,15 @@ class DockerBackend(SandboxBackend):
     async def _compose_up(self, project: str, run_id: str) -> dict[str, Sandbox]:
         assert self.spec.compose is not None
         base = [*self._compose, "-p", project, "-f", str(self.base_dir / self.spec.compose)]
-        up = await subprocess([*base, "up", "-d", "--no-build"], timeout=300,
-                              env={"EVALRUNNER_RUN_ID": run_id})
+        # Compose reads the variables its file names from its environment: it gets only
+        # the docker client's, the basics, and those the suite names in `pass_env`.
+        env = tool_environment([*CLIENT_VARIABLES, *(self.spec.pass_env or ())],
+                               {"EVALRUNNER_RUN_ID": run_id})
+        up = await subprocess([*base, "up", "-d", "--no-build"], timeout=300, env=env,
+                              inherit_env=False)
         if not up.success:
-            await subprocess([*base, "down", "-v", "--remove-orphans"], timeout=120)
+            await subprocess([*base, "down", "-v", "--remove-orphans"], timeout=120, env=env,
+                             inherit_env=False)
             raise SandboxError(f"compose up failed: {up.stderr.strip()[-2000:]}")
         listed = await docker("ps", "--filter", f"label={PROJECT_LABEL}={project}", "--format",
                               '{{.ID}} {{.Label "com.docker.compose.service"}}')
@@ -207,21 +211,26 @@ class DockerBackend(SandboxBackend):
             docker_sync("rm", "-f", *containers)
 
     @classmethod
-    async def cleanup(cls, run_id: str | None = None) -> list[str]:
+    async def leftovers(cls, run_id: str | None = None) -> list[Leftover]:
         label = f"{RUN_LABEL}={run_id}" if run_id else RUN_LABEL
-        found = await docker("ps", "-aq", "--filter", f"label={label}")
+        columns = f'{{{{.ID}}}} {{{{.Label "{RUN_LABEL}"}}}} {{{{.Label "{UID_LABEL}"}}}}'
+        found = await docker("ps", "-a", "--filter", f"label={label}", "--format", columns)
         if not found.success:
             raise SandboxError(f"docker ps failed: {found.stderr.strip()}")
-        containers = found.stdout.split()
-        if containers:
-            await docker("rm", "-f", *containers)
+        out: list[Leftover] = []
+        for line in found.stdout.splitlines():
+            container, owner, uid = [*line.split(" "), "", ""][:3]
+            out.append(Leftover(owner, f"container {container}",
+                                int(uid) if uid.isdigit() else None,
+                                functools.partial(docker, "rm", "-f", container)))
         listed = await docker("ps", "-a", "--filter", f"label={PROJECT_LABEL}", "--format",
-                              '{{.ID}} {{.Label "com.docker.compose.project"}}')
+                              '{{.Label "com.docker.compose.project"}}')
         prefix = f"{PREFIX}{run_id or ''}"
-        projects = {p for line in listed.stdout.splitlines() if " " in line
-                    for p in [line.split(" ", 1)[1]] if p.startswith(prefix)}
-        await _remove_projects(projects)
-        return [f"container {c}" for c in containers] + [f"compose project {p}" for p in projects]
+        for project in sorted({p for p in listed.stdout.split() if p.startswith(prefix)}):
+            owner = project.removeprefix(PREFIX).split("-", 1)[0]
+            out.append(Leftover(owner, f"compose project {project}", None,
+                                functools.partial(_remove_projects, {project})))
+        return out
 
 
 async def _projects_of(containers: list[str]) -> set[str]:

@@ -1,7 +1,11 @@
 """`local`: a temporary folder per sample on this machine, with no isolation at all.
 
 Commands run as evalrunner's own user, see the whole filesystem and the network. Use it
-for trusted tasks, or to develop a suite before moving it to `docker` or `bwrap`.
+for trusted tasks, or to develop a suite before moving it to `docker` or `bwrap`. Two
+things are kept from them even so: evalrunner's environment (commands get a clean one and
+run in a PID namespace with their own `/proc`, see `tools._host_process`), and, through
+`read_file`/`write_file` (the text editor, scorers, dataset `files`), anything outside the
+sample's folder: those refuse paths outside it and symbolic links.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from pathlib import Path
 from typing import ClassVar
 
 from ...tools._environment import tool_environment
+from ...tools._exec import on_host
 from ...tools._subprocess import DEFAULT_OUTPUT_LIMIT, ExecResult, subprocess
-from .._backend import SandboxBackend, sandbox_backend
-from .._environment import Sandbox, SandboxConnection, SandboxError
-from .._host import leftovers, make_workdir, read_host_file, remove_tree, write_host_file
+from .._backend import Leftover, SandboxBackend, sandbox_backend
+from .._environment import FILE_LIMIT, Sandbox, SandboxConnection, SandboxError
+from .._host import leftovers, make_workdir, read_confined, remove_tree, write_confined
 
 logger = logging.getLogger(__name__)
 WARNING = ("sandbox local gives no isolation: commands run on this machine with evalrunner's "
@@ -31,7 +36,7 @@ class LocalSandbox(Sandbox):
         self.name = name
 
     def _path(self, path: str) -> Path:
-        return self.root / path  # an absolute path stays absolute
+        return self.root / path  # an absolute path stays absolute (for commands' cwd)
 
     async def exec(
         self,
@@ -45,19 +50,21 @@ class LocalSandbox(Sandbox):
     ) -> ExecResult:
         if user is not None:
             raise SandboxError("the local sandbox cannot run commands as another user")
+        folder = self._path(cwd or ".")
+        # No secret of evalrunner's environment: the basics, and what the caller sets.
+        variables = tool_environment(set_env=env)
         try:
-            # No secret of evalrunner's environment: the basics, and what the caller sets.
-            return await subprocess(cmd, input=input, cwd=self._path(cwd or "."),
-                                    env=tool_environment(set_env=env), inherit_env=False,
+            return await subprocess(on_host(cmd, folder, variables, SandboxError), input=input,
+                                    cwd=folder, env=variables, inherit_env=False,
                                     timeout=timeout, output_limit=output_limit)
         except FileNotFoundError as ex:
             return ExecResult(False, 127, "", f"{cmd[0]}: {ex.strerror or 'not found'}")
 
     async def write_file(self, path: str, contents: str | bytes) -> None:
-        await write_host_file(self._path(path), contents)
+        await write_confined(self.root, path, contents)
 
     async def read_bytes(self, path: str) -> bytes:
-        return await read_host_file(self._path(path))
+        return await read_confined(self.root, path, FILE_LIMIT)
 
     def connection(self, command: list[str] | None = None) -> SandboxConnection:
         inside = shlex.join(command) if command else "bash -l"
@@ -89,9 +96,5 @@ class LocalBackend(SandboxBackend):
                 shutil.rmtree(env.root, ignore_errors=True)
 
     @classmethod
-    async def cleanup(cls, run_id: str | None = None) -> list[str]:
-        gone = []
-        for path in leftovers("local", run_id):
-            await remove_tree(path)
-            gone.append(str(path))
-        return gone
+    async def leftovers(cls, run_id: str | None = None) -> list[Leftover]:
+        return leftovers("local", run_id)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from ..._util.patterns import SuitePattern
 from ...model._chat import ChatMessageUser
 from ...model._get import model_ref
 from ...model._model import Model
@@ -46,32 +47,82 @@ def default_instructions(partial_credit: bool) -> str:
     )
 
 
-def grade_regex(grade_pattern: str | None, partial_credit: bool) -> re.Pattern[str]:
-    """The pattern that reads the grade; its first group (or whole match) is the grade."""
+@dataclass(frozen=True)
+class GradePattern:
+    """How a grade is read from a reply: a pattern, and labels it may find besides C/I/P."""
+
+    regex: SuitePattern  # run with a time bound: the text it reads is a model's
+    labels: dict[str, str | float] = field(default_factory=dict)  # upper-cased label -> grade
+
+    def missed(self, reply: str) -> str:
+        """Why `reply` gave no grade: the pattern it failed, and the reply (its end)."""
+        tail = " ".join(reply.split())
+        tail = tail if len(tail) <= 80 else "..." + tail[-77:]
+        return f"the grader's reply did not match grade_pattern {self.regex.pattern!r}: {tail!r}"
+
+
+def grade_regex(grade_pattern: str | dict[str, Any] | None,
+                partial_credit: bool) -> GradePattern:
+    """The pattern that reads the grade; its first group (or whole match) is the grade.
+
+    `{pattern, labels}` maps other words to grades (`labels: {Yes: C, No: I}`).
+    """
     if grade_pattern is None:
         letters = _LETTERS_PARTIAL if partial_credit else _LETTERS
-        return re.compile(rf"GRADE\s*:\s*\**\s*([{letters}])\b", re.IGNORECASE)
+        return GradePattern(SuitePattern(rf"GRADE\s*:\s*\**\s*([{letters}])\b",
+                                         ignore_case=True))
+    labels: dict[str, str | float] = {}
+    pattern: Any = grade_pattern
+    if isinstance(grade_pattern, dict):
+        unknown = sorted(set(grade_pattern) - {"pattern", "labels"})
+        if unknown or not isinstance(grade_pattern.get("pattern"), str):
+            raise ValueError("grade_pattern: a pattern, or {pattern: <regex>, labels: "
+                             "{<word>: C, <word>: I}}")
+        labels = _labels(grade_pattern.get("labels") or {})
+        pattern = grade_pattern["pattern"]
     try:
-        return re.compile(grade_pattern, re.IGNORECASE | re.MULTILINE)
+        return GradePattern(SuitePattern(str(pattern), ignore_case=True, multiline=True),
+                            labels)
     except re.error as ex:
-        raise ValueError(f"invalid grade_pattern {grade_pattern!r}: {ex}") from None
+        raise ValueError(f"invalid grade_pattern {pattern!r}: {ex}") from None
 
 
-def read_grade(text: str, regex: re.Pattern[str], partial_credit: bool) -> str | float | None:
+def _labels(given: Any) -> dict[str, str | float]:
+    if not isinstance(given, dict):
+        raise ValueError("grade_pattern labels: a mapping of words to C, P, I or a number")
+    out: dict[str, str | float] = {}
+    for word, grade in given.items():
+        value = str(grade).strip().upper()
+        if value not in (CORRECT, INCORRECT, PARTIAL):
+            try:
+                out[str(word).strip().upper()] = float(value)
+                continue
+            except ValueError:
+                raise ValueError(f"grade_pattern labels: {word}: {grade!r} is not C, P, I "
+                                 "or a number") from None
+        out[str(word).strip().upper()] = value
+    return out
+
+
+def read_grade(text: str, pattern: GradePattern, partial_credit: bool) -> str | float | None:
     """The last grade in a reply: C, P or I, a number, or None when there is none.
 
-    The last match counts: a grader may quote the format before giving its verdict.
-    A P without partial credit counts as I (half right is not right).
+    The last match counts: a grader may quote the format before giving its verdict. A
+    label maps the matched word first. A P without partial credit counts as I (half right
+    is not right).
     """
-    found = list(regex.finditer(text))
+    found = pattern.regex.finditer(text)
     if not found:
         return None
     last = found[-1]
-    raw = (last.group(1) if regex.groups else last.group()).strip().upper()
-    if raw in (CORRECT, INCORRECT, PARTIAL):
-        return raw if raw != PARTIAL or partial_credit else INCORRECT
+    raw = (last.group(1) if pattern.regex.groups else last.group()).strip().upper()
+    mapped = pattern.labels.get(raw, raw)
+    if isinstance(mapped, float):
+        return mapped
+    if mapped in (CORRECT, INCORRECT, PARTIAL):
+        return mapped if mapped != PARTIAL or partial_credit else INCORRECT
     try:
-        return float(raw)
+        return float(mapped)
     except ValueError:
         return None
 
@@ -90,7 +141,7 @@ def graded_scorer(
     template: str | None,
     default_template: str,
     instructions: str | None,
-    grade_pattern: str | None,
+    grade_pattern: str | dict[str, Any] | None,
     partial_credit: bool,
     model: str | list[str] | None,
 ) -> Scorer:
@@ -115,13 +166,13 @@ def graded_scorer(
         gradings = await asyncio.gather(
             *(_grade(grader(), prompt, regex, partial_credit) for grader in graders)
         )
-        return _verdict(list(gradings), state.output.completion)
+        return _verdict(list(gradings), state.output.completion, regex)
 
     return score
 
 
 async def _grade(
-    grader: Model, prompt: str, regex: re.Pattern[str], partial_credit: bool
+    grader: Model, prompt: str, regex: GradePattern, partial_credit: bool
 ) -> Grading:
     asked = ChatMessageUser(content=prompt)
     output = await grader.generate([asked])
@@ -132,7 +183,7 @@ async def _grade(
     return Grading(grader.name, read_grade(reply, regex, partial_credit), reply, exchange)
 
 
-def _verdict(gradings: list[Grading], answer: str) -> Score:
+def _verdict(gradings: list[Grading], answer: str, pattern: GradePattern) -> Score:
     grading = [
         {"model": g.model, "grade": g.grade, "messages": g.exchange} for g in gradings
     ]
@@ -149,7 +200,8 @@ def _verdict(gradings: list[Grading], answer: str) -> Score:
             value=None,
             answer=answer,
             explanation=explanation,
-            metadata={"unscored": True, "grading": grading},
+            metadata={"unscored": True, "grading": grading,
+                      "unscored_reason": pattern.missed(gradings[0].explanation)},
         )
     counts = Counter(grades)
     top = max(counts.values())

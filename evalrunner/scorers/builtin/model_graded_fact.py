@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .._scorer import Scorer, scorer
 from ..metrics.accuracy import accuracy
 from ..metrics.stderr import stderr
@@ -12,7 +14,7 @@ from ._graded import GRADER_VARS, graded_scorer
 def model_graded_fact(
     template: str | None = None,
     instructions: str | None = None,
-    grade_pattern: str | None = None,
+    grade_pattern: str | dict[str, Any] | None = None,
     partial_credit: bool = False,
     model: str | list[str] | None = None,
 ) -> Scorer:

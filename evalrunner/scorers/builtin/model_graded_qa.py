@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .._scorer import Scorer, scorer
 from ..metrics.accuracy import accuracy
 from ..metrics.stderr import stderr
@@ -12,7 +14,7 @@ from ._graded import GRADER_VARS, graded_scorer
 def model_graded_qa(
     template: str | None = None,
     instructions: str | None = None,
-    grade_pattern: str | None = None,
+    grade_pattern: str | dict[str, Any] | None = None,
     partial_credit: bool = False,
     model: str | list[str] | None = None,
 ) -> Scorer:
@@ -22,7 +24,8 @@ def model_graded_qa(
     can use `question`, `answer` (the output), `criterion` (the target) and `instructions`
     besides the common variables. `instructions` replaces the default request to reason
     and end with `GRADE: C` or `GRADE: I` (or `P` with `partial_credit`, worth 0.5).
-    `grade_pattern` is a regular expression whose first group reads the grade.
+    `grade_pattern` is a regular expression whose first group reads the grade, or
+    `{pattern, labels}` whose labels map other words to grades (`{Yes: C, No: I}`).
     `model` is a grader (`provider/name` or a role like `grader`; the evaluated model when
     absent) or a list of graders that vote.
     """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..._util.patterns import SuitePattern
 from ...solvers._task_state import Target, TaskState
 from .._score import CORRECT, INCORRECT, Score
 from .._scorer import Scorer, scorer
@@ -18,8 +19,8 @@ def pattern(pattern: str, ignore_case: bool = True, match_all: bool = False) -> 
     Correct when a captured group equals a target (or, with `match_all`, when every
     group does); a pattern without groups compares the whole match. No match is incorrect.
     """
-    try:
-        regex = re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+    try:  # the suite's pattern on the model's text: run with a time bound
+        regex = SuitePattern(pattern, ignore_case=ignore_case)
     except re.error as ex:
         raise ValueError(f"invalid pattern {pattern!r}: {ex}") from None
 

@@ -4,6 +4,11 @@ An agent written for the OpenAI API (its SDK or any HTTP client) is pointed at i
 `OPENAI_BASE_URL`; each request becomes a `generate` call of evalrunner's model, in the
 sample's context, so roles, retries, the cache, limits and events all apply. Served on
 127.0.0.1 on a free port for the length of one sample.
+
+Another local user (or a web page, through the user's browser) can reach that port, and
+every answer is paid with the run's key: each request must carry the sample's token as
+`Authorization: Bearer TOKEN` (401 otherwise), and a POST must say its body is JSON (415
+otherwise), so no CORS-"simple" request (`text/plain`, no custom header) is ever served.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import hmac
 import json
 import secrets
 import time
@@ -45,7 +51,8 @@ class BridgeServer:
     """Chat Completions on 127.0.0.1 for one sample; `base_url` once started."""
 
     def __init__(self) -> None:
-        self.api_key = "bridge-" + secrets.token_hex(8)  # not a provider key: never logged
+        # The per-sample token only the agent is given; not a provider key, never logged.
+        self.api_key = "bridge-" + secrets.token_hex(16)
         self.base_url = ""
         self.limit: LimitExceededError | None = None  # a limit the agent's calls reached
         self._server: asyncio.Server | None = None
@@ -80,8 +87,11 @@ class BridgeServer:
         finally:
             writer.close()
 
-    async def _answer(self, method: str, path: str, body: bytes
+    async def _answer(self, method: str, path: str, headers: dict[str, str], body: bytes
                       ) -> tuple[int, dict[str, Any], bool]:
+        refused = self._refusal(method, headers)
+        if refused is not None:
+            return refused
         if method == "GET" and path.rstrip("/").endswith("/models"):
             return 200, {"object": "list", "data": [{"id": get_model().name,
                                                       "object": "model"}]}, False
@@ -105,6 +115,19 @@ class BridgeServer:
             return 502, _error(f"{type(ex).__name__}: {ex}"), False
         return 200, completion(output, request.get("model") or model.name), \
             bool(request.get("stream"))
+
+    def _refusal(self, method: str, headers: dict[str, str]
+                 ) -> tuple[int, dict[str, Any], bool] | None:
+        """401 without the sample's token, 415 for a POST whose body is not JSON."""
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+                token.strip().encode(), self.api_key.encode()):
+            return 401, _error("missing or wrong bridge token (Authorization: Bearer ...)"), \
+                False
+        kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if method == "POST" and kind != "application/json":
+            return 415, _error("the body must be application/json"), False
+        return None
 
 
 def parse_request(body: dict[str, Any]
@@ -184,7 +207,8 @@ def _error(message: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": "bridge_error", "param": None, "code": None}}
 
 
-async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, bytes] | None:
+async def _read_request(reader: asyncio.StreamReader
+                        ) -> tuple[str, str, dict[str, str], bytes] | None:
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
@@ -195,7 +219,7 @@ async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, bytes] 
                (line.partition(":") for line in lines[1:] if ":" in line)}
     length = min(int(headers.get("content-length", "0") or 0), MAX_BODY)
     body = await reader.readexactly(length) if length else b""
-    return method, path.split("?", 1)[0], body
+    return method, path.split("?", 1)[0], headers, body
 
 
 def _response(status: int, payload: dict[str, Any], stream: bool) -> bytes:

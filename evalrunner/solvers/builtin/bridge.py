@@ -23,6 +23,7 @@ import inspect
 import json
 from typing import Any
 
+from ..._util.secrets import register_mapping_secrets
 from ...events._transcript import span
 from ...model._chat import ChatMessageAssistant, as_messages
 from ...model._output import ModelOutput
@@ -40,6 +41,7 @@ def bridge(agent: Any = None, command: str | list[str] | None = None,
     if (agent is None) == (command is None):
         raise ValueError("bridge needs either agent (a Python function) or command (a program)")
     fn = make_function(agent) if agent is not None else None
+    register_mapping_secrets(env)  # the agent's keys stay out of the log and the terminal
     args = [command] if isinstance(command, str) else list(command or [])
     from ...template import suite_folder
 

@@ -18,6 +18,7 @@ import time
 import uuid
 from typing import Any
 
+from ..._util.patterns import SuitePattern
 from ...model._chat import ChatMessageAssistant
 from ...sandbox import Sandbox, SandboxError, current_sandboxes
 from ...sandbox import sandbox as sandbox_of
@@ -135,7 +136,7 @@ def _requests(output: str) -> list[tuple[str, str]]:
 def _check_answer(value: str, answer: bool | str) -> str | None:
     if answer is True and not value:
         return "This task needs an answer: task submit ANSWER"
-    if isinstance(answer, str) and not re.fullmatch(answer, value):
+    if isinstance(answer, str) and not SuitePattern(answer).fullmatch(value):
         return f"'{value}' does not have the expected form ({answer}): not submitted"
     return None
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from ...events._limits import default_turns
 from ...model._chat import ChatMessageSystem, ChatMessageUser
 from ...model._get import get_model
 from ...model._model import Model
@@ -46,6 +47,9 @@ DEFAULT_CONTINUE = (
     "completed the task, please call the `{submit}()` tool with your final answer."
 )
 DEFAULT_CONTINUE_NO_SUBMIT = "Please proceed to the next step using your best judgement."
+# Turns (model calls) a sample may spend when nothing else bounds it: a model that never
+# submits must end as a recorded limit, not loop until someone notices.
+DEFAULT_TURNS = 100
 
 
 @solver(
@@ -74,6 +78,7 @@ def react(
     `submit`: false for none, or `{name, description}`; `on_continue`: a message, a function
     (`file.py@fn`), or false to stop when the model calls no tool; `truncation`: auto,
     disabled or a function; `message_limit` ends the loop; `config`: generation config.
+    Without a turn limit (task, sample or `--turn-limit`) the sample gets DEFAULT_TURNS.
     """
     tries = AgentAttempts.parse(attempts)
     submit_spec = {} if submit is True else submit
@@ -91,6 +96,7 @@ def react(
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         from ...tools._sources import resolve_tools
 
+        default_turns(DEFAULT_TURNS)
         agent_model = get_model(model) if model else get_model()
         agent_tools = await resolve_tools(own_tools)
         if system is not None:

@@ -24,10 +24,11 @@ def mcp(
     is put before each tool name. Needs the `mcp` extra."""
     import importlib.util
 
+    from ..._util.extras import MissingExtra
     from .._mcp import McpServer
 
     if importlib.util.find_spec("mcp") is None:
-        raise ValueError("MCP tools need the mcp package: pip install 'evalrunner[mcp]'")
+        raise MissingExtra("mcp", "MCP tools")
     return McpServer(command, args, env, cwd, url, headers, tools, lifetime,  # type: ignore[arg-type]
                      prefix)
 
