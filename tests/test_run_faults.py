@@ -23,7 +23,7 @@ from tests.arith_suite import (
     server_env,
     start_run,
 )
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 from tests.servers.openai_server import start_openai_server
 
 FULL_AT = 24_000  # bytes a file may reach: room for the header and a few samples
@@ -151,6 +151,14 @@ def test_ctrl_c_in_the_first_of_several_task_runs_reports_it_everywhere(
     assert "| `first` | openai-api/test/small | ⚠️ cancelled |" in summary.read_text()
     assert 'failures="1"' in junit.read_text() and 'value="cancelled"' in junit.read_text()
     assert "Traceback" not in err
+    if "--model" in extra:
+        return
+    # `retry FOLDER` finishes the cancelled run and runs the one that never started.
+    with start_openai_server(responder=answer_wrong_on()) as server:
+        retried = run_cli("retry", str(logs), env=server_env(server.url))
+    assert retried.returncode == 0, retried.stderr
+    done = {log.eval.task for log in logs_in(logs) if log.status == "success"}
+    assert done == {"first", "second"}
 
 
 @contextlib.contextmanager
@@ -181,7 +189,16 @@ def test_a_full_disk_in_the_first_task_is_each_tasks_error_and_leaves_no_empty_l
             cwd=ROOT, env={**clean_env(), **server_env(server.url)}, capture_output=True,
             text=True, timeout=300,
         )
-        sizes = {f.name: f.stat().st_size for f in logs.iterdir()}
+        sizes = {f.name: f.stat().st_size for f in logs.glob("*.json")}
+        # With room made, `retry FOLDER` finishes the first task and runs the second, which
+        # never started (the run's plan, kept beside the logs, names it).
+        subprocess.run(["mount", "-o", "remount,size=8m", str(logs)], check=True)
+        retried = run_cli("retry", str(logs), env=server_env(server.url))
+        finished = {log.eval.task: log.status for log in logs_in(logs)
+                    if log.status == "success"}
+    assert retried.returncode == 0, retried.stderr
+    assert "second (openai-api/test/small): never started" in retried.stderr
+    assert finished == {"first": "success", "second": "success"}
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout.count("No space left on device") == 2, result.stdout

@@ -124,6 +124,8 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
         click.echo(str(ex), err=True)
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
+        if len(ended) == len(plan.runs) and all(os.path.isfile(str(g.location)) for g in ended):
+            forget_plan(recorded)  # every task run has its log: `retry` finds them there
         report_cancelled(display, ended, len(plan.runs))  # every task x model
         # CI still gets its reports, which show the cancelled tasks as errors.
         finish(ended, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=False)

@@ -1,6 +1,6 @@
 """A run's plan, kept beside its logs: which task runs (task x model) it was to make.
 
-A run writes `.plan-<id>.json` into its log folder before its first task starts: the
+A run writes `.plan-<id>` (JSON) into its log folder before its first task starts: the
 command line and working folder it was started with, and each task run as (suite file,
 task, model). A task run that never started (Ctrl-C, a killed process, a full disk before
 its log could be made) leaves no log, so without the plan `retry FOLDER` could not know
@@ -44,7 +44,8 @@ def record_plan(log_dir: str, argv: Sequence[str], runs: Sequence[TaskRun]) -> P
     if "://" in log_dir:
         return None  # a remote folder: `retry` lists what is there
     created = datetime.now(UTC).isoformat(timespec="seconds")  # as logs write it
-    path = Path(log_dir) / f".plan-{uuid.uuid4().hex[:16]}.json"
+    # Not named *.json: tools that read every log of a folder would take it for one.
+    path = Path(log_dir) / f".plan-{uuid.uuid4().hex[:16]}"
     plan = {"created": created, "argv": list(argv), "cwd": os.getcwd(),
             "runs": [list(_entry(r)) for r in runs]}
     try:
@@ -63,7 +64,7 @@ def forget_plan(path: Path | None) -> None:
 
 def unstarted(folder: str) -> list[PlanFile]:
     """The plans in a local log folder that have task runs without a log there."""
-    plans = sorted(Path(folder).glob(".plan-*.json")) if Path(folder).is_dir() else []
+    plans = sorted(Path(folder).glob(".plan-*")) if Path(folder).is_dir() else []
     if not plans:
         return []
     logs = list_eval_logs(folder)
