@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import sys
 from typing import Any
@@ -123,11 +124,21 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
     sys.exit(finish(logs, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=gate))
 
 
+_HELD: list[Any] = []  # locks on plan files whose task runs this retry runs
+
+
+@atexit.register
+def _release_held() -> None:
+    for lock in _HELD:
+        lock.release()  # removes its lock file too
+
+
 def _unstarted_runs(paths: tuple[str, ...]) -> tuple[list[Any], list[str]]:
     """The task runs that earlier runs into these log folders planned but never started
     (they left no log), made again from each run's plan file; and what failed to load."""
     import dataclasses
 
+    from ..log._lock import LogLockError, lock_chain
     from ..runner._planfile import missing_runs, unstarted
     from ..suite import SpecErrors
     from ._run import planned_run
@@ -140,11 +151,16 @@ def _unstarted_runs(paths: tuple[str, ...]) -> tuple[list[Any], list[str]]:
         for plan in unstarted(folder):
             here = os.getcwd()
             try:
+                # Held until this process ends: a second retry must not run them too.
+                _HELD.extend(lock_chain([str(plan.path)], "retrying"))
                 os.chdir(plan.cwd)  # the run's relative paths are from where it started
                 params = dict(run_command.make_context("run", list(plan.argv)).params)
                 made, options = planned_run(params.pop("paths"), params)
                 log_dir = os.path.abspath(options.log_dir) if "://" not in options.log_dir \
                     else options.log_dir
+            except LogLockError as ex:
+                errors.append(f"{ex} (it runs the task runs that never started)")
+                continue
             except (SpecErrors, click.ClickException, OSError) as ex:
                 detail = "\n".join(str(e) for e in getattr(ex, "errors", [ex]))
                 errors.append(f"{plan.path}: the earlier run no longer loads:\n{detail}")
