@@ -135,7 +135,8 @@ def write_suite(folder: Path, n: int, model: str) -> Path:
 
 
 def run_cli(
-    suite: Path, log_dir: Path, url: str, connections: int, profile: str | None = None
+    suite: Path, log_dir: Path, url: str, connections: int, profile: str | None = None,
+    log_format: str = "json",
 ) -> tuple[int, float, float, int]:
     """Run this checkout's CLI: exit code, wall, CPU seconds and peak RSS (KiB) of it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVALRUNNER_")}
@@ -144,7 +145,7 @@ def run_cli(
     command = [
         sys.executable, *profiler, "-m", "evalrunner", "run", str(suite),
         "--max-connections", str(connections), "--display", "none",
-        "--log-dir", str(log_dir),
+        "--log-dir", str(log_dir), "--log-format", log_format,
     ]
     # wait4 gives this child's own usage (RUSAGE_CHILDREN's peak RSS is the largest child
     # so far, so a matrix would report its biggest cell for every later one).
@@ -160,11 +161,18 @@ def run_cli(
 def log_results(log_dir: Path) -> tuple[int, bool, str]:
     """(completed samples, every sample scored correct, the live connection limit at the
     end and its lowest) from the log's header."""
-    logs = sorted(log_dir.rglob("*.json"))
+    logs = sorted([*log_dir.rglob("*.json"), *log_dir.rglob("*.eval")])
     if not logs:
         return 0, False, "-"
-    with logs[-1].open("rb") as f:
-        data: dict[str, Any] = json.loads(f.read())
+    data: dict[str, Any]
+    if logs[-1].suffix == ".eval":  # Inspect's format: this checkout's reader
+        sys.path.insert(0, str(ROOT))
+        from evalrunner.log import read_eval_log
+
+        data = read_eval_log(str(logs[-1]), header_only=True).model_dump(mode="json")
+    else:
+        with logs[-1].open("rb") as f:
+            data = json.loads(f.read())
     results: dict[str, Any] = data.get("results") or {}
     scores: list[dict[str, Any]] = results.get("scores") or [{}]
     metrics: dict[str, Any] = scores[0].get("metrics") or {}
@@ -176,14 +184,15 @@ def log_results(log_dir: Path) -> tuple[int, bool, str]:
     return completed, data.get("status") == "success" and accuracy == 1.0, live
 
 
-def measure(cell: Cell, profile: str | None = None, model: str = "bench-model") -> Result:
+def measure(cell: Cell, profile: str | None = None, model: str = "bench-model",
+            log_format: str = "json") -> Result:
     server, url = start_server(cell.latency, cell.allowance, random_429=cell.random_429)
     try:
         with tempfile.TemporaryDirectory(prefix="evalrunner-bench-") as tmp:
             folder = Path(tmp)
             suite = write_suite(folder, cell.n, model)
             code, wall, cpu, rss_kib = run_cli(suite, folder / "logs", url,
-                                               cell.connections, profile)
+                                               cell.connections, profile, log_format)
             completed, all_scored, live = log_results(folder / "logs")
     finally:
         served = stop_server(server)
@@ -228,6 +237,8 @@ def main() -> None:
     parser.add_argument("--model", default="bench-model")
     parser.add_argument("--profile", help="write a cProfile of the CLI process to this file")
     parser.add_argument("--matrix", action="store_true", help="run the docs' matrix")
+    parser.add_argument("--log-format", choices=["json", "eval"], default="json",
+                        help="the run's log format")
     args = parser.parse_args()
 
     cells = matrix_cells(args.latency) if args.matrix else [
@@ -237,7 +248,7 @@ def main() -> None:
     failed = False
     walls: dict[float, float] = {}
     for cell in cells:
-        result = measure(cell, args.profile, args.model)
+        result = measure(cell, args.profile, args.model, args.log_format)
         print(row(result), flush=True)
         walls[cell.random_429] = result.wall
         failed |= result.exit_code != 0 or not result.all_scored

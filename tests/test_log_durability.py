@@ -7,7 +7,10 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
+
+import pytest
 
 from evalrunner.log import read_eval_log
 from evalrunner.log._file import parse_header
@@ -36,10 +39,11 @@ print("done", flush=True)
 """
 
 
-def test_sigkill_at_any_moment_keeps_every_flushed_sample(tmp_path: Path) -> None:
+@pytest.mark.parametrize("suffix", [".json", ".eval"])
+def test_sigkill_at_any_moment_keeps_every_flushed_sample(tmp_path: Path, suffix: str) -> None:
     rng = random.Random(7)
     for attempt in range(6):
-        path = tmp_path / f"log{attempt}.json"
+        path = tmp_path / f"log{attempt}{suffix}"
         proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], cwd=ROOT,
                                 stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
@@ -58,5 +62,12 @@ def test_sigkill_at_any_moment_keeps_every_flushed_sample(tmp_path: Path) -> Non
         assert log.status == ("success" if "done" in rest else "started")
         header = read_eval_log(path, header_only=True)
         assert header.samples == [] and header.eval.task == "t"
-        with open(path, encoding="utf-8") as f:
-            parse_header(f.readline())
+        if suffix == ".json":
+            with open(path, encoding="utf-8") as f:
+                parse_header(f.readline())
+        else:  # Inspect's format: the journal's start is there, whatever the moment
+            assert path.read_bytes()[:4] == b"PK\x03\x04"
+            if "done" in rest:  # finished: any zip reader sees every member
+                with zipfile.ZipFile(path) as z:
+                    assert "header.json" in z.namelist()
+                    assert sum(n.startswith("samples/") for n in z.namelist()) == 400

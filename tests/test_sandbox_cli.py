@@ -188,15 +188,16 @@ def _sleeping(server: ServerHandle) -> bool:
 
 @needs_docker()
 def test_ctrl_c_removes_the_container(server: ServerHandle, tmp_path: Path) -> None:
-    before = set(_containers())
+    before = set(_run_labels())
     process = _start_hanging_run(server, tmp_path, "docker")
-    _wait_for(lambda: set(_containers()) - before and _sleeping(server))
+    _wait_for(lambda: set(_run_labels()) - before and _sleeping(server))
+    (run_id,) = set(_run_labels()) - before  # others may run containers on this daemon too
     time.sleep(1)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1, err
     assert "cancelled" in err
-    assert set(_containers()) - before == set()  # removed by the run itself
+    assert _containers(f"evalrunner.run={run_id}") == []  # removed by the run itself
     (log_file,) = (tmp_path / "logs").glob("*.json")
     assert read_eval_log(log_file).status == "cancelled"  # and the log was finished
 
@@ -220,24 +221,24 @@ def test_sandbox_cleanup_removes_what_a_killed_run_left(server: ServerHandle,
 @needs_bwrap()
 def test_bwrap_leftovers_of_a_killed_run_are_cleaned_up(server: ServerHandle,
                                                         tmp_path: Path) -> None:
-    import tempfile
+    run_tmp = tmp_path / "run-tmp"  # this run's folders only (others run tests here too)
+    run_tmp.mkdir()
 
     def folders() -> set[Path]:
-        return set(Path(tempfile.gettempdir()).glob("evalrunner-sandbox-bwrap-*"))
+        return set(run_tmp.glob("evalrunner-sandbox-bwrap-*"))
 
-    before = folders()
-    process = _start_hanging_run(server, tmp_path, "bwrap")
-    _wait_for(lambda: folders() - before)
+    process = _start_hanging_run(server, tmp_path, "bwrap", TMPDIR=str(run_tmp))
+    _wait_for(folders)
     _wait_for(lambda: subprocess.run(["pgrep", "-f", "sleep 300"], check=False,
                                      capture_output=True).returncode == 0)
     process.kill()
     process.communicate(timeout=30)
-    left = folders() - before
+    left = folders()
     assert left
     run_id = next(iter(left)).name.split("-")[3]
     result = run_cli("sandbox", "cleanup", "--type", "bwrap", "--run-id", run_id)
     assert result.returncode == 0, result.stderr
-    assert not (folders() - before)
+    assert not folders()
     # --die-with-parent: the command inside died with the run.
     _wait_for(lambda: subprocess.run(["pgrep", "-f", "sleep 300"], check=False,
                                      capture_output=True).returncode != 0, timeout=10)

@@ -197,3 +197,25 @@ services:
 
     assert asyncio.run(main()).split() == ["named-value", "unset"]
     assert os.environ["PROBE_CANARY_KEY"] == "canary-compose"
+
+
+@needs_bwrap()
+def test_bwrap_bounds_a_samples_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def fill(box: Sandbox, _: int) -> tuple[str, Path]:
+        big = await box.exec(["sh", "-c", "head -c 30000000 /dev/zero > /tmp/big; "
+                                          "head -c 30000000 /dev/zero > big"])
+        return big.stderr, box.folder  # type: ignore[attr-defined]
+
+    ((errors, folder),) = in_sandbox({"type": "bwrap", "disk": "20m"}, fill)
+    assert errors.count("No space left on device") == 2
+    assert not folder.exists()  # unmounted and removed with the sample
+    from evalrunner.sandbox.backends import _disk
+
+    monkeypatch.setattr(_disk, "MOUNT", "false")  # a machine that lets evalrunner mount nothing
+    with pytest.raises(SandboxError, match=r"disk: .*cannot be enforced"):
+        in_sandbox({"type": "bwrap", "disk": "20m"}, fill)
+    # The default bound then limits each file instead.
+    monkeypatch.setattr(_disk, "DEFAULT_DISK", "20m")
+    monkeypatch.setattr("evalrunner.sandbox.backends.bwrap.DEFAULT_DISK", "20m")
+    ((errors, _),) = in_sandbox("bwrap", fill)
+    assert "File too large" in errors or "file size" in errors.lower()

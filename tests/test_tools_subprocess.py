@@ -158,16 +158,20 @@ async def test_a_child_holding_the_output_ends_with_the_call(tmp_path: Path) -> 
 ESCAPED = "setsid sh -c 'sleep 2; echo late > {marker}' & "  # a session of its own
 
 
+@pytest.mark.parametrize("where", ["no sandbox", "local"])
 @pytest.mark.parametrize("how", ["timeout", "cancel", "exit"])
-async def test_a_host_command_and_what_it_started_die_with_the_call(how: str,
+async def test_a_host_command_and_what_it_started_die_with_the_call(how: str, where: str,
                                                                     tmp_path: Path) -> None:
+    from evalrunner.sandbox.backends.local import LocalSandbox
     from evalrunner.tools._exec import run_command
 
     marker = tmp_path / "late"
     script = ESCAPED.format(marker=marker) + ("echo started" if how == "exit" else "sleep 30")
+    timeout = 0.5 if how == "timeout" else None
     started = time.monotonic()
-    call = asyncio.ensure_future(run_command(["sh", "-c", script],
-                                             timeout=0.5 if how == "timeout" else None))
+    run = (run_command(["sh", "-c", script], timeout=timeout) if where == "no sandbox" else
+           LocalSandbox(tmp_path).exec(["sh", "-c", script], timeout=timeout))
+    call = asyncio.ensure_future(run)
     if how == "cancel":
         await asyncio.sleep(0.5)
         call.cancel()

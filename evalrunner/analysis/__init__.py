@@ -7,8 +7,8 @@ pandas (for the data frames and parquet) and matplotlib (for plots) come with th
 from __future__ import annotations
 
 from ._compare import Disagreement, Pair, Run, TaskComparison, compare_logs, compare_task
-from ._frames import evals_df, samples_df
-from ._read import latest_runs, log_files, read_header, read_headers, read_samples
+from ._frames import evals_df, events_df, messages_df, samples_df
+from ._read import every_run, latest_runs, log_files, read_header, read_headers, read_samples
 from ._report import comparison_json, format_comparison
 from ._stats import Interval, difference
 
@@ -23,9 +23,12 @@ __all__ = [
     "comparison_json",
     "difference",
     "evals_df",
+    "events_df",
+    "every_run",
     "format_comparison",
     "latest_runs",
     "log_files",
+    "messages_df",
     "read_header",
     "read_headers",
     "read_samples",

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..log._model import EvalLog
 from ..scorers._score import Score, value_to_float
-from ._read import latest_runs, read_headers, read_samples
+from ._read import every_run, latest_runs, read_headers, read_samples
 from ._stats import Interval, difference, standard_error
 
 
@@ -91,15 +91,17 @@ class TaskComparison:
     disagreements: list[Disagreement] = field(default_factory=list)
 
 
-def compare_logs(paths: Sequence[str | Path]) -> tuple[list[TaskComparison], list[str]]:
-    """Compare the logs among `paths` (files, or folders: the latest run per task and
-    model there), task by task. Named files keep their order (A, B, ...); a folder's runs
-    come in `run_order`. Returns the comparisons and the files that could not be read."""
+def compare_logs(paths: Sequence[str | Path], latest: bool = False
+                 ) -> tuple[list[TaskComparison], list[str]]:
+    """Compare the logs among `paths` (files, or folders: every run there, or with
+    `latest` the latest run per task and model), task by task. Named files keep their
+    order (A, B, ...); a folder's runs come in `run_order`. Returns the comparisons and
+    the files that could not be read."""
     named = [p for p in paths if not Path(p).is_dir()]
     folders = [p for p in paths if Path(p).is_dir()]
     logs, errors = read_headers(named)
     found, more = read_headers(folders)
-    logs += sorted(latest_runs(found), key=run_order)
+    logs += sorted(latest_runs(found) if latest else every_run(found), key=run_order)
     errors += more
     by_task: dict[str, list[EvalLog]] = defaultdict(list)
     for log in logs:
@@ -134,9 +136,21 @@ def compare_task(task: str, logs: Sequence[EvalLog]) -> TaskComparison:
 
 
 def _labels(logs: Sequence[EvalLog]) -> list[str]:
+    """Each run's model; runs of one model told apart by the params in which they differ
+    (prompt variants), else by run id."""
     models = [log.eval.model for log in logs]
-    return [m if models.count(m) == 1 else f"{m} [{log.eval.run_id[:6]}]"
-            for m, log in zip(models, logs, strict=True)]
+    labels = []
+    for m, log in zip(models, logs, strict=True):
+        if models.count(m) == 1:
+            labels.append(m)
+            continue
+        same = [other.eval.params for other in logs if other.eval.model == m]
+        keys = sorted({k for p in same for k in p if any(q.get(k) != p.get(k) for q in same)})
+        differs = ", ".join(f"{k}={log.eval.params.get(k)}" for k in keys)
+        labels.append(f"{m} [{differs or log.eval.run_id[:6]}]")
+    # Repeats of one variant: their run ids too.
+    return [label if labels.count(label) == 1 else f"{label[:-1]}, {log.eval.run_id[:6]}]"
+            for label, log in zip(labels, logs, strict=True)]
 
 
 def _read_run(log: EvalLog, label: str) -> Run:

@@ -69,6 +69,14 @@ def read_headers(paths: Sequence[str | Path]) -> tuple[list[EvalLog], list[str]]
     return logs, errors
 
 
+def every_run(logs: Sequence[EvalLog]) -> list[EvalLog]:
+    """Every run of a folder's logs (prompt variants, repeats, models), oldest first: a
+    log that a later one retried is left out, as the retry holds its samples."""
+    retried = {str(old).rsplit("/", 1)[-1] for log in logs for old in log.eval.retry_of or []}
+    return sorted((log for log in logs if str(log.location).rsplit("/", 1)[-1] not in retried),
+                  key=lambda x: x.eval.created)
+
+
 def latest_runs(logs: Sequence[EvalLog]) -> list[EvalLog]:
     """One log per task and model: of a folder's logs, the newest that no later log retried
     (an eval set's attempts leave several logs per task and model)."""

@@ -8,19 +8,21 @@ from pathlib import Path
 from typing import Any
 
 from ..log._model import EvalLog, EvalSample
-from ._read import latest_runs, read_headers, read_samples
+from ._read import every_run, latest_runs, read_headers, read_samples
 
 
-def select_logs(paths: str | Path | Sequence[str | Path], every: bool = False
-                ) -> tuple[list[EvalLog], list[str]]:
-    """Headers of the logs among `paths`: files as named; from folders the latest run of
-    each task and model (every log with `every`). Also the files that could not be read."""
+def select_logs(paths: str | Path | Sequence[str | Path], latest: bool = False,
+                every: bool = False) -> tuple[list[EvalLog], list[str]]:
+    """Headers of the logs among `paths`: files as named; from folders every run (a log a
+    later one retried left out), only the latest run of each task and model with `latest`,
+    or every log file with `every`. Also the files that could not be read."""
     items = [paths] if isinstance(paths, str | Path) else list(paths)
     named = [p for p in items if not Path(p).is_dir()]
     folders = [p for p in items if Path(p).is_dir()]
     logs, errors = read_headers(named)
     found, more = read_headers(folders)
-    return logs + (found if every else latest_runs(found)), errors + more
+    chosen = found if every else latest_runs(found) if latest else every_run(found)
+    return logs + chosen, errors + more
 
 
 def eval_row(log: EvalLog) -> dict[str, Any]:
@@ -33,6 +35,7 @@ def eval_row(log: EvalLog) -> dict[str, Any]:
         "completed_samples": results.completed_samples if results else 0,
         "error_samples": results.error_samples if results else 0,
     }
+    row.update(flatten(spec.params, "params"))  # which variant of the task this run was
     for score in results.scores if results else []:
         for name, metric in score.metrics.items():
             row[f"{score.name}/{name}"] = metric.value
@@ -60,6 +63,7 @@ def sample_row(log: EvalLog, sample: EvalSample) -> dict[str, Any]:
         else " | ".join(sample.target),
         "answer": sample.output.completion,
     }
+    row.update(flatten(log.eval.params, "params"))
     for name, score in sample.scores.items():
         row[f"score/{name}"] = None if score.unscored else score.value
         if score.answer is not None:

@@ -18,20 +18,25 @@ from ._common import EXIT_BAD_INPUT
               show_default=True, help="One row per sample (and epoch), or per task run.")
 @click.option("-o", "--output", type=click.Path(), default=None,
               help="File to write (default: standard output); a folder for --format inspect.")
+@click.option("--latest", is_flag=True,
+              help="From folders, only the latest run of each task and model.")
 @click.option("--all", "every", is_flag=True,
-              help="Every log in the folders, not only the latest run of each task and model.")
-def export(paths: tuple[str, ...], fmt: str, per: str, output: str | None, every: bool) -> None:
+              help="Every log file in the folders, also those a later retry replaced.")
+def export(paths: tuple[str, ...], fmt: str, per: str, output: str | None, latest: bool,
+           every: bool) -> None:
     """Write the samples (or task results) of logs as CSV, JSON lines or Parquet, or write
     each log as an Inspect log (`.eval`) that Inspect's viewer opens.
 
-    PATHS are log files (evalrunner's, or Inspect's .json and .eval) or folders of them.
-    A sample row holds task, model, epoch, id, input, target, answer, each score, tokens,
-    time, error and the metadata flattened (`metadata/key`).
+    PATHS are log files (evalrunner's, or Inspect's .json and .eval) or folders of them;
+    from a folder every run (not the logs a retry replaced), or with --latest the latest
+    run of each task and model. A sample row holds task, model, epoch, id, input, target,
+    answer, each score, tokens, time, error, the run's params (`params/key`) and the
+    metadata flattened (`metadata/key`).
     """
     from ..analysis._export import export_inspect, rows_of, write_rows
     from ..analysis._rows import select_logs
 
-    logs, errors = select_logs(list(paths), every)
+    logs, errors = select_logs(list(paths), latest, every)
     for error in errors:
         click.echo(error, err=True)
     if errors:

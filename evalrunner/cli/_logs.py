@@ -1,4 +1,5 @@
-"""`evalrunner logs merge`: join shard logs into one log per task."""
+"""`evalrunner logs merge|convert`: join shard logs into one log per task; convert logs
+between evalrunner's JSON and Inspect's `.eval`."""
 
 from __future__ import annotations
 
@@ -78,6 +79,39 @@ def merge(
             click.echo(f"  threshold missed: {missed}")
         click.echo(f"  log: {log.location}")
     sys.exit(finish(merged, junit_file, summary_file))
+
+
+@logs_group.command("convert")
+@click.argument("logs", nargs=-1, required=True)
+@click.option("--to", "fmt", type=click.Choice(["eval", "json"]), required=True,
+              help="eval: Inspect's .eval (Inspect View opens it); json: evalrunner's JSON.")
+@click.option("-o", "--output-dir", metavar="DIR",
+              help="Where to write (default: beside each log, same name, new suffix).")
+def convert(logs: tuple[str, ...], fmt: str, output_dir: str | None) -> None:
+    """Convert logs (files or folders; evalrunner's or Inspect's) to the other format."""
+    from ..analysis._read import log_files
+    from ..log._convert import convert_log
+    from ..log._io import LogFileError
+
+    files = log_files(list(logs))
+    targets = []
+    for file in files:
+        path = Path(file)
+        target = Path(output_dir or path.parent) / f"{path.stem}.{fmt}"
+        if target.resolve() == path.resolve():
+            click.echo(f"{file}: already a .{fmt} log (give --output-dir)", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        targets.append((file, target))
+    if not targets:
+        click.echo("no logs to convert", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    for file, target in targets:
+        try:
+            count = convert_log(file, str(target))
+        except (LogFileError, OSError, ValueError) as ex:
+            click.echo(f"cannot convert {file}: {ex}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        click.echo(f"{target} ({count} samples)")
 
 
 def _name(log: EvalLog) -> str:

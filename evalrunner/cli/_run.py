@@ -51,6 +51,8 @@ from ._report import finish, report_cancelled, report_options
         help="Exit 1 when a scorer left samples unscored (a grade it could not read).")
 @option("--log-dir", default="logs", show_default=True, help="Folder or fsspec URL for logs.")
 @option("--log-level", default="warning", show_default=True, help="Python log level captured.")
+@option("--log-format", type=click.Choice(["json", "eval"]), default="json", show_default=True,
+        help="Log file format: evalrunner's JSON, or Inspect's .eval (Inspect View opens it).")
 @option("--no-score", is_flag=True, default=False, help="Generate only; score later.")
 @option("-F", "--filter", "filters", multiple=True, help="Keep tasks with a tag, or key=value.")
 @option("--fail-under", "fail_under", multiple=True, help="Gate: metric=X (exit 1 if below).")
@@ -216,6 +218,7 @@ def _options(kwargs: dict[str, Any]) -> Any:
         fail_on_error=_fail_on_error(kwargs["fail_on_error"]),
         log_dir=kwargs["log_dir"],
         log_level=kwargs["log_level"],
+        log_format=kwargs["log_format"],
         no_score=kwargs["no_score"],
         fail_under=fail_under,
         shard=shard,

@@ -1,7 +1,9 @@
-"""`evalrunner score LOG`: score a finished log again, without calling the evaluated model."""
+"""`evalrunner score LOG`: score a finished log again, without calling the evaluated model;
+`evalrunner score edit LOG`: change one score by hand, with its history."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, Literal
@@ -12,7 +14,22 @@ import yaml
 from ._common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, load_dotenv_files, option
 
 
-@click.command()
+class _ScoreGroup(click.Group):
+    """`score LOG ...` runs the scorers; `score edit LOG ...` edits one score."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["log", *args]  # the default: `score LOG` as it always was
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_ScoreGroup)
+def score() -> None:
+    """Score LOG again (`evalrunner score LOG [--scorer ...]`), or edit one of its scores
+    by hand (`evalrunner score edit LOG ...`)."""
+
+
+@score.command("log")
 @click.argument("log_file", metavar="LOG")
 @option(
     "--scorer", "scorers", multiple=True,
@@ -23,8 +40,9 @@ from ._common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, load_dotenv_files, op
         show_default=True,
         help="Replace the log's scores, or add the --scorer scores beside them.")
 @option("--no-overwrite", is_flag=True, default=False,
-        help="Write LOG-scored.json beside the log instead of overwriting it.")
-def score(log_file: str, scorers: tuple[str, ...], action: str, no_overwrite: bool) -> None:
+        help="Write LOG-scored.json (or .eval) beside the log instead of overwriting it "
+             "(always done for a log another tool wrote, which is never overwritten).")
+def score_log(log_file: str, scorers: tuple[str, ...], action: str, no_overwrite: bool) -> None:
     """Score the samples of LOG again (e.g. a `run --no-score` log)."""
     from ..log import read_eval_log
     from ..runner._entry import run_sync
@@ -38,7 +56,10 @@ def score(log_file: str, scorers: tuple[str, ...], action: str, no_overwrite: bo
     suite_file = log.eval.suite_file
     base_dir = Path(suite_file).parent if suite_file else Path.cwd()
     load_dotenv_files([base_dir])
-    target = scored_location(log_file, overwrite=not no_overwrite)
+    # A log Inspect wrote keeps what evalrunner does not read (its other events, ...):
+    # it is never replaced by evalrunner's rewrite of it.
+    foreign = bool((log.eval.model_extra or {}).get("inspect"))
+    target = scored_location(log_file, overwrite=not foreign and not no_overwrite)
     try:
         created = [make_scorer(text, base_dir) for text in scorers] or None
         scored = run_sync(lambda: score_file(log_file, target, created, _action(action)))
@@ -113,3 +134,52 @@ def _summary(log: Any, location: str, errors: int) -> None:
     if errors:
         click.echo(f"{errors} samples failed to score (see the log)", err=True)
     click.echo(f"scored log: {location}")
+
+
+@score.command("edit")
+@click.argument("log_file", metavar="LOG")
+@click.option("--sample-id", required=True, help="The sample whose score changes.")
+@click.option("--epoch", type=int, help="Its epoch (needed when the log has several).")
+@click.option("--scorer", "score_name", required=True, help="The score's name (as logged).")
+@click.option("--value", help="The new value: C, I, P, N, a number, true/false.")
+@click.option("--answer", help="The new answer.")
+@click.option("--explanation", help="The new explanation.")
+@click.option("--reason", required=True, help="Why it changes (kept in its history).")
+@click.option("--author", default=lambda: os.environ.get("USER") or "unknown",
+              show_default="$USER", help="Who changes it.")
+def score_edit(log_file: str, sample_id: str, epoch: int | None, score_name: str,
+               value: str | None, answer: str | None, explanation: str | None,
+               reason: str, author: str) -> None:
+    """Change one score of LOG by hand: its earlier versions stay in its history with who
+    changed it, when and why, and the log's metrics and thresholds are computed again.
+    The log is rewritten whole and atomically (a log Inspect wrote: LOG-scored beside it).
+    """
+    from ..log import LogFileError, read_eval_log, write_eval_log
+    from ..log._edit import UNCHANGED, ProvenanceData, ScoreEdit, edit_score
+    from ..runner._rescore import scored_location
+
+    try:
+        log = read_eval_log(log_file)
+    except LogFileError as ex:
+        click.echo(str(ex), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if value is None and answer is None and explanation is None:
+        click.echo("give --value, --answer or --explanation", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    edit = ScoreEdit(
+        value=UNCHANGED if value is None else _scalar(value),
+        answer=UNCHANGED if answer is None else answer,
+        explanation=UNCHANGED if explanation is None else explanation,
+        provenance=ProvenanceData(author=author, reason=reason),
+    )
+    sample_key: int | str = int(sample_id) if sample_id.isdigit() else sample_id
+    try:
+        edit_score(log, sample_key, score_name, edit, epoch=epoch)
+    except ValueError as ex:
+        click.echo(f"cannot edit {log_file}: {ex}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    foreign = bool((log.eval.model_extra or {}).get("inspect"))
+    target = scored_location(log_file, overwrite=not foreign)
+    write_eval_log(log, target)
+    errors = log.results.error_samples if log.results else 0
+    _summary(log, target, errors)

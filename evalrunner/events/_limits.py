@@ -131,6 +131,9 @@ def count_call(model: str, usage: ModelUsage | None) -> float | None:
 
 def add_waiting(seconds: float) -> None:
     """Time the sample spent waiting on others (a connection slot, a retry's back-off)."""
+    from ._calls import note_wait
+
+    note_wait(seconds)  # the model event of the call waiting says so too
     limits = _active.get()
     if limits is not None and seconds > 0:
         limits.waiting += seconds

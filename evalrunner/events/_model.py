@@ -1,8 +1,10 @@
 """The events of a sample, as the log keeps them: one small record per thing that happened.
 
-Events repeat nothing the sample already holds in full: a model event summarises its
-request (how many messages, which tools, the config) and keeps the start of the reply, a
-tool event the start of its result. `t` is seconds since the sample started and `span`
+A model event has a summary (how many messages, which tools, the start of the reply) that
+the viewer shows, and the call in full (the messages as sent, the tools offered, the
+config, the reply, the provider's request and response, retries and waits), as Inspect's
+model events have; a tool event keeps the start of its result (the full text is in the
+messages). `t` is seconds since the sample started and `span`
 the id of the enclosing span (a plan step, a sub-agent, the scorers).
 """
 
@@ -46,7 +48,8 @@ class SpanEndEvent(_Event):
 
 
 class ModelEvent(_Event):
-    """One generate call: its request in summary, its reply's start, usage and time."""
+    """One generate call: its request in summary, its reply's start, usage and time, and
+    (below) the call in full."""
 
     event: Literal["model"] = "model"
     model: str
@@ -61,6 +64,16 @@ class ModelEvent(_Event):
     cached: bool = False
     cost: float | None = None
     error: str | None = None
+    # The complete call (Inspect's model event): the messages as sent, the tools offered
+    # with their schemas, the reply, and the provider's request and response bodies
+    # (redacted as the log is written). Held by reference: the writer thread serialises.
+    input: list[Any] = Field(default_factory=list)
+    tool_info: list[Any] = Field(default_factory=list)
+    tool_choice: Any = None
+    reply: Any = None
+    call: dict[str, Any] | None = None
+    retries: int | None = None
+    waited: float | None = None  # seconds waiting for a connection slot or a retry's back-off
 
 
 class ToolEvent(_Event):

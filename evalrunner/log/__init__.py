@@ -1,5 +1,7 @@
 """Eval logs: the model, and reading, writing and listing log files."""
 
+from ._convert import convert_log
+from ._edit import ProvenanceData, ScoreEdit, edit_score
 from ._io import (
     LogFileError,
     list_eval_logs,
@@ -47,7 +49,11 @@ __all__ = [
     "LogWriter",
     "LoggingMessage",
     "ModelCallStats",
+    "ProvenanceData",
+    "ScoreEdit",
     "Status",
+    "convert_log",
+    "edit_score",
     "list_eval_logs",
     "read_eval_log",
     "read_eval_log_samples",

@@ -11,22 +11,19 @@ Inspect's fields are kept as extra fields of the evalrunner models.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import re
-import struct
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from . import _zip
 from ._file import SAMPLES_OPEN
+from ._inspect_events import from_inspect
 from ._model import EvalLog, EvalSample
 
-INSPECT_VERSION = 2  # Inspect's log format version
-ZIP_ZSTANDARD = 93  # the zip compression method number of zstandard
 _CONTENT_FIELDS = {
     "text": ("text",), "image": ("image", "detail"),
     "reasoning": ("reasoning", "signature", "redacted"),
@@ -69,9 +66,13 @@ def max_member_bytes() -> int:
 def read_inspect_log(location: str, header_only: bool = False) -> EvalLog:
     """An Inspect log as an evalrunner log (samples too, unless `header_only`); a log that
     is malformed or too big unpacked raises LogReadError naming the file and member."""
-    with _located(location, ""):
-        header = _header(location)
-        log = EvalLog.model_validate(_log_from_inspect(header))
+    with _located(location, ""), _open(location) as f:
+        header = _header(f, location)
+        native = header.get("evalrunner")
+        if isinstance(native, dict):  # written by evalrunner: its own header rides along
+            log = EvalLog.model_validate(native)
+        else:
+            log = EvalLog.model_validate(_log_from_inspect(header))
     if not header_only:
         log.samples = list(read_inspect_samples(location))
     log.location = location
@@ -79,23 +80,8 @@ def read_inspect_log(location: str, header_only: bool = False) -> EvalLog:
 
 
 def read_inspect_samples(location: str) -> Iterator[EvalSample]:
-    if location.endswith(".eval"):
-        with _located(location, ""), zipfile.ZipFile(location) as z:
-            names = sorted(n for n in z.namelist()
-                           if n.startswith("samples/") and n.endswith(".json"))
-            for name in names:
-                with _located(location, name):
-                    data = _json(_member(z, name, location))
-                    sample = EvalSample.model_validate(_sample_from_inspect(data))
-                yield sample
-        return
-    with _located(location, ""):
-        data = _json(Path(location).read_bytes())
-        samples = data.get("samples") or []
-    for n, raw in enumerate(samples):
-        with _located(location, f"samples[{n}]"):
-            sample = EvalSample.model_validate(_sample_from_inspect(raw))
-        yield sample
+    with _located(location, ""), _open(location) as f:
+        yield from _samples(f, location)
 
 
 @contextlib.contextmanager
@@ -122,62 +108,71 @@ def _json(data: bytes) -> Any:
         raise LogReadError("JSON nested too deeply") from None
 
 
-def _header(location: str) -> dict[str, Any]:
-    if not location.endswith(".eval"):
-        whole = _json(Path(location).read_bytes())
-        if not isinstance(whole, dict):
-            raise LogReadError("not an Inspect log: not a JSON object")
-        whole.pop("samples", None)
-        return whole
-    with zipfile.ZipFile(location) as z:
-        names = set(z.namelist())
-        if "header.json" in names:
-            out: dict[str, Any] = _json(_member(z, "header.json", location))
-            return out
-        start = next((n for n in ("_journal/start.json", "start.json") if n in names), None)
-        if start is None:
-            raise ValueError("not an Inspect log: no header.json or start.json")
-        data: dict[str, Any] = _json(_member(z, start, location))
-        if "results.json" in names:
-            data.update(_json(_member(z, "results.json", location)))
-        else:
-            data["status"] = "started"
-        return data
-
-
-def _member(z: zipfile.ZipFile, name: str, location: str) -> bytes:
-    """A member's bytes, at most `max_member_bytes()` of them (whatever its header claims).
-    Inspect compresses members with zstandard (zip method 93), which Python's zipfile reads
-    only from 3.14: its raw bytes are decompressed here."""
+def _read(f: IO[bytes], member: _zip.Member) -> Any:
+    """A member's JSON, unpacking at most `max_member_bytes()` (whatever its header says)."""
     limit = max_member_bytes()
-    info = z.getinfo(name)
-    if info.compress_type != ZIP_ZSTANDARD:
-        with z.open(name) as member:
-            data = member.read(limit + 1)
-    else:
-        import zstandard
-
-        with open(location, "rb") as f:
-            f.seek(info.header_offset)
-            head = f.read(30)  # the local file header; its name and extra field follow
-            name_length, extra_length = struct.unpack("<HH", head[26:30])
-            f.seek(info.header_offset + 30 + name_length + extra_length)
-            raw = f.read(min(info.compress_size, limit + 1))
-        with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)) as reader:
-            data = _read_up_to(reader, limit + 1)
-    if len(data) > limit:
-        raise LogReadError(f"{location}: {name} unpacks to more than {limit // 2**20} MB "
+    data = _zip.read_member(f, member, limit)
+    if data is None:
+        raise LogReadError(f"{member.name} unpacks to more than {limit // 2**20} MB "
                            "(set EVALRUNNER_LOG_MEMBER_MB to allow more)")
+    return _json(data)
+
+
+def _open(location: str) -> Any:
+    if "://" in location and not location.startswith("file://"):
+        import fsspec
+
+        return fsspec.open(location, "rb").open()
+    return open(location.removeprefix("file://"), "rb")
+
+
+def _samples(f: IO[bytes], location: str) -> Iterator[EvalSample]:
+    if not location.endswith(".eval"):
+        f.seek(0)
+        for n, raw in enumerate(_object(f.read()).get("samples") or []):
+            with _located(location, f"samples[{n}]"):
+                sample = sample_from_inspect(raw)
+            yield sample
+        return
+    members = _zip.members(f)
+    # In the order written (a finished log lists its members in that order too).
+    names = [n for n in members if n.startswith("samples/") and n.endswith(".json")]
+    for name in names:
+        with _located(location, name):
+            sample = sample_from_inspect(_read(f, members[name]))
+        yield sample
+
+
+def _object(data: bytes) -> dict[str, Any]:
+    whole = _json(data)
+    if not isinstance(whole, dict):
+        raise LogReadError("not an Inspect log: not a JSON object")
+    return whole
+
+
+def _header(f: IO[bytes], location: str) -> dict[str, Any]:
+    if not location.endswith(".eval"):
+        data = _object(f.read())
+        data.pop("samples", None)
+        return data
+    members = _zip.members(f)
+    if "header.json" in members:
+        return _as_dict(_read(f, members["header.json"]))
+    start = next((n for n in ("_journal/start.json", "start.json") if n in members), None)
+    if start is None:
+        raise ValueError("not an Inspect log: no header.json or start.json")
+    data = _as_dict(_read(f, members[start]))
+    if "results.json" in members:
+        data.update(_as_dict(_read(f, members["results.json"])))
+    else:
+        data["status"] = "started"
     return data
 
 
-def _read_up_to(reader: Any, size: int) -> bytes:
-    chunks: list[bytes] = []
-    total = 0
-    while total < size and (chunk := reader.read(min(size - total, 1 << 20))):
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)
+def _as_dict(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise LogReadError("not an Inspect log: a header that is not a JSON object")
+    return value
 
 
 def _log_from_inspect(h: dict[str, Any]) -> dict[str, Any]:
@@ -242,7 +237,15 @@ def _log_from_inspect(h: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _sample_from_inspect(s: dict[str, Any]) -> dict[str, Any]:
+def sample_from_inspect(s: dict[str, Any]) -> EvalSample:
+    """An Inspect sample (as JSON) as an evalrunner sample; what evalrunner wrote under
+    `evalrunner` (its own limit name, scores, ...) is restored as it was."""
+    data = _sample_fields(s)
+    data.update(s.get("evalrunner") or {})
+    return EvalSample.model_validate(data)
+
+
+def _sample_fields(s: dict[str, Any]) -> dict[str, Any]:
     output = s.get("output") or {}
     limit = s.get("limit")
     return {
@@ -266,7 +269,8 @@ def _sample_from_inspect(s: dict[str, Any]) -> dict[str, Any]:
         },
         "scores": {
             k: {"value": v.get("value"), "answer": v.get("answer"),
-                "explanation": v.get("explanation"), "metadata": v.get("metadata")}
+                "explanation": v.get("explanation"), "metadata": v.get("metadata"),
+                "history": v.get("history") or None}
             for k, v in (s.get("scores") or {}).items()
         },
         "store": s.get("store") or {},
@@ -275,6 +279,7 @@ def _sample_from_inspect(s: dict[str, Any]) -> dict[str, Any]:
         "limit": limit.get("type") if isinstance(limit, dict) else limit,
         "started_at": _timestamp(s.get("started_at")),
         "total_time": s.get("total_time"),
+        "events": from_inspect(s.get("events") or [], s.get("events_data")),
     }
 
 

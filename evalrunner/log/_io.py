@@ -18,7 +18,11 @@ from ._file import (
     sample_line,
     trailer_line,
 )
+from ._inspect_read import is_inspect_log, read_inspect_log, read_inspect_samples
+from ._inspect_write import write_inspect_log
 from ._model import EvalLog, EvalSample, Status
+
+LOG_SUFFIXES = (".json", ".eval")  # evalrunner's JSON; Inspect's .eval (and .json)
 
 
 def _is_url(location: str) -> bool:
@@ -42,12 +46,15 @@ class LogFileError(ValueError):
 
 
 def read_eval_log(location: str | Path, header_only: bool = False) -> EvalLog:
-    """Read a log; with `header_only` its samples are not read (nor parsed).
+    """Read a log, evalrunner's JSON or Inspect's (`.eval` or `.json`); with `header_only`
+    its samples are not read (nor parsed).
 
     Raises LogFileError, saying which file and why, when it is not a readable log.
     """
     location = str(location)
     try:
+        if is_inspect_log(location):
+            return read_inspect_log(location, header_only)
         return _read(location, header_only)
     except OSError as ex:
         raise LogFileError(f"{location}: cannot read: {ex.strerror or ex}") from None
@@ -81,8 +88,12 @@ def read_eval_log_samples(location: str | Path) -> Iterator[EvalSample]:
 
     Raises LogFileError when the file cannot be read or holds something that is not a sample.
     """
+    location = str(location)
     try:
-        with _open(str(location)) as f:
+        if is_inspect_log(location):
+            yield from read_inspect_samples(location)
+            return
+        with _open(location) as f:
             for data in iter_sample_lines(f):
                 yield EvalSample.model_validate(data)
     except OSError as ex:
@@ -93,24 +104,34 @@ def read_eval_log_samples(location: str | Path) -> Iterator[EvalSample]:
 
 
 def write_eval_log(log: EvalLog, location: str | Path) -> None:
-    """Write a whole log atomically: a temporary file renamed over the target."""
+    """Write a whole log atomically: a temporary file renamed over the target. A `.eval`
+    location gets Inspect's format, anything else evalrunner's JSON."""
     location = str(location)
-    lines = [header_line(log)]
-    lines += [sample_line(s, i == 0) for i, s in enumerate(log.samples)]
-    lines.append(trailer_line(log))
-    text = "".join(lines)  # each line is redacted as it is made
+    if location.endswith(".eval"):
+        fd, tmp_eval = tempfile.mkstemp(suffix=".eval")
+        os.close(fd)
+        try:
+            write_inspect_log(log, log.samples, tmp_eval)
+            data = Path(tmp_eval).read_bytes()
+        finally:
+            Path(tmp_eval).unlink(missing_ok=True)
+    else:
+        lines = [header_line(log)]
+        lines += [sample_line(s, i == 0) for i, s in enumerate(log.samples)]
+        lines.append(trailer_line(log))
+        data = "".join(lines).encode("utf-8")  # each line is redacted as it is made
     if _is_url(location):
         import fsspec
 
-        with fsspec.open(location, "w", encoding="utf-8") as f:
-            f.write(text)
+        with fsspec.open(location, "wb") as f:
+            f.write(data)
         return
     path = Path(_local(location))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -128,15 +149,18 @@ def list_eval_logs(
         import fsspec
 
         fs, root = fsspec.core.url_to_fs(log_dir)
-        pattern = f"{root.rstrip('/')}/**/*.json" if recursive else f"{root.rstrip('/')}/*.json"
         protocol = log_dir.split("://", 1)[0]
-        files = [f"{protocol}://{p}" for p in fs.glob(pattern)]
+        files = []
+        for suffix in LOG_SUFFIXES:
+            pattern = f"{root.rstrip('/')}/{'**/' if recursive else ''}*{suffix}"
+            files += [f"{protocol}://{p}" for p in fs.glob(pattern)]
     else:
         root_path = Path(_local(log_dir))
         if not root_path.is_dir():
             return []
-        globbed = root_path.rglob("*.json") if recursive else root_path.glob("*.json")
-        files = [str(p) for p in globbed if not p.name.startswith(".")]
+        files = [str(p) for suffix in LOG_SUFFIXES
+                 for p in (root_path.rglob if recursive else root_path.glob)(f"*{suffix}")
+                 if not p.name.startswith(".")]
     logs: list[EvalLog] = []
     for file in files:
         try:

@@ -13,12 +13,66 @@ from pathlib import Path
 from typing import IO
 
 from ._file import header_line, sample_line, trailer_line
+from ._inspect_write import EvalFileWriter
 from ._io import _is_url, _local
 from ._lock import LogLock, LogLockError, lock_log
 from ._model import EvalLog, EvalSample
 
 _FSYNC_EVERY = 1.0  # seconds between fsyncs; every line is written to the OS at once
 _BATCH = 1000  # most samples written between two flushes
+# A `.eval` log's central directory is rewritten at a checkpoint (once a second at most);
+# its size grows with the samples, so big logs get one less often: every _PER_SECOND
+# members add a second. Members written since are still read back by `_zip.scan`.
+_PER_SECOND = 5000
+
+
+class _JsonLines:
+    """evalrunner's own format: a header line, a line per sample, a trailer line."""
+
+    def __init__(self, f: IO[bytes]) -> None:
+        self._f = f
+        self._first = True
+
+    def start(self, log: EvalLog) -> None:
+        self._f.write(header_line(log).encode("utf-8"))  # lines come redacted
+
+    def samples(self, batch: list[EvalSample]) -> None:
+        lines = []
+        for item in batch:
+            lines.append(sample_line(item, self._first))
+            self._first = False
+        # One write: each system call gives the GIL back to the busy event loop.
+        self._f.write("".join(lines).encode("utf-8"))
+
+    def checkpoint(self) -> None:
+        pass  # every line is whole on its own
+
+    def finish(self, log: EvalLog) -> None:
+        self._f.write(trailer_line(log).encode("utf-8"))
+
+
+class _EvalZip(EvalFileWriter):
+    """Inspect's `.eval` format, appended to and never rewritten (`_inspect_write.py`)."""
+
+    def __init__(self, f: IO[bytes]) -> None:
+        super().__init__(f)
+        self._last_checkpoint = time.monotonic()
+        self._members_at_checkpoint = 0
+
+    def checkpoint(self) -> None:
+        members = len(self._zip.members)
+        wait = max(1.0, members / _PER_SECOND)
+        if members > self._members_at_checkpoint and (
+            time.monotonic() - self._last_checkpoint >= wait or self._members_at_checkpoint == 0
+        ):
+            super().checkpoint()
+            self._last_checkpoint = time.monotonic()
+            self._members_at_checkpoint = members
+
+
+def format_of(location: str) -> str:
+    """The format a log location's suffix asks for: `eval` (Inspect's) or `json`."""
+    return "eval" if location.endswith(".eval") else "json"
 
 
 class LogWriteError(Exception):
@@ -42,10 +96,12 @@ class LogWriter:
     failure: LogWriteError | None = None  # set by the writer thread when it fails
     cancelled = False  # a copying thread stops when this turns true
 
-    def __init__(self, location: str) -> None:
+    def __init__(self, location: str, log_format: str | None = None) -> None:
+        """`log_format` is `json` or `eval`; by default the location's suffix says."""
         self.location = location
+        self.log_format = log_format or format_of(location)
         if _is_url(location):
-            fd, local = tempfile.mkstemp(suffix=".json")
+            fd, local = tempfile.mkstemp(suffix=Path(location).suffix or ".json")
             os.close(fd)
             self._path = Path(local)
         else:
@@ -53,8 +109,8 @@ class LogWriter:
             self._path.parent.mkdir(parents=True, exist_ok=True)
         self._queue: queue.SimpleQueue[EvalSample | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._first = True
-        self._file: IO[str] | None = None
+        self._file: IO[bytes] | None = None
+        self._format: _JsonLines | _EvalZip | None = None
         self._written = threading.Condition()
         self._queued = 0
         self.samples_written = 0
@@ -76,8 +132,10 @@ class LogWriter:
             except OSError:
                 pass  # a folder that takes no lock file fails on the header just below
         try:
-            self._file = open(self._path, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish
-            self._file.write(header_line(log))  # lines come redacted
+            self._file = open(self._path, "w+b")  # noqa: SIM115 - closed in finish
+            self._format = (_EvalZip(self._file) if self.log_format == "eval"
+                            else _JsonLines(self._file))
+            self._format.start(log)
             self._file.flush()
         except OSError as ex:
             self._discard()
@@ -137,24 +195,21 @@ class LogWriter:
                 pass
 
     def _write_queued(self) -> None:
-        assert self._file is not None
+        assert self._file is not None and self._format is not None
         last_sync = time.monotonic()
         done = False
         while not done:
             batch, done = self._next_batch()
-            lines = []
-            for item in batch:
-                lines.append(sample_line(item, self._first))
-                self._first = False
-            # One write: each system call gives the GIL back to the busy event loop.
-            self._file.write("".join(lines))
-            # Every line goes to the OS as soon as it is written: a finished sample survives
+            self._format.samples(batch)
+            # Every sample goes to the OS as soon as it is written: a finished sample survives
             # SIGKILL, so a retry never sends it to the model again. fsync is rationed.
             self._file.flush()
             with self._written:
                 self.samples_written += len(batch)
                 self._written.notify_all()
             if time.monotonic() - last_sync > _FSYNC_EVERY:
+                self._format.checkpoint()
+                self._file.flush()
                 os.fsync(self._file.fileno())
                 last_sync = time.monotonic()
 
@@ -195,10 +250,10 @@ class LogWriter:
             self._queue.put(None)
             self._thread.join()
             self._thread = None
-        assert self._file is not None
+        assert self._file is not None and self._format is not None
         try:
             if self.failure is None:
-                self._file.write(trailer_line(log))
+                self._format.finish(log)
                 self._file.flush()
                 os.fsync(self._file.fileno())
         except OSError as ex:

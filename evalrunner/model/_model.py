@@ -20,9 +20,10 @@ from tenacity import (
 
 from .._util.http import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from .._util.secrets import redact
+from ..events._calls import CallRecord, call_scope, note_retry
 from ..events._limits import add_waiting, check_limits, count_call
 from ..events._model import ModelEvent
-from ..events._transcript import preview, record
+from ..events._transcript import preview, record, transcript
 from ..tools._info import ToolChoice, ToolInfo
 from ._api import ModelAPI
 from ._batch import Batcher, batch_config
@@ -144,6 +145,14 @@ class Model:
         messages = reasoning_history(messages, cfg.reasoning_history)
         if cfg.response_schema is not None and not self.api.native_response_schema:
             messages = with_schema_instruction(messages, cfg.response_schema)
+        # Inside a sample the call's retries, waits and HTTP bodies go to its model event.
+        with call_scope(transcript() is not None) as call:
+            return await self._generate(messages, tools, tool_choice, cfg, call)
+
+    async def _generate(
+        self, messages: list[ChatMessageBase], tools: list[ToolInfo] | None,
+        tool_choice: ToolChoice | None, cfg: GenerateConfig, call: CallRecord | None,
+    ) -> ModelOutput:
         start = time.monotonic()
         policy = cache_policy(cfg.cache)
         key = None
@@ -157,21 +166,25 @@ class Model:
                 cached.cached = True
                 cached.time = round(time.monotonic() - start, 6)
                 self._record(cached, stats=False)
-                self._event(messages, tools, cfg, cached, count_call(self.name, None))
+                self._event(messages, tools, tool_choice, cfg, cached,
+                            count_call(self.name, None), call)
                 return cached
             self._count("cache_misses")
         try:
             output = await self._with_retries(messages, tools or [], tool_choice, cfg)
         except Exception as ex:
             record(ModelEvent(model=self.name, messages=len(messages), error=redact(str(ex)),
-                              time=round(time.monotonic() - start, 6)))
+                              time=round(time.monotonic() - start, 6), input=messages,
+                              tool_info=list(tools or []), tool_choice=tool_choice,
+                              **_call_fields(call)))
             raise
         output.time = round(time.monotonic() - start, 6)
         if cfg.response_schema is not None:
             check_reply(output, cfg.response_schema)
         self._count("calls")
         self._record(output, stats=True)
-        self._event(messages, tools, cfg, output, count_call(self.name, output.usage))
+        self._event(messages, tools, tool_choice, cfg, output,
+                    count_call(self.name, output.usage), call)
         if policy is not None and key is not None and output.error is None:
             await cache_store(self.name, key, output, policy)
         return output
@@ -193,7 +206,10 @@ class Model:
         return cfg
 
     def _event(self, messages: list[ChatMessageBase], tools: list[ToolInfo] | None,
-               cfg: GenerateConfig, output: ModelOutput, cost: float | None) -> None:
+               tool_choice: ToolChoice | None, cfg: GenerateConfig, output: ModelOutput,
+               cost: float | None, call: CallRecord | None) -> None:
+        if call is None:
+            return  # outside a sample: nothing keeps events
         record(ModelEvent(
             model=self.name,
             messages=len(messages),
@@ -207,6 +223,12 @@ class Model:
             cached=output.cached,
             cost=cost,
             error=output.error,
+            # The call in full, by reference (the log's writer thread serialises it).
+            input=messages,
+            tool_info=list(tools or []),
+            tool_choice=tool_choice,
+            reply=output,
+            **_call_fields(call),
         ))
 
     def _record(self, output: ModelOutput, stats: bool) -> None:
@@ -299,6 +321,7 @@ class Model:
 
         def before_sleep(state: RetryCallState) -> None:
             self._count("retries")
+            note_retry()
             if state.next_action is not None:
                 add_waiting(state.next_action.sleep)  # a back-off is not working time
             ex = state.outcome.exception() if state.outcome else None
@@ -366,3 +389,14 @@ class Model:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _call_fields(call: CallRecord | None) -> dict[str, Any]:
+    """A model event's fields from the call's record: retries, waits, HTTP bodies."""
+    if call is None:
+        return {}
+    exchange = None
+    if call.request is not None or call.response is not None:
+        exchange = {"request": call.request, "response": call.response}
+    return {"retries": call.retries or None, "waited": round(call.waited, 6) or None,
+            "call": exchange}

@@ -67,6 +67,7 @@ _ENV_OPTIONS: dict[str, Callable[[str], Any]] = {
     "model_base_url": str,
     "log_dir": str,
     "log_level": str,
+    "log_format": str,
     "epochs": int,
     "max_samples": int,
     "max_tasks": int,

@@ -93,7 +93,8 @@ def _setup(
     return RunSetup(
         run_id=run_id,
         created=created,
-        location=log_location(options.log_dir, created, task.name, run_id),
+        location=log_location(options.log_dir, created, task.name, run_id,
+                              options.log_format),
         model_name=parts.model_name,
         model=model,
         roles=parts.roles,
@@ -116,9 +117,12 @@ def _setup(
     )
 
 
-def log_location(log_dir: str, created: str, task: str, run_id: str) -> str:
-    """Where a task's log goes: the creation time, task and run id make its name."""
-    stem = f"{created.replace(':', '-').replace('+00-00', '')}_{task}_{run_id}.json"
+def log_location(log_dir: str, created: str, task: str, run_id: str,
+                 log_format: str = "json") -> str:
+    """Where a task's log goes: the creation time, task and run id make its name; its
+    suffix is the format (`.json` evalrunner's, `.eval` Inspect's)."""
+    suffix = ".eval" if log_format == "eval" else ".json"
+    stem = f"{created.replace(':', '-').replace('+00-00', '')}_{task}_{run_id}{suffix}"
     return f"{log_dir.rstrip('/')}/{stem}"
 
 
@@ -203,7 +207,8 @@ def failed_header(task: TaskDef, options: RunOptions) -> EvalLog:
                         evalrunner_version=__version__),
     )
     log = EvalLog(eval=spec, stats=EvalStats(started_at=created))
-    log.location = log_location(options.log_dir, created, task.name, run_id)
+    log.location = log_location(options.log_dir, created, task.name, run_id,
+                                options.log_format)
     return log
 
 

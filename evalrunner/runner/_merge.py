@@ -164,4 +164,5 @@ def _status(merged: EvalLog, headers: list[EvalLog]) -> None:
 def _default_location(log: EvalLog, first: str) -> str:
     folder = first.rsplit("/", 1)[0] if "/" in first else "."
     stamp = log.eval.created.replace(":", "-").replace("+00-00", "")
-    return f"{folder}/{stamp}_{log.eval.task}_{log.eval.run_id}.json"
+    suffix = ".eval" if first.endswith(".eval") else ".json"  # the shards' format
+    return f"{folder}/{stamp}_{log.eval.task}_{log.eval.run_id}{suffix}"

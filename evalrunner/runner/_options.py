@@ -28,6 +28,7 @@ class RunOptions:
     fail_on_error: bool | float | None = None
     log_dir: str = "logs"
     log_level: str = "warning"
+    log_format: str = "json"  # "json" (evalrunner's) or "eval" (Inspect's .eval)
     no_score: bool = False
     fail_under: dict[str, float] = field(default_factory=dict)
     shard: tuple[int, int] | None = None  # (i, n): every n-th sample from the i-th (1-based)

@@ -117,6 +117,9 @@ def _check_options(options: RunOptions) -> list[SpecError]:
         errors.append(SpecError(_option("--" + name.replace("_", "-")), problem))
     if options.sample_ids is not None and not [i for i in options.sample_ids if i.strip()]:
         errors.append(SpecError(_option("--sample-id"), "give one or more sample ids"))
+    if options.log_format not in ("json", "eval"):
+        errors.append(SpecError(_option("--log-format"),
+                                f"{options.log_format}: give json or eval"))
     return errors
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..log._model import EvalLog, EvalPlanStep, EvalSample
-from ..log._writer import LogWriter
+from ..log._writer import LogWriter, format_of
 from ..model._get import get_model, model_context
 from ..model._model import Model
 from ..model._roles import role_model
@@ -111,7 +111,7 @@ async def score_file(
     base_dir = _base_dir(log)
     book = ScoreBook()
     partial = target if "://" in target else f"{target}.scoring"
-    writer = LogWriter(partial)
+    writer = LogWriter(partial, format_of(target))
     try:
         async with session([log.eval.task], hooks=False):
             run, named, chosen = _choose(log, scorers, None, base_dir, action)
@@ -173,6 +173,21 @@ def _results(
     by_scorer = {name: chosen or scorer_metrics(fn) for name, fn in named}
     log.results = compute_results(book, by_scorer, log.eval.epochs_reducer, base_dir)
     apply_thresholds(log, log.eval.thresholds)  # the run's gates, against the new results
+
+
+def recompute_results(log: EvalLog) -> None:
+    """`log.results` computed again from its samples (in memory) with the metrics of its
+    plan's scorers, and its thresholds checked again (after a hand edit of a score)."""
+    base_dir = _base_dir(log)
+    try:
+        named = scorers_of_plan(log.plan.scorers, base_dir)
+        chosen = _plan_metrics(log, base_dir)
+    except LookupError as ex:
+        raise ValueError(f"cannot compute the metrics again: {ex}") from None
+    book = ScoreBook()
+    for sample in log.samples:
+        book.add(sample)
+    _results(log, book, named, chosen, base_dir)
 
 
 def scorers_of_plan(steps: Sequence[EvalPlanStep], base_dir: Path) -> list[NamedScorer]:

@@ -205,6 +205,7 @@ def _prepare(
         shard=(spec.shard[0], spec.shard[1]) if spec.shard else None,
         fail_under=dict(spec.thresholds),
         log_dir=base.log_dir if base.log_dir != "logs" else _folder_of(location),
+        log_format="eval" if location.endswith(".eval") else "json",  # the log's own
         retry_of=chain,
     )
     built = plan_logged(location, task, options)

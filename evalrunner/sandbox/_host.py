@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from ._backend import Leftover
@@ -32,7 +33,8 @@ async def remove_tree(path: Path) -> None:
     await asyncio.to_thread(shutil.rmtree, path, True)
 
 
-def leftovers(kind: str, run_id: str | None) -> list[Leftover]:
+def leftovers(kind: str, run_id: str | None,
+              remove: Callable[[Path], Awaitable[None]] | None = None) -> list[Leftover]:
     """Sample folders of `kind` (of one run, or of any) in every temporary folder runs used.
 
     Runs record theirs (`_runs`), so a folder made under another TMPDIR is found too.
@@ -44,7 +46,7 @@ def leftovers(kind: str, run_id: str | None) -> list[Leftover]:
             if path.is_dir() and not path.is_symlink():
                 owner = path.name.removeprefix(f"{ROOT_PREFIX}{kind}-").split("-", 1)[0]
                 found.append(Leftover(owner, f"folder {path}", path.lstat().st_uid,
-                                      functools.partial(remove_tree, path)))
+                                      functools.partial(remove or remove_tree, path)))
     return found
 
 
@@ -126,14 +128,14 @@ async def read_confined(root: Path, path: str, limit: int) -> bytes:
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
 
-def parse_bytes(value: str) -> int:
+def parse_bytes(value: str, key: str = "memory") -> int:
     """`512m`, `2g`, `100k` or a plain number of bytes (as docker reads `--memory`)."""
     text = value.strip().lower().removesuffix("b") if value.strip().lower() != "b" else "1"
     number, unit = (text[:-1], text[-1]) if text and text[-1] in _UNITS else (text, "")
     try:
         amount = float(number)
     except ValueError:
-        raise SandboxError(f"memory: '{value}' is not a size (write e.g. 512m or 2g)") from None
+        raise SandboxError(f"{key}: '{value}' is not a size (write e.g. 512m or 2g)") from None
     if amount <= 0:
-        raise SandboxError(f"memory: '{value}' must be more than 0")
+        raise SandboxError(f"{key}: '{value}' must be more than 0")
     return int(amount * _UNITS[unit])

@@ -31,6 +31,9 @@ class SandboxSpec(BaseModel):
     memory: str | None = Field(default=None, description="Memory limit, e.g. 512m or 2g.")
     cpus: float | None = Field(default=None, gt=0, description="CPU limit (e.g. 1.5).")
     pids: int | None = Field(default=None, ge=1, description="Most processes at once.")
+    disk: str | None = Field(
+        default=None, description="bwrap: most bytes the sample's /root and /tmp hold "
+        "together, e.g. 512m (default 1g).")
     pull: bool = Field(default=False, description="docker: pull a missing image (default: "
                        "never pull; a missing image is an error).")
     user: str | None = Field(default=None, description="The user commands run as by default.")

@@ -28,6 +28,9 @@ class Score(BaseModel):
     answer: str | None = None
     explanation: str | None = None
     metadata: dict[str, Any] | None = None
+    # Hand edits (`edit_score`, `evalrunner score edit`): the scorer's version, then each
+    # edit with its provenance (who, when, why), as Inspect keeps them.
+    history: list[dict[str, Any]] | None = None
 
     @property
     def text(self) -> str:

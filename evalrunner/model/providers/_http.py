@@ -21,6 +21,7 @@ import httpx
 
 from ..._util.http import http_client
 from ..._util.secrets import redact
+from ...events._calls import note_exchange
 from .._api import ModelAPI, ModelAPIError
 from .._config import GenerateConfig
 from .._model import DEFAULT_TIMEOUT
@@ -89,7 +90,9 @@ class HttpModelAPI(ModelAPI):
             method, url, content=content, headers=all_headers, params=params,
             timeout=config.timeout or DEFAULT_TIMEOUT,
         )
-        return self.decode(response)
+        data = self.decode(response)
+        note_exchange(body, data)  # for the model event (redacted when the log is written)
+        return data
 
     def decode(self, response: httpx.Response) -> Any:
         if response.status_code >= 400:

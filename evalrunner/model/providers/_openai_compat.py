@@ -26,6 +26,7 @@ import httpx
 
 from ..._util.http import http_client
 from ..._util.secrets import redact
+from ...events._calls import note_exchange
 from ...tools._info import ToolChoice, ToolInfo
 from .._api import ModelAPI, ModelAPIError
 from .._chat import ChatMessageBase
@@ -144,6 +145,7 @@ class OpenAICompatibleAPI(ModelAPI):
             raise ModelAPIError(
                 f"{self.service} returned an error: {redact(error_message(response.content))}"
             )
+        note_exchange(body, data)  # for the model event (redacted when the log is written)
         return data
 
     def _client_for(self, config: GenerateConfig, url: str | None = None) -> httpx.AsyncClient:

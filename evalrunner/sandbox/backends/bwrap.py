@@ -13,7 +13,7 @@ started with (built here, so no key of evalrunner's, and never on a command line
 folders on the host, removed at the end of the sample; they are read and written only
 from inside (see `Sandbox.read_bytes`). Limits: cgroups nested under evalrunner's own
 (memory, pids, cpu); memory falls back to `prlimit --as` where no cgroup can be made, the
-others are refused then.
+others are refused then. Disk: the sample's folder is a tmpfs of `disk` bytes (see `_disk`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import glob
+import logging
 import os
 import shlex
 import shutil
@@ -34,7 +35,9 @@ from .._environment import Sandbox, SandboxConnection, SandboxError
 from .._host import leftovers, make_workdir, parse_bytes, remove_tree
 from .._spec import SandboxSpec
 from ._cgroups import CGROUP_PREFIX, CGROUP_ROOT, kill_and_remove, make_cgroups
+from ._disk import DEFAULT_DISK, mount_bound, unmount
 
+logger = logging.getLogger(__name__)
 WORKDIR = "/root"
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -65,10 +68,12 @@ def system_binds() -> list[str]:
 class BwrapSandbox(Sandbox):
     """One sample's folders on the host, and the limits its commands run under."""
 
-    def __init__(self, folder: Path, spec: SandboxSpec, cgroups: list[Path]) -> None:
+    def __init__(self, folder: Path, spec: SandboxSpec, cgroups: list[Path],
+                 fsize: int | None = None) -> None:
         self.folder = folder
         self.spec = spec
         self.cgroups = cgroups
+        self.fsize = fsize  # a per-file size limit where the disk bound could not be mounted
         self.name = "default"
 
     def command(self, cmd: list[str], cwd: str | None = None, user: str | None = None,
@@ -105,9 +110,10 @@ class BwrapSandbox(Sandbox):
         if self.cgroups:
             targets = " ".join(shlex.quote(str(c / "cgroup.procs")) for c in self.cgroups)
             prefix = ["sh", "-c", f'for f in {targets}; do echo $$ > "$f"; done; exec "$@"', "sh"]
+        limits = [f"--fsize={self.fsize}"] if self.fsize else []
         if self.spec.memory and not any("memory" in c.parts for c in self.cgroups):
-            return [*prefix, "prlimit", f"--as={parse_bytes(self.spec.memory)}", "--"]
-        return prefix
+            limits.append(f"--as={parse_bytes(self.spec.memory)}")
+        return [*prefix, "prlimit", *limits, "--"] if limits else prefix
 
     async def exec(
         self,
@@ -149,7 +155,7 @@ class BwrapBackend(SandboxBackend):
     """Per sample: a folder on the host, and cgroups for its limits when the machine allows."""
 
     keys: ClassVar[frozenset[str]] = frozenset(
-        {"network", "memory", "cpus", "pids", "user", "workdir", "timeout"})
+        {"network", "memory", "cpus", "pids", "user", "workdir", "timeout", "disk"})
 
     @classmethod
     def problems(cls, spec: SandboxSpec, base_dir: Path) -> list[str]:
@@ -158,6 +164,11 @@ class BwrapBackend(SandboxBackend):
             out.append(f"sandbox network: '{spec.network}' (bwrap knows none and host)")
         if spec.workdir and not (spec.workdir == WORKDIR or spec.workdir.startswith("/root/")):
             out.append("sandbox workdir: must be /root or a folder under it with bwrap")
+        if spec.disk:
+            try:
+                parse_bytes(spec.disk, "disk")
+            except SandboxError as ex:
+                out.append(f"sandbox {ex}")
         return out
 
     async def task_init(self) -> None:
@@ -171,6 +182,11 @@ class BwrapBackend(SandboxBackend):
             await remove_tree(folder)
             raise SandboxError(f"the temporary folder {folder.parent} is inside {shown[0]}, "
                                "which bwrap shows to every sample: set TMPDIR elsewhere")
+        try:
+            fsize = await self._bound_disk(folder)
+        except SandboxError:
+            await remove_tree(folder)
+            raise
         for sub in ("root", "tmp"):
             (folder / sub).mkdir()
         if self.spec.workdir:
@@ -179,26 +195,40 @@ class BwrapBackend(SandboxBackend):
         try:
             cgroups = await asyncio.to_thread(make_cgroups, self.spec, name)
         except SandboxError:
-            await remove_tree(folder)
+            await _remove_folder(folder)  # unmounted first: rmtree cannot remove a mount
             raise
-        return {"default": BwrapSandbox(folder, self.spec, cgroups)}
+        return {"default": BwrapSandbox(folder, self.spec, cgroups, fsize)}
+
+    async def _bound_disk(self, folder: Path) -> int | None:
+        """Mount the disk bound on the folder; the per-file size limit to use instead, if any."""
+        size = parse_bytes(self.spec.disk or DEFAULT_DISK, "disk")
+        problem = await asyncio.to_thread(mount_bound, folder, size)
+        if problem is None:
+            return None
+        if self.spec.disk:
+            raise SandboxError(f"disk: cannot mount a {self.spec.disk} file system for the "
+                               f"sample ({problem}), so the bound cannot be enforced: remove "
+                               "`disk` from the sandbox, or run evalrunner with CAP_SYS_ADMIN")
+        logger.info("no tmpfs for the sample (%s): each file is limited instead", problem)
+        return size
 
     async def sample_cleanup(self, envs: dict[str, Sandbox]) -> None:
         for env in envs.values():
             assert isinstance(env, BwrapSandbox)
             await asyncio.to_thread(_remove_cgroups, env.cgroups)
-            await remove_tree(env.folder)
+            await _remove_folder(env.folder)
 
     @classmethod
     def emergency_cleanup(cls, envs: dict[str, Sandbox]) -> None:
         for env in envs.values():
             if isinstance(env, BwrapSandbox):
                 _remove_cgroups(env.cgroups)
+                unmount(env.folder)
                 shutil.rmtree(env.folder, ignore_errors=True)
 
     @classmethod
     async def leftovers(cls, run_id: str | None = None) -> list[Leftover]:
-        found = leftovers("bwrap", run_id)
+        found = leftovers("bwrap", run_id, _remove_folder)
         prefix = f"{CGROUP_PREFIX}{run_id or ''}"
         for controller in ("memory", "pids", "cpu"):
             # Nested under the cgroup of the run that made them, wherever that was.
@@ -209,6 +239,11 @@ class BwrapBackend(SandboxBackend):
                                           functools.partial(asyncio.to_thread,
                                                             kill_and_remove, group)))
         return found
+
+
+async def _remove_folder(folder: Path) -> None:
+    await asyncio.to_thread(unmount, folder)
+    await remove_tree(folder)
 
 
 def _remove_cgroups(groups: list[Path]) -> None:
