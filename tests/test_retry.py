@@ -179,3 +179,29 @@ def test_retry_from_another_folder_finds_the_suite_beside_the_logs(tmp_path: Pat
     assert result.returncode == 0, result.stderr
     retried = [log for log in logs_in(project / "logs") if log.eval.retry_of]
     assert len(retried) == 1 and len(retried[0].samples) == 3
+
+
+def test_retry_of_a_folder_retries_each_run_once(tmp_path: Path) -> None:
+    # The same task run three times while the server was down: three unfinished logs of one
+    # run. Retrying the folder finishes that run once, from one of them, not three times.
+    make_suite(tmp_path / "suites", n=3, name="bad", task="bad")
+    logs = tmp_path / "logs"
+
+    def down(body: dict[str, Any]) -> str:
+        raise ValueError("down")
+
+    with start_openai_server(responder=down) as server:
+        for _ in range(3):
+            failed = run_cli("run", str(tmp_path / "suites"), "--log-dir", str(logs),
+                             "--max-retries", "0", env=server_env(server.url))
+            assert failed.returncode == 1
+        earlier = logs_in(logs)
+        server.options.responder = answer_wrong_on()
+        sent_before = len(server.requests)
+        result = run_cli("retry", str(logs), env=server_env(server.url))
+        assert result.returncode == 0, result.stderr
+        resent = server.requests[sent_before:]
+    assert len(resent) == 3  # each sample once
+    retries = [log for log in logs_in(logs) if log.eval.retry_of]
+    assert len(retries) == 1 and retries[0].status == "success"
+    assert retries[0].eval.retry_of[0] in {log.location for log in earlier}

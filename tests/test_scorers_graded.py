@@ -8,6 +8,13 @@ from typing import Any
 
 import pytest
 
+from evalrunner.model._chat import (
+    ChatMessageAssistant,
+    ChatMessageSystem,
+    ChatMessageTool,
+    ChatMessageUser,
+    ToolCall,
+)
 from evalrunner.model._get import close_models, get_model, model_context
 from evalrunner.registry import registry_name_of, resolve
 from evalrunner.scorers import Score, scorer_metrics
@@ -91,6 +98,55 @@ async def test_fact_uses_a_role_and_its_template(server: ServerHandle) -> None:
     assert score.value == "I"
     assert [r.body["model"] for r in server.requests] == ["judge"]
     assert "[Expert]: Paris" in server.requests[0].body["messages"][0]["content"]
+
+
+async def test_a_bound_grader_role_grades_without_being_named(server: ServerHandle) -> None:
+    REPLIES.update({"judge": "GRADE: I", "subject": "GRADE: C"})
+    score = await grade(make("model_graded_qa"), state_for("Lyon"),
+                        roles={"grader": "openai-api/test/judge"})
+    assert score.value == "I"
+    assert [r.body["model"] for r in server.requests] == ["judge"]
+
+
+async def test_model_role_names_the_grading_role(server: ServerHandle) -> None:
+    REPLIES.update({"critic": "GRADE: I", "judge": "GRADE: C"})
+    roles = {"grader": "openai-api/test/judge", "critic": "openai-api/test/critic"}
+    score = await grade(make("model_graded_fact", model_role="critic"), state_for("Lyon"),
+                        roles=roles)
+    assert score.value == "I" and [r.body["model"] for r in server.requests] == ["critic"]
+    # An explicit model wins over the role; model_role null means the evaluated model.
+    await grade(make("model_graded_fact", model="openai-api/test/other", model_role="critic"),
+                state_for("Paris"), roles=roles)
+    await grade(make("model_graded_fact", model_role=None), state_for("Paris"), roles=roles)
+    assert [r.body["model"] for r in server.requests[1:]] == ["other", "subject"]
+
+
+async def test_an_unbound_role_means_the_evaluated_model(server: ServerHandle) -> None:
+    score = await grade(make("model_graded_qa", model_role="nobody"), state_for("Paris"))
+    assert score.value == "C" and [r.body["model"] for r in server.requests] == ["subject"]
+    with model_context(get_model("openai-api/test/subject"), {}):
+        assert get_model(role="nobody").name == "openai-api/test/subject"
+        assert get_model(role="nobody", default="openai-api/test/x").name == "openai-api/test/x"
+    await close_models()
+
+
+async def test_include_history_shows_the_conversation(server: ServerHandle) -> None:
+    state = state_for("It is Paris.")
+    state.messages = [
+        ChatMessageSystem(content="Be brief."),
+        ChatMessageUser(content="Capital of France?"),
+        ChatMessageAssistant(content="Let me look.", tool_calls=[
+            ToolCall(id="1", function="search", arguments={"q": "France"})]),
+        ChatMessageTool(content="Paris is the capital.", function="search", tool_call_id="1"),
+        ChatMessageAssistant(content="It is Paris."),
+    ]
+    await grade(make("model_graded_qa", include_history=True), state)
+    await grade(make("model_graded_qa"), state)
+    with_history, without = (r.body["messages"][0]["content"] for r in server.requests)
+    assert ('User: Capital of France?\n\nAssistant: Let me look.\n\nsearch({"q": "France"})'
+            '\n\nTool (search): Paris is the capital.\n') in with_history
+    assert "Be brief" not in with_history and "Assistant: It is Paris" not in with_history
+    assert "User:" not in without and "[Task]: Capital of France?" in without
 
 
 async def test_partial_credit_instructions_and_pattern(server: ServerHandle) -> None:

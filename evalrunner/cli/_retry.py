@@ -49,6 +49,7 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
     Python files changed since the run, is refused (--force retries a changed one anyway).
     """
     from ..runner import RunOptions
+    from ..runner._capture import log_level_problem
     from ..runner._retry import (
         RetryError,
         prepare_retry,
@@ -57,6 +58,9 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
         unreadable_logs,
     )
 
+    if (problem := log_level_problem(kwargs["log_level"])) is not None:
+        click.echo(f"--log-level: {problem}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     targets = retry_targets(list(paths))
     unreadable = unreadable_logs(list(paths))
     for location, reason in unreadable:

@@ -73,6 +73,7 @@ class EvalPlanStep(_Model):
     name: str
     args: dict[str, Any] = Field(default_factory=dict)
     id: str | None = None
+    key: str | None = None  # a metric's key of dict scores (`metrics: {key: [...]}`)
 
 
 class EvalPlan(_Model):
@@ -114,6 +115,8 @@ class EvalResults(_Model):
     scores: list[EvalScore] = Field(default_factory=list)
     thresholds: list[EvalThreshold] = Field(default_factory=list)
     missed_thresholds: list[str] = Field(default_factory=list)
+    # What the task's early stopping manager skipped: {manager, early_stops, metadata}.
+    early_stopping: dict[str, Any] | None = None
 
 
 class ModelCallStats(_Model):

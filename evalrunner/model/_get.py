@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import contextvars
 import difflib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .._util.context import ContextField, task_field
 from ._config import GenerateConfig
 from ._model import _LIMITS, Model
 
 _CACHE: dict[str, Model] = {}
 
 # The model being evaluated and the roles of the task being run; set by the executor.
-active_model: contextvars.ContextVar[Model | None] = contextvars.ContextVar(
-    "active_model", default=None
-)
-active_roles: contextvars.ContextVar[dict[str, Model]] = contextvars.ContextVar(
-    "active_roles", default={}
-)
+active_model: ContextField[Model | None] = task_field("model")
+active_roles: ContextField[dict[str, Model]] = task_field("roles")
 # True inside model_context: the task's roles are known, so a role name can be checked.
-_roles_known: contextvars.ContextVar[bool] = contextvars.ContextVar("roles_known", default=False)
+_roles_known: ContextField[bool] = task_field("roles_known")
 
 
 class NoModelError(RuntimeError):
@@ -56,11 +52,12 @@ def get_model(
 ) -> Model:
     """The model named `model` (`provider/name`), a role's model, or the active model.
 
-    A name that is a role of the running task (`grader`) means that role's model. A role
-    that the task does not bind is an error (UnknownRoleError) unless `default` names the
-    model to use then (`get_model(role="grader", default="openai/gpt-4o")`): a typo in a
-    role name must not quietly grade with the evaluated model. Models are memoized by name,
-    base URL, config and arguments.
+    A name that is a role of the running task (`grader`) means that role's model. As in
+    Inspect, `role=` names an optional binding: a role the task does not bind means
+    `default` when given (`get_model(role="grader", default="openai/gpt-4o")`), else the
+    evaluated model. A bare name passed as `model` is no model name, so one that no role
+    binds is an error (UnknownRoleError, from model_ref and _create). Models are memoized
+    by name, base URL, config and arguments.
     """
     if isinstance(model, Model):
         return model
@@ -69,8 +66,6 @@ def get_model(
         if role in roles:
             return roles[role]
         model = default if default is not None else model
-        if model is None:
-            raise UnknownRoleError(role, sorted(roles))
         if isinstance(model, Model):
             return model
     elif model is not None and model in roles:

@@ -10,7 +10,6 @@ decorator when that folder is first imported, so adding one is adding one file.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import difflib
 import functools
 import hashlib
@@ -24,6 +23,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from .._util.context import ContextField, task_field
 
 RegistryKind = Literal[
     "solver", "scorer", "metric", "tool", "modelapi", "dataset", "reducer", "sandbox"
@@ -67,9 +68,7 @@ class UnknownNameError(LookupError):
 _REGISTRY: dict[tuple[str, str], RegistryInfo] = {}
 _LOADED_KINDS: set[str] = set()
 # Names that exist only while a suite is compiled or run (tools declared in its YAML).
-scoped_names: contextvars.ContextVar[dict[tuple[str, str], RegistryInfo]] = (
-    contextvars.ContextVar("scoped_names", default={})
-)
+scoped_names: ContextField[dict[tuple[str, str], RegistryInfo]] = task_field("scoped_names")
 
 
 class CodeNotImported(Exception):
@@ -241,6 +240,8 @@ def _resolve_entry_point(kind: str, name: str) -> RegistryInfo:
 
 def _attr_info(kind: str, name: str, module: Any, attr: str, path: Path | None) -> RegistryInfo:
     obj = getattr(module, attr, None)
+    if obj is None:  # `@solver(name="careful")` on `def my_solver`: `file.py@careful`
+        obj = _registered_in(kind, module, attr)
     if obj is None:
         public = [a for a in dir(module) if not a.startswith("_")]
         raise UnknownNameError(
@@ -252,6 +253,16 @@ def _attr_info(kind: str, name: str, module: Any, attr: str, path: Path | None) 
         registered = lookup_info(kind, obj)  # type: ignore[arg-type]
         metadata = registered.metadata if registered else {}
     return RegistryInfo(kind, name, obj, metadata, path)
+
+
+def _registered_in(kind: str, module: Any, name: str) -> Any:
+    """The component of `module` registered as `name` by its decorator's `name=`."""
+    for value in vars(module).values():
+        metadata = getattr(value, "__registry_factory__", False) and lookup_info(
+            kind, value)  # type: ignore[arg-type]
+        if metadata and metadata.name == name:
+            return value
+    return None
 
 
 _FILE_MODULES: dict[Path, Any] = {}

@@ -19,7 +19,8 @@ from ..model._get import UnknownRoleError, get_model, model_context
 from ..model._model import Model
 from ..model._roles import role_model
 from ..registry import CodeNotImported, UnknownNameError
-from ..scorers._scorer import Metric, Scorer, name_of_metric, scorer_metrics
+from ..scorers._early_stopping import EarlyStopping, make_early_stopping
+from ..scorers._scorer import Scorer, ScorerMetrics, chosen_metrics, metric_names
 from ..solvers._solver import Solver
 from ..solvers.builtin._entries import make_function
 from ..suite._model import ComponentRef, SourcePos, SpecError, TaskDef
@@ -40,10 +41,11 @@ class TaskParts:
     steps: list[Solver]
     finish: Solver | None
     scorers: list[tuple[str, Scorer]]
-    metrics: dict[str, list[Metric]]
+    metrics: dict[str, ScorerMetrics]
     templates: dict[str, str] = field(default_factory=dict)
     approval: ApprovalPolicy | None = None
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
+    early_stopping: EarlyStopping | None = None
 
 
 class SetupErrors(Exception):
@@ -144,18 +146,22 @@ def build_task(task: TaskDef, options: RunOptions) -> TaskParts:
                     approval = make_policy(task.approval, make_function)
             finish = problems.create(task.finish) if task.finish else None
             scorers = _named(task.scorers, problems) if not options.no_score else []
-            task_metrics = [problems.create(ref) for ref in task.metrics]
+            task_metrics = [(ref.key, problems.create(ref)) for ref in task.metrics]
+            early = None
+            if task.early_stopping is not None:
+                with problems.at(problems.pos("early_stopping"), None):
+                    early = make_early_stopping(task.early_stopping, task.base_dir)
     finally:
         used_templates.reset(token)
-    metrics = {name: [m for m in task_metrics if m is not None] or scorer_metrics(fn)
-               for name, fn in scorers}
+    chosen = [(key, m) for key, m in task_metrics if m is not None]
+    metrics = {name: chosen_metrics(chosen, fn) for name, fn in scorers}
     if not options.no_score and not problems.errors and not problems.skipped:
         # (a part missing: the metric names are unknown)
         _check_thresholds(task, options, metrics, problems)
     if problems.errors:
         raise SetupErrors(problems.errors)
     return TaskParts(model_name, model, roles, config, steps, finish, scorers, metrics, stamps,
-                     approval, prices)
+                     approval, prices, early)
 
 
 def _check_cost_prices(task: TaskDef, options: RunOptions, model_name: str,
@@ -186,14 +192,13 @@ def _named(refs: list[ComponentRef], problems: _Problems) -> list[tuple[str, Sco
 
 
 def _check_thresholds(
-    task: TaskDef, options: RunOptions, metrics: dict[str, list[Metric]], problems: _Problems
+    task: TaskDef, options: RunOptions, metrics: dict[str, ScorerMetrics], problems: _Problems
 ) -> None:
     """A threshold must name a metric the run will compute: `metric` or `scorer/metric`
     (`scorer/reducer/metric` with epochs; `metric/key` for a metric giving several)."""
     names: set[str] = set()
     for scorer, scorer_metrics_ in metrics.items():
-        for metric in scorer_metrics_:
-            name = name_of_metric(metric)
+        for name in metric_names(scorer_metrics_):
             names.update({name, f"{scorer}/{name}"})
             names.update(f"{scorer}/{r}/{name}" for r in task.epochs.reducers)
     for threshold in {**task.thresholds, **options.fail_under}:

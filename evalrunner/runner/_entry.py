@@ -45,7 +45,8 @@ def prepare_run(
     """
     names = [str(p) for p in paths]
     read_env(names)
-    tasks, warnings = load_tasks(names, params, filters, override, model) if names else ([], [])
+    tasks, warnings = (load_tasks(names, params, filters, override, model, options.models or ())
+                       if names else ([], []))
     tasks = [*made, *tasks]
     if not tasks and writes:
         where = SourcePos(names[0] if names else ".", 1, 1)

@@ -28,7 +28,8 @@ from ..model._batch import DEFAULT_SIZE as DEFAULT_BATCH_SIZE
 from ..model._batch import batch_config
 from ..model._config import GenerateConfig
 from ..model._model import Model, ModelStats
-from ..scorers._scorer import Metric, Scorer
+from ..scorers._early_stopping import EarlyStopping
+from ..scorers._scorer import Scorer, ScorerMetrics
 from ..solvers._solver import Solver
 from ..suite._model import LimitsDef, TaskDef
 from ..tools._approval import ApprovalPolicy
@@ -52,7 +53,7 @@ class RunSetup:
     steps: list[Solver]
     finish: Solver | None
     scorers: list[tuple[str, Scorer]]
-    metrics: dict[str, list[Metric]]
+    metrics: dict[str, ScorerMetrics]
     dataset: Dataset
     samples: Iterator[Sample]
     total: int | None
@@ -64,6 +65,7 @@ class RunSetup:
     approval: ApprovalPolicy | None = None
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
     limits: LimitsDef = field(default_factory=LimitsDef)
+    early_stopping: EarlyStopping | None = None
 
 
 async def setup_run(
@@ -114,6 +116,7 @@ def _setup(
         approval=parts.approval,
         prices=parts.prices,
         limits=task.limits.merge(options.limits),
+        early_stopping=parts.early_stopping,
     )
 
 

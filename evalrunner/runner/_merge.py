@@ -16,7 +16,7 @@ from ..log._io import read_eval_log, read_eval_log_samples
 from ..log._model import EvalError, EvalLog, EvalStats, Status
 from ..log._writer import LogWriter
 from ..registry import resolve
-from ..scorers._scorer import Metric, scorer_metrics
+from ..scorers._scorer import Metric, ScorerMetrics, chosen_metrics
 from ._gates import apply_thresholds
 from ._results import ScoreBook, compute_results
 
@@ -91,7 +91,7 @@ def check_mergeable(headers: list[EvalLog], partial: bool) -> None:
         raise MergeError(f"shards missing of {count}: {missing} (use --partial to merge anyway)")
 
 
-def metrics_of(log: EvalLog) -> dict[str, list[Metric]]:
+def metrics_of(log: EvalLog) -> dict[str, ScorerMetrics]:
     """The metric functions each scorer was computed with, created again from the plan."""
     from ..template import template_search
     from ._rescore import scorers_of_plan
@@ -100,9 +100,10 @@ def metrics_of(log: EvalLog) -> dict[str, list[Metric]]:
     scored = {s.scorer for s in log.results.scores} if log.results else set()
     with template_search(base_dir):
         named = scorers_of_plan(log.plan.scorers, base_dir)
-        task_metrics = [_metric(step.name, step.args, base_dir) for step in log.plan.metrics]
+        task_metrics = [(step.key, _metric(step.name, step.args, base_dir))
+                        for step in log.plan.metrics]
     # Task-level metrics replace each scorer's own, as in the run.
-    return {name: list(task_metrics) or scorer_metrics(fn) for name, fn in named if name in scored}
+    return {name: chosen_metrics(task_metrics, fn) for name, fn in named if name in scored}
 
 
 def _metric(name: str, args: dict[str, object], base_dir: Path) -> Metric:

@@ -62,6 +62,8 @@ def for_model(pairs: dict[str, Any], model: str) -> dict[str, Any]:
 
 def task_models(task: TaskDef, options: RunOptions) -> list[str | None]:
     """The models a task runs on: the run's, else the suite's list or single model."""
+    if task.run_models:
+        return [task.model]  # compiled for this one model of several
     if options.model:
         return list(split_models([options.model]))  # "a,b" from an API caller is two
     if options.models:
@@ -89,7 +91,7 @@ def task_runs(tasks: Sequence[TaskDef], options: RunOptions) -> list[tuple[TaskD
     errors: list[str] = []
     for task in tasks:
         models = task_models(task, options)
-        named = [m for m in models if m]
+        named = task.run_models or [m for m in models if m]
         errors += check_scopes(options.model_args, named, "-M")
         errors += check_scopes(options.model_roles, named, "--model-role")
         for model in models:

@@ -19,6 +19,7 @@ from pathlib import Path
 from ..dataset import DatasetScan, scan_dataset
 from ..suite._model import SourcePos, SpecError, TaskDef
 from ._build import SetupErrors, TaskParts, build_task
+from ._capture import log_level_problem
 from ._models import ModelScopeError, task_runs
 from ._options import RunOptions
 from ._plan import TaskRun
@@ -33,6 +34,23 @@ def _unreachable(task: TaskDef, parts: TaskParts) -> list[SpecError]:
         for model in [parts.model, *parts.roles.values()]
         if model is not None and (problem := model.api.unreachable()) is not None
     ]
+
+
+def _unbatchable(task: TaskDef, parts: TaskParts, options: RunOptions) -> list[SpecError]:
+    """`--batch` (or `batch:` in config) for a provider without a batch API is refused:
+    its requests would go one by one, at full price, while the user expects a batch."""
+    from ..model._api import ModelAPI
+    from ..model._batch import batch_config
+
+    if parts.model is None or batch_config(parts.config.batch) is None:
+        return []
+    if type(parts.model.api).batch_backend is not ModelAPI.batch_backend:
+        return []
+    given = options.config.batch is not None
+    pos = _option("--batch") if given else (task.pos or SourcePos(str(task.suite_file), 1, 1))
+    return [SpecError(pos, (
+        f"model '{parts.model.name}': its provider has no batch API here (batching works "
+        "with openai, anthropic and azureai); leave batch out to send requests one by one"))]
 
 
 def check_run(
@@ -65,6 +83,7 @@ def check_run(
         except SetupErrors as ex:
             errors.extend(ex.errors if writes else [_as_warning(e) for e in ex.errors])
             continue
+        errors.extend(_unbatchable(task, parts, own))
         planned.append(TaskRun(task, own, parts))
         if writes:  # a run: `validate` runs where the environment is not set up
             errors.extend(_unreachable(task, parts))
@@ -113,10 +132,12 @@ def _check_options(options: RunOptions) -> list[SpecError]:
     for flag, count in counts:  # eval() and EVALRUNNER_* reach here unchecked by click
         if count is not None and count < 1:
             errors.append(SpecError(_option(flag), f"{count}: give 1 or more"))
-    for name, problem in config_problems(options.config):
-        errors.append(SpecError(_option("--" + name.replace("_", "-")), problem))
+    for name, bounds in config_problems(options.config):
+        errors.append(SpecError(_option("--" + name.replace("_", "-")), bounds))
     if options.sample_ids is not None and not [i for i in options.sample_ids if i.strip()]:
         errors.append(SpecError(_option("--sample-id"), "give one or more sample ids"))
+    if (problem := log_level_problem(options.log_level)) is not None:
+        errors.append(SpecError(_option("--log-level"), problem))
     if options.log_format not in ("json", "eval"):
         errors.append(SpecError(_option("--log-format"),
                                 f"{options.log_format}: give json or eval"))

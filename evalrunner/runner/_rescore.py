@@ -22,7 +22,7 @@ from ..model._get import get_model, model_context
 from ..model._model import Model
 from ..model._roles import role_model
 from ..registry import registry_args_of, registry_name_of, resolve
-from ..scorers._scorer import Metric, Scorer, scorer_metrics
+from ..scorers._scorer import Metric, Scorer, chosen_metrics
 from ..solvers._store import Store, sample_scope
 from ..solvers._task_state import TaskState
 from ..template import template_search
@@ -34,6 +34,7 @@ from ._session import session
 _CONCURRENCY = 10  # samples scored at once (a grader's own connection limit still applies)
 
 NamedScorer = tuple[str, Scorer]
+KeyedMetric = tuple[str | None, Metric]  # a metric and the dict-score key it is for
 
 
 Action = Literal["overwrite", "append"]
@@ -136,7 +137,7 @@ def _choose(
     metrics: Sequence[Metric] | None,
     base_dir: Path,
     action: Action = "overwrite",
-) -> tuple[list[NamedScorer], list[NamedScorer], list[Metric]]:
+) -> tuple[list[NamedScorer], list[NamedScorer], list[KeyedMetric]]:
     """The scorers to run, all the log's scorers after scoring, and the metrics.
 
     Given scorers are recorded in the log's plan: in place of its own, or after them
@@ -149,28 +150,28 @@ def _choose(
             if action == "append":
                 raise ValueError("appending scores needs the scorers to add")
             named = scorers_of_plan(log.plan.scorers, base_dir)
-            chosen = list(metrics) if metrics is not None else _plan_metrics(log, base_dir)
+            chosen = _given(metrics) if metrics is not None else _plan_metrics(log, base_dir)
             return named, named, chosen
         given = [scorers] if callable(scorers) else list(scorers)
         steps = [_step_of(s) for s in given]
         if action == "append":
             kept = scorers_of_plan(log.plan.scorers, base_dir)
-            chosen = list(metrics) if metrics is not None else _plan_metrics(log, base_dir)
+            chosen = _given(metrics) if metrics is not None else _plan_metrics(log, base_dir)
             both = _unique([*kept, *[(registry_name_of(s), s) for s in given]])
             log.plan.scorers = [*log.plan.scorers, *steps]
             return both[len(kept):], both, chosen
-        chosen = list(metrics or [])
+        chosen = _given(metrics or [])
         log.plan.scorers = steps
-        log.plan.metrics = [_step_of(m) for m in chosen]
+        log.plan.metrics = [_step_of(m) for _, m in chosen]
         named = _unique([(registry_name_of(s), s) for s in given])
         return named, named, chosen
 
 
 def _results(
-    log: EvalLog, book: ScoreBook, named: list[NamedScorer], chosen: list[Metric],
+    log: EvalLog, book: ScoreBook, named: list[NamedScorer], chosen: list[KeyedMetric],
     base_dir: Path,
 ) -> None:
-    by_scorer = {name: chosen or scorer_metrics(fn) for name, fn in named}
+    by_scorer = {name: chosen_metrics(chosen, fn) for name, fn in named}
     log.results = compute_results(book, by_scorer, log.eval.epochs_reducer, base_dir)
     apply_thresholds(log, log.eval.thresholds)  # the run's gates, against the new results
 
@@ -196,8 +197,12 @@ def scorers_of_plan(steps: Sequence[EvalPlanStep], base_dir: Path) -> list[Named
                     for step in steps])
 
 
-def _plan_metrics(log: EvalLog, base_dir: Path) -> list[Metric]:
-    return [_create("metric", step, base_dir) for step in log.plan.metrics]
+def _plan_metrics(log: EvalLog, base_dir: Path) -> list[KeyedMetric]:
+    return [(step.key, _create("metric", step, base_dir)) for step in log.plan.metrics]
+
+
+def _given(metrics: Sequence[Metric]) -> list[KeyedMetric]:
+    return [(None, metric) for metric in metrics]
 
 
 def _create(kind: Any, step: EvalPlanStep, base_dir: Path) -> Any:

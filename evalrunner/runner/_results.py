@@ -10,7 +10,7 @@ from typing import Any
 from ..log._model import EvalMetric, EvalResults, EvalSample, EvalScore
 from ..registry import resolve
 from ..scorers._score import Score
-from ..scorers._scorer import Metric, name_of_metric
+from ..scorers._scorer import Metric, ScorerMetrics, name_of_metric
 
 
 @dataclass
@@ -44,7 +44,7 @@ class ScoreBook:
 
 def compute_results(
     book: ScoreBook,
-    scorer_metrics: dict[str, list[Metric]],
+    scorer_metrics: dict[str, ScorerMetrics],
     reducers: list[str],
     base_dir: Path | None = None,
     planned: int | None = None,
@@ -64,8 +64,35 @@ def compute_results(
         per_sample = book.scores.get(scorer_name, {})
         for reducer_name in reducers if multi_epoch else [None]:
             reduced = _reduce(per_sample, reducer_name, base_dir)
-            results.scores.append(_score_metrics(scorer_name, reducer_name, reduced, metrics))
+            results.scores.extend(_entries(scorer_name, reducer_name, reduced, metrics))
     return results
+
+
+def _entries(
+    scorer_name: str, reducer: str | None, scores: list[Score], metrics: ScorerMetrics
+) -> list[EvalScore]:
+    """One results entry for the scorer, or one per key when its values are dicts.
+
+    As in Inspect, a key's entry is named by the key; its metrics are the key's own
+    (`metrics={"key": [...]}`) or, given as a list, the same for every key.
+    """
+    dicts = [s.value for s in scores if isinstance(s.value, dict)]
+    if not isinstance(metrics, dict) and not dicts:
+        return [_score_metrics(scorer_name, scorer_name, reducer, scores, metrics)]
+    keys = list(metrics) if isinstance(metrics, dict) else list(
+        dict.fromkeys(key for value in dicts for key in value))
+    out = []
+    for key in keys:
+        per_key = [s.model_copy(update={"value": _key_value(s.value, key)}) for s in scores]
+        chosen = metrics[key] if isinstance(metrics, dict) else metrics
+        out.append(_score_metrics(key, scorer_name, reducer, per_key, chosen))
+    return out
+
+
+def _key_value(value: Any, key: str) -> Any:
+    if not isinstance(value, dict):  # a dict metric on a plain value: that key is missing
+        return None
+    return value.get(key)
 
 
 def _reduce(
@@ -90,11 +117,11 @@ def _with_sample_metadata(reduced: Score, epochs: list[Score]) -> Score:
 
 
 def _score_metrics(
-    scorer_name: str, reducer: str | None, scores: list[Score], metrics: list[Metric]
+    name: str, scorer_name: str, reducer: str | None, scores: list[Score], metrics: list[Metric]
 ) -> EvalScore:
     scored = [s for s in scores if not s.unscored]
     entry = EvalScore(
-        name=scorer_name if reducer is None else f"{scorer_name}/{reducer}",
+        name=name if reducer is None else f"{name}/{reducer}",
         scorer=scorer_name,
         reducer=reducer,
         scored_samples=len(scored),

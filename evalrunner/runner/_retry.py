@@ -82,17 +82,22 @@ def retry_targets(paths: Sequence[str]) -> list[str]:
     """Logs to retry: a file is itself; a folder gives its unfinished logs.
 
     In a folder, a log that a later log already retried (`retry_of`) is left out, so running
-    `retry logs/` twice does not redo work.
+    `retry logs/` twice does not redo work; so is an unfinished log of a run that a newer
+    log ran again (the same task, model and selection: a rerun, or an eval set's attempt),
+    so that each run is retried once, from its newest log.
     """
     out: list[str] = []
     for path in paths:
         if not Path(path).is_dir() and "://" not in path:
             out.append(path)
             continue
-        headers = list_eval_logs(path)
+        headers = list_eval_logs(path)  # newest first
         retried = retried_names(headers)
+        newest: dict[str, EvalLog] = {}
+        for log in headers:
+            newest.setdefault(_run_key(log), log)
         out.extend(
-            str(log.location) for log in reversed(headers)
+            str(log.location) for log in reversed(newest.values())
             if log.status in RETRYABLE and _name(str(log.location)) not in retried
         )
     return out
@@ -122,6 +127,15 @@ def _empty(file: Path) -> bool:
         return file.stat().st_size == 0
     except OSError:
         return False
+
+
+def _run_key(log: EvalLog) -> str:
+    """What makes two logs runs of the same thing: task, model, settings and selection."""
+    spec = log.eval
+    return json.dumps([
+        spec.suite_file, spec.task, spec.stamp.task_hash, spec.model, spec.model_args,
+        spec.model_roles, spec.params, spec.limit, spec.sample_ids, spec.epochs, spec.shard,
+    ], sort_keys=True, default=str)
 
 
 def retried_names(logs: Sequence[EvalLog]) -> set[str]:

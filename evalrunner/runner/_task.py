@@ -17,7 +17,7 @@ from ..model._get import model_context
 from ..model._model import Model, ModelStats, task_stats
 from ..model.providers._replicas import task_replicas
 from ..sandbox import TaskSandboxes
-from ..scorers._scorer import Metric
+from ..scorers._scorer import ScorerMetrics
 from ..solvers._compaction import CompactionConfig
 from ..solvers._params import task_params
 from ..suite._model import TaskDef
@@ -105,6 +105,8 @@ async def run_task(
         await emit("on_task_start", TaskStart, log)
         with model_context(run.model, run.roles):
             async with resource_scope("task"):  # MCP servers shared by the task's samples
+                if run.early_stopping is not None:
+                    await run.early_stopping.start_task(task.name, run.total, run.epochs)
                 if source is None:
                     await sandboxes.start()  # a missing image fails before any sample
                     await _run_samples(task, options, run, log, writer, progress, display,
@@ -113,6 +115,9 @@ async def run_task(
                     await _take_samples(source(run, log, skip or set()), _Recorder(
                         task, options, run, log, writer, progress, display))
         _finish_status(task, options, log, progress, run.metrics, _planned(run))
+        if run.early_stopping is not None and log.results is not None:
+            summary = await run.early_stopping.complete_task()
+            log.results.early_stopping = summary.model_dump(exclude_none=True)
     except asyncio.CancelledError:
         log.status = "cancelled"
         log.results = compute_results(
@@ -186,7 +191,7 @@ async def _run_samples(
 
     async def work() -> None:
         while (item := await queue.get()) is not None:
-            if progress.stop:
+            if progress.stop or await _stopped_early(run, item):
                 continue
             if writer.failure is not None:  # no model call for a sample the log cannot keep
                 raise writer.failure
@@ -199,6 +204,9 @@ async def _run_samples(
             if failed:
                 result.error_retries = failed  # the errors of the failed tries, kept
             record(result)
+            if run.early_stopping is not None:
+                scores = {} if result.error is not None else dict(result.scores)
+                await run.early_stopping.complete_sample(result.id, result.epoch, scores)
             await emit("on_sample_end", SampleEnd, log, result)
 
     workers = [asyncio.create_task(work()) for _ in range(run.max_samples)]
@@ -227,6 +235,13 @@ async def _started(writer_for: Callable[[str], LogWriter], log: EvalLog) -> LogW
             log.error.message += f"\n({failure})"
         log.stats.completed_at = log.stats.completed_at or log.stats.started_at
         return None
+
+
+async def _stopped_early(run: RunSetup, item: tuple[Sample, int]) -> bool:
+    """Whether the task's early stopping manager skips this sample's epoch."""
+    early = run.early_stopping
+    sample_id = item[0].id if item[0].id is not None else ""
+    return early is not None and await early.schedule_sample(sample_id, item[1]) is not None
 
 
 async def _setup_failed(
@@ -320,7 +335,7 @@ def _finish_status(
     options: RunOptions,
     log: EvalLog,
     progress: _Progress,
-    metrics: dict[str, list[Metric]],
+    metrics: dict[str, ScorerMetrics],
     planned: int | None = None,
 ) -> None:
     book = progress.book

@@ -5,6 +5,7 @@ metrics (`accuracy`, `mean`, `std`, ...) are importable from here too, as from I
 from typing import Any
 
 from ..solvers._task_state import Target
+from ._early_stopping import EarlyStop, EarlyStopping, EarlyStoppingSummary
 from ._score import CORRECT, INCORRECT, NOANSWER, PARTIAL, Score, value_to_float
 from ._scorer import Metric, MetricValue, Scorer, metric, reducer, scorer, scorer_metrics
 
@@ -13,6 +14,9 @@ __all__ = [
     "INCORRECT",
     "NOANSWER",
     "PARTIAL",
+    "EarlyStop",
+    "EarlyStopping",
+    "EarlyStoppingSummary",
     "Metric",
     "MetricValue",
     "Score",

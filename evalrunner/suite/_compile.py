@@ -93,6 +93,7 @@ def compile_task(index: int, raw: dict[str, Any], params: dict[str, Any],
     task.prices = _own({**_dict(suite.get("prices")), **_dict(raw.get("prices"))})
     task.approval = _approval(suite, raw, path, ctx)
     task.compaction = _compaction(raw.get("compaction"), (*path, "compaction"), ctx)
+    task.early_stopping = raw.get("early_stopping")
     task.resolved_hash = resolved_hash(task)
     return task
 
@@ -109,6 +110,8 @@ def _positions(raw: dict[str, Any], path: Path_, ctx: SuiteContext) -> dict[str,
         own = sub in _dict(raw.get(key))
         if own or sub in _dict(ctx.data.get(key)):
             out[f"{key}.{sub}"] = doc.pos((*path, key, sub) if own else (key, sub))
+    if "early_stopping" in raw:
+        out["early_stopping"] = doc.pos((*path, "early_stopping"))
     for key in ("model_roles", "thresholds"):
         for name in _dict(ctx.data.get(key)) if key == "model_roles" else {}:
             out[f"{key}.{name}"] = doc.pos((key, name), at_key=True)
@@ -298,7 +301,20 @@ def _components(task: TaskDef, raw: dict[str, Any], path: Path_, ctx: SuiteConte
     elif scorer is not None and not ctx.rep.failed_under((*path, "scorer")):
         one = compile_entry("scorer", scorer, (*path, "scorer"), ctx.rep, ctx.base_dir)
         task.scorers = [one] if one else []
-    task.metrics = _entries("metric", raw.get("metrics", []), (*path, "metrics"), ctx)
+    task.metrics = _metric_entries(raw.get("metrics", []), (*path, "metrics"), ctx)
+
+
+def _metric_entries(metrics: Any, path: Path_, ctx: SuiteContext) -> list[ComponentRef]:
+    """`metrics: [...]`, or `metrics: {key: [...]}` for the keys of dict scores (Inspect's
+    `metrics={"key": [...]}`): each ref then carries its key."""
+    if not isinstance(metrics, dict):
+        return _entries("metric", metrics, path, ctx)
+    out: list[ComponentRef] = []
+    for key, entries in metrics.items():
+        for ref in _entries("metric", entries, (*path, key), ctx):
+            ref.key = str(key)
+            out.append(ref)
+    return out
 
 
 def _entries(kind: RegistryKind, entries: Any, path: Path_, ctx: SuiteContext
@@ -369,5 +385,7 @@ def resolved_hash(task: TaskDef) -> str:
     }
     if task.sandbox is not None:  # only then: the hashes of tasks without one stay as they were
         body["sandbox"] = task.sandbox.model_dump(exclude_defaults=True)
+    if task.early_stopping is not None:  # likewise
+        body["early_stopping"] = task.early_stopping
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -315,9 +315,10 @@ class Task(Format):
         "Solver steps, or {steps: [...], finish: step} where finish always runs."
     )
     scorer: Component | list[Component] | None = _text("One scorer entry or a list of them.")
-    metrics: list[Metric] | None = _text(
+    metrics: list[Metric] | dict[NonEmpty, list[Metric]] | None = _text(
         "Metric entries (accuracy, bootstrap_std: {num_samples: 1000}), or grouped: "
-        "{by: field, metric: accuracy} for a metric per value of a sample metadata field."
+        "{by: field, metric: accuracy} for a metric per value of a sample metadata field; "
+        "for a scorer whose values are dicts, {key: [metric entries]} per key."
     )
     model: ModelName | None = None
     model_args: ModelArgs | None = None
@@ -336,6 +337,10 @@ class Task(Format):
     )
     approval: Approval | None = None
     prices: Prices | None = None
+    early_stopping: NonEmpty | dict[str, Any] | None = _text(
+        "Skip runs of samples already decided: {agree: N} stops a sample's epochs once N "
+        "agree; or a manager's factory, file.py@name or {file.py@name: {arguments}}."
+    )
     fail_on_error: bool | Annotated[float, Field(ge=0)] | None = _text(
         "true: any sample error fails the task; a number below 1: the tolerated fraction; "
         "1 or more: the tolerated count."

@@ -59,6 +59,7 @@ class ComponentRef:
     id: str | None = None
     pos: SourcePos | None = None
     base_dir: Path | None = None
+    key: str | None = None  # a metric of one key of dict scores (`metrics: {key: [...]}`)
     # Where each argument was written, by parameter name (for template checks).
     arg_pos: dict[str, SourcePos] = field(default_factory=dict)
     # Components written inside the arguments (`chain: [...]`), compiled for checks only:
@@ -81,6 +82,8 @@ class ComponentRef:
             out["args"] = {**{f"${i}": a for i, a in enumerate(self.args)}, **self.kwargs}
         if self.id:
             out["id"] = self.id
+        if self.key is not None:
+            out["key"] = self.key
         return out
 
 
@@ -134,6 +137,9 @@ class TaskDef:
     metrics: list[ComponentRef] = field(default_factory=list)
     model: str | None = None
     models: list[str] = field(default_factory=list)  # `model: [a, b]`: one run per model
+    # Set when the task was compiled for one model of several (`${{ model }}` read): all
+    # the run's models; `model` is this copy's.
+    run_models: list[str] = field(default_factory=list)
     model_args: dict[str, Any] = field(default_factory=dict)
     model_roles: dict[str, Any] = field(default_factory=dict)  # provider/name or a mapping
     config: GenerateConfig = field(default_factory=GenerateConfig)
@@ -145,6 +151,7 @@ class TaskDef:
     approval: dict[str, Any] = field(default_factory=dict)
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
     fail_on_error: bool | float | None = None
+    early_stopping: Any = None  # {agree: N} or a manager factory's entry, as written
     thresholds: dict[str, float] = field(default_factory=dict)
     pos: SourcePos | None = None
     # Where keys were written, for errors found when the task is built: `model`,

@@ -25,11 +25,13 @@ def split_task_path(path: str) -> tuple[str, str | None]:
 def load_tasks(
     paths: Sequence[str], overrides: dict[str, str], filters: Sequence[str] = (),
     override: PlanOverride | None = None, model: str | None = None,
+    models: Sequence[str] = (),
 ) -> tuple[list[TaskDef], list[SpecError]]:
     """Load the suites that paths name and keep the tasks they select and filters keep.
 
     `override` (`--solver`, `--epochs-reducer`) changes every task kept; `model` is the
-    run's `--model`, which `${{ model }}` reads.
+    run's `--model`, which `${{ model }}` reads; `models` are the run's several models
+    (`--model a,b`), for each of which a suite that reads `${{ model }}` is compiled apart.
 
     Returns the tasks and the warnings; raises SpecErrors holding every error of every file.
     """
@@ -62,8 +64,9 @@ def load_tasks(
         warnings.extend(suite.warnings)
         names = wanted[file]
         errors.extend(_unknown_tasks(file, names or set(), [t.name for t in suite.tasks]))
-        tasks.extend(t for t in suite.tasks
-                     if (names is None or t.name in names) and matches(t, filters))
+        kept = [t for t in suite.tasks
+                if (names is None or t.name in names) and matches(t, filters)]
+        tasks.extend(_per_model(file, kept, overrides, models) if model is None else kept)
     if override:
         found = [e for task in tasks for e in apply_override(task, override)]
         # The same wrong option is wrong for every task: say it once.
@@ -83,6 +86,41 @@ def load_file(file: Path, overrides: dict[str, str] | None = None, model: str | 
     from ._load import load_suite
 
     return load_suite(file, overrides, model=model)
+
+
+def _per_model(file: Path, tasks: list[TaskDef], overrides: dict[str, str],
+               models: Sequence[str]) -> list[TaskDef]:
+    """A task of several models, once per model when its suite reads `${{ model }}`.
+
+    Loaded once for the whole run, such a suite would see no one model (`none`), so
+    per-model config would take its fallback for every model. Each copy keeps the list of
+    all the run's models (`run_models`), which the log header records.
+    """
+    if not tasks or file.suffix == ".py" or not _reads_model(file):
+        return tasks
+    out: list[TaskDef] = []
+    loaded: dict[str, list[TaskDef]] = {}
+    for task in tasks:
+        names = list(models) or task.models
+        if len(names) < 2:
+            out.append(task)
+            continue
+        for name in names:
+            if name not in loaded:
+                loaded[name] = load_file(file, overrides, model=name).tasks
+            own = next(t for t in loaded[name] if t.name == task.name)
+            own.model, own.models, own.run_models = name, [], list(names)
+            out.append(own)
+    return out
+
+
+def _reads_model(file: Path) -> bool:
+    import re
+
+    try:
+        return re.search(r"\$\{\{[^}]*\bmodel\b", file.read_text("utf-8-sig")) is not None
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _unknown_tasks(file: Path, names: set[str], known: list[str]) -> list[SpecError]:

@@ -90,8 +90,12 @@ async def subprocess(
     timeout: float | None = None,
     output_limit: int | None = DEFAULT_OUTPUT_LIMIT,
     inherit_env: bool = True,
+    shown: Sequence[str] | None = None,
 ) -> ExecResult:
     """Run `args` (no shell) and collect its output; raises TimeoutError after `timeout` s.
+
+    `shown` is the command the sample's sandbox event records when `args` wraps it (a
+    sandbox's bubblewrap and cgroup line around the command a tool asked for).
 
     `env` is added to the current environment, or with `inherit_env=False` is the whole
     environment (tools pass `tool_environment()`, which holds no secret). Output beyond
@@ -122,7 +126,7 @@ async def subprocess(
             await _end(process)
     code = process.returncode if process.returncode is not None else -1
     stdout, stderr = out.text(), err.text()
-    _record(args, code, stdout, stderr, started)
+    _record(shown or args, code, stdout, stderr, started)
     return ExecResult(code == 0, code, stdout, stderr, out.truncated or err.truncated)
 
 
@@ -221,14 +225,23 @@ async def _end(process: asyncio.subprocess.Process) -> None:
     """Kill the command's process group (even when its leader has exited) and close its pipes."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    # Let the event loop reap it first: closing the transport of a process not yet reaped
-    # reaps it there, and its exit code is lost.
-    for _ in range(200):
-        if process.returncode is not None:
-            break
-        await asyncio.sleep(0.01)
-    transport = getattr(process, "_transport", None)
-    if transport is not None:
-        transport.close()  # our ends of the pipes: the transport finishes without the children
-    with contextlib.suppress(TimeoutError, ProcessLookupError):
-        await asyncio.wait_for(asyncio.shield(process.wait()), timeout=5)
+    # `wait()` returns once the exit code is in and the pipes are closed: at once as a rule,
+    # or as soon as the killed group lets go of them.
+    waiting = asyncio.ensure_future(process.wait())
+    try:
+        done, _ = await asyncio.wait([waiting], timeout=PIPE_GRACE)
+        if not done:  # a child out of the group holds them: wait for the exit code alone
+            for _ in range(200):
+                if process.returncode is not None:
+                    break
+                await asyncio.sleep(0.01)
+    finally:
+        # Our ends of the pipes (closing the transport of a process not yet reaped would
+        # reap it here and lose its exit code, hence the wait above). Closed now, not by the
+        # garbage collector after the event loop is gone ("Event loop is closed").
+        transport = getattr(process, "_transport", None)
+        if transport is not None:
+            transport.close()
+        if not waiting.done():
+            await asyncio.wait([waiting], timeout=5)
+            waiting.cancel()

@@ -19,16 +19,17 @@ CLI_TIMEOUT = 120.0  # seconds for one daemon call (run, rm, inspect); builds ha
 
 
 async def docker(*args: str, input: str | bytes | None = None, timeout: float | None = CLI_TIMEOUT,
-                 output_limit: int | None = None, env: dict[str, str] | None = None
-                 ) -> ExecResult:
+                 output_limit: int | None = None, env: dict[str, str] | None = None,
+                 shown: list[str] | None = None) -> ExecResult:
     """Run `docker ARGS`; a missing CLI is a SandboxError saying how to install it.
 
     `env` is added to the CLI's environment: `docker exec -e NAME` takes NAME's value from
     there, so values never appear on a command line (`ps` shows those to every user).
+    `shown` is what the sample's sandbox event records (the command run in a container).
     """
     try:
         return await subprocess(["docker", *args], input=input, timeout=timeout,
-                                output_limit=output_limit, env=env)
+                                output_limit=output_limit, env=env, shown=shown)
     except FileNotFoundError:
         raise SandboxError("the docker CLI is not installed (apt-get install docker.io)") from None
 

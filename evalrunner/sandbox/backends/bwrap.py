@@ -130,7 +130,7 @@ class BwrapSandbox(Sandbox):
         # Values go in bubblewrap's environment, which the command inherits: never argv.
         return await subprocess(self.command(cmd, cwd, user), input=input,
                                 env=self.environment(env), inherit_env=False,
-                                timeout=timeout, output_limit=output_limit)
+                                timeout=timeout, output_limit=output_limit, shown=cmd)
 
     def connection(self, command: list[str] | None = None) -> SandboxConnection:
         # No --new-session: the person's shell needs the terminal as its controlling one.

@@ -79,7 +79,7 @@ class DockerSandbox(Sandbox):
         args = [*self._exec_args(cwd, env, user, input is not None), *inner]
         outer = timeout + KILL_GRACE + 10 if timeout else None
         result = await docker(*args, input=input, timeout=outer, output_limit=output_limit,
-                              env=env)
+                              env=env, shown=cmd)
         if timeout and result.returncode in (124, 137) and time.monotonic() - started >= timeout:
             raise TimeoutError(f"the command ran over {timeout:g} seconds")
         if result.returncode == 126 and "file not found" in result.stdout + result.stderr:

@@ -1,22 +1,32 @@
 """What `model_graded_qa` and `model_graded_fact` share: prompt, ask the graders, read the grade.
 
-A grader is a model name (`openai/gpt-4o`), a role of the task (`grader`), or None for the
-model being evaluated. Several graders vote: the grade most of them gave wins, a tie going
-to the grade of the earliest grader among the tied ones. Every score keeps the graders'
-explanations and their full exchanges (prompt and reply) in `metadata["grading"]`.
+A grader is a model name (`openai/gpt-4o`) or a role of the task (`grader`); without one,
+as in Inspect, the model bound to `model_role` (default `grader`) grades, or the model being
+evaluated when the task binds no such role. Several graders vote: the grade most of them
+gave wins, a tie going to the grade of the earliest grader among the tied ones. Every
+score keeps the graders' explanations and their full exchanges (prompt and reply) in
+`metadata["grading"]`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..._util.patterns import SuitePattern
-from ...model._chat import ChatMessageUser
-from ...model._get import model_ref
+from ...model._chat import (
+    ChatMessageAssistant,
+    ChatMessageBase,
+    ChatMessageSystem,
+    ChatMessageTool,
+    ChatMessageUser,
+)
+from ...model._get import get_model, model_ref
 from ...model._model import Model
 from ...solvers._task_state import Target, TaskState
 from ...solvers.builtin._vars import load_template, render_template, template_variables
@@ -137,27 +147,34 @@ class Grading:
     exchange: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class GraderChoice:
+    """Who grades: `model` (names or roles; they vote) or else the role `model_role`."""
+
+    model: str | list[str] | None = None
+    model_role: str | None = "grader"
+    include_history: bool = False
+
+
 def graded_scorer(
     template: str | None,
     default_template: str,
     instructions: str | None,
     grade_pattern: str | dict[str, Any] | None,
     partial_credit: bool,
-    model: str | list[str] | None,
+    choice: GraderChoice,
 ) -> Scorer:
-    """A scorer that has `model` (one or several graders) grade the output against the target."""
+    """A scorer that has the chosen graders grade the output against the target."""
     source = load_template(template, default=default_template)
     regex = grade_regex(grade_pattern, partial_credit)
     told = instructions if instructions is not None else default_instructions(partial_credit)
-    names: list[str | None] = list(model) if isinstance(model, list) else [model]
-    if not names:
-        raise ValueError("model: give at least one grader")
-    graders = [model_ref(name) for name in names]  # a bad name or unbound role fails now
+    graders = _graders(choice)
 
     async def score(state: TaskState, target: Target) -> Score:
+        question = chat_history(state) if choice.include_history else state.input_text
         variables = template_variables(
             state,
-            question=state.input_text,
+            question=question,
             answer=state.output.completion,
             criterion=target.text,
             instructions=told,
@@ -169,6 +186,41 @@ def graded_scorer(
         return _verdict(list(gradings), state.output.completion, regex)
 
     return score
+
+
+def _graders(choice: GraderChoice) -> list[Callable[[], Model]]:
+    if choice.model is None:
+        role = choice.model_role
+        # An unbound role means the evaluated model (Inspect's rule for get_model(role=)).
+        return [lambda: get_model(role=role) if role else get_model()]
+    names = choice.model if isinstance(choice.model, list) else [choice.model]
+    if not names:
+        raise ValueError("model: give at least one grader")
+    return [model_ref(name) for name in names]  # a bad name or unbound role fails now
+
+
+def chat_history(state: TaskState) -> str:
+    """The conversation before the output, as `include_history` shows it to the grader.
+
+    System messages are left out, and so is the last assistant message (it is the answer
+    being graded); tool calls and results are shown by their function, as in Inspect.
+    """
+    messages: list[ChatMessageBase] = [
+        m for m in state.messages if not isinstance(m, ChatMessageSystem)]
+    if messages and isinstance(messages[-1], ChatMessageAssistant):
+        messages = messages[:-1]
+    return "\n\n".join(_history_line(m) for m in messages)
+
+
+def _history_line(message: ChatMessageBase) -> str:
+    if isinstance(message, ChatMessageAssistant):
+        parts = [message.text] if message.text else []
+        parts += [f"{call.function}({json.dumps(call.arguments)})"
+                  for call in message.tool_calls or []]
+        return "Assistant: " + "\n\n".join(parts)
+    if isinstance(message, ChatMessageTool):
+        return f"Tool ({message.function}): {message.error or ''}{message.text}"
+    return f"User: {message.text}"
 
 
 async def _grade(

@@ -7,7 +7,7 @@ from typing import Any
 from .._scorer import Scorer, scorer
 from ..metrics.accuracy import accuracy
 from ..metrics.stderr import stderr
-from ._graded import GRADER_VARS, graded_scorer
+from ._graded import GRADER_VARS, GraderChoice, graded_scorer
 
 
 @scorer(metrics=[accuracy(), stderr()], template_args=("template",), template_vars=GRADER_VARS)
@@ -17,6 +17,8 @@ def model_graded_fact(
     grade_pattern: str | dict[str, Any] | None = None,
     partial_credit: bool = False,
     model: str | list[str] | None = None,
+    model_role: str | None = "grader",
+    include_history: bool = False,
 ) -> Scorer:
     """Ask a grader model whether the output states the facts of the expert answer (target).
 
@@ -25,5 +27,6 @@ def model_graded_fact(
     `model_graded_fact.j2`.
     """
     return graded_scorer(
-        template, "model_graded_fact.j2", instructions, grade_pattern, partial_credit, model
+        template, "model_graded_fact.j2", instructions, grade_pattern, partial_credit,
+        GraderChoice(model, model_role, include_history),
     )

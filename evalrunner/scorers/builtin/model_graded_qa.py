@@ -7,7 +7,7 @@ from typing import Any
 from .._scorer import Scorer, scorer
 from ..metrics.accuracy import accuracy
 from ..metrics.stderr import stderr
-from ._graded import GRADER_VARS, graded_scorer
+from ._graded import GRADER_VARS, GraderChoice, graded_scorer
 
 
 @scorer(metrics=[accuracy(), stderr()], template_args=("template",), template_vars=GRADER_VARS)
@@ -17,6 +17,8 @@ def model_graded_qa(
     grade_pattern: str | dict[str, Any] | None = None,
     partial_credit: bool = False,
     model: str | list[str] | None = None,
+    model_role: str | None = "grader",
+    include_history: bool = False,
 ) -> Scorer:
     """Ask a grader model whether the output meets the grading guidance in the target.
 
@@ -26,9 +28,13 @@ def model_graded_qa(
     and end with `GRADE: C` or `GRADE: I` (or `P` with `partial_credit`, worth 0.5).
     `grade_pattern` is a regular expression whose first group reads the grade, or
     `{pattern, labels}` whose labels map other words to grades (`{Yes: C, No: I}`).
-    `model` is a grader (`provider/name` or a role like `grader`; the evaluated model when
-    absent) or a list of graders that vote.
+    `model` is a grader (`provider/name` or a role like `grader`) or a list of graders that
+    vote. Without `model`, the model bound to `model_role` (default `grader`) grades, or
+    the evaluated model when that role is not bound (`model_role: null`: always it).
+    `include_history` shows the grader the whole conversation as the question, not just
+    the sample's input.
     """
     return graded_scorer(
-        template, "model_graded_qa.j2", instructions, grade_pattern, partial_credit, model
+        template, "model_graded_qa.j2", instructions, grade_pattern, partial_credit,
+        GraderChoice(model, model_role, include_history),
     )

@@ -22,6 +22,11 @@ def make_solvers(value: Any) -> list[Solver]:
     return _make_all("solver", value)
 
 
+def make_scorers(value: Any) -> list[Any]:
+    """Scorers from a scorer, a scorer entry (`{match: {numeric: true}}`), or a list of them."""
+    return _make_all("scorer", value)
+
+
 def make_tools(value: Any) -> list[Any]:
     """Tools from a tool, a tool entry (`bash`, `{bash: {timeout: 30}}`), or a list of them."""
     return _make_all("tool", value)

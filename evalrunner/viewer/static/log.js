@@ -15,7 +15,8 @@ window.EVR = window.EVR || {};
       body.push(h("table", { class: "grid compact", testid: "metrics" },
         h("thead", {}, h("tr", {}, h("th", { text: score.name + (score.reducer ? ` (${score.reducer})` : "") }),
           names.map((n) => h("th", { class: "num", text: n })))),
-        h("tbody", {}, h("tr", {}, h("td", { class: "muted", text: `${score.scored_samples} scored` }),
+        h("tbody", {}, h("tr", {}, h("td", { class: score.unscored_samples ? "bad" : "muted",
+          text: `${score.scored_samples} scored` + (score.unscored_samples ? `, ${score.unscored_samples} unscored` : "") }),
           names.map((n) => h("td", { class: "num big", text: EVR.metric(score.metrics[n].value) }))))));
     }
     if (r) {
@@ -93,6 +94,10 @@ window.EVR = window.EVR || {};
         text: `${log.status === "cancelled" ? "Cancelled" : "Failed"} before the end: partial results, over ${EVR.number(r ? r.completed_samples : log.sample_count)} of ${EVR.number(r ? r.total_samples : "?")} samples.` }) : null,
       log.status === "success" && missed.length ? h("div", { class: "notice error", testid: "missed", role: "status",
         text: `The run finished but missed its thresholds: ${missed.join("; ")}` }) : null,
+      // Samples a scorer could not score are never a silent success: how many, and why.
+      ...((r && r.scores) || []).filter((s) => s.unscored_samples).map((s) =>
+        h("div", { class: "notice warn", testid: "unscored", role: "status",
+          text: `${s.name}: ${EVR.number(s.unscored_samples)} of ${EVR.number(s.scored_samples + s.unscored_samples)} samples unscored (no metric counts them): ${s.unscored_reason || "the scorer gave no value"}` })),
       h("div", { class: "cards" }, resultsCard(log), usageCard(log)),
       log.error ? EVR.card("Error", EVR.text(log.error.message, "bad"),
         log.error.traceback ? EVR.fold("Traceback", false, EVR.text(log.error.traceback)) : null) : null,
