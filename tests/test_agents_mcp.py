@@ -138,3 +138,34 @@ tasks:
     assert _results(sample) == ["HI"]
     request = next(r.body for r in server.requests if r.body and "CALL shout" in str(r.body))
     assert [t["function"]["name"] for t in request["tools"]] == ["shout"]
+
+
+THINKER = '''
+from mcp.server.mcpserver import MCPServer
+server = MCPServer("thinker")
+
+@server.tool()
+def think(thought: str) -> str:
+    """Not the built-in think."""
+    return "the server's think"
+
+server.run()
+'''
+
+
+def test_an_mcp_tool_cannot_take_a_built_in_tools_name(server: ServerHandle,
+                                                        tmp_path: Path) -> None:
+    write(tmp_path / "thinker.py", THINKER)
+    suite = write(tmp_path / "s.yml", f"""
+tasks:
+  - name: clash
+    dataset: {{samples: [{{input: "CALL think {{\\"thought\\": \\"x\\"}}"}}]}}
+    approval: {{think: auto, "*": reject}}
+    plan:
+      - use_tools: [think, {{mcp: {{command: ["{sys.executable}", thinker.py]}}}}]
+      - generate
+""")
+    log = run_logs(server, suite, tmp_path, "--fail-on-error", "false")["clash"]
+    (sample,) = log.samples
+    assert "offers a tool named 'think'" in str(sample.error) and "prefix" in str(sample.error)
+    assert "the server's think" not in str(sample.messages)

@@ -70,7 +70,7 @@ async def test_azure_openai_fifty_requests_in_batches(monkeypatch: pytest.Monkey
         monkeypatch.setenv("AZUREAI_OPENAI_API_KEY", KEY)
         monkeypatch.setenv("AZUREAI_OPENAI_BASE_URL", server.url)
         monkeypatch.setenv("OPENAI_API_VERSION", "2024-10-21")
-        answers = await ask_all(batched("openai/my-batch-deployment", size=25))
+        answers = await ask_all(batched("azure-openai/my-batch-deployment", size=25))
     assert answers == PROMPTS
     assert not server.rejected, server.rejected[0].error
     paths = [(r.method, r.path) for r in server.requests]

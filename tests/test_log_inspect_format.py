@@ -169,3 +169,30 @@ def test_killed_run_is_readable_and_retry_finishes_it(tmp_path: Path) -> None:
     assert all(s.scores is not None and s.scores["match"].value == "C" for s in log.samples)
     assert all(events(s, "model") for s in log.samples)  # carried samples keep their events
     assert read_eval_log(retried).eval.retry_of == [str(killed)]
+
+
+def test_retries_and_waits_are_in_the_model_event(tmp_path: Path) -> None:
+    suite = make_suite(tmp_path, n=1)
+    with start_openai_server(responder=answer_wrong_on(), fail_500=1,
+                             retry_after="1") as server:
+        (path,) = run_eval(suite, tmp_path / "logs", server.url)
+    (sample,) = inspect_log.read_eval_log(str(path)).samples
+    (model,) = events(sample, "model")
+    assert model.retries == 1 and model.output.completion == "The answer is 2."
+    assert model.metadata is not None and model.metadata["waited"] >= 1  # the back-off
+
+
+def test_shards_merged_into_one_eval_log(tmp_path: Path) -> None:
+    suite = make_suite(tmp_path, n=5)
+    with start_openai_server(responder=answer_wrong_on({4})) as server:
+        for i in (1, 2):
+            run_eval(suite, tmp_path / "shards", server.url, "--shard", f"{i}/2")
+    result = run_cli("logs", "merge", str(tmp_path / "shards"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    merged = [p for p in (tmp_path / "shards").glob("*.eval")
+              if read_eval_log(p, header_only=True).eval.merged_from]
+    (path,) = merged
+    log = inspect_log.read_eval_log(str(path))
+    assert log.status == "success" and len(log.samples) == 5
+    assert log.results is not None
+    assert log.results.scores[0].metrics["accuracy"].value == pytest.approx(0.8)

@@ -86,3 +86,17 @@ def test_validate_builds_what_a_run_builds(tmp_path: Path) -> None:
                               "-T", "system=devops.txt")
     assert counts["build_task"] == 1 and counts["open_source"] == 1, (counts, stderr)
     assert counts["template_file"] == 1, counts
+
+
+def test_the_package_keeps_its_state_in_at_most_four_context_variables() -> None:
+    """The task's and the sample's context objects hold what 23 ContextVars held."""
+    import re
+
+    defined = {
+        f"{path.relative_to(ROOT)}:{text[:m.start()].count(chr(10)) + 1}"
+        for path in (ROOT / "evalrunner").rglob("*.py")
+        for text in [path.read_text(encoding="utf-8")]
+        for m in re.finditer(r"\bContextVar\(", text)
+    }
+    assert len(defined) <= 4, sorted(defined)
+    assert all(where.startswith("evalrunner/_util/context.py:") for where in defined), defined

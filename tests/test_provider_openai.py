@@ -285,11 +285,11 @@ async def test_connection_limit_and_lazy_client(server: ServerHandle) -> None:
     server.options.latency = 0.1
     model = openai(max_connections=3)
     api: Any = model.api
-    assert api._client is None  # no connection until the first generate
+    assert api._clients == {}  # no connection until the first generate
     async with model:
         outputs = await asyncio.gather(*(model.generate(f"q{i}") for i in range(9)))
-        assert api._client is not None
-    assert api._client is None
+        assert len(api._clients) == 1
+    assert api._clients == {}
     assert [o.completion for o in outputs] == [f"q{i}" for i in range(9)]
     assert server.peak_concurrency == 3
     assert model.stats.max_connections == 3

@@ -116,7 +116,7 @@ CASES = [
          {"CLOUDFLARE_API_TOKEN": WRONG},
          {"content": "I cannot answer.", "finish": "content_filter"}, "content_filter",
          GenerateConfig(temperature=6.0), "temperature"),
-    Case("azure-openai", "openai/gpt4o-deployment", lambda: AzureOpenAIServer(api_key=KEY),
+    Case("azure-openai", "azure-openai/gpt4o-deployment", lambda: AzureOpenAIServer(api_key=KEY),
          lambda s: {"AZUREAI_OPENAI_API_KEY": KEY, "AZUREAI_OPENAI_BASE_URL": s.url,
                     "OPENAI_API_VERSION": "2024-10-21"},
          {"AZUREAI_OPENAI_API_KEY": WRONG},

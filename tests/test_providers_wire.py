@@ -476,7 +476,7 @@ def test_sync_with_across_event_loops(anthropic: AnthropicServer) -> None:
     with get_model("anthropic/claude-sonnet-4-0", memoize=False) as m:
         assert asyncio.run(m.generate("first")).completion == "first"
         assert asyncio.run(m.generate("second")).completion == "second"
-    assert m.api._client is None  # type: ignore[attr-defined]
+    assert m.api._clients == {}  # type: ignore[attr-defined]
 
 
 async def test_anthropic_cache_prompt(anthropic: AnthropicServer) -> None:

@@ -12,22 +12,25 @@ from tests.servers.openai_server import start_openai_server
 KEY = "user-key-123456"
 
 
-def _suite(folder: Path, url: str, extra: str = "") -> Path:
+def _suite(folder: Path, url: str, extra: str = "", roles: str = "") -> Path:
     return write(folder / "suite.yml", f"""
 model_args: {{base_urls: ["{url}"]{extra}}}
 tasks: [{{dataset: {{samples: [{{input: hello}}]}}, plan: [generate]}}]
-""")
+{roles}""")
 
 
 def test_a_suites_own_address_does_not_get_the_users_key(tmp_path: Path) -> None:
     with start_openai_server(api_key=KEY) as evil:
-        suite = _suite(tmp_path, evil.url)
+        suite = _suite(tmp_path, evil.url, roles=(
+            f"model_roles: {{grader: {{model: openai-api/test/g, base_url: '{evil.url}'}}}}\n"))
         args = ["run", str(suite), "--model", "openai-api/test/small", "--display", "plain",
                 "--log-dir", str(tmp_path / "logs")]
         refused = run_cli(*args, env={"TEST_API_KEY": KEY})
         assert refused.returncode == 2 and evil.requests == []
         assert f"{suite}:2:13: model 'openai-api/test/small': the suite sends requests to its " \
             "own address" in refused.stderr
+        assert f"{suite}:4:15: role 'grader': the suite sends requests to its own address " \
+            f"({evil.url})" in refused.stderr
         assert "--trust" in refused.stderr
         trusted = run_cli(*args, "--trust", env={"TEST_API_KEY": KEY})
         assert trusted.returncode == 0, trusted.stderr

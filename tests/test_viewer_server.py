@@ -93,3 +93,17 @@ def test_ipv6_loopback(tmp_path: Path) -> None:
         conn.close()
     finally:
         viewer.stop()
+
+
+def test_the_host_check_holds_on_any_loopback_address(tmp_path: Path) -> None:
+    # 127.0.0.2 is loopback too: a rebound name must not reach it.
+    with BackgroundViewer(tmp_path, host="127.0.0.2") as viewer:
+        port = int(viewer.url.rstrip("/").rsplit(":", 1)[1])
+        conn = _conn(viewer.url)
+        for host, status in ((f"attacker.example:{port}", 403), (f"127.0.0.2:{port}", 200),
+                             (f"localhost:{port}", 200)):
+            conn.request("GET", "/api/logs", headers={"Host": host})
+            response = conn.getresponse()
+            response.read()
+            assert response.status == status, host
+        conn.close()

@@ -57,7 +57,7 @@ def finish(
         s.unscored_samples for s in log.results.scores)]
     failed = [log for log in logs if not gate_passed(log, gate_thresholds)
               or (fail_on_unscored and any(log is u for u in unscored))]
-    if len(logs) > 1 or failed:
+    if len(logs) > 1 or failed or unscored:
         statuses = ", ".join(
             f"{sum(1 for log in logs if log.status == s)} {s}"
             for s in ("success", "error", "cancelled", "started")

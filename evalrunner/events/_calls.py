@@ -9,11 +9,12 @@ redacts) them, so the event loop pays nothing for them.
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from .._util.context import ContextField, sample_field
 
 
 @dataclass
@@ -24,9 +25,7 @@ class CallRecord:
     response: Any = None
 
 
-_current: contextvars.ContextVar[CallRecord | None] = contextvars.ContextVar(
-    "model_call_record", default=None
-)
+_current: ContextField[CallRecord | None] = sample_field("call")
 
 
 @contextmanager

@@ -7,12 +7,13 @@ connection slot or a retry's back-off, which depend on other samples and on the 
 
 from __future__ import annotations
 
-import contextvars
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from .._util.context import ContextField, sample_field
 
 if TYPE_CHECKING:
     from ..model._output import ModelUsage
@@ -84,9 +85,7 @@ class SampleLimits:
                 + usage.output_tokens * rates.get("output", 0.0)) / 1_000_000
 
 
-_active: contextvars.ContextVar[SampleLimits | None] = contextvars.ContextVar(
-    "sample_limits", default=None
-)
+_active: ContextField[SampleLimits | None] = sample_field("limits")
 
 
 def active_limits() -> SampleLimits | None:

@@ -7,7 +7,6 @@ context, so concurrent tool calls and forked branches keep their own parents.
 
 from __future__ import annotations
 
-import contextvars
 import itertools
 import json
 import time
@@ -15,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .._util.context import ContextField, sample_field
 from ._model import SpanBeginEvent, SpanEndEvent, StoreEvent, _Event
 
 PREVIEW = 400  # characters of a reply or a tool result kept in its event
@@ -37,10 +37,8 @@ class Transcript:
         return str(next(self._ids))
 
 
-_current: contextvars.ContextVar[Transcript | None] = contextvars.ContextVar(
-    "current_transcript", default=None
-)
-_span: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_span", default=None)
+_current: ContextField[Transcript | None] = sample_field("transcript")
+_span: ContextField[str | None] = sample_field("span")
 
 
 def transcript() -> Transcript | None:

@@ -11,7 +11,6 @@ warning, once per hook and event, and the run goes on.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import inspect
 import logging
 import os
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._util.context import ContextField, task_field
 from ..dataset._sample import Sample
 from ..log._model import EvalLog, EvalSample
 
@@ -126,9 +126,7 @@ class RunHooks:
 
 
 # Set by the executor for the duration of a run; tasks and samples read it.
-active_hooks: contextvars.ContextVar[RunHooks | None] = contextvars.ContextVar(
-    "active_hooks", default=None
-)
+active_hooks: ContextField[RunHooks | None] = task_field("hooks")
 
 
 async def emit(event: str, make: Any, *args: Any) -> None:

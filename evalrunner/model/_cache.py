@@ -13,7 +13,6 @@ an fsspec URL (`s3://bucket/cache`): the nodes of a cluster then share one cache
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import hashlib
 import json
 import os
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._util.context import ContextField, sample_field
 from .._util.secrets import redact
 from ..tools._info import ToolChoice, ToolInfo
 from ._cache_fs import cache_url, delete_entry, read_entry, write_entry
@@ -32,9 +32,7 @@ from ._config import CONNECTION_FIELDS, GenerateConfig
 from ._output import ModelOutput
 
 # The epoch of the sample being run; the executor sets it per sample.
-cache_epoch: contextvars.ContextVar[int | None] = contextvars.ContextVar(
-    "cache_epoch", default=None
-)
+cache_epoch: ContextField[int | None] = sample_field("cache_epoch")
 
 DEFAULT_EXPIRY = "1W"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "D": 86400, "W": 7 * 86400, "M": 30 * 86400,

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import contextvars
 import difflib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .._util.context import ContextField, task_field
 from ._config import GenerateConfig
 from ._model import _LIMITS, Model
 
 _CACHE: dict[str, Model] = {}
 
 # The model being evaluated and the roles of the task being run; set by the executor.
-active_model: contextvars.ContextVar[Model | None] = contextvars.ContextVar(
-    "active_model", default=None
-)
-active_roles: contextvars.ContextVar[dict[str, Model]] = contextvars.ContextVar(
-    "active_roles", default={}
-)
+active_model: ContextField[Model | None] = task_field("model")
+active_roles: ContextField[dict[str, Model]] = task_field("roles")
 # True inside model_context: the task's roles are known, so a role name can be checked.
-_roles_known: contextvars.ContextVar[bool] = contextvars.ContextVar("roles_known", default=False)
+_roles_known: ContextField[bool] = task_field("roles_known")
 
 
 class NoModelError(RuntimeError):

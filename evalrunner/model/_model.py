@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import time
 import weakref
 from collections.abc import Awaitable, Callable
@@ -18,6 +17,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from .._util.context import ContextField, sample_field, task_field
 from .._util.http import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from .._util.secrets import redact
 from ..events._calls import CallRecord, call_scope, note_retry
@@ -67,22 +67,16 @@ class UsageRecorder:
 
 
 # The recorders of the active task and sample; the executor sets them.
-active_recorders: contextvars.ContextVar[tuple[UsageRecorder, ...]] = contextvars.ContextVar(
-    "active_recorders", default=()
-)
+active_recorders: ContextField[tuple[UsageRecorder, ...]] = sample_field("recorders")
 
 # Call counts of the active task, by model name. A model's own `stats` add up every task
 # of the process (what the live display shows); tasks that run at once keep theirs apart.
-task_stats: contextvars.ContextVar[dict[str, ModelStats] | None] = contextvars.ContextVar(
-    "task_stats", default=None
-)
+task_stats: ContextField[dict[str, ModelStats] | None] = task_field("stats")
 
 # This process's share of each endpoint's connection limit, as (slot, slots): a Ray unit
 # holding slot k of U gets limit // U, plus one for the first limit % U slots, so units
 # running at once on a cluster never hold more than the limit between them.
-connection_share: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
-    "connection_share", default=None
-)
+connection_share: ContextField[tuple[int, int] | None] = task_field("connection_share")
 
 
 def shared_limit(limit: int) -> int:

@@ -10,7 +10,6 @@ decorator when that folder is first imported, so adding one is adding one file.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import difflib
 import functools
 import hashlib
@@ -24,6 +23,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from .._util.context import ContextField, task_field
 
 RegistryKind = Literal[
     "solver", "scorer", "metric", "tool", "modelapi", "dataset", "reducer", "sandbox"
@@ -67,9 +68,7 @@ class UnknownNameError(LookupError):
 _REGISTRY: dict[tuple[str, str], RegistryInfo] = {}
 _LOADED_KINDS: set[str] = set()
 # Names that exist only while a suite is compiled or run (tools declared in its YAML).
-scoped_names: contextvars.ContextVar[dict[tuple[str, str], RegistryInfo]] = (
-    contextvars.ContextVar("scoped_names", default={})
-)
+scoped_names: ContextField[dict[tuple[str, str], RegistryInfo]] = task_field("scoped_names")
 
 
 class CodeNotImported(Exception):

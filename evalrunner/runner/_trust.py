@@ -45,8 +45,9 @@ def untrusted_addresses(task: TaskDef, parts: TaskParts, options: RunOptions) ->
 
 def _address(args: Mapping[str, Any]) -> str | None:
     for key in _ADDRESS_ARGS:
-        if args.get(key):
-            return str(args[key])
+        value = args.get(key)
+        if value:
+            return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
     return None
 
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .._util.context import ContextField, sample_field
 from ._environment import Sandbox, SandboxError
 
 __all__ = ["current_sandboxes", "sandbox", "sandbox_scope"]
 
-_current: contextvars.ContextVar[dict[str, Sandbox] | None] = contextvars.ContextVar(
-    "current_sandboxes", default=None
-)
+_current: ContextField[dict[str, Sandbox] | None] = sample_field("sandboxes")
 
 
 def sandbox(name: str | None = None) -> Sandbox:

@@ -11,7 +11,6 @@ log entry).
 
 from __future__ import annotations
 
-import contextvars
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._util.context import ContextField, task_field
 from ..log._model import Compaction
 from ..model._chat import (
     ChatMessageAssistant,
@@ -57,9 +57,7 @@ class CompactionConfig(BaseModel):
                                "with `conversation`.")
 
 
-active_compaction: contextvars.ContextVar[CompactionConfig | None] = contextvars.ContextVar(
-    "active_compaction", default=None
-)
+active_compaction: ContextField[CompactionConfig | None] = task_field("compaction")
 
 
 @contextmanager

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextvars
 from typing import Any
 
-task_params: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
-    "task_params", default={}
-)
+from .._util.context import ContextField, task_field
+
+task_params: ContextField[dict[str, Any]] = task_field("params")

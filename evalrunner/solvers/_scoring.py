@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .._util.context import ContextField, sample_field
 from ._task_state import TaskState
 
 __all__ = ["score", "scorer_scope"]
 
 _Scorer = Callable[[TaskState, Any], Awaitable[Any]]
 
-_scorers: contextvars.ContextVar[list[tuple[str, _Scorer]]] = contextvars.ContextVar(
-    "task_scorers", default=[]
-)
+_scorers: ContextField[list[tuple[str, _Scorer]]] = sample_field("scorers")
 
 
 @contextmanager

@@ -7,10 +7,11 @@ plan is running: tools and helpers that get no state can still share data throug
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+
+from .._util.context import ContextField, sample_field
 
 if TYPE_CHECKING:
     from ._task_state import TaskState
@@ -28,9 +29,7 @@ class Store(dict[str, Any]):
         self.pop(key, None)
 
 
-_current: contextvars.ContextVar[TaskState | None] = contextvars.ContextVar(
-    "current_sample_state", default=None
-)
+_current: ContextField[TaskState | None] = sample_field("state")
 
 
 def current_state() -> TaskState | None:

@@ -7,7 +7,6 @@ root, then among the built-in templates; otherwise the string is the template it
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import re
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 
+from .._util.context import ContextField, task_field
 from .._util.resources import data_dir
 from ._budget import BudgetedEnvironment, TemplateBudgetError, budgeted
 
@@ -41,13 +41,9 @@ _ENV = BudgetedEnvironment(
     undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
 )
 
-_search_base: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
-    "template_search_base", default=None
-)
+_search_base: ContextField[Path | None] = task_field("template_base")
 # Every template file read while this is set, with its hash (the log's reproducibility stamp).
-used_templates: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
-    "used_templates", default=None
-)
+used_templates: ContextField[dict[str, str] | None] = task_field("used_templates")
 
 
 @dataclass(frozen=True)

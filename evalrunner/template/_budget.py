@@ -177,7 +177,7 @@ def _refuse_huge_arguments(name: str, target: Any, args: tuple[Any, ...],
         _refuse_huge_widths(target)  # '%0999999999d' % 1, '{:>999999999}'.format(1)
         if _VARIABLE_WIDTH.search(target) and any(
                 isinstance(v, int) and v > MAX_SIZE for v in _flat(values)):
-            raise TemplateBudgetError(f"a format width above {MAX_SIZE:,}")
+            raise TemplateBudgetError(f"a format width of more than {MAX_SIZE:,}")
     if name == "replace" and isinstance(target, str) and len(values) >= 2:
         old, new = str(values[0]), str(values[1])
         hits = len(target) + 1 if not old else target.count(old)

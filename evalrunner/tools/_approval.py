@@ -9,7 +9,6 @@ is recorded as an approval event.
 
 from __future__ import annotations
 
-import contextvars
 import fnmatch
 import inspect
 import json
@@ -19,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .._util.context import ContextField, sample_field
 from ..events._limits import LimitExceededError
 from ..events._model import ApprovalEvent
 from ..events._transcript import record
@@ -54,9 +54,7 @@ class ApprovalPolicy:
         return None
 
 
-_policy: contextvars.ContextVar[ApprovalPolicy | None] = contextvars.ContextVar(
-    "approval_policy", default=None
-)
+_policy: ContextField[ApprovalPolicy | None] = sample_field("approval")
 
 
 @contextmanager

@@ -8,11 +8,12 @@ the caller and closed by nobody: only the runner's scopes close things.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Literal
+
+from .._util.context import ContextField, sample_field, task_field
 
 Lifetime = Literal["task", "sample"]
 logger = logging.getLogger(__name__)
@@ -27,9 +28,9 @@ class Scope:
         self.lock = asyncio.Lock()
 
 
-_scopes: dict[Lifetime, contextvars.ContextVar[Scope | None]] = {
-    "task": contextvars.ContextVar("task_resources", default=None),
-    "sample": contextvars.ContextVar("sample_resources", default=None),
+_scopes: dict[Lifetime, ContextField[Scope | None]] = {
+    "task": task_field("resources"),
+    "sample": sample_field("resources"),
 }
 
 

@@ -225,14 +225,23 @@ async def _end(process: asyncio.subprocess.Process) -> None:
     """Kill the command's process group (even when its leader has exited) and close its pipes."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    # Let the event loop reap it first: closing the transport of a process not yet reaped
-    # reaps it there, and its exit code is lost.
-    for _ in range(200):
-        if process.returncode is not None:
-            break
-        await asyncio.sleep(0.01)
-    transport = getattr(process, "_transport", None)
-    if transport is not None:
-        transport.close()  # our ends of the pipes: the transport finishes without the children
-    with contextlib.suppress(TimeoutError, ProcessLookupError):
-        await asyncio.wait_for(asyncio.shield(process.wait()), timeout=5)
+    # `wait()` returns once the exit code is in and the pipes are closed: at once as a rule,
+    # or as soon as the killed group lets go of them.
+    waiting = asyncio.ensure_future(process.wait())
+    try:
+        done, _ = await asyncio.wait([waiting], timeout=PIPE_GRACE)
+        if not done:  # a child out of the group holds them: wait for the exit code alone
+            for _ in range(200):
+                if process.returncode is not None:
+                    break
+                await asyncio.sleep(0.01)
+    finally:
+        # Our ends of the pipes (closing the transport of a process not yet reaped would
+        # reap it here and lose its exit code, hence the wait above). Closed now, not by the
+        # garbage collector after the event loop is gone ("Event loop is closed").
+        transport = getattr(process, "_transport", None)
+        if transport is not None:
+            transport.close()
+        if not waiting.done():
+            await asyncio.wait([waiting], timeout=5)
+            waiting.cancel()

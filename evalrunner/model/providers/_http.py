@@ -15,7 +15,7 @@ import binascii
 import json
 import os
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 
@@ -37,9 +37,11 @@ def env(*names: str) -> str | None:
 
 
 class HttpModelAPI(ModelAPI):
-    """Base of the native-wire providers; subclasses build bodies and read replies."""
+    """Base of every provider speaking JSON over HTTP (native wires and OpenAI-compatible
+    ones alike); subclasses build bodies and read replies."""
 
-    service: ClassVar[str] = "provider"
+    # Instance-level, so one class may serve several services (openai-api/<service>).
+    service: str = "provider"
 
     def __init__(
         self,
@@ -50,20 +52,27 @@ class HttpModelAPI(ModelAPI):
         **model_args: Any,
     ) -> None:
         super().__init__(model_name, base_url, api_key, config, **model_args)
-        self._client: httpx.AsyncClient | None = None
+        self._clients: dict[str, httpx.AsyncClient] = {}
         self._client_loop: asyncio.AbstractEventLoop | None = None
 
-    def client(self) -> httpx.AsyncClient:
+    def client(self, url: str | None = None, config: GenerateConfig | None = None
+               ) -> httpx.AsyncClient:
+        """The HTTP client, made in this event loop on first use: one per URL for a
+        provider that spreads requests over replicas (`url`), else one."""
         loop = asyncio.get_running_loop()
-        if self._client is not None and self._client_loop is not loop:
+        if self._client_loop is not loop:
             # Made in an event loop that has ended (a second asyncio.run): unusable here.
-            self._client = None
-        if self._client is None:
             self._client_loop = loop
-            self._client = http_client(
-                max_connections=self.config.max_connections or self.max_connections()
-            )
-        return self._client
+            self._clients = {}
+        key = url or ""
+        made = self._clients.get(key)
+        if made is None:
+            made = self._clients[key] = self.create_client(url, config or self.config)
+        return made
+
+    def create_client(self, url: str | None, config: GenerateConfig) -> httpx.AsyncClient:
+        """A new client; providers that put the key and base URL on it override this."""
+        return http_client(max_connections=config.max_connections or self.max_connections())
 
     def require(self, value: str | None, what: str, variable: str) -> str:
         """`value`, or a clear error naming the variable that would provide it."""
@@ -119,11 +128,12 @@ class HttpModelAPI(ModelAPI):
         return error_text(response.content)
 
     async def aclose(self) -> None:
-        client, self._client = self._client, None
+        clients, self._clients = list(self._clients.values()), {}
         # A client of another event loop cannot be closed from this one; dropping it is
         # all that is left (its sockets close when it is collected).
-        if client is not None and self._client_loop is asyncio.get_running_loop():
-            await client.aclose()
+        if self._client_loop is asyncio.get_running_loop():
+            for client in clients:
+                await client.aclose()
 
 
 def error_text(content: bytes) -> str:

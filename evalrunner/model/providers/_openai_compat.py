@@ -16,7 +16,6 @@ timeout and network errors) and the Model's single retry policy decides.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -28,22 +27,23 @@ from ..._util.http import http_client
 from ..._util.secrets import redact
 from ...events._calls import note_exchange
 from ...tools._info import ToolChoice, ToolInfo
-from .._api import ModelAPI, ModelAPIError
+from .._api import ModelAPIError
 from .._chat import ChatMessageBase
 from .._config import GenerateConfig
 from .._model import DEFAULT_TIMEOUT
 from .._output import ModelOutput
+from ._http import HttpModelAPI
 from ._openai_wire import build_request, error_message, parse_response
 from ._replicas import ReplicaPool, parse_base_urls
 
 
-class OpenAICompatibleAPI(ModelAPI):
-    """A Chat Completions provider; subclasses set the class attributes below."""
+class OpenAICompatibleAPI(HttpModelAPI):
+    """A Chat Completions provider; subclasses set the class attributes below. Its client
+    (one per replica URL) carries the base URL and the key."""
 
     native_response_schema = True
 
-    # Instance-level so openai-api can set them per service.
-    service: str = "OpenAI-compatible"
+    service = "OpenAI-compatible"
     api_key_env: str | None = None
     base_url_env: str | None = None
     default_base_url: ClassVar[str | None] = None
@@ -73,8 +73,6 @@ class OpenAICompatibleAPI(ModelAPI):
             self._pool = ReplicaPool(replicas, self._healthy)
         base_url = base_url or _env(self.base_url_env) or self.default_base_url
         super().__init__(model_name, base_url, api_key, config, **model_args)
-        self._clients: dict[str, httpx.AsyncClient] = {}
-        self._client_loop: asyncio.AbstractEventLoop | None = None
         self._completion_tokens_field = bool(
             self.reasoning_models and self.reasoning_models.match(self.wire_model())
         )
@@ -124,23 +122,17 @@ class OpenAICompatibleAPI(ModelAPI):
         timeout = config.timeout or DEFAULT_TIMEOUT
 
         async def send(url: str | None) -> httpx.Response:
-            client = self._client_for(config, url)
-            response = await client.post(path, content=content, timeout=timeout)
+            response = await self.client(url, config).post(path, content=content,
+                                                           timeout=timeout)
             if response.status_code >= 400:
-                raise self._status_error(response)
+                raise self.status_error(response)
             return response
 
         if self._pool is None:
             response = await send(None)
         else:
             response = await self._pool.call(send, _server_failure)
-        try:
-            data = json.loads(response.content)
-        except ValueError:
-            raise ModelAPIError(
-                f"{self.service} returned a reply that is not JSON: "
-                f"{redact(response.text[:200])!r}"
-            ) from None
+        data = self.decode(response)
         if not isinstance(data, dict):
             raise ModelAPIError(
                 f"{self.service} returned an error: {redact(error_message(response.content))}"
@@ -148,31 +140,12 @@ class OpenAICompatibleAPI(ModelAPI):
         note_exchange(body, data)  # for the model event (redacted when the log is written)
         return data
 
-    def _client_for(self, config: GenerateConfig, url: str | None = None) -> httpx.AsyncClient:
-        """The client of the base URL (or of one replica's URL)."""
-        loop = asyncio.get_running_loop()
-        if self._client_loop is not loop:
-            # Clients made in an event loop that has ended (a second asyncio.run) are
-            # unusable in this one.
-            self._client_loop = loop
-            self._clients = {}
-        key = url or self.base_url or ""
-        client = self._clients.get(key)
-        if client is None:
-            client = self._clients[key] = self._create_client(config, url)
-        return client
-
-    @property
-    def _client(self) -> httpx.AsyncClient | None:
-        return self._clients.get(self.base_url or "")
-
     async def _healthy(self, url: str) -> bool:
         """A replica's health check: its model list answers (any reply but a 5xx)."""
-        client = self._client_for(self.config, url)
-        response = await client.get("models", timeout=5.0)
+        response = await self.client(url).get("models", timeout=5.0)
         return response.status_code < 500
 
-    def _create_client(self, config: GenerateConfig, url: str | None = None) -> httpx.AsyncClient:
+    def create_client(self, url: str | None, config: GenerateConfig) -> httpx.AsyncClient:
         base_url = url or self.base_url
         if not base_url:
             raise ModelAPIError(
@@ -191,19 +164,8 @@ class OpenAICompatibleAPI(ModelAPI):
             max_connections=config.max_connections or self.max_connections(),
         )
 
-    def _status_error(self, response: httpx.Response) -> httpx.HTTPStatusError:
-        """An HTTPStatusError whose message carries the server's explanation, redacted."""
-        detail = redact(error_message(response.content))
-        message = (
-            f"{self.service} request failed with HTTP {response.status_code} "
-            f"{response.reason_phrase}: {detail}"
-        )
-        return httpx.HTTPStatusError(message, request=response.request, response=response)
-
-    async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
+    def error_detail(self, response: httpx.Response) -> str:
+        return error_message(response.content)
 
 
 def _server_failure(ex: BaseException) -> bool:

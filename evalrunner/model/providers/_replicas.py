@@ -12,7 +12,6 @@ task) go in the log's `stats.replicas`.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from ..._util.context import ContextField, task_field
 from ..._util.secrets import register_url_secrets
 from ...log._model import ReplicaCounts
 
@@ -30,9 +30,7 @@ MAX_COOLDOWN = 60.0
 T = TypeVar("T")
 
 # The counts of the task being run, by replica URL; the executor sets it per task.
-task_replicas: contextvars.ContextVar[dict[str, ReplicaCounts] | None] = contextvars.ContextVar(
-    "task_replicas", default=None
-)
+task_replicas: ContextField[dict[str, ReplicaCounts] | None] = task_field("replicas")
 
 
 def parse_base_urls(value: Any) -> list[str]:

@@ -6,9 +6,9 @@ own web search offered; Chat Completions otherwise. `-M responses_api=true|false
 for every request.
 
 Environment: OPENAI_API_KEY, OPENAI_BASE_URL (default https://api.openai.com/v1) and
-OPENAI_ORG_ID; a `base_url` argument takes precedence over the environment. With
-`-M azure=true`, or AZUREAI_OPENAI_API_KEY set and neither OPENAI_API_KEY nor
-OPENAI_BASE_URL, the model is an Azure OpenAI deployment (see _azure_openai).
+OPENAI_ORG_ID; a `base_url` argument takes precedence over the environment. An Azure
+OpenAI deployment is a provider of its own, `azure-openai/<deployment>` (azure_openai.py):
+`openai/*` always means OpenAI, whatever Azure variables a `.env` sets.
 """
 
 from __future__ import annotations
@@ -41,13 +41,6 @@ class OpenAIAPI(OpenAICompatibleAPI):
     # Azure deployments keep Chat Completions unless told (-M responses_api=true).
     responses_by_default: ClassVar[bool] = True
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> OpenAIAPI:
-        if cls is OpenAIAPI and _azure(kwargs):
-            from ._azure_openai import AzureOpenAIAPI
-
-            return super().__new__(AzureOpenAIAPI)
-        return super().__new__(cls)
-
     def __init__(
         self,
         model_name: str,
@@ -55,10 +48,12 @@ class OpenAIAPI(OpenAICompatibleAPI):
         api_key: str | None = None,
         config: GenerateConfig | None = None,
         organization: str | None = None,
-        azure: bool = False,  # read by __new__; not a request field
         responses_api: bool | None = None,
         **model_args: Any,
     ) -> None:
+        if "azure" in model_args:
+            raise ValueError("Azure OpenAI is its own provider: use azure-openai/<deployment> "
+                             "(AZUREAI_OPENAI_API_KEY, AZUREAI_OPENAI_BASE_URL)")
         super().__init__(model_name, base_url, api_key, config, **model_args)
         self.organization = organization or os.environ.get("OPENAI_ORG_ID") or None
         self.responses_api = responses_api
@@ -99,17 +94,3 @@ class OpenAIAPI(OpenAICompatibleAPI):
         return OpenAIBatch(self)
 
 
-def _azure(kwargs: dict[str, Any]) -> bool:
-    """Whether `openai/<name>` means an Azure deployment.
-
-    An Azure key alone must not take over a working OpenAI set-up (a `.env` that sets it
-    would send every `openai/*` call, and the prompts, to Azure): it counts only when
-    nothing points at OpenAI, neither a key nor a base URL, in arguments or environment.
-    """
-    if kwargs.get("azure"):
-        return True
-    if not os.environ.get("AZUREAI_OPENAI_API_KEY"):
-        return False
-    openai_given = kwargs.get("api_key") or kwargs.get("base_url")
-    return not (openai_given or os.environ.get("OPENAI_API_KEY")
-                or os.environ.get("OPENAI_BASE_URL"))

@@ -14,15 +14,17 @@ window.EVR = window.EVR || {};
   function metricsTable(score) {
     const names = Object.keys(score.metrics);
     const title = score.name + (score.reducer ? ` (${score.reducer})` : "");
+    const scored = `${score.scored_samples} scored` + (score.unscored_samples ? `, ${score.unscored_samples} unscored` : "");
+    const scoredClass = score.unscored_samples ? "bad" : "muted";
     if (names.length <= SIDE_BY_SIDE) {
       return h("table", { class: "grid compact", testid: "metrics" },
         h("thead", {}, h("tr", {}, h("th", { text: title }),
           names.map((n) => h("th", { class: "num", text: n })))),
-        h("tbody", {}, h("tr", {}, h("td", { class: "muted", text: `${score.scored_samples} scored` }),
+        h("tbody", {}, h("tr", {}, h("td", { class: scoredClass, text: scored }),
           names.map((n) => h("td", { class: "num big", text: EVR.metric(score.metrics[n].value) })))));
     }
     return h("table", { class: "grid compact metrics-rows", testid: "metrics" },
-      h("thead", {}, h("tr", {}, h("th", { text: title }), h("th", { class: "num muted", text: `${score.scored_samples} scored` }))),
+      h("thead", {}, h("tr", {}, h("th", { text: title }), h("th", { class: `num ${scoredClass}`, text: scored }))),
       h("tbody", {}, names.map((n) => h("tr", {}, h("td", { class: "mono", text: n }),
         h("td", { class: "num big", text: EVR.metric(score.metrics[n].value) })))));
   }
@@ -126,6 +128,10 @@ window.EVR = window.EVR || {};
         text: `${log.status === "cancelled" ? "Cancelled" : "Failed"} before the end: partial results, over ${EVR.number(r ? r.completed_samples : log.sample_count)} of ${EVR.number(r ? r.total_samples : "?")} samples.` }) : null,
       log.status === "success" && missed.length ? h("div", { class: "notice error", testid: "missed", role: "status",
         text: `The run finished but missed its thresholds: ${missed.join("; ")}` }) : null,
+      // Samples a scorer could not score are never a silent success: how many, and why.
+      ...((r && r.scores) || []).filter((s) => s.unscored_samples).map((s) =>
+        h("div", { class: "notice warn", testid: "unscored", role: "status",
+          text: `${s.name}: ${EVR.number(s.unscored_samples)} of ${EVR.number(s.scored_samples + s.unscored_samples)} samples unscored (no metric counts them): ${s.unscored_reason || "the scorer gave no value"}` })),
       h("div", { class: "cards" }, resultsCard(log), usageCard(log)),
       log.error ? EVR.card("Error", EVR.text(log.error.message, "bad"),
         log.error.traceback ? EVR.fold("Traceback", false, EVR.text(log.error.traceback)) : null) : null,

@@ -110,7 +110,8 @@ window.EVR = window.EVR || {};
   function scoreBox(name, score) {
     return h("div", { class: "score", testid: "score" },
       h("div", { class: "score-head" }, h("b", { text: name }), " ", EVR.scorePill(name, typeof score.value === "object" ? JSON.stringify(score.value) : score.value, false, unscored(score))),
-      EVR.facts([["answer", score.answer], ["explanation", score.explanation ? EVR.text(score.explanation) : null]]),
+      EVR.facts([["answer", score.answer], ["explanation", score.explanation ? EVR.text(score.explanation) : null],
+        ["unscored", score.metadata && score.metadata.unscored_reason ? EVR.text(score.metadata.unscored_reason, "bad") : null]]),
       score.metadata && Object.keys(score.metadata).length
         ? EVR.fold("Grader and details", true, metadataView(score.metadata)) : null);
   }

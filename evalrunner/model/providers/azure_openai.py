@@ -1,4 +1,4 @@
-"""Azure OpenAI: `openai/<deployment>` when AZUREAI_OPENAI_API_KEY is set (or `-M azure=true`).
+"""azure-openai: an Azure OpenAI deployment (`azure-openai/<deployment>`), a provider of its own.
 
 Environment: AZUREAI_OPENAI_API_KEY, AZUREAI_OPENAI_BASE_URL (the resource endpoint,
 https://<resource>.openai.azure.com), OPENAI_API_VERSION (default 2024-10-21; `v1`
@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 
 from ...tools._info import ToolChoice, ToolInfo
+from .._api import modelapi
 from .._batch import BatchBackend
 from .._chat import ChatMessageBase
 from .._config import GenerateConfig
@@ -27,6 +28,7 @@ from .openai import OpenAIAPI
 DEFAULT_API_VERSION = "2024-10-21"
 
 
+@modelapi(name="azure-openai")
 class AzureOpenAIAPI(OpenAIAPI):
     service = "Azure OpenAI"
     api_key_env = "AZUREAI_OPENAI_API_KEY"
@@ -41,7 +43,6 @@ class AzureOpenAIAPI(OpenAIAPI):
         api_key: str | None = None,
         config: GenerateConfig | None = None,
         api_version: str | None = None,
-        azure: bool = True,
         **model_args: Any,
     ) -> None:
         super().__init__(model_name, base_url, api_key, config, **model_args)
@@ -54,8 +55,8 @@ class AzureOpenAIAPI(OpenAIAPI):
                 else f"{root}/openai/deployments/{quote(model_name, safe='')}"
             )
 
-    def _create_client(self, config: GenerateConfig, url: str | None = None) -> httpx.AsyncClient:
-        client = super()._create_client(config, url)
+    def create_client(self, url: str | None, config: GenerateConfig) -> httpx.AsyncClient:
+        client = super().create_client(url, config)
         # Azure reads the key from `api-key`; a bearer header is taken for an Entra token.
         client.headers.pop("Authorization", None)
         client.headers["api-key"] = self.api_key or ""
