@@ -17,6 +17,11 @@ limit must settle below K; the rate after the first 30 s is compared with K / L)
 
     python bench/throughput.py -n 30000 -c 200 --allowance 20
 
+A provider that refuses a share of requests at random, whatever the load (the limit must
+not fall for it: the wall stays within 1.3x of the run without refusals):
+
+    python bench/throughput.py -n 2000 -c 100 --latency 0.2 --random-429 0 0.01 0.03
+
 The matrix of docs/performance.md (N x connections, then the rate-limited cell):
 
     python bench/throughput.py --matrix
@@ -53,6 +58,7 @@ class Cell:
     connections: int
     latency: float
     allowance: int = 0  # the server's concurrency allowance (0: none)
+    random_429: float = 0.0  # the share of requests the server refuses at random
 
 
 @dataclass
@@ -83,12 +89,13 @@ class Result:
 
 
 def start_server(
-    latency: float, allowance: int = 0, retry_after: str | None = None
+    latency: float, allowance: int = 0, retry_after: str | None = None, random_429: float = 0.0
 ) -> tuple[subprocess.Popen[str], str]:
     command = [
         sys.executable, "-m", "tests.servers.openai_server",
         "--port", "0", "--latency", str(latency), "--api-key", API_KEY,
         *(["--max-concurrent", str(allowance)] if allowance else []),
+        *(["--random-429", str(random_429)] if random_429 else []),
         *(["--retry-after", retry_after] if retry_after else []),
     ]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -179,7 +186,7 @@ def log_results(log_dir: Path) -> tuple[int, bool, str]:
 
 def measure(cell: Cell, profile: str | None = None, model: str = "bench-model",
             log_format: str = "json") -> Result:
-    server, url = start_server(cell.latency, cell.allowance)
+    server, url = start_server(cell.latency, cell.allowance, random_429=cell.random_429)
     try:
         with tempfile.TemporaryDirectory(prefix="evalrunner-bench-") as tmp:
             folder = Path(tmp)
@@ -194,9 +201,9 @@ def measure(cell: Cell, profile: str | None = None, model: str = "bench-model",
 
 
 HEADER = (
-    "| N | connections | allowance | CPU ms/sample | wall s | bound s | ratio | peak RSS MiB "
-    "| server requests | 429s | live limit (lowest) | settled req/s | all scored |\n"
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
+    "| N | connections | allowance | random 429 | CPU ms/sample | wall s | bound s | ratio "
+    "| peak RSS MiB | server requests | 429s | live limit (lowest) | settled req/s | all scored |\n"
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
 )
 
 
@@ -205,7 +212,8 @@ def row(r: Result) -> str:
     settled = r.settled_rate() if c.allowance else None
     target = f"{settled:.0f} of {c.allowance / c.latency:.0f}" if settled is not None else "-"
     return (
-        f"| {c.n:,} | {c.connections:,} | {c.allowance or '-'} | {r.cpu / c.n * 1000:.2f} "
+        f"| {c.n:,} | {c.connections:,} | {c.allowance or '-'} "
+        f"| {f'{c.random_429:.0%}' if c.random_429 else '-'} | {r.cpu / c.n * 1000:.2f} "
         f"| {r.wall:.1f} | {r.bound:.1f} | {r.wall / r.bound:.2f} | {r.peak_rss_mib:.0f} "
         f"| {r.requests():,} | {r.requests('429'):,} | {r.live_limit} | {target} "
         f"| {'yes' if r.all_scored else 'NO'} |"
@@ -224,6 +232,8 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05, help="server seconds per reply")
     parser.add_argument("--allowance", type=int, default=0,
                         help="the server answers 429 beyond this many requests at once")
+    parser.add_argument("--random-429", type=float, nargs="+", default=[0.0],
+                        help="shares of requests the server refuses at random (one cell each)")
     parser.add_argument("--model", default="bench-model")
     parser.add_argument("--profile", help="write a cProfile of the CLI process to this file")
     parser.add_argument("--matrix", action="store_true", help="run the docs' matrix")
@@ -232,14 +242,22 @@ def main() -> None:
     args = parser.parse_args()
 
     cells = matrix_cells(args.latency) if args.matrix else [
-        Cell(args.n, args.c, args.latency, args.allowance)
+        Cell(args.n, args.c, args.latency, args.allowance, share) for share in args.random_429
     ]
     print(HEADER, flush=True)
     failed = False
+    walls: dict[float, float] = {}
     for cell in cells:
         result = measure(cell, args.profile, args.model, args.log_format)
         print(row(result), flush=True)
+        walls[cell.random_429] = result.wall
         failed |= result.exit_code != 0 or not result.all_scored
+    if 0.0 in walls and len(walls) > 1:
+        # Random refusals are retried, not taken for load: the wall barely moves.
+        for share, wall in walls.items():
+            if share:
+                print(f"random 429 at {share:.0%}: wall {wall / walls[0.0]:.2f}x the run "
+                      "without refusals", flush=True)
     sys.exit(1 if failed else 0)
 
 

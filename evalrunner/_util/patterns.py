@@ -2,7 +2,7 @@
 time bound.
 
 A suite is somebody else's data and the text it is matched against is the model's: a
-backtracking pattern (`(a+)+$` on a long run of `a`) would hold the event loop for
+backtracking pattern (`(a|aa)+$` on a long run of `a`) would hold the event loop for
 minutes, with every sample, limit and Ctrl-C waiting on it. These patterns are compiled
 with the `regex` package (the same syntax as `re`) and every match runs with its timeout:
 past `match_seconds()` it raises PatternTimeout, which fails that one score.

@@ -29,6 +29,7 @@ class Cell:
     scores: dict[str, str]  # scorer -> value as logged ("unscored" when it was not)
     answer: str
     error: str | None = None
+    input: str = ""  # the question, as text (the start of it)
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Run:
     """One log: its header, and per scorer the value of each sample it scored."""
 
     log: EvalLog
-    label: str  # the model, made unique within its task
+    label: str  # the model, and the params that tell its runs of the task apart
     values: dict[str, dict[str, float]] = field(default_factory=dict)  # scorer -> id -> mean
     shown: dict[str, dict[str, str]] = field(default_factory=dict)  # scorer -> id -> as logged
     answers: dict[str, str] = field(default_factory=dict)  # id -> the first epoch's answer
@@ -165,6 +166,7 @@ def _read_run(log: EvalLog, label: str) -> Run:
             n, {k: "unscored" if _number(v) is None else str(v.value)
                 for k, v in sample.scores.items()},
             answer, sample.error.message.splitlines()[0] if sample.error else None,
+            _question(sample.input),
         )
         if sample.error is not None:
             continue
@@ -180,6 +182,14 @@ def _read_run(log: EvalLog, label: str) -> Run:
         for s, per in shown.items()
     }
     return Run(log, label, values, texts, answers, cells)
+
+
+def _question(value: Any) -> str:
+    """A sample's input as one short line of text (its user messages for a chat)."""
+    if isinstance(value, list):
+        value = "\n".join(m.text for m in value if getattr(m, "role", "") == "user")
+    text = " ".join(str(value or "").split())
+    return text if len(text) <= 240 else text[:239] + "…"
 
 
 def _number(score: Score) -> float | None:

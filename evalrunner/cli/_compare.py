@@ -15,7 +15,7 @@ from ._common import EXIT_BAD_INPUT
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (every disagreement).")
 @click.option("--samples", "show_samples", is_flag=True,
               help="List the samples the models scored differently.")
-@click.option("--max-samples", type=int, default=50, show_default=True,
+@click.option("--max-samples", type=click.IntRange(min=0), default=50, show_default=True,
               help="Disagreements listed per task in the text output.")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False),
               help="Also draw metrics per model with error bars to a .png or .svg file.")

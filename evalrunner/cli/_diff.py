@@ -14,7 +14,7 @@ from ._common import EXIT_BAD_INPUT
 @click.argument("log_a")
 @click.argument("log_b")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (every changed sample).")
-@click.option("--max-samples", type=int, default=50, show_default=True,
+@click.option("--max-samples", type=click.IntRange(min=0), default=50, show_default=True,
               help="Changed samples listed in the text output.")
 def diff(log_a: str, log_b: str, as_json: bool, max_samples: int) -> None:
     """Metric deltas (B minus A) with 95% intervals, and the samples whose score changed.

@@ -26,8 +26,8 @@ def report_cancelled(display: Any, ended: Sequence[EvalLog], planned: int) -> No
     click.echo("cancelled: finished samples are in the logs", err=True)
     display.summary(list(ended))
     unfinished = [log for log in ended if log.status != "success" and log.location]
-    if len(ended) < planned:
-        click.echo(f"{planned - len(ended)} of {planned} tasks did not start", err=True)
+    if len(ended) < planned:  # task runs: a task on two models is two
+        click.echo(f"{planned - len(ended)} of {planned} task runs did not start", err=True)
     if unfinished:
         folders = sorted({str(log.location).rsplit("/", 1)[0] for log in unfinished})
         click.echo(f"to finish: evalrunner retry {' '.join(folders)}", err=True)

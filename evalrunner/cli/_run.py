@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -39,8 +40,10 @@ from ._report import finish, report_cancelled, report_options
 @option("--limit", help="Run the first N samples, or samples A-B (1-based).")
 @option("--sample-id", help="Run only these sample ids (comma separated).")
 @option("--epochs", type=int, help="Run each sample this many times.")
-@option("--max-samples", type=int, help="Samples in flight at once (default: max connections).")
-@option("--max-tasks", type=int, default=1, show_default=True, help="Tasks run at once.")
+@option("--max-samples", type=int,
+        help="Samples in flight at once (default: max connections).")
+@option("--max-tasks", type=int, default=1, show_default=True,
+        help="Tasks run at once.")
 @option("--max-subprocesses", type=click.IntRange(min=1),
         help="Tool subprocesses at once (default: the CPU count).")
 @option("--fail-on-error", help="true, false, a fraction or a count of failed samples.")
@@ -92,16 +95,8 @@ from ._report import finish, report_cancelled, report_options
 @config_options
 def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     """Run the tasks of suite files (or folders of them, or `file.yml@task`)."""
-    from ..runner import prepare_run
-
-    overrides = parse_pairs(kwargs.pop("task_params"), "-T")
-    override, model = plan_override(kwargs), _single_model(kwargs["models"])
-    options = _options(kwargs)
-    reports = [(flag, path) for flag, path in
-               (("--junit", kwargs["junit_file"]), ("--summary", kwargs["summary_file"])) if path]
     try:  # every check before the first model call: bad input exits 2, all errors shown
-        plan = prepare_run(paths, overrides, kwargs.pop("filters"), options,
-                           reports=reports, override=override, model=model)
+        plan, options = planned_run(paths, kwargs)
     except SpecErrors as ex:
         for error in ex.errors:
             click.echo(str(error), err=True)
@@ -118,19 +113,53 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
     asks = any("human" in json.dumps(task.approval) for task in tasks)
     display = _display(kwargs["display"] or ("plain" if asks else None))
 
+    from ..runner._planfile import forget_plan, record_plan
+    from ..runner._retry import RetryError
+
+    # Kept beside the logs until every task run has made its log: `retry` runs the rest.
+    recorded = record_plan(options.log_dir, _argv(), plan.runs)
     ended: list[Any] = []
     try:
         logs = runner(plan, options, display, ended)
+    except RetryError as ex:  # an eval set refused to resume (before any model call)
+        forget_plan(recorded)
+        click.echo(str(ex), err=True)
+        sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
-        report_cancelled(display, ended, len(tasks))
+        if len(ended) == len(plan.runs) and all(os.path.isfile(str(g.location)) for g in ended):
+            forget_plan(recorded)  # every task run has its log: `retry` finds them there
+        report_cancelled(display, ended, len(plan.runs))  # every task x model
         # CI still gets its reports, which show the cancelled tasks as errors.
         finish(ended, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=False)
         sys.exit(EXIT_FAILED)
+    if len(logs) == len(plan.runs) and all(os.path.isfile(str(g.location)) for g in logs):
+        forget_plan(recorded)
     display.summary(logs)
     # A shard's metrics cover part of the samples: thresholds gate after `logs merge`.
     gate = options.shard is None
     sys.exit(finish(logs, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=gate,
                     fail_on_unscored=kwargs.pop("fail_on_unscored")))
+
+
+def planned_run(paths: Sequence[str], kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    """The checked plan of `run PATHS ...` (its options are popped from `kwargs`), and the
+    run options; raises SpecErrors."""
+    from ..runner import prepare_run
+
+    overrides = parse_pairs(kwargs.pop("task_params"), "-T")
+    override, model = plan_override(kwargs), _single_model(kwargs["models"])
+    options = _options(kwargs)
+    reports = [(flag, path) for flag, path in
+               (("--junit", kwargs["junit_file"]), ("--summary", kwargs["summary_file"])) if path]
+    plan = prepare_run(paths, overrides, kwargs.pop("filters"), options,
+                       reports=reports, override=override, model=model)
+    return plan, options
+
+
+def _argv() -> list[str]:
+    """This command's arguments after `run` (what a plan file keeps to make it again)."""
+    args = sys.argv[1:]
+    return args[args.index("run") + 1:] if "run" in args else args
 
 
 async def _eval_set(

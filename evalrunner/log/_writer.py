@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import shutil
@@ -14,6 +15,7 @@ from typing import IO
 from ._file import header_line, sample_line, trailer_line
 from ._inspect_write import EvalFileWriter
 from ._io import _is_url, _local
+from ._lock import LogLock, LogLockError, lock_log
 from ._model import EvalLog, EvalSample
 
 _FSYNC_EVERY = 1.0  # seconds between fsyncs; every line is written to the OS at once
@@ -114,9 +116,21 @@ class LogWriter:
         self.samples_written = 0
         self.failure = None
         self.cancelled = False
+        self._lock: LogLock | None = None
 
     def start(self, log: EvalLog) -> None:
-        """Write the header line and start the writer thread."""
+        """Lock the log, write the header line and start the writer thread.
+
+        The lock is held until the log is closed, so no retry resumes a log still being
+        written. A header that cannot be written leaves no file (an empty log is neither
+        a run nor something to retry)."""
+        if not _is_url(self.location):
+            try:
+                self._lock = lock_log(str(self._path), "writing")
+            except LogLockError as ex:
+                raise LogWriteError(self.location, OSError(str(ex))) from None
+            except OSError:
+                pass  # a folder that takes no lock file fails on the header just below
         try:
             self._file = open(self._path, "w+b")  # noqa: SIM115 - closed in finish
             self._format = (_EvalZip(self._file) if self.log_format == "eval"
@@ -124,9 +138,24 @@ class LogWriter:
             self._format.start(log)
             self._file.flush()
         except OSError as ex:
+            self._discard()
             raise LogWriteError(self.location, ex) from None
         self._thread = threading.Thread(target=self._drain, name="evalrunner-log", daemon=True)
         self._thread.start()
+
+    def _discard(self) -> None:
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()
+            self._file = None
+        with contextlib.suppress(OSError):
+            self._path.unlink(missing_ok=True)
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def write_sample(self, sample: EvalSample) -> None:
         """Queue a finished sample (returns at once); raises LogWriteError once writing
@@ -209,10 +238,7 @@ class LogWriter:
             self._queue.put(None)
             self._thread.join()
             self._thread = None
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-        self._path.unlink(missing_ok=True)
+        self._discard()
 
     def finish(self, log: EvalLog) -> None:
         """Wait for queued samples, append the trailer and make it durable (blocking).
@@ -237,6 +263,7 @@ class LogWriter:
                 self._file.close()
             except OSError as ex:  # the buffered rest could not be written either
                 self.failure = self.failure or LogWriteError(self.location, ex)
+        self._unlock()
         if self.failure is not None:
             return
         if _is_url(self.location):

@@ -93,6 +93,20 @@ class ModelAPI(ABC):
             and "retry-after" in ex.response.headers
         )
 
+    def signals_load(self, ex: BaseException) -> bool:
+        """The provider says a refusal is for load (a 503 with Retry-After, or a request or
+        token budget at 0 in `x-ratelimit-remaining-*`): the connection limit is cut at once,
+        without waiting for a burst of refusals."""
+        if not isinstance(ex, httpx.HTTPStatusError):
+            return False
+        headers = ex.response.headers
+        if ex.response.status_code == 503 and "retry-after" in headers:
+            return True
+        return any(
+            name.lower().startswith("x-ratelimit-remaining-") and value.strip() in ("0", "0.0")
+            for name, value in headers.items()
+        )
+
     def is_retryable(self, ex: BaseException) -> bool:
         """Rate limits, server errors, timeouts and dropped connections are worth retrying."""
         if isinstance(ex, httpx.HTTPStatusError):

@@ -14,6 +14,33 @@ def _bounds(description: str | None = None, **keywords: Any) -> Any:
     return Field(None, description=description, json_schema_extra=keywords)
 
 
+def out_of_bounds(number: float, bounds: dict[str, Any]) -> str | None:
+    """What is wrong with a number against a field's schema bounds (`minimum`...), or None."""
+    if "minimum" in bounds and number < bounds["minimum"]:
+        return f"is below the minimum of {bounds['minimum']}"
+    if "exclusiveMinimum" in bounds and number <= bounds["exclusiveMinimum"]:
+        return f"must be more than {bounds['exclusiveMinimum']}"
+    if "maximum" in bounds and number > bounds["maximum"]:
+        return f"is above the maximum of {bounds['maximum']}"
+    if "exclusiveMaximum" in bounds and number >= bounds["exclusiveMaximum"]:
+        return f"must be less than {bounds['exclusiveMaximum']}"
+    return None
+
+
+def config_problems(config: GenerateConfig) -> list[tuple[str, str]]:
+    """(field, problem) for each number of a config outside its schema bounds: the checks a
+    suite's `config:` gets from the schema, for a config made in code or from options."""
+    problems = []
+    for name in GenerateConfig.model_fields:
+        value = getattr(config, name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            extra = GenerateConfig.model_fields[name].json_schema_extra
+            problem = out_of_bounds(value, extra if isinstance(extra, dict) else {})
+            if problem is not None:
+                problems.append((name, f"{value} {problem}"))
+    return problems
+
+
 class BatchConfig(BaseModel):
     """How requests are grouped for a provider's batch API (`--batch`).
 

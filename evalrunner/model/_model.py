@@ -278,7 +278,8 @@ class Model:
                     return await self.api.generate(messages, tools, tool_choice, cfg)
                 except Exception as ex:
                     if self.api.is_overload(ex):
-                        slot.refused()  # the endpoint's limit backs off
+                        # The endpoint's limit backs off if refusals track load.
+                        slot.refused(self.api.signals_load(ex))
                     raise
                 finally:
                     self.stats.in_flight -= 1

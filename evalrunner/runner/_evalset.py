@@ -5,24 +5,32 @@ Before running, the folder is read: a task x model whose latest log there is a s
 latest log is unfinished (error, cancelled, or killed mid-run) is resumed through the
 retry machinery, keeping its finished samples. Then up to `attempts` more rounds retry
 what is still not a success, waiting longer each time and with fewer connections.
+
+One eval set at a time owns a log folder: it locks the folder (a second copy is refused,
+naming the first), and each resume locks the chain of logs it continues, as `retry` does,
+so nothing is resumed while another process writes it. Every resume of the first round is
+prepared (and refused, with every reason at once) before any model is called.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..log._io import list_eval_logs
+from ..log._lock import LogLockError, lock_log
 from ..log._model import EvalLog
 from ..model._config import CONNECTION_FIELDS
 from ..model._get import close_models, get_model
 from ..suite._model import TaskDef
 from ._options import RunOptions
 from ._plan import RunPlan, TaskRun, as_runs
-from ._retry import prepare_retry, retried_names
+from ._retry import RetryError, RetryJob, prepare_retry, retried_names
 from ._session import run_all, session
 from ._task import TaskDisplay
 
@@ -83,16 +91,37 @@ async def eval_set_async(
     `run` does. `ended` receives each task's log as it ends, as for `eval_tasks_async`.
     """
     planned = as_runs(tasks, options)
-    runs = [(r.task, r.options) for r in planned]
-    existing = await asyncio.to_thread(list_eval_logs, options.log_dir)
-    latest: list[EvalLog | None] = [latest_log(existing, t, o) for t, o in runs]
-    skipped = sum(1 for log in latest if log is not None and log.status == "success")
-    if skipped:
-        notify(f"{skipped} of {len(runs)} task runs already have a successful log: skipped")
-    base_connections = [_connections(t, o) for t, o in runs]
+    with _own_folder(options.log_dir):
+        existing = await asyncio.to_thread(list_eval_logs, options.log_dir)
+        latest = [latest_log(existing, r.task, r.options) for r in planned]
+        skipped = sum(1 for log in latest if log is not None and log.status == "success")
+        if skipped:
+            notify(f"{skipped} of {len(planned)} task runs already have a successful log: "
+                   "skipped")
+        resumes = await asyncio.to_thread(_prepare_resumes, planned, latest)
+        try:
+            names = [t.name for t in (tasks.tasks if isinstance(tasks, RunPlan) else tasks)]
+            async with session(names, display, ended) as shown:
+                await _rounds(planned, latest, resumes, options, policy, shown, notify)
+        finally:
+            for job in resumes.values():  # those a Ctrl-C left unstarted
+                job.release()
+    return [log for log in latest if log is not None]
 
-    def round_run(i: int, attempt: int) -> TaskRun:
-        task, own = runs[i]
+
+async def _rounds(
+    planned: list[TaskRun],
+    latest: list[EvalLog | None],
+    resumes: dict[int, RetryJob],
+    options: RunOptions,
+    policy: RetryPolicy,
+    shown: TaskDisplay,
+    notify: Callable[[str], None],
+) -> None:
+    base_connections = [_connections(r.task, r.options) for r in planned]
+
+    def round_run(i: int, attempt: int) -> TaskRun | None:
+        task, own = planned[i].task, planned[i].options
         if attempt:
             limit = max(1, int(base_connections[i] * policy.connections**attempt))
             own = dataclasses.replace(
@@ -100,33 +129,84 @@ async def eval_set_async(
         previous = latest[i]
         if previous is None:  # the first attempt runs on what the preflight built
             return planned[i] if not attempt else TaskRun(task, own)
-        return prepare_retry(str(previous.location), own).as_run()
-
-    names = [t.name for t in (tasks.tasks if isinstance(tasks, RunPlan) else tasks)]
-    async with session(names, display, ended) as shown:
-        for attempt in range(policy.attempts + 1):
-            pending = [i for i, log in enumerate(latest) if log is None or log.status != "success"]
-            if not pending:
-                break
-            if attempt:
-                wait = min(MAX_WAIT, policy.wait * 2 ** (attempt - 1))
-                notify(f"attempt {attempt + 1} of {policy.attempts + 1}: {len(pending)} task "
-                       f"runs unfinished, retrying in {wait:g}s")
-                await close_models()  # new connection limits take effect with new models
-                await asyncio.sleep(wait)
-            this_round: list[TaskRun] = []
+        job = resumes.pop(i, None)
+        if job is None:
             try:
-                for i in pending:
-                    this_round.append(await asyncio.to_thread(round_run, i, attempt))
-            except BaseException:
-                for made in this_round:
-                    if made.release is not None:
-                        made.release()
-                raise
-            for i, log in zip(pending, await run_all(this_round, options.max_tasks, shown),
-                              strict=True):
-                latest[i] = log
-    return [log for log in latest if log is not None]
+                job = prepare_retry(str(previous.location), own, hint=EVAL_SET_HINT)
+            except RetryError as ex:  # a later round: leave that log as it is, say why
+                notify(f"not retried: {ex}")
+                return None
+        return job.as_run()
+
+    for attempt in range(policy.attempts + 1):
+        pending = [i for i, log in enumerate(latest) if log is None or log.status != "success"]
+        if not pending:
+            break
+        if attempt:
+            wait = min(MAX_WAIT, policy.wait * 2 ** (attempt - 1))
+            notify(f"attempt {attempt + 1} of {policy.attempts + 1}: {len(pending)} task "
+                   f"runs unfinished, retrying in {wait:g}s")
+            await close_models()  # new connection limits take effect with new models
+            await asyncio.sleep(wait)
+        this_round: list[tuple[int, TaskRun]] = []
+        try:
+            for i in pending:
+                made = await asyncio.to_thread(round_run, i, attempt)
+                if made is not None:
+                    this_round.append((i, made))
+        except BaseException:
+            for _, made in this_round:
+                if made.release is not None:
+                    made.release()
+            raise
+        logs = await run_all([made for _, made in this_round], options.max_tasks, shown)
+        for (i, _), log in zip(this_round, logs, strict=True):
+            latest[i] = log
+
+
+@contextlib.contextmanager
+def _own_folder(log_dir: str) -> Iterator[None]:
+    """Hold the eval set lock of a local log folder while the eval set runs."""
+    if "://" in log_dir:
+        yield
+        return
+    try:
+        os.makedirs(log_dir, exist_ok=True)
+        lock = lock_log(os.path.join(log_dir, "eval-set"), "an eval set")
+    except LogLockError as ex:
+        raise RetryError(f"{log_dir}: another eval set uses this log folder: {ex}") from None
+    except OSError as ex:
+        raise RetryError(f"{log_dir}: cannot lock the log folder: {ex.strerror or ex}") from None
+    try:
+        yield
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _prepare_resumes(
+    planned: list[TaskRun], latest: list[EvalLog | None]
+) -> dict[int, RetryJob]:
+    """Lock and prepare every resume of the first round; all refusals at once."""
+    jobs: dict[int, RetryJob] = {}
+    errors: list[str] = []
+    for i, log in enumerate(latest):
+        if log is None or log.status == "success":
+            continue
+        try:
+            jobs[i] = prepare_retry(str(log.location), planned[i].options, hint=EVAL_SET_HINT)
+        except RetryError as ex:
+            errors.append(str(ex))
+    if errors:
+        for job in jobs.values():
+            job.release()
+        raise RetryError("\n".join(errors))
+    return jobs
+
+
+# What to do about a log that changed since its run, said to someone running an eval set.
+EVAL_SET_HINT = ("give the eval set another --log-dir, or finish that log first with "
+                 "`evalrunner retry --force LOG` to mix them anyway")
 
 
 def _connections(task: TaskDef, options: RunOptions) -> int:

@@ -68,8 +68,7 @@ def check_run(
     errors = _check_options(options)
     if writes:
         errors.extend(_check_log_dir(options.log_dir))
-        for flag, path in reports:
-            errors.extend(_check_report(flag, path))
+        errors.extend(check_reports(reports))
     found_ids: set[str] = set()
     every_id_known = True
     try:
@@ -125,9 +124,16 @@ def _scope_error(line: str) -> SpecError:
 
 
 def _check_options(options: RunOptions) -> list[SpecError]:
+    from ..model._config import config_problems
+
     errors = []
-    if options.epochs is not None and options.epochs < 1:
-        errors.append(SpecError(_option("--epochs"), f"{options.epochs}: give 1 or more"))
+    counts = (("--epochs", options.epochs), ("--max-samples", options.max_samples),
+              ("--max-tasks", options.max_tasks))
+    for flag, count in counts:  # eval() and EVALRUNNER_* reach here unchecked by click
+        if count is not None and count < 1:
+            errors.append(SpecError(_option(flag), f"{count}: give 1 or more"))
+    for name, bounds in config_problems(options.config):
+        errors.append(SpecError(_option("--" + name.replace("_", "-")), bounds))
     if options.sample_ids is not None and not [i for i in options.sample_ids if i.strip()]:
         errors.append(SpecError(_option("--sample-id"), "give one or more sample ids"))
     if (problem := log_level_problem(options.log_level)) is not None:
@@ -161,13 +167,12 @@ def _check_log_dir(log_dir: str) -> list[SpecError]:
     if "://" in log_dir and not log_dir.startswith("file://"):
         return []  # a remote folder: reaching it is the network's business, at the first log
     folder = Path(log_dir.removeprefix("file://")).expanduser()
-    problem = None
-    blocking = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()),
-                    None)
-    if blocking is not None:
-        problem = "not a folder" if blocking == folder else f"{blocking} is a file, not a folder"
-    else:
-        made = [p for p in [folder, *folder.parents] if not p.exists()]
+    try:
+        problem = _blocking(folder, [folder, *folder.parents], "not a folder")
+    except OSError as ex:  # a folder on the way that cannot be looked into
+        problem = f"cannot look there: {ex.strerror or ex}"
+    if problem is None:
+        made = [p for p in [folder, *folder.parents] if not _exists(p)]
         try:
             folder.mkdir(parents=True, exist_ok=True)
             probe = folder / f".evalrunner-probe-{uuid.uuid4().hex[:8]}"
@@ -182,18 +187,42 @@ def _check_log_dir(log_dir: str) -> list[SpecError]:
     return [SpecError(_option("--log-dir"), f"{log_dir}: {problem}")] if problem else []
 
 
+def _blocking(target: Path, paths: list[Path], itself: str) -> str | None:
+    """The first of `paths` that exists and is not a folder, said (raises OSError when one
+    cannot be looked at: `Path.exists` raises for a path under an unreadable folder)."""
+    for p in paths:
+        if os.path.lexists(p) and not p.is_dir():
+            return itself if p == target else f"{p} is a file, not a folder"
+    return None
+
+
+def _exists(path: Path) -> bool:
+    try:
+        path.stat()
+    except OSError:
+        return False
+    return True
+
+
+def check_reports(reports: Sequence[tuple[str, str]]) -> list[SpecError]:
+    """Report files (`--junit`, `--summary`: (option, path) pairs) can be written."""
+    return [error for flag, path in reports for error in _check_report(flag, path)]
+
+
 def _check_report(flag: str, path: str) -> list[SpecError]:
     """A report file can be created or appended to (it is written when the run ends)."""
     target = Path(path).expanduser()
-    existed = target.exists()
     problem = None
-    blocking = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
-    if target.is_dir():
-        problem = "is a folder"
-    elif blocking is not None:
-        problem = f"{blocking} is a file, not a folder"
-    else:
-        made = [p for p in target.parents if not p.exists()]
+    try:
+        existed = _exists(target)
+        if target.is_dir():
+            problem = "is a folder"
+        else:
+            problem = _blocking(target, list(target.parents), "is a file")
+    except OSError as ex:
+        existed, problem = True, f"cannot look there: {ex.strerror or ex}"
+    if problem is None:
+        made = [p for p in target.parents if not _exists(p)]
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "a", encoding="utf-8"):

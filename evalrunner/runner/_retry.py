@@ -17,16 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..log._io import list_eval_logs, read_eval_log, read_eval_log_samples
+from ..log._lock import LogLock, LogLockError, lock_chain
 from ..log._model import EvalLog, EvalSample
 from ..model._config import GenerateConfig
 from ..suite._model import TaskDef
 from ._options import RunOptions
 from ._plan import TaskRun
-from ._retry_guard import RetryLock, RetryLockError, changes_since, lock_log, retry_chain
+from ._retry_guard import changes_since, retry_chain
 from ._session import run_all, session
 from ._task import TaskDisplay
 
 RETRYABLE = ("error", "cancelled", "started")
+FORCE_HINT = "run the task again, or `retry --force` to mix them anyway"
 
 
 class RetryError(Exception):
@@ -42,7 +44,7 @@ class RetryJob:
     options: RunOptions
     done: set[tuple[str, int]]  # (sample id, epoch) pairs that finished
     chain: list[str] = dataclasses.field(default_factory=list)  # the log, then older ones
-    lock: RetryLock | None = None
+    locks: list[LogLock] = dataclasses.field(default_factory=list)  # of the whole chain
     changed: list[str] = dataclasses.field(default_factory=list)  # accepted with force
     built: TaskRun | None = None  # the task built by the preflight, as a run builds it
 
@@ -58,8 +60,9 @@ class RetryJob:
                     yield sample
 
     def release(self) -> None:
-        if self.lock is not None:
-            self.lock.release()
+        for lock in self.locks:
+            lock.release()
+        self.locks = []
 
     def as_run(self) -> TaskRun:
         """The task run that finishes this log (it releases the lock when it ends)."""
@@ -100,6 +103,32 @@ def retry_targets(paths: Sequence[str]) -> list[str]:
     return out
 
 
+def unreadable_logs(paths: Sequence[str]) -> list[tuple[str, str]]:
+    """(location, why) of each file in the local folders among `paths` that is named as a log
+    but cannot be read as one: an empty file left by a full disk, a file without access."""
+    out: list[tuple[str, str]] = []
+    for path in paths:
+        if "://" in path or not Path(path).is_dir():
+            continue
+        for file in sorted(Path(path).rglob("*.json")):
+            if file.name.startswith("."):
+                continue
+            try:
+                read_eval_log(str(file), header_only=True)
+            except OSError as ex:
+                out.append((str(file), ex.strerror or str(ex)))
+            except ValueError as ex:
+                out.append((str(file), "empty" if _empty(file) else str(ex)))
+    return out
+
+
+def _empty(file: Path) -> bool:
+    try:
+        return file.stat().st_size == 0
+    except OSError:
+        return False
+
+
 def _run_key(log: EvalLog) -> str:
     """What makes two logs runs of the same thing: task, model, settings and selection."""
     spec = log.eval
@@ -119,29 +148,43 @@ def _name(location: str) -> str:
     return location.rsplit("/", 1)[-1]
 
 
-def prepare_retry(location: str, base: RunOptions, force: bool = False) -> RetryJob:
-    """Lock a log, read its header and finished samples (and those of the logs it
-    continued), and load its task again, unchanged (`force`: changed, but go on)."""
+def prepare_retry(
+    location: str, base: RunOptions, force: bool = False, hint: str = FORCE_HINT
+) -> RetryJob:
+    """Lock a log and the logs it continued, read its header and their finished samples,
+    and load its task again, unchanged (`force`: changed, but go on; `hint`: what to do
+    about a changed one)."""
+    log = _header(location)
+    chain = retry_chain(log)
     try:
-        log = read_eval_log(location, header_only=True)
-    except (OSError, ValueError) as ex:
-        raise RetryError(f"{location}: cannot read the log: {ex}") from None
-    try:
-        lock = lock_log(location)
-    except RetryLockError as ex:
-        raise RetryError(str(ex)) from None
+        locks = lock_chain(chain, "retrying")
+    except LogLockError as ex:
+        raise RetryError(f"{ex} (it writes or resumes the same samples)") from None
     except OSError as ex:
         raise RetryError(f"{location}: cannot lock the log: {ex.strerror or ex}") from None
     try:
-        return _prepare(location, log, base, force, lock)
+        # Read again under the locks: the holder may have finished the log, or retried it,
+        # between our first look and taking them.
+        log = _header(location)
+        if retry_chain(log) != chain:
+            raise RetryError(f"{location}: changed while being locked; retry it again")
+        return _prepare(location, log, base, force, locks, chain, hint)
     except BaseException:
-        if lock is not None:
+        for lock in locks:
             lock.release()
         raise
 
 
+def _header(location: str) -> EvalLog:
+    try:
+        return read_eval_log(location, header_only=True)
+    except (OSError, ValueError) as ex:
+        raise RetryError(f"{location}: cannot read the log: {ex}") from None
+
+
 def _prepare(
-    location: str, log: EvalLog, base: RunOptions, force: bool, lock: RetryLock | None
+    location: str, log: EvalLog, base: RunOptions, force: bool, locks: list[LogLock],
+    chain: list[str], hint: str,
 ) -> RetryJob:
     spec = log.eval
     later = _retried_by(location)
@@ -152,15 +195,13 @@ def _prepare(
     if changed and not force:
         raise RetryError(
             f"{location}: changed since the run: {'; '.join(changed)}. A retry would mix "
-            "samples of the old and new versions in one log: run the task again, or "
-            "`retry --force` to mix them anyway"
+            f"samples of the old and new versions in one log: {hint}"
         )
     if base.model_base_url is None and "***" in (spec.model_base_url or ""):
         raise RetryError(
             f"{location}: the run's base URL held a secret, which the log does not keep "
             f"({spec.model_base_url}): give it again with --model-base-url"
         )
-    chain = retry_chain(log)
     done = {(str(s.id), s.epoch) for older in chain for s in _samples(older)
             if s.error is None}
     options = dataclasses.replace(
@@ -182,7 +223,7 @@ def _prepare(
         retry_of=chain,
     )
     built = plan_logged(location, task, options)
-    return RetryJob(log=log, task=task, options=options, done=done, chain=chain, lock=lock,
+    return RetryJob(log=log, task=task, options=options, done=done, chain=chain, locks=locks,
                     changed=changed, built=built)
 
 
@@ -213,15 +254,17 @@ def _retried_by(location: str) -> str | None:
 
 async def retry_logs_async(
     jobs: Sequence[RetryJob], max_tasks: int = 1, display: TaskDisplay | None = None,
-    ended: list[EvalLog] | None = None,
+    ended: list[EvalLog] | None = None, unstarted: Sequence[TaskRun] = (),
 ) -> list[EvalLog]:
-    """Run what is left of each log into a new log that holds all of its samples.
+    """Run what is left of each log into a new log that holds all of its samples, and the
+    `unstarted` task runs of earlier runs (which made no log) from the start.
 
     `ended` receives each log as it ends (cancelled ones too), as for `eval_tasks_async`.
     """
+    runs = [*(job.as_run() for job in jobs), *unstarted]
     try:
-        async with session([job.task.name for job in jobs], display, ended) as shown:
-            return await run_all([job.as_run() for job in jobs], max_tasks, shown)
+        async with session([r.task.name for r in runs], display, ended) as shown:
+            return await run_all(runs, max_tasks, shown)
     finally:
         for job in jobs:  # those that never started (a run that ended does this itself)
             job.release()

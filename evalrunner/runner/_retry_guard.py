@@ -1,75 +1,25 @@
 """What keeps a retry honest: one retry per log at a time, an unchanged task, and every
 finished sample of a chain of retries found again.
 
-A lock file beside the log (`.NAME.lock`, held with `flock`, so a killed retry leaves no
-stale lock) stops a second retry of the same log while one runs. A log records the hashes
-of its task, dataset, template files and Python files: a retry whose inputs hash otherwise
-would mix old and new samples in one log, so it is refused, naming what changed, unless
-forced. A retry that was itself killed names the log it continued (`retry_of`): the chain
-is followed back, so a sample that finished in any of them is not sent again.
+A retry locks the whole chain of logs it continues (log/_lock.py), and a run locks the log
+it writes until it is closed: a second retry of any log of the chain, or of a log still
+being written, is refused while the first runs, so no sample is sent twice. A log records
+the hashes of its task, dataset, template files and Python files: a retry whose inputs
+hash otherwise would mix old and new samples in one log, so it is refused, naming what
+changed, unless forced. A retry that was itself killed names the log it continued
+(`retry_of`): the chain is followed back, so a sample that finished in any of them is not
+sent again.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
-import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..log._io import read_eval_log
 from ..log._model import EvalLog
 from ..suite._model import TaskDef
-
-
-class RetryLockError(Exception):
-    """Another process is retrying the same log."""
-
-
-@dataclass
-class RetryLock:
-    """A held lock on a log (released when closed, or when the process ends)."""
-
-    path: Path
-    fd: int
-
-    def release(self) -> None:
-        if self.fd < 0:
-            return
-        with contextlib.suppress(OSError):
-            self.path.unlink()  # while still held: the next retry makes a fresh one
-        os.close(self.fd)
-        self.fd = -1
-
-
-def lock_log(location: str) -> RetryLock | None:
-    """Take the retry lock of a local log (None for a remote one, which has no lock)."""
-    if "://" in location:
-        return None
-    log = Path(location)
-    path = log.with_name(f".{log.name}.lock")
-    while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
-            os.close(fd)
-            raise RetryLockError(
-                f"{location}: another retry of this log is running (process {holder}); "
-                "wait for it to end"
-            ) from None
-        try:
-            same = os.fstat(fd).st_ino == os.stat(path).st_ino
-        except FileNotFoundError:
-            same = False
-        if same:  # not a lock file that its holder removed as we opened it
-            os.ftruncate(fd, 0)
-            os.write(fd, str(os.getpid()).encode())
-            return RetryLock(path, fd)
-        os.close(fd)
 
 
 def changes_since(log: EvalLog, task: TaskDef) -> list[str]:

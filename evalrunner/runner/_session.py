@@ -105,4 +105,11 @@ async def run_all(
             if planned.release is not None:
                 planned.release()
 
-    return list(await asyncio.gather(*(one(r) for r in runs)))
+    # Every run is awaited to its end, cancelled ones too: without return_exceptions the
+    # first run cancelled (one still waiting for its turn) would end the gather at once,
+    # and the run still closing its log would be cancelled again, its end never reported.
+    results = await asyncio.gather(*(one(r) for r in runs), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return [result for result in results if isinstance(result, EvalLog)]

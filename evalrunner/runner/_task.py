@@ -12,7 +12,7 @@ from ..dataset import Dataset
 from ..dataset._sample import Sample
 from ..hooks._hooks import SampleEnd, SampleStart, TaskEnd, TaskStart, emit
 from ..log._model import EvalError, EvalLog, EvalSample, ModelCallStats
-from ..log._writer import LogWriter
+from ..log._writer import LogWriteError, LogWriter
 from ..model._get import model_context
 from ..model._model import Model, ModelStats, task_stats
 from ..model.providers._replicas import task_replicas
@@ -86,8 +86,12 @@ async def run_task(
     sandboxes = TaskSandboxes(task.sandbox, task.base_dir, run.run_id)
     log = build_header(task, options, run)
     log.location = run.location  # not written to the file; lets displays name the log
-    writer = writer_for(run.location)
-    await asyncio.to_thread(writer.start, log)
+    writer = await _started(writer_for, log)
+    if writer is None:  # the log folder refuses it: this task's error, its siblings go on
+        display.task_models(log, [])
+        display.task_start(log, 0)
+        display.task_end(log)
+        return log
     progress = _Progress()
     scope = _prior_scope(prior or {})
     params_token = task_params.set(dict(task.params))
@@ -216,6 +220,23 @@ async def _run_samples(
             await asyncio.gather(producer, *workers, return_exceptions=True)
 
 
+async def _started(writer_for: Callable[[str], LogWriter], log: EvalLog) -> LogWriter | None:
+    """The log's writer, its header written; None when the log cannot be written (a full
+    disk, a read-only folder): then `log` says so, and a setup error is kept if it had one."""
+    try:
+        writer = writer_for(str(log.location))
+        await asyncio.to_thread(writer.start, log)
+        return writer
+    except (LogWriteError, OSError) as ex:
+        failure = ex if isinstance(ex, LogWriteError) else LogWriteError(str(log.location), ex)
+        if log.error is None:
+            log.status, log.error = "error", error_of(failure)
+        else:
+            log.error.message += f"\n({failure})"
+        log.stats.completed_at = log.stats.completed_at or log.stats.started_at
+        return None
+
+
 async def _stopped_early(run: RunSetup, item: tuple[Sample, int]) -> bool:
     """Whether the task's early stopping manager skips this sample's epoch."""
     early = run.early_stopping
@@ -233,9 +254,9 @@ async def _setup_failed(
     if isinstance(ex, SetupErrors):  # located problems read better than a traceback
         log.error.message = "\n".join(str(e) for e in ex.errors)
     log.stats.completed_at = log.stats.started_at
-    writer = writer_for(str(log.location))
-    await asyncio.to_thread(writer.start, log)
-    await asyncio.shield(asyncio.to_thread(writer.finish, log))
+    writer = await _started(writer_for, log)
+    if writer is not None:
+        await asyncio.shield(asyncio.to_thread(writer.finish, log))
     display.task_models(log, [])
     display.task_start(log, 0)
     display.task_end(log)

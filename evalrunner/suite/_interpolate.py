@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 from jinja2 import TemplateSyntaxError, Undefined
-from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.exceptions import SecurityError, TemplateRuntimeError, UndefinedError
 
 from ..template import TemplateBudgetError, compile_expression
 from ..template._budget import budgeted
@@ -76,7 +76,8 @@ class Interpolator:
         except TemplateSyntaxError as ex:
             self._error(path, text, match, f"bad expression {shown}: {ex.message}")
             return None
-        except (UndefinedError, SecurityError, ArithmeticError, TypeError, ValueError) as ex:
+        except (UndefinedError, SecurityError, ArithmeticError, TypeError, ValueError,
+                TemplateRuntimeError) as ex:  # TemplateBudgetError: too big, or too long
             self._error(path, text, match, f"cannot evaluate {shown}: {_undefined_hint(ex)}")
             return None
         if isinstance(result, Undefined):

@@ -55,8 +55,10 @@ def _task_view(task: TaskComparison, ids: list[str]) -> dict[str, Any]:
                   key=lambda k: (natural_key(k[0]), k[1]))
     rows = []
     for key in keys:
+        found = [run.cells[key] for run in task.runs if key in run.cells]
         cells = {run.label: _cell(run.cells.get(key)) for run in task.runs}
         rows.append({"id": key[0], "epoch": key[1], "cells": cells,
+                     "input": next((c.input for c in found if c.input), ""),
                      "disagree": _disagree(list(cells.values()), task.scorers)})
     data["samples"] = rows
     data["epochs"] = max((r.log.eval.epochs for r in task.runs), default=1)

@@ -11,7 +11,9 @@ import json
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +127,7 @@ class LogLibrary:
             except Exception as ex:
                 logger.warning("skipped %s: %s", path, ex)
         rows.sort(key=lambda r: str(r["created"]), reverse=True)
+        _mark_variants(rows)
         return rows
 
     def header(self, log_id: str) -> dict[str, Any]:
@@ -136,6 +139,14 @@ class LogLibrary:
         index = self.index_of(path)
         data = log.model_dump(mode="json", exclude={"samples"})
         data.update(id=log_id, sample_count=index.count, size=path.stat().st_size)
+        dataset = data["eval"].get("dataset") or {}
+        if dataset.get("location"):
+            dataset["location"] = shown_location(dataset["location"], log.eval.suite_file)
+        if log.eval.suite_file:
+            data["eval"]["suite_file"] = shown_location(log.eval.suite_file, None)
+        if log.status == "started":
+            with index.lock:
+                data["running"] = running_figures(log, index)
         return data
 
     def samples(self, log_id: str, query: SampleQuery) -> dict[str, Any]:
@@ -286,6 +297,67 @@ def _search(index: LogIndex, keep: list[int], q: str) -> list[int]:
     return out
 
 
+def running_figures(log: EvalLog, index: LogIndex) -> dict[str, Any]:
+    """What the terminal shows of a running task: its first scorer's mean so far (under
+    the task's first metric's name when that is a mean) and the time left at the rate
+    samples have finished since it started."""
+    from ..display._progress import first_metric
+
+    index.ensure_facts()
+    values = []
+    for facts in index.facts:
+        first = next(iter(facts.scores.values()), None)
+        value = _score_rank(first) if first is not None and not facts.error else None
+        if value is not None:
+            values.append(value)
+    expected = (log.eval.dataset.samples or 0) * max(1, log.eval.epochs)
+    eta = None
+    try:
+        started = log.stats.started_at or log.eval.created  # a header holds no stats yet
+        elapsed = time.time() - datetime.fromisoformat(str(started)).timestamp()
+    except ValueError:
+        elapsed = 0.0
+    if index.count and expected > index.count and elapsed > 0:
+        eta = (expected - index.count) * elapsed / index.count
+    return {
+        "metric": first_metric(log) or "mean",
+        "value": sum(values) / len(values) if values else None,
+        "scored": len(values),
+        "eta": eta,
+    }
+
+
+def shown_location(location: str, suite_file: str | None) -> str:
+    """A dataset's location as the page shows it: relative to the suite's folder when it
+    lies under it, else its file name; never an absolute path of the machine that ran."""
+    if "://" in location or not os.path.isabs(location):
+        return location
+    parts = Path(location).parts
+    folder = Path(suite_file).parent.parts if suite_file else ()
+    folder = tuple(p for p in folder if p not in ("/", "."))
+    for start in range(len(parts) - len(folder)):
+        if folder and parts[start:start + len(folder)] == folder:
+            return "/".join(parts[start + len(folder):])
+    return Path(location).name
+
+
+def _mark_variants(rows: list[dict[str, Any]]) -> None:
+    """Each row's `variant`: its params whose values differ among the task's logs (what
+    tells two prompt variants of a task apart)."""
+    by_task: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_task.setdefault(f"{row['suite']}/{row['task']}", []).append(row)
+    for group in by_task.values():
+        keys = sorted({k for row in group for k in row["params"]})
+        varying = [k for k in keys if len({_text(row["params"].get(k)) for row in group}) > 1]
+        for row in group:
+            row["variant"] = {k: row["params"].get(k) for k in varying}
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
 def log_row(log_id: str, log: EvalLog, running: int | None) -> dict[str, Any]:
     """One line of the log list: task, model, status, main metric, samples, time."""
     metric = None
@@ -311,4 +383,5 @@ def log_row(log_id: str, log: EvalLog, running: int | None) -> dict[str, Any]:
         "completed": results.completed_samples if results else running,
         "errors": results.error_samples if results else None,
         "epochs": log.eval.epochs,
+        "params": log.eval.params,
     }

@@ -23,6 +23,7 @@ import collections
 import contextlib
 import itertools
 import json
+import random
 import signal
 import threading
 import time
@@ -54,6 +55,8 @@ class ServerOptions:
     # A provider's concurrency allowance: requests beyond this many in flight get 429
     # (0: no allowance). The refusal is immediate, as real rate limiters answer.
     max_concurrent: int = 0
+    # A share of requests refused with 429 at random, whatever the load (0.01: 1%).
+    random_429: float = 0.0
     record: bool = True  # keep every request (benchmarks with many samples only count)
 
 
@@ -110,6 +113,7 @@ class _Server:
         self.in_flight = 0
         self.connections: set[asyncio.Task[None]] = set()
         self.ids = itertools.count(1)
+        self.random = random.Random(0)  # random refusals, the same in every run
 
     async def connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -152,11 +156,17 @@ class _Server:
             if refusal is not None:
                 record.status, record.rejected, record.error = refusal[0], True, refusal[1]
                 return refusal[0], {}, _error(refusal[1], refusal[2], refusal[3])
-            allowance = self.handle.options.max_concurrent
+            options = self.handle.options
+            allowance = options.max_concurrent
             if allowance and self.in_flight >= allowance:
                 record.status = 429
                 return 429, self.retry_headers(), _error(
                     "Too many concurrent requests", "requests", "rate_limit_exceeded"
+                )
+            if options.random_429 and self.random.random() < options.random_429:
+                record.status = 429
+                return 429, self.retry_headers(), _error(
+                    "Rate limit reached", "requests", "rate_limit_exceeded"
                 )
             self.in_flight += 1
             self.handle.peak_concurrency = max(self.handle.peak_concurrency, self.in_flight)
@@ -396,9 +406,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-concurrent", type=int, default=0,
                         help="answer 429 to requests beyond this many in flight")
     parser.add_argument("--retry-after", default=None, help="Retry-After of a 429")
+    parser.add_argument("--random-429", type=float, default=0.0,
+                        help="answer 429 to this share of requests at random (0.01: 1%%)")
     args = parser.parse_args(argv)
     options = ServerOptions(api_key=args.api_key, latency=args.latency, record=False,
-                            max_concurrent=args.max_concurrent, retry_after=args.retry_after)
+                            max_concurrent=args.max_concurrent, retry_after=args.retry_after,
+                            random_429=args.random_429)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve_forever(args.port, options))
 

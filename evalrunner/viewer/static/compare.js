@@ -24,20 +24,34 @@ window.EVR = window.EVR || {};
     return t;
   }
 
+  // The axis top: a round number at or above `v` whose quarters are round too (1, 2, 4,
+  // 10, 20, 40, ...), so ticks read 0, 0.25, 0.5, 0.75, 1.
+  function roundUp(v) {
+    const scale = 10 ** Math.floor(Math.log10(v));
+    const step = [1, 2, 4, 10].find((s) => s * scale >= v - 1e-9);
+    return step * scale;
+  }
+
+  function tick(v) {
+    return String(Number(v.toPrecision(6)));
+  }
+
   // The same chart as `evalrunner compare --plot`: per task and scorer, a bar per model
   // with its 95% interval.
   function chart(bars, labels) {
     const groups = [...new Map(bars.map((b) => [`${b.scorer}/${b.metric}`, b])).keys()];
     const width = Math.max(360, 140 * groups.length + 80), height = 240, left = 44, top = 12, bottom = 44;
     const plotH = height - top - bottom, plotW = width - left - 12;
-    const max = Math.max(1, ...bars.map((b) => b.value + (b.error || 0)));
-    const y = (v) => top + plotH - (plotH * Math.max(0, v)) / max;
+    // Figures within [0, 1] (accuracies) keep a 0–1 axis, their intervals clipped to it.
+    const proportions = bars.every((b) => b.value >= 0 && b.value <= 1);
+    const max = proportions ? 1 : roundUp(Math.max(1, ...bars.map((b) => b.value + (b.error || 0))));
+    const y = (v) => top + plotH - (plotH * Math.min(max, Math.max(0, v))) / max;
     const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, width, height, class: "chart", role: "img",
       "aria-label": "metrics per model", "data-testid": "compare-chart" });
     for (let i = 0; i <= 4; i += 1) {
       const v = (max * i) / 4;
       root.append(svg("line", { x1: left, x2: left + plotW, y1: y(v), y2: y(v), class: "grid-line" }),
-        svgText(left - 6, y(v) + 4, v.toFixed(2), { "text-anchor": "end", class: "axis" }));
+        svgText(left - 6, y(v) + 4, tick(v), { "text-anchor": "end", class: "axis" }));
     }
     const slot = plotW / groups.length, barW = (slot * 0.7) / labels.length;
     groups.forEach((group, g) => {
@@ -45,7 +59,9 @@ window.EVR = window.EVR || {};
         const bar = bars.find((b) => `${b.scorer}/${b.metric}` === group && b.model === label);
         if (!bar) return;
         const x = left + g * slot + slot * 0.15 + m * barW;
-        const rect = svg("rect", { x, y: y(bar.value), width: barW * 0.9, height: Math.max(0, y(0) - y(bar.value)),
+        // A bar at 0 keeps a sliver, so a zero reads as zero, not as a missing bar.
+        const tall = Math.max(2, y(0) - y(bar.value));
+        const rect = svg("rect", { x, y: y(0) - tall, width: barW * 0.9, height: tall,
           fill: COLORS[m % COLORS.length], "data-testid": "chart-bar" });
         rect.append(svg("title", {}, document.createTextNode(`${label}: ${EVR.metric(bar.value)}`)));
         root.append(rect);
@@ -126,7 +142,7 @@ window.EVR = window.EVR || {};
           sampleTable(task, ids, params, body);
         } }),
       ` Only samples the models disagree on (${disagreeing} of ${task.samples.length})`);
-    const head = ["Id", task.epochs > 1 ? "Epoch" : null, ...labels];
+    const head = ["Id", task.epochs > 1 ? "Epoch" : null, "Question", ...labels];
     const table = h("table", { class: "grid", testid: "compare-samples" },
       h("thead", {}, h("tr", {}, head.filter(Boolean).map((t) => h("th", { class: "mono", text: t })))),
       h("tbody", {}, rows.slice(0, ROWS).map((s) => {
@@ -135,6 +151,7 @@ window.EVR = window.EVR || {};
           "data-id": s.id, onclick: () => { location.hash = href; } },
         h("td", { class: "mono" }, h("a", { href, text: s.id })),
         task.epochs > 1 ? h("td", { class: "num", text: s.epoch }) : null,
+        h("td", { class: "clip compare-question", testid: "compare-question", title: s.input || "", text: s.input || "" }),
         labels.map((label) => h("td", { class: "compare-cell" }, cellView(s.cells[label], task.scorers))));
       })));
     const more = rows.length > ROWS ? h("p", { class: "muted", text: `First ${ROWS} of ${rows.length} shown; filter to disagreements, or export the data.` }) : null;

@@ -38,6 +38,24 @@ window.EVR = window.EVR || {};
       } });
   }
 
+  // A run's params, the ones that tell it from the task's other runs (its variant) first
+  // and in bold.
+  function paramText(value) {
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+  }
+
+  function paramsCell(row) {
+    const params = row.params || {}, variant = row.variant || {};
+    const keys = [...Object.keys(variant), ...Object.keys(params).filter((k) => !(k in variant))];
+    return keys.map((k) => h("span", { class: `param mono${k in variant ? " variant" : ""}`, testid: "log-param",
+      title: `${k} = ${typeof params[k] === "string" ? params[k] : JSON.stringify(params[k])}`, text: `${k}=${paramText(params[k])}` }));
+  }
+
+  function variantText(row) {
+    return Object.entries(row.variant || {}).map(([k, v]) => `${k}=${paramText(v)}`).join(" ");
+  }
+
   function logRow(row, main) {
     const open = () => { location.hash = logHref(row.id); };
     const metric = row.metric
@@ -47,8 +65,10 @@ window.EVR = window.EVR || {};
     return h("tr", { class: "clickable", testid: "log-row", onclick: open },
       h("td", { class: "pick" }, pickBox(row, main)),
       h("td", {}, h("a", { href: logHref(row.id), text: row.task, testid: "log-link" }),
+        variantText(row) ? h("span", { class: "mono small", testid: "log-variant", text: ` · ${variantText(row)}` }) : null,
         row.suite && row.suite !== row.task ? h("div", { class: "muted small", text: row.suite }) : null),
       h("td", { class: "mono", text: row.model }),
+      h("td", { testid: "log-params" }, paramsCell(row)),
       h("td", {}, EVR.statusPill(row.status, row.missed_thresholds)),
       h("td", { testid: "log-metric" }, metric),
       h("td", { class: "num" }, samplesCell(row)),
@@ -71,13 +91,14 @@ window.EVR = window.EVR || {};
       main.append(EVR.message("info", "No logs in this folder yet. Run an eval with `evalrunner run`."));
       return true;
     }
-    const head = ["", "Task", "Model", "Status", "Result", "Samples", "Created", "Time"];
+    const head = ["", "Task", "Model", "Params", "Status", "Result", "Samples", "Created", "Time"];
     const table = h("table", { class: "grid", testid: "log-list" },
       h("thead", {}, h("tr", {}, head.map((t) => h("th", { text: t })))),
       h("tbody", {}, rows.map((r) => logRow(r, main))));
     const byRow = new Map(rows.map((r, i) => [table.tBodies[0].rows[i], r]));
     const by = (f) => (tr) => f(byRow.get(tr));
-    EVR.sortable(table, [null, by((r) => r.task), by((r) => r.model), by((r) => r.status),
+    EVR.sortable(table, [null, by((r) => `${r.task} ${variantText(r)}`), by((r) => r.model),
+      by((r) => JSON.stringify(r.params || {})), by((r) => r.status),
       by((r) => (r.metric ? r.metric.value : null)), by((r) => r.completed), by((r) => r.created),
       by((r) => EVR.between(r.started_at, r.completed_at))]);
     main.append(compareBar(), table);

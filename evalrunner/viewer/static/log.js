@@ -7,18 +7,32 @@ window.EVR = window.EVR || {};
   const PAGE = 50;
   EVR.timings = EVR.timings || {};
 
+  // A scorer's metrics: side by side when few, else one per row (grouped metrics give
+  // one figure per group, which side by side would run out of the card).
+  const SIDE_BY_SIDE = 4;
+
+  function metricsTable(score) {
+    const names = Object.keys(score.metrics);
+    const title = score.name + (score.reducer ? ` (${score.reducer})` : "");
+    const scored = `${score.scored_samples} scored` + (score.unscored_samples ? `, ${score.unscored_samples} unscored` : "");
+    const scoredClass = score.unscored_samples ? "bad" : "muted";
+    if (names.length <= SIDE_BY_SIDE) {
+      return h("table", { class: "grid compact", testid: "metrics" },
+        h("thead", {}, h("tr", {}, h("th", { text: title }),
+          names.map((n) => h("th", { class: "num", text: n })))),
+        h("tbody", {}, h("tr", {}, h("td", { class: scoredClass, text: scored }),
+          names.map((n) => h("td", { class: "num big", text: EVR.metric(score.metrics[n].value) })))));
+    }
+    return h("table", { class: "grid compact metrics-rows", testid: "metrics" },
+      h("thead", {}, h("tr", {}, h("th", { text: title }), h("th", { class: `num ${scoredClass}`, text: scored }))),
+      h("tbody", {}, names.map((n) => h("tr", {}, h("td", { class: "mono", text: n }),
+        h("td", { class: "num big", text: EVR.metric(score.metrics[n].value) })))));
+  }
+
   function resultsCard(log) {
     const r = log.results;
     const body = [];
-    for (const score of (r && r.scores) || []) {
-      const names = Object.keys(score.metrics);
-      body.push(h("table", { class: "grid compact", testid: "metrics" },
-        h("thead", {}, h("tr", {}, h("th", { text: score.name + (score.reducer ? ` (${score.reducer})` : "") }),
-          names.map((n) => h("th", { class: "num", text: n })))),
-        h("tbody", {}, h("tr", {}, h("td", { class: score.unscored_samples ? "bad" : "muted",
-          text: `${score.scored_samples} scored` + (score.unscored_samples ? `, ${score.unscored_samples} unscored` : "") }),
-          names.map((n) => h("td", { class: "num big", text: EVR.metric(score.metrics[n].value) }))))));
-    }
+    for (const score of (r && r.scores) || []) body.push(metricsTable(score));
     if (r) {
       body.push(EVR.facts([
         ["samples", `${EVR.number(r.completed_samples)} of ${EVR.number(r.total_samples)}`],
@@ -53,9 +67,22 @@ window.EVR = window.EVR || {};
       EVR.facts([["started", EVR.when(stats.started_at)], ["time", EVR.seconds(took)]]));
   }
 
+  // A plan step as a suite writes it: `system_message: terse.txt`, `match: {numeric: true}`.
+  function argText(value) {
+    return typeof value === "string" ? value : JSON.stringify(value);
+  }
+
+  function step(s) {
+    const args = Object.entries(s.args || {});
+    const own = s.key ? ` (${s.key})` : "";
+    if (!args.length) return s.name + own;
+    if (args.length === 1 && args[0][0] === "$0") return `${s.name}: ${argText(args[0][1])}${own}`;
+    const inner = args.map(([k, v]) => (k.startsWith("$") ? argText(v) : `${k}: ${argText(v)}`)).join(", ");
+    return `${s.name}: {${inner}}${own}`;
+  }
+
   function configFold(log) {
     const e = log.eval, plan = log.plan || {};
-    const step = (s) => (Object.keys(s.args || {}).length ? `${s.name} ${JSON.stringify(s.args)}` : s.name);
     const list = (steps) => (steps && steps.length ? h("ol", {}, steps.map((s) => h("li", { class: "mono", text: step(s) }))) : null);
     return EVR.fold("Task config", false, EVR.facts([
       ["suite", e.suite], ["suite file", e.suite_file], ["model", e.model], ["model roles", e.model_roles],
@@ -82,7 +109,14 @@ window.EVR = window.EVR || {};
         h("div", { class: "bar" }, h("div", { class: "fill" })),
         h("span", { text: `${EVR.number(log.sample_count)} of ${EVR.number(expected)} samples` }))
       : null;
-    if (progress) progress.querySelector(".fill").style.width = `${Math.min(100, (100 * log.sample_count) / expected)}%`;
+    if (progress) {
+      progress.querySelector(".fill").style.width = `${Math.min(100, (100 * log.sample_count) / expected)}%`;
+      const run = log.running || {};
+      if (run.value !== null && run.value !== undefined) {
+        progress.append(h("span", { testid: "running-metric", text: ` · ${run.metric} ${EVR.metric(run.value)} over ${EVR.number(run.scored)} scored` }));
+      }
+      if (run.eta !== null && run.eta !== undefined) progress.append(h("span", { testid: "eta", text: ` · about ${EVR.seconds(run.eta)} left` }));
+    }
     const r = log.results;
     const partial = log.status === "cancelled" || (log.status === "error" && r && r.completed_samples < r.total_samples);
     const missed = (r && r.missed_thresholds) || [];

@@ -23,10 +23,41 @@ window.EVR = window.EVR || {};
     });
   }
 
+  // A tool call as its tool reads: a shell command, code, a file being viewed or edited;
+  // any other tool's arguments as JSON.
+  function codeBlock(text, cls, testid) {
+    return h("pre", { class: `code ${cls}`, testid, text: text === null || text === undefined ? "" : String(text) });
+  }
+
+  function editorView(a) {
+    const head = h("div", { class: "file-head mono" }, h("b", { text: a.command || "" }), " ", a.path || "",
+      a.view_range ? h("span", { class: "muted", text: ` lines ${a.view_range.join("–")}` }) : null,
+      a.insert_line !== undefined && a.insert_line !== null ? h("span", { class: "muted", text: ` after line ${a.insert_line}` }) : null);
+    const body = [];
+    if (a.command === "create") body.push(codeBlock(a.file_text, "file", "file-text"));
+    if (a.command === "str_replace") {
+      body.push(codeBlock((a.old_str || "").split("\n").map((l) => `- ${l}`).join("\n"), "diff-old", "file-old"),
+        codeBlock((a.new_str || "").split("\n").map((l) => `+ ${l}`).join("\n"), "diff-new", "file-new"));
+    }
+    if (a.command === "insert") body.push(codeBlock((a.new_str || "").split("\n").map((l) => `+ ${l}`).join("\n"), "diff-new", "file-new"));
+    return h("div", { class: "file-view", testid: "file-view" }, head, body);
+  }
+
+  function toolArguments(name, a) {
+    if (!a || typeof a !== "object") return EVR.json(a);
+    const keys = Object.keys(a);
+    if ((name === "bash" && keys.join() === "cmd") || (name === "bash_session" && typeof a.command === "string")) {
+      return codeBlock(`$ ${name === "bash" ? a.cmd : a.command}`, "shell", "tool-command");
+    }
+    if (name === "python" && keys.join() === "code") return codeBlock(a.code, "python", "tool-code");
+    if (name === "text_editor" && typeof a.path === "string") return editorView(a);
+    return EVR.json(a);
+  }
+
   function toolCall(call) {
     return h("div", { class: "tool-call", testid: "tool-call" },
       h("div", { class: "mono" }, h("b", { text: call.function }), h("span", { class: "muted", text: `  #${call.id}` })),
-      EVR.json(call.arguments),
+      toolArguments(call.function, call.arguments),
       call.parse_error ? EVR.text(call.parse_error, "bad") : null);
   }
 
@@ -35,10 +66,13 @@ window.EVR = window.EVR || {};
     if (m.role === "tool") {
       extra.push(h("span", { class: "muted mono", text: ` ${m.function || ""}${m.tool_call_id ? ` #${m.tool_call_id}` : ""}` }));
     }
+    // A failed tool call's message holds its error as its content too: show it once.
+    const said = typeof m.content === "string" ? m.content : null;
+    const failed = m.error && said !== null && said.trim() === String(m.error).trim();
     return h("div", { class: `message role-${m.role}`, testid: "message" },
       h("div", { class: "role" }, m.role, extra),
-      content(m.content),
-      m.error ? EVR.text(m.error, "bad") : null,
+      failed ? EVR.text(m.error, "bad") : content(m.content),
+      m.error && !failed ? EVR.text(m.error, "bad") : null,
       (m.tool_calls || []).map(toolCall));
   }
 
@@ -157,5 +191,5 @@ window.EVR = window.EVR || {};
   }
 
   EVR.renderSample = renderSample;
-  EVR.sampleParts = { transcript, content, scoreBox, outputCard, unscored };
+  EVR.sampleParts = { transcript, content, scoreBox, outputCard, unscored, toolArguments };
 })();

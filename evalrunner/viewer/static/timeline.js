@@ -39,23 +39,39 @@ window.EVR = window.EVR || {};
     return text.length > 160 ? `${text.slice(0, 160)}…` : text;
   }
 
+  // A command as a shell would read it; for logs written before sandbox events kept the
+  // tool's own command, the part after bubblewrap's `--` (its wrapper is not the user's).
+  function shellLine(cmd) {
+    let own = cmd;
+    const at = cmd.indexOf("bwrap");
+    if (at !== -1 && cmd.indexOf("--", at) !== -1) own = cmd.slice(cmd.indexOf("--", at) + 1);
+    const script = own.indexOf("-c");
+    if (/^(ba)?sh$/.test(own[0] || "") && script !== -1 && script === own.length - 2) return own[script + 1];
+    return own.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
+  }
+
   function row(e) {
     const kind = h("span", { class: `tl-kind tl-${e.event}`, text: e.event });
     let what = [];
     if (e.event === "model") {
       const tokens = e.usage ? `${e.usage.input_tokens} in, ${e.usage.output_tokens} out` : "";
-      what = [h("b", { text: e.model }), h("span", { class: "muted", text: ` ${e.messages} messages · ${tokens}${e.time != null ? ` · ${EVR.seconds(e.time)}` : ""}${e.cost != null ? ` · $${e.cost.toPrecision(3)}` : ""}${e.cached ? " · cached" : ""}` }),
+      const sent = Array.isArray(e.messages) ? e.messages.length : e.messages;
+      const count = sent === null || sent === undefined ? "" : `${sent} message${sent === 1 ? "" : "s"} · `;
+      what = [h("b", { text: e.model }), h("span", { class: "muted", text: ` ${count}${tokens}${e.time != null ? ` · ${EVR.seconds(e.time)}` : ""}${e.cost != null ? ` · $${e.cost.toPrecision(3)}` : ""}${e.cached ? " · cached" : ""}` }),
         e.tool_calls && e.tool_calls.length ? h("div", { class: "mono", text: `→ ${e.tool_calls.join(", ")}` }) : null,
         e.output ? h("div", { class: "tl-text", text: brief(e.output) }) : null,
         e.error ? h("div", { class: "bad", text: e.error }) : null];
     } else if (e.event === "tool") {
-      what = [h("b", { class: "mono", text: `${e.function}(${brief(e.arguments || {})})` }),
+      const shown = EVR.sampleParts && ["bash", "bash_session", "python", "text_editor"].includes(e.function)
+        ? [h("b", { class: "mono", text: e.function }), EVR.sampleParts.toolArguments(e.function, e.arguments || {})]
+        : [h("b", { class: "mono", text: `${e.function}(${brief(e.arguments || {})})` })];
+      what = [...shown,
         h("div", { class: e.error ? "bad" : "tl-text", text: e.error || brief(e.result || "") })];
     } else if (e.event === "approval") {
       what = [h("b", { text: `${e.decision}` }), h("span", { class: "muted", text: ` ${e.function} by ${e.approver || "no rule"}${e.explanation ? `: ${e.explanation}` : ""}` }),
         e.modified ? h("div", { class: "mono", text: brief(e.modified) }) : null];
     } else if (e.event === "sandbox") {
-      what = [h("b", { class: "mono", text: (e.cmd || []).join(" ") }), h("span", { class: "muted", text: ` exit ${e.returncode}` }),
+      what = [h("b", { class: "mono", text: shellLine(e.cmd || []) }), h("span", { class: "muted", text: ` exit ${e.returncode}` }),
         e.output ? h("div", { class: "tl-text", text: brief(e.output) }) : null];
     } else if (e.event === "limit") {
       what = [h("b", { class: "bad", text: e.message || `${e.type} limit` })];
