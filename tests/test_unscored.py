@@ -39,13 +39,16 @@ def _suite(tmp_path: Path, scorer: str = "model_graded_fact") -> Path:
 def test_an_unscored_task_says_so_and_why(tmp_path: Path) -> None:
     suite = _suite(tmp_path)
     logs = tmp_path / "logs"
-    result = run_cli("run", str(suite), "--log-dir", str(logs), "--display", "plain")
+    summary = tmp_path / "summary.md"
+    result = run_cli("run", str(suite), "--log-dir", str(logs), "--display", "plain",
+                     "--summary", str(summary))
     assert result.returncode == 0, result.stderr  # scored or not, the run itself succeeded
     out = result.stdout + result.stderr
     assert "capitals: success · 2 unscored, 2/2 samples" in out
     assert "model_graded_fact: accuracy=n/a, stderr=n/a (2 of 2 unscored)" in out
     assert f"unscored: model_graded_fact: {MISSED}" in out
     assert "1 left samples unscored" in result.stderr
+    assert "accuracy -, stderr - (2 of 2 unscored)" in summary.read_text()
 
     failing = run_cli("run", str(suite), "--log-dir", str(logs), "--fail-on-unscored")
     assert failing.returncode == 1, failing.stderr

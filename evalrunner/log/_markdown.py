@@ -45,6 +45,8 @@ def _row(log: EvalLog) -> list[str]:
         samples += f" ({results.error_samples} errors)"
     metrics = "<br>".join(
         f"{s.name}: " + ", ".join(f"{k} {_num(m.value)}" for k, m in s.metrics.items())
+        + (f" ({s.unscored_samples} of {s.scored_samples + s.unscored_samples} unscored)"
+           if s.unscored_samples else "")
         for s in (results.scores if results else [])
     )
     gates = "<br>".join(
