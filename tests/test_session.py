@@ -110,3 +110,31 @@ def test_eval_retry_and_score_inside_a_running_event_loop(
     assert [log.status for log in retried] == ["success"]
     assert scored.results is not None and scored.results.total_samples == 3
     assert len(logs_in(logs)) == 2
+
+
+def test_a_python_task_runs_on_ray_like_a_yaml_one(tmp_path: Path) -> None:
+    """The Ray units make the task again from its file, through the preflight."""
+    pytest.importorskip("ray")
+    write(tmp_path / "qa.jsonl", "".join(
+        f'{{"id": {i}, "input": "What is {i} + {i}?", "target": "{2 * i}"}}\n'
+        for i in range(1, 5)))
+    write(tmp_path / "sums.py", (
+        "from evalrunner import Task, task\n"
+        "from evalrunner.dataset import json_dataset\n"
+        "from evalrunner.scorers import match\n"
+        "from evalrunner.solvers import generate\n\n"
+        "@task\n"
+        "def sums(n: int = 4):\n"
+        "    return Task(dataset=json_dataset('qa.jsonl', limit=n), solver=generate(),\n"
+        "                scorer=match(numeric=True, location='any'))\n"))
+    with start_openai_server(responder=FailFirst("nobody", 0)) as server:
+        env = {**_hooked(tmp_path, server.url), "RAY_ADDRESS": ""}
+        result = run_cli("run", str(tmp_path / "sums.py"), "-T", "n=3", "--model", GOOD,
+                         "--executor", "ray", "--log-dir", str(tmp_path / "logs"), env=env,
+                         timeout=300)
+    assert result.returncode == 0, result.stderr
+    [log] = logs_in(tmp_path / "logs")
+    assert log.status == "success" and log.eval.params == {"n": 3}
+    assert sorted(int(s.id) for s in log.samples) == [1, 2, 3]
+    assert log.results is not None and log.results.scores[0].metrics["accuracy"].value == 1.0
+    _check_one_run(_events(tmp_path), tasks=1, samples=3)
