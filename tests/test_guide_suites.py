@@ -28,7 +28,8 @@ def _respond(body: dict[str, Any]) -> Any:
     last = body["messages"][-1]
     text = _text(last)
     if "[BEGIN DATA]" in text or "[Reference answer]" in text:
-        return "The submission matches.\nGRADE: C"
+        # A verdict in words (suites/security.yml reads them) and in the default form.
+        return "The submission is correct.\nGRADE: C"
     if text.startswith("Look at the two mathematical expressions"):
         first, second = re.findall(r"Expression \d: (.*)", text)
         return "Yes" if first.strip() == second.strip() else "No"
