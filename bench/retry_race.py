@@ -34,7 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.arith_suite import (  # noqa: E402
-    answer_wrong_on, asked, clean_env, logs_in, make_suite, server_env, stop_after,
+    answer_wrong_on,
+    asked,
+    clean_env,
+    logs_in,
+    make_suite,
+    server_env,
+    stop_after,
 )
 from tests.servers.openai_server import ServerHandle, start_openai_server  # noqa: E402
 
