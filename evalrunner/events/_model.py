@@ -86,6 +86,8 @@ class ToolEvent(_Event):
     result: str = ""
     error: str | None = None
     time: float | None = None
+    # How the tool shows this call (its viewer's `ToolCallView`: `call`, `context`).
+    view: dict[str, Any] | None = None
 
 
 class ApprovalEvent(_Event):

@@ -61,7 +61,8 @@ def _event_out(e: dict[str, Any]) -> dict[str, Any] | None:
         return {"event": "tool", "type": "function", "id": e.get("id", ""),
                 "function": e.get("function", ""), "arguments": e.get("arguments") or {},
                 "result": e.get("result", ""), "working_time": e.get("time"),
-                "error": {"type": "unknown", "message": error} if error else None}
+                "error": {"type": "unknown", "message": error} if error else None,
+                "view": (e.get("view") or {}).get("call")}  # Inspect keeps the call part
     if kind == "approval":
         call = {"id": e.get("call", ""), "function": e.get("function", ""), "arguments": {}}
         modified = e.get("modified")
@@ -163,7 +164,8 @@ def _event_in(e: dict[str, Any]) -> dict[str, Any] | None:
                 "arguments": e.get("arguments") or {},
                 "result": result if isinstance(result, str) else str(result),
                 "error": error.get("message") if isinstance(error, dict) else error,
-                "time": e.get("working_time")}
+                "time": e.get("working_time"),
+                "view": {"call": e["view"]} if isinstance(e.get("view"), dict) else None}
     if kind == "approval":
         call = e.get("call") or {}
         modified = e.get("modified")

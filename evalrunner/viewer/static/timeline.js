@@ -62,7 +62,9 @@ window.EVR = window.EVR || {};
         e.output ? h("div", { class: "tl-text", text: brief(e.output) }) : null,
         e.error ? h("div", { class: "bad", text: e.error }) : null];
     } else if (e.event === "tool") {
-      const shown = EVR.sampleParts && ["bash", "bash_session", "python", "text_editor"].includes(e.function)
+      const viewed = EVR.toolView.viewOf(e.id, e.view);
+      const shown = viewed ? [h("b", { class: "mono", text: e.function }), viewed]
+        : EVR.sampleParts && ["bash", "bash_session", "python", "text_editor"].includes(e.function)
         ? [h("b", { class: "mono", text: e.function }), EVR.sampleParts.toolArguments(e.function, e.arguments || {})]
         : [h("b", { class: "mono", text: `${e.function}(${brief(e.arguments || {})})` })];
       what = [...shown,
