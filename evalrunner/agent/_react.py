@@ -8,8 +8,11 @@ default, or False to stop). A submission with attempts left is checked by the ta
 scorer; a wrong one gets `incorrect_message`. When the conversation no longer fits the
 model's context, `truncation: auto` drops the oldest turns (keeping the system prompt and the
 task) and tries again; `disabled` ends the loop; a function (`file.py@fn`) of the messages
-returns the ones to keep. The agent can run on its own model (`model: a role or name`) and
-be another agent's tool (`as_tool`) or handoff target (`handoff`).
+returns the ones to keep. `compaction` keeps a growing conversation small before each model
+call (the task's `compaction:` applies when the agent runs on the evaluated model and has
+none of its own), each time recorded as a `compaction` event. The agent can run on its own
+model (`model: a role or name`) and be another agent's tool (`as_tool`) or handoff target
+(`handoff`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from ..model._chat import ChatMessageSystem, ChatMessageUser
 from ..model._get import get_model
 from ..model._model import Model
 from ..scorers._score import value_to_float
+from ..solvers._compaction import CompactionConfig, active_compaction, compact
 from ..solvers._solver import solver
 from ..solvers._task_state import TaskState
 from ..solvers.builtin._agent_loop import (
@@ -73,6 +77,7 @@ def react(
     truncation: str = "disabled",
     message_limit: int | None = None,
     config: dict[str, Any] | None = None,
+    compaction: dict[str, Any] | CompactionConfig | None = None,
 ) -> AgentFn:
     """An agent loop (see the module docstring).
 
@@ -95,6 +100,8 @@ def react(
     system = load_template(prompt) if prompt else None
     proceed = _continuation(on_continue, submitting, submit_name)
     trim = _truncation(truncation)
+    compacting = (CompactionConfig(**compaction) if isinstance(compaction, dict)
+                  else compaction)
     to_float = make_function(tries.score_value) if tries.score_value else value_to_float
 
     async def execute(agent_state: AgentState) -> AgentState:
@@ -119,6 +126,7 @@ def react(
             state.message_limit = message_limit
         made = 0
         while not state.completed:
+            await _compact(state, compacting or (None if model else active_compaction.get()))
             output = await _generate(agent_model, state, trim, config)
             if output is None:
                 break  # the context is full and truncation is disabled
@@ -169,6 +177,13 @@ async def _generate(model: Model, state: TaskState, trim: Any, config: dict[str,
             state.token_usage = state.token_usage + output.usage
         return output
     return None
+
+
+async def _compact(state: TaskState, config: CompactionConfig | None) -> None:
+    if config is not None:
+        state.messages, made = await compact(state.messages, config)
+        if made is not None:
+            state.compactions.append(made)
 
 
 def _set_system(state: TaskState, text: str) -> None:

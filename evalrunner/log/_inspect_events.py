@@ -20,6 +20,8 @@ LIMIT_TYPES = {"messages": "message", "message": "message", "tokens": "token",
                "token": "token", "seconds": "time", "time": "time", "turns": "turn",
                "turn": "turn", "cost": "cost", "working": "working", "context": "custom"}
 _DECISIONS = {"approve", "modify", "reject", "terminate"}
+# evalrunner compaction strategies -> the types of Inspect's CompactionEvent
+COMPACTION_TYPES = {"summarize": "summary", "trim": "trim", "drop_tool_results": "edit"}
 
 
 def _iso(started: float | None, t: float) -> str:
@@ -84,6 +86,11 @@ def _event_out(e: dict[str, Any]) -> dict[str, Any] | None:
                     "path": "/" + str(c.get("key", "")), "value": c.get("value")}
                    for c in e.get("changes") or []]
         return {"event": "store", "changes": changes}
+    if kind == "compaction":
+        return {"event": "compaction", "type": COMPACTION_TYPES.get(e.get("strategy", ""),
+                                                                     "summary"),
+                "tokens_before": e.get("tokens_before"), "tokens_after": e.get("tokens_after"),
+                "source": "evalrunner", "metadata": {"strategy": e.get("strategy")}}
     return None
 
 
@@ -194,6 +201,12 @@ def _event_in(e: dict[str, Any]) -> dict[str, Any] | None:
             {"op": "delete" if c.get("op") == "remove" else "set",
              "key": str(c.get("path", "")).lstrip("/"), "value": c.get("value")}
             for c in e.get("changes") or []]}
+    if kind == "compaction":
+        strategy = (e.get("metadata") or {}).get("strategy") or next(
+            (k for k, v in COMPACTION_TYPES.items() if v == e.get("type")), "summarize")
+        return {"event": "compaction", "strategy": strategy,
+                "tokens_before": e.get("tokens_before") or 0,
+                "tokens_after": e.get("tokens_after") or 0}
     return None
 
 

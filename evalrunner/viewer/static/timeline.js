@@ -81,6 +81,10 @@ window.EVR = window.EVR || {};
       what = [h("b", { class: "bad", text: e.message })];
     } else if (e.event === "store") {
       what = [h("span", { class: "mono", text: (e.changes || []).map((c) => c.op === "delete" ? `-${c.key}` : `${c.key} = ${brief(c.value)}`).join("; ") })];
+    } else if (e.event === "compaction") {
+      const removed = e.tool_results_dropped ? `${e.tool_results_dropped} tool results dropped` : `${e.messages_removed || 0} messages removed`;
+      what = [h("b", { text: e.strategy }), h("span", { class: "muted", text: ` ~${e.tokens_before} → ~${e.tokens_after} tokens · ${removed}` }),
+        e.summary ? h("div", { class: "tl-text", text: brief(e.summary) }) : null];
     } else {
       what = [h("span", { class: "mono", text: brief(e) })];
     }
