@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, overload
 
 from ..tools._subprocess import DEFAULT_OUTPUT_LIMIT, ExecResult
@@ -96,6 +97,11 @@ class Sandbox(ABC):
         if result.truncated:
             raise SandboxError(f"cannot read {path}: larger than {FILE_LIMIT} bytes")
         return base64.b64decode(result.stdout)
+
+    def socket_folder(self) -> Path | None:
+        """A folder on this machine whose unix sockets the sandbox's processes can connect
+        to, seen inside at `_channel.SOCKETS` (read-only); None where the backend has none."""
+        return None
 
     @abstractmethod
     def connection(self, command: list[str] | None = None) -> SandboxConnection:
