@@ -73,7 +73,7 @@ def bridge(agent: Any = None, command: str | list[str] | None = None,
                         result = fn(sample)
                         result = await result if inspect.isawaitable(result) else result
                     elif box is not None and socket is not None:
-                        result = await _run_in_sandbox(box, socket.name, args, sample, server,
+                        result = await _run_in_sandbox(box, socket, args, sample, server,
                                                        env, pass_env or [], timeout)
                     else:
                         result = await _run_program(args, sample, server, env, pass_env or [],
@@ -123,7 +123,7 @@ def _socket_path(box: Any) -> Path:
     return Path(folder) / f"bridge-{secrets.token_hex(6)}.sock"
 
 
-async def _run_in_sandbox(box: Any, socket: str, args: list[str], sample: dict[str, Any],
+async def _run_in_sandbox(box: Any, socket: Path, args: list[str], sample: dict[str, Any],
                           server: BridgeServer, env: dict[str, str] | None,
                           pass_env: list[str], timeout: float | None) -> dict[str, Any]:
     from ...sandbox._channel import proxied
