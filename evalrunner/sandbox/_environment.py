@@ -106,3 +106,10 @@ class Sandbox(ABC):
     @abstractmethod
     def connection(self, command: list[str] | None = None) -> SandboxConnection:
         """The command a person types to get a shell inside (or to run `command` there)."""
+
+    def stdio_command(self, cmd: list[str], cwd: str | None = None,
+                      env: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]] | None:
+        """The command line, run on this machine, and its environment, that run `cmd`
+        inside with its standard input and output connected to the caller's (a server
+        that speaks over them, such as an MCP server); None when this sandbox cannot."""
+        return None

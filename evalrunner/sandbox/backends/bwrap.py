@@ -137,6 +137,11 @@ class BwrapSandbox(Sandbox):
                                 env=self.environment(env), inherit_env=False,
                                 timeout=timeout, output_limit=output_limit, shown=cmd)
 
+    def stdio_command(self, cmd: list[str], cwd: str | None = None,
+                      env: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+        # Values in bubblewrap's environment, as `exec` does: never on the command line.
+        return self.command(cmd, cwd), self.environment(env)
+
     def connection(self, command: list[str] | None = None) -> SandboxConnection:
         # No --new-session: the person's shell needs the terminal as its controlling one.
         line = self.command(command or ["bash", "-l"], session=False,

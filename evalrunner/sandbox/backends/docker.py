@@ -96,6 +96,13 @@ class DockerSandbox(Sandbox):
             result.returncode = 127  # as a shell says "command not found"
         return result
 
+    def stdio_command(self, cmd: list[str], cwd: str | None = None,
+                      env: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+        # `docker exec -i` (no terminal: one would mangle the byte stream); `-e NAME` takes
+        # each value from the CLI's environment, which also says where the daemon is.
+        args = ["docker", *self._exec_args(cwd, env, None, interactive=True), *cmd]
+        return args, {**os.environ, **(env or {})}
+
     def connection(self, command: list[str] | None = None) -> SandboxConnection:
         host = os.environ.get("DOCKER_HOST")
         docker_cmd = ["docker", "-H", host] if host else ["docker"]
