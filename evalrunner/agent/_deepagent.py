@@ -37,7 +37,7 @@ DEFAULT_BACKGROUND = 8  # background agents running at once, with `background: t
 
 @solver(component_args={"tools": "tool"}, template_args=("prompt",))
 def deepagent(
-    name: str = "deepagent",
+    name: str | None = None,
     description: str | None = None,
     prompt: str | None = None,
     instructions: str | None = None,
@@ -68,16 +68,16 @@ def deepagent(
                                 *([BACKGROUND] if limit else [])])
     if instructions:
         text += "\n\n" + instructions
-    main = react(name=name, description=description, prompt=text, tools=own, model=model,
-                 attempts=attempts, submit=submit, on_continue=on_continue,
+    main = react(name=name or "deepagent", description=description, prompt=text, tools=own,
+                 model=model, attempts=attempts, submit=submit, on_continue=on_continue,
                  compaction=compaction)
 
     async def execute(state: AgentState) -> AgentState:
         async with background_scope(max(limit, 1)):
             return await main.execute(state)
 
-    return AgentFn(execute, name, description or "An agent that plans, delegates to "
-                   "subagents and checks their work.")
+    return AgentFn(execute, name or "deepagent", description or "An agent that plans, "
+                   "delegates to subagents and checks their work.", named=name is not None)
 
 
 def _subagent(spec: dict[str, Any], tools: Any, compaction: dict[str, Any] | None
