@@ -60,7 +60,7 @@ def deepagent(
     count allows background dispatch; the rest are `react`'s.
     """
     limit = _background_limit(background)
-    made = {spec["name"]: _subagent(spec, tools, compaction)
+    made = {spec["name"]: _subagent(spec, tools, model, compaction)
             for spec in (subagents if subagents is not None else [GENERAL])}
     own = [*_list(tools), *(["todo_write"] if todo_write else []),
            agent_tool(made, limit > 0), *(lifecycle_tools() if limit else [])]
@@ -80,8 +80,9 @@ def deepagent(
                    "delegates to subagents and checks their work.", named=name is not None)
 
 
-def _subagent(spec: dict[str, Any], tools: Any, compaction: dict[str, Any] | None
-              ) -> AgentFn:
+def _subagent(spec: dict[str, Any], tools: Any, model: str | None,
+              compaction: dict[str, Any] | None) -> AgentFn:
+    """A subagent from its spec; tools, model and compaction default to the deepagent's."""
     unknown = set(spec) - {"name", "description", "prompt", "tools", "model", "compaction",
                            "agent"}
     if unknown or "name" not in spec or "description" not in spec:
@@ -95,7 +96,7 @@ def _subagent(spec: dict[str, Any], tools: Any, compaction: dict[str, Any] | Non
         return agent_with(to_agent(entry), name=spec["name"], description=spec["description"])
     return react(name=spec["name"], description=spec["description"],
                  prompt=spec.get("prompt", GENERAL["prompt"]),
-                 tools=spec.get("tools", tools), model=spec.get("model"), submit=False,
+                 tools=spec.get("tools", tools), model=spec.get("model", model), submit=False,
                  compaction=spec.get("compaction", compaction))
 
 
