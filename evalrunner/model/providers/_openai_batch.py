@@ -91,6 +91,8 @@ class OpenAIBatch(BatchBackend):
                     if line.strip():
                         item = json.loads(line)
                         results[str(item.get("custom_id"))] = self._result(item)
+                        self.replies[str(item.get("custom_id"))] = (
+                            (item.get("response") or {}).get("body") or item.get("error"))
         # Requests an expired or cancelled batch never ran are absent: the batcher fails
         # them with a clear message, and a retry sends them again.
         return results
