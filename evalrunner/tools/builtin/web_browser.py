@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import weakref
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any, Literal
 
@@ -91,8 +92,9 @@ class WebBrowser:
             return await run("refresh")
 
         # One browser: its calls take turns (parallel=False), in the model's order.
-        named = {"go": go, "click": click, "type": type_, "type_submit": type_submit,
-                 "scroll": scroll, "back": back, "forward": forward, "refresh": refresh}
+        named: dict[str, Callable[..., Awaitable[str]]] = {
+            "go": go, "click": click, "type": type_, "type_submit": type_submit,
+            "scroll": scroll, "back": back, "forward": forward, "refresh": refresh}
         return [ToolDef(fn, name=f"web_browser_{name}", parallel=False).as_tool()
                 for name, fn in named.items()]
 
