@@ -5,12 +5,14 @@ The service listens on a unix socket in the sample's socket folder (`Sandbox.soc
 which the sandbox shows read-only at `SOCKETS` (bwrap binds it, docker mounts it). Inside,
 `proxied` starts the program under a small proxy (Python's standard library only, so the
 sandbox needs `python3`): it listens on a free port of the sandbox's own loopback, forwards
-each connection to the socket, puts the loopback address in `{NAME}_URL` variables for the
+each connection to the socket, puts the loopback address in the variables it is given for the
 program, and exits with the program's status. Nothing of the host's network is reached:
 bwrap and docker (`network: none`) give the sandbox a loopback of its own.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 SOCKETS = "/run/evalrunner"  # where a sandbox sees its sample's socket folder
 
@@ -61,9 +63,17 @@ sys.exit(child.wait())
 '''
 
 
-def proxied(cmd: list[str], socket_name: str, variables: dict[str, str],
+PROXY_NAME = "proxy.py"
+
+
+def proxied(cmd: list[str], socket: Path, variables: dict[str, str],
             python: str = "python3") -> list[str]:
-    """`cmd` run under the proxy to `SOCKETS/socket_name`, with `variables` set for it
-    (`{port}` in a value is the proxy's loopback port)."""
+    """`cmd` run under the proxy to `socket` (a socket in a sandbox's socket folder), with
+    `variables` set for it (`{port}` in a value is the proxy's loopback port). The proxy's
+    script is put beside the socket, so the command line (and the log) stays short."""
+    script = socket.parent / PROXY_NAME
+    if not script.exists():
+        script.write_text(_PROXY)
+        script.chmod(0o644)
     pairs = [f"{name}={value}" for name, value in variables.items()]
-    return [python, "-c", _PROXY, f"{SOCKETS}/{socket_name}", *pairs, "--", *cmd]
+    return [python, f"{SOCKETS}/{PROXY_NAME}", f"{SOCKETS}/{socket.name}", *pairs, "--", *cmd]

@@ -1,7 +1,7 @@
 """`bridge`: run an agent written without evalrunner, as a Python function or as a program.
 
 For the length of each sample the task's model is served as OpenAI Chat Completions, OpenAI
-Responses and Anthropic Messages (see `_bridge_server`) on 127.0.0.1: requests to it are
+Responses and Anthropic Messages (see `evalrunner.agent._bridge`) on 127.0.0.1: requests to it are
 calls of evalrunner's model (roles, retries, cache, limits and events apply).
 
 - `agent: file.py@run`: `async def run(sample: dict) -> dict` (a plain function works too).
@@ -28,7 +28,7 @@ import inspect
 import json
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._util.secrets import register_mapping_secrets
 from ...events._transcript import span
@@ -36,8 +36,10 @@ from ...model._chat import ChatMessageAssistant, as_messages
 from ...model._output import ModelOutput
 from .._solver import Generate, Solver, solver
 from .._task_state import TaskState
-from ._bridge_server import BridgeServer
 from ._entries import make_function
+
+if TYPE_CHECKING:
+    from ...agent._bridge import BridgeServer
 
 
 @solver(component_args={"agent": "function"})
@@ -58,6 +60,8 @@ def bridge(agent: Any = None, command: str | list[str] | None = None,
     folder = suite_folder()
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
+        from ...agent._bridge import BridgeServer  # the agent package only when one runs
+
         sample = _sample_dict(state)
         box = _sandbox(sandbox)
         socket = _socket_path(box) if box is not None else None
@@ -69,7 +73,7 @@ def bridge(agent: Any = None, command: str | list[str] | None = None,
                         result = fn(sample)
                         result = await result if inspect.isawaitable(result) else result
                     elif box is not None and socket is not None:
-                        result = await _run_in_sandbox(box, socket.name, args, sample, server,
+                        result = await _run_in_sandbox(box, socket, args, sample, server,
                                                        env, pass_env or [], timeout)
                     else:
                         result = await _run_program(args, sample, server, env, pass_env or [],
@@ -119,7 +123,7 @@ def _socket_path(box: Any) -> Path:
     return Path(folder) / f"bridge-{secrets.token_hex(6)}.sock"
 
 
-async def _run_in_sandbox(box: Any, socket: str, args: list[str], sample: dict[str, Any],
+async def _run_in_sandbox(box: Any, socket: Path, args: list[str], sample: dict[str, Any],
                           server: BridgeServer, env: dict[str, str] | None,
                           pass_env: list[str], timeout: float | None) -> dict[str, Any]:
     from ...sandbox._channel import proxied
