@@ -46,7 +46,7 @@ def test_react_compacts_a_growing_conversation_as_shipped(tmp_path: Path) -> Non
 
 
 def test_the_timeline_shows_a_compaction(browser: WebDriver, tmp_path: Path) -> None:
-    run_shipped(AGENTS / "compaction.yml", tmp_path, "--log-format", "json")
+    run_shipped(f"{AGENTS / 'compaction.yml'}@summarize", tmp_path)
     (log_file,) = (tmp_path / "logs").glob("*_summarize_*.json")
     shutil.move(str(log_file), tmp_path / "summarize.json")
     with BackgroundViewer(tmp_path) as viewer:
