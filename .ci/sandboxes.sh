@@ -73,7 +73,7 @@ RUN python3 -m venv --without-pip /usr/local/lib/evalrunner-agents \
 
 sdk_agents_up() {
   local agents=suites/agents/sdk_agents pins hash tag context
-  python3 -c 'import ensurepip' 2>/dev/null || {
+  /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
   }
