@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -138,6 +139,9 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
         report_cancelled(display, ended, len(plan.runs))  # every task x model
         # CI still gets its reports, which show the cancelled tasks as errors.
         finish(ended, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=False)
+        # Everything is written. Python's collection at exit would walk every object the
+        # run made (an agent loop's messages: seconds); frozen objects are left alone.
+        gc.freeze()
         sys.exit(EXIT_FAILED)
     if len(logs) == len(plan.runs) and all(os.path.isfile(str(g.location)) for g in logs):
         forget_plan(recorded)
