@@ -2,8 +2,8 @@
 # bubblewrap, Docker and docker-compose, starts a private Docker daemon (its own socket,
 # no iptables changes, no bridge) whose images are kept in $SANDBOX_DATA between runs,
 # builds the tests' image offline if that recipe's image is not there yet, then the SDK
-# agents' venv and image (sdk_agents_up), and exports DOCKER_HOST. `sandboxes_down` stops
-# the daemon and removes its temporary files.
+# agents' venv and image (sdk_agents_up) and the browser's image (browser_image_up), and
+# exports DOCKER_HOST. `sandboxes_down` stops the daemon and removes its temporary files.
 
 SANDBOX_IMAGE=evalrunner-agents:bookworm
 SANDBOX_DATA=${EVALRUNNER_DOCKER_DATA:-/var/lib/evalrunner-ci/docker}
@@ -51,6 +51,7 @@ sandboxes_up() {
   fi
   docker tag "$built" "$SANDBOX_IMAGE"
   sdk_agents_up
+  browser_image_up
   # Here a missing sandbox fails its tests instead of skipping them.
   export EVALRUNNER_REQUIRE_SANDBOXES=1
 }
@@ -71,7 +72,7 @@ RUN python3 -m venv --without-pip /usr/local/lib/evalrunner-agents \
 
 sdk_agents_up() {
   local agents=suites/agents/sdk_agents pins hash tag context
-  python3 -c 'import ensurepip' 2>/dev/null || {
+  /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
   }
@@ -96,6 +97,29 @@ sdk_agents_up() {
     rm -rf "$context"
   fi
   docker tag "$tag" "$AGENTS_IMAGE"
+}
+
+# web_browser's image (suites/agents/web_browser.yml): the test image with Debian's chromium
+# and chromium-driver from the package mirror (--network host; no registry). Kept while its
+# recipe is unchanged.
+BROWSER_IMAGE=evalrunner-browser:bookworm
+BROWSER_DOCKERFILE='FROM evalrunner-agents:bookworm
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    chromium chromium-driver fonts-dejavu-core >/dev/null \
+ && rm -rf /var/lib/apt/lists/*'
+
+browser_image_up() {
+  local tag context
+  tag="$BROWSER_IMAGE-$({ docker image inspect -f '{{.Id}}' "$SANDBOX_IMAGE"; \
+    echo "$BROWSER_DOCKERFILE"; } | sha256sum | cut -c1-12)"
+  if ! docker image inspect "$tag" >/dev/null 2>&1; then
+    context=$(mktemp -d)
+    echo "$BROWSER_DOCKERFILE" > "$context/Dockerfile"
+    docker build --network host --quiet --force-rm -t "$tag" "$context" >/dev/null
+    rm -rf "$context"
+  fi
+  docker tag "$tag" "$BROWSER_IMAGE"
 }
 
 sandboxes_down() {

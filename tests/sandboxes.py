@@ -41,6 +41,16 @@ def needs_bwrap() -> pytest.MarkDecorator:
         _missing("bubblewrap is not installed")
 
 
+def needs_image(image: str) -> pytest.MarkDecorator:
+    """Docker and an image built by .ci/sandboxes.sh besides the test image."""
+    problem = _docker_problem()
+    if problem is None:
+        found = subprocess.run(["docker", "image", "inspect", image], capture_output=True,
+                               timeout=20, check=False)
+        problem = None if found.returncode == 0 else f"no image {image} (.ci/sandboxes.sh)"
+    return pytest.mark.skipif(False, reason="") if problem is None else _missing(problem)
+
+
 def needs_docker() -> pytest.MarkDecorator:
     problem = _docker_problem()
     return pytest.mark.skipif(False, reason="") if problem is None else _missing(problem)

@@ -4,14 +4,19 @@ loopback. Attack probes from inside: the host's ports, the endpoint without the 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import evalrunner
+from evalrunner.sandbox._host import ROOT_PREFIX, make_workdir
+from evalrunner.sandbox.backends.docker import DockerBackend
 from tests.conftest import write
 from tests.sandboxes import IMAGE, needs_bwrap, needs_docker
 
@@ -88,3 +93,18 @@ def test_from_inside_only_the_token_holder_reaches_the_model(backend: str, host_
     assert sample.output.completion == "refused 401 401 415 401 200 200 False"
     models = [e for e in sample.events if e.event == "model"]
     assert len(models) == 2 and all(m.output == "pong" for m in models)
+    # The sample's socket folder (bwrap: inside its folder) went with the sample.
+    left = Path(tempfile.gettempdir()).glob(f"{ROOT_PREFIX}{backend}-{log.eval.run_id}-*")
+    assert not list(left)
+
+
+@needs_docker()
+def test_a_killed_runs_socket_folder_is_found_by_sandbox_cleanup() -> None:
+    folder = make_workdir("docker", "bridgedeadrun", "1")
+    try:
+        found = asyncio.run(DockerBackend.leftovers("bridgedeadrun"))
+        assert [item.what for item in found] == [f"folder {folder}"]
+        asyncio.run(found[0].remove())
+        assert not folder.exists()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
