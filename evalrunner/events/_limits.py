@@ -1,8 +1,8 @@
 """Limits on what a sample's model calls spend: turns, tokens, cost and working time.
 
 The one place these are counted and checked: every model call counts its turn, tokens and
-cost here (`count_call`), and every model call, tool call and plan step first checks them
-(`check_limits`); `TaskState.token_limit` and `completed` read the same tally. The runner
+cost here (`count_call`), and every model call first checks them (`check_limits`; a tool
+call its working time); `TaskState.token_limit` and `completed` read the same tally. The runner
 opens a scope per sample for its plan (scorers run outside it, so a sample that hit a
 limit is still scored). Working time is wall time less the time spent waiting for a
 connection slot or a retry's back-off, which depend on other samples and on the provider.
