@@ -32,6 +32,10 @@ _EXPORTS: dict[str, str] = {
     "tool": "evalrunner.tools",
     "Tool": "evalrunner.tools",
     "ToolError": "evalrunner.tools",
+    "ToolDef": "evalrunner.tools",
+    "tool_with": "evalrunner.tools",
+    "ToolCallView": "evalrunner.tools",
+    "ToolCallContent": "evalrunner.tools",
     "subprocess": "evalrunner.tools",
     "concurrency": "evalrunner.tools",
     "ExecResult": "evalrunner.tools",
@@ -144,6 +148,16 @@ if TYPE_CHECKING:
     )
     from .solvers import Generate, Solver, Store, Target, TaskState, solver, store
     from .tasks import Epochs, Task, task, task_with
-    from .tools import ExecResult, Tool, ToolError, concurrency, subprocess
+    from .tools import (
+        ExecResult,
+        Tool,
+        ToolCallContent,
+        ToolCallView,
+        ToolDef,
+        ToolError,
+        concurrency,
+        subprocess,
+        tool_with,
+    )
 
 __all__ = [*_EXPORTS, *_METRICS, "__version__"]

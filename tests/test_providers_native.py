@@ -7,14 +7,18 @@ its refusal or content-filter reply, and its errors: 400 (not retried), a bad cr
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+import evalrunner
 from evalrunner.model import (
     ChatMessageSystem,
     ChatMessageTool,
@@ -245,3 +249,30 @@ async def test_5xx_retried(setup: tuple[Case, WireServer]) -> None:
     assert isinstance(output, ModelOutput) and output.completion == "again"
     assert server.statuses() == [case.server_error, case.server_error, 200]
     assert (model.stats.retries, model.stats.rate_limits) == (2, 0)
+
+
+def test_model_event_has_the_request_as_sent_and_the_response(
+    setup: tuple[Case, WireServer], tmp_path: Path
+) -> None:
+    """Through a run and its log: the body the server got and the reply it sent are in the
+    model event; no credential, nor (Bedrock) the signature, is anywhere in the log."""
+    case, server = setup
+    server.options.responder = lambda body: "Paris."
+    suite = tmp_path / "call.yml"
+    suite.write_text(f"name: call\nmodel: {case.model}\ntasks:\n  - name: ask\n"
+                     "    dataset: {samples: [{input: Capital of France?, target: Paris}]}\n"
+                     "    plan: [generate]\n    scorer: includes\n")
+    (log,) = evalrunner.eval(str(suite), log_dir=str(tmp_path / "logs"), display="none")
+    assert log.status == "success", log.error
+    (model_event,) = [e for e in log.samples[0].events if e.event == "model"]
+    assert model_event.call is not None
+    (sent,) = server.requests
+    assert model_event.call["request"] == sent.body
+    assert "Paris." in json.dumps(model_event.call["response"])
+    text = "".join(p.read_text() for p in (tmp_path / "logs").iterdir() if p.is_file())
+    assert "Capital of France?" in text and "Paris." in text
+    secrets = [KEY, SECRET_KEY, ACCESS_KEY, *(v for k, v in sent.headers.items() if k in (
+        "authorization", "x-api-key", "x-goog-api-key", "api-key", "x-amz-security-token"))]
+    secrets += re.findall(r"Signature=([0-9a-f]+)", sent.headers.get("authorization", ""))
+    leaked = [s for s in secrets if len(s) > 12 and s in text]
+    assert not leaked, leaked

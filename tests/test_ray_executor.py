@@ -202,6 +202,79 @@ def test_a_killed_worker_loses_and_resends_nothing(tmp_path: Path, cluster: str)
     for sample_id in finished:
         assert asks[by_id[sample_id]] == 1  # asked once: nothing finished was resent
     assert sum(asks.values()) >= 60
+    # The stats count every finished sample's calls, the killed unit's too, and no more
+    # calls than the server answered.
+    calls = log.stats.models[log.eval.model].calls
+    assert 60 <= calls <= sum(asks.values())
+    tokens = sum(s.model_usage[log.eval.model].total_tokens for s in log.samples)
+    assert log.stats.model_usage[log.eval.model].total_tokens >= tokens
+
+
+def _ray_under(pid: int) -> set[tuple[int, int | None]]:
+    """The Ray processes (binaries, workers, agents) under a process, with start times."""
+    from evalrunner.runner._ray_guard import _descendants, _is_ray, start_time
+
+    return {(p, start_time(p)) for p in _descendants(pid) if _is_ray(p)}
+
+
+def _kill_driver_once_going(
+    tmp_path: Path, url: str, env: dict[str, str]
+) -> set[tuple[int, int | None]]:
+    """Runs a suite on Ray and SIGKILLs the CLI once units answer; the Ray processes it
+    had started by then."""
+    suite = make_suite(tmp_path, adds=400, muls=1, epochs=1)
+    logs = tmp_path / "logs"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evalrunner", "run", str(suite), "--executor", "ray",
+         "--max-connections", "4", "--log-dir", str(logs), "-F", "name=adds"],
+        cwd=ROOT, env={**clean_env(), **_env(url), **env},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 240
+    while sample_lines(logs) < 4 or not _unit_pids():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the run did not get going"
+        time.sleep(0.05)
+    started = _ray_under(proc.pid)
+    proc.kill()
+    proc.communicate()
+    return started
+
+
+def _settles(check: Any, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_units_stop_soon_after_their_driver_is_killed(tmp_path: Path, cluster: str) -> None:
+    with start_openai_server(responder=scripted_reply, latency=0.2) as server:
+        _kill_driver_once_going(tmp_path, server.url, {"RAY_ADDRESS": cluster})
+        # The units see their driver gone and end; the cluster itself stays up.
+        assert _settles(lambda: not _unit_pids(), 8), _unit_pids()
+        asked = len(server.requests)
+        time.sleep(1.0)
+        assert len(server.requests) == asked  # nobody calls the model for a dead driver
+
+
+def test_a_killed_driver_leaves_no_process_of_the_ray_it_started(tmp_path: Path) -> None:
+    from evalrunner.runner._ray_guard import start_time
+
+    with start_openai_server(responder=scripted_reply, latency=0.2) as server:
+        started = _kill_driver_once_going(tmp_path, server.url, {})  # a local Ray
+        assert len(started) >= 3  # at least the GCS, the raylet and a unit's worker
+
+        def alive() -> list[int]:
+            return [pid for pid, at in started if start_time(pid) == at]
+
+        assert _settles(lambda: not alive(), 15), [
+            Path(f"/proc/{pid}/cmdline").read_bytes()[:60] for pid in alive()]
+        asked = len(server.requests)
+        time.sleep(1.0)
+        assert len(server.requests) == asked
 
 
 def _asked_of(sample: EvalSample) -> str:

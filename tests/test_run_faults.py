@@ -202,9 +202,12 @@ def test_a_full_disk_in_the_first_task_is_each_tasks_error_and_leaves_no_empty_l
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout.count("No space left on device") == 2, result.stdout
+    # The first task's log filled up mid-run: that task's error, as the second's.
+    assert "first (openai-api/test/small): error" in result.stdout
     assert "second (openai-api/test/small): error" in result.stdout
     (first,) = sizes  # the second task's log was never made: no 0-byte file
     assert "_first_" in first and sizes[first] > 0
     text = summary.read_text()
+    assert "| `first` | openai-api/test/small | ❌ error |" in text
     assert "| `second` | openai-api/test/small | ❌ error |" in text
     assert 'errors="2"' in junit.read_text() or junit.read_text().count("<error") == 2

@@ -3,6 +3,7 @@
 from ._limits import LimitExceededError, SampleLimits, check_limits, limits_scope
 from ._model import (
     ApprovalEvent,
+    CompactionEvent,
     ErrorEvent,
     Event,
     LimitEvent,
@@ -16,7 +17,8 @@ from ._model import (
 from ._transcript import Transcript, preview, record, span, transcript, transcript_scope
 
 __all__ = [
-    "ApprovalEvent", "ErrorEvent", "Event", "LimitEvent", "LimitExceededError", "ModelEvent",
+    "ApprovalEvent", "CompactionEvent", "ErrorEvent", "Event", "LimitEvent",
+    "LimitExceededError", "ModelEvent",
     "SampleLimits", "SandboxEvent", "SpanBeginEvent", "SpanEndEvent", "StoreEvent", "ToolEvent",
     "Transcript", "check_limits", "limits_scope", "preview", "record", "span", "transcript",
     "transcript_scope",

@@ -86,6 +86,8 @@ class ToolEvent(_Event):
     result: str = ""
     error: str | None = None
     time: float | None = None
+    # How the tool shows this call (its viewer's `ToolCallView`: `call`, `context`).
+    view: dict[str, Any] | None = None
 
 
 class ApprovalEvent(_Event):
@@ -131,8 +133,20 @@ class StoreEvent(_Event):
     changes: list[dict[str, Any]]
 
 
+class CompactionEvent(_Event):
+    """The conversation was compacted to stay within the context window (`compaction:`)."""
+
+    event: Literal["compaction"] = "compaction"
+    strategy: str
+    tokens_before: int
+    tokens_after: int
+    messages_removed: int = 0
+    tool_results_dropped: int = 0
+    summary: str = ""  # its start: the full text is in the conversation and `compactions`
+
+
 Event = Annotated[
     SpanBeginEvent | SpanEndEvent | ModelEvent | ToolEvent | ApprovalEvent | SandboxEvent
-    | LimitEvent | ErrorEvent | StoreEvent,
+    | LimitEvent | ErrorEvent | StoreEvent | CompactionEvent,
     Field(discriminator="event"),
 ]

@@ -20,6 +20,8 @@ LIMIT_TYPES = {"messages": "message", "message": "message", "tokens": "token",
                "token": "token", "seconds": "time", "time": "time", "turns": "turn",
                "turn": "turn", "cost": "cost", "working": "working", "context": "custom"}
 _DECISIONS = {"approve", "modify", "reject", "terminate"}
+# evalrunner compaction strategies -> the types of Inspect's CompactionEvent
+COMPACTION_TYPES = {"summarize": "summary", "trim": "trim", "drop_tool_results": "edit"}
 
 
 def _iso(started: float | None, t: float) -> str:
@@ -61,7 +63,8 @@ def _event_out(e: dict[str, Any]) -> dict[str, Any] | None:
         return {"event": "tool", "type": "function", "id": e.get("id", ""),
                 "function": e.get("function", ""), "arguments": e.get("arguments") or {},
                 "result": e.get("result", ""), "working_time": e.get("time"),
-                "error": {"type": "unknown", "message": error} if error else None}
+                "error": {"type": "unknown", "message": error} if error else None,
+                "view": (e.get("view") or {}).get("call")}  # Inspect keeps the call part
     if kind == "approval":
         call = {"id": e.get("call", ""), "function": e.get("function", ""), "arguments": {}}
         modified = e.get("modified")
@@ -83,6 +86,11 @@ def _event_out(e: dict[str, Any]) -> dict[str, Any] | None:
                     "path": "/" + str(c.get("key", "")), "value": c.get("value")}
                    for c in e.get("changes") or []]
         return {"event": "store", "changes": changes}
+    if kind == "compaction":
+        return {"event": "compaction", "type": COMPACTION_TYPES.get(e.get("strategy", ""),
+                                                                     "summary"),
+                "tokens_before": e.get("tokens_before"), "tokens_after": e.get("tokens_after"),
+                "source": "evalrunner", "metadata": {"strategy": e.get("strategy")}}
     return None
 
 
@@ -163,7 +171,8 @@ def _event_in(e: dict[str, Any]) -> dict[str, Any] | None:
                 "arguments": e.get("arguments") or {},
                 "result": result if isinstance(result, str) else str(result),
                 "error": error.get("message") if isinstance(error, dict) else error,
-                "time": e.get("working_time")}
+                "time": e.get("working_time"),
+                "view": {"call": e["view"]} if isinstance(e.get("view"), dict) else None}
     if kind == "approval":
         call = e.get("call") or {}
         modified = e.get("modified")
@@ -192,6 +201,12 @@ def _event_in(e: dict[str, Any]) -> dict[str, Any] | None:
             {"op": "delete" if c.get("op") == "remove" else "set",
              "key": str(c.get("path", "")).lstrip("/"), "value": c.get("value")}
             for c in e.get("changes") or []]}
+    if kind == "compaction":
+        strategy = (e.get("metadata") or {}).get("strategy") or next(
+            (k for k, v in COMPACTION_TYPES.items() if v == e.get("type")), "summarize")
+        return {"event": "compaction", "strategy": strategy,
+                "tokens_before": e.get("tokens_before") or 0,
+                "tokens_after": e.get("tokens_after") or 0}
     return None
 
 

@@ -7,6 +7,7 @@ A `.eval` file is a zip (`_zip.py` appends to it and never rewrites it):
     samples/<id>_epoch_<n>.json  one per sample, written as it finishes
     _journal/summaries/<k>.json  the summaries of each batch of samples written
     summaries.json               all summaries, at the end
+    reductions.json              each scorer's score per sample, its epochs reduced
     header.json                  the whole header with results, stats and status, at the end
 
 What Inspect's models have no field for rides along under an `evalrunner` key (Inspect's
@@ -26,6 +27,7 @@ from .. import __version__
 from .._util.secrets import redact
 from ._inspect_events import LIMIT_TYPES, inspect_output, to_inspect
 from ._model import EvalLog, EvalSample
+from ._reductions import inspect_reductions
 from ._zip import ZipAppender, read_member
 
 INSPECT_VERSION = 2  # Inspect's log format version
@@ -40,7 +42,9 @@ def write_inspect_log(log: EvalLog, samples: Iterable[EvalSample], out: str | Pa
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".json":
         rows = [inspect_sample(s) for s in samples]
-        text = json.dumps({**inspect_header(log), "samples": rows}, indent=2, default=str)
+        document = {**inspect_header(log), "samples": rows,
+                    "reductions": inspect_reductions(log, rows) or None}
+        text = json.dumps(document, indent=2, default=str)
         out.write_text(redact(text), encoding="utf-8")
         return len(rows)
     count = 0
@@ -97,7 +101,10 @@ class EvalFileWriter:
         self._f.write(self._zip.directory())
 
     def finish(self, log: EvalLog) -> None:
-        self._add("summaries.json", self._all_summaries())
+        summaries = self._all_summaries()
+        self._add("summaries.json", summaries)
+        if reductions := inspect_reductions(log, summaries):
+            self._add("reductions.json", reductions)
         self._add("header.json", inspect_header(log))
         self._f.write(self._zip.directory())  # always: the finished log's directory
 

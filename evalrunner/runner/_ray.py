@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..log._model import EvalLog, EvalSample
+from ..log._model import EvalLog, EvalSample, EvalStats
 from ..model._model import Model, ModelStats, task_stats
 from ..model.providers._replicas import task_replicas
 from ..suite._model import TaskDef
@@ -33,9 +33,10 @@ from ._eval import eval_tasks_async
 from ._header import RunSetup, add_counts
 from ._options import RunOptions
 from ._plan import RunPlan, as_runs
+from ._ray_guard import DriverRef, driver_ref, start_guard, stop_guard
 from ._resources import fit_in_flight, unit_resources
 from ._task import SampleSource, TaskDisplay
-from ._unit import UnitEnd, UnitSpec, provider_env, unit_messages
+from ._unit import UnitBatch, UnitEnd, UnitSpec, provider_env, unit_messages
 
 UNIT_RERUNS = 3
 INSTALL_HINT = "--executor ray needs Ray: pip install 'evalrunner[ray]'"
@@ -79,12 +80,21 @@ def run_on_ray(
     thread, and nothing else runs yet.
     """
     ray = import_ray()
-    started = _connect(ray, ray_options)
+    guard = start_guard() if _is_local(ray_options) and not ray.is_initialized() else None
     try:
-        return asyncio.run(eval_tasks_ray(tasks, options, ray_options, display, ended))
+        started = _connect(ray, ray_options)
+        try:
+            return asyncio.run(eval_tasks_ray(tasks, options, ray_options, display, ended))
+        finally:
+            if started:
+                ray.shutdown()
     finally:
-        if started:
-            ray.shutdown()
+        if guard is not None:  # it kills what a local Ray left behind, even if we are killed
+            stop_guard(guard)
+
+
+def _is_local(opts: RayOptions) -> bool:
+    return not (opts.address or os.environ.get("RAY_ADDRESS"))
 
 
 async def eval_tasks_ray(
@@ -98,7 +108,8 @@ async def eval_tasks_ray(
     ray = import_ray()
     cpus = int(ray.cluster_resources().get("CPU", 1))
     slots = _Slots(max(1, cpus))
-    executor = _RayExecutor(ray, slots, ray_options, _remote_unit(ray))
+    driver = driver_ref(ray.get_runtime_context().get_job_id())
+    executor = _RayExecutor(ray, slots, ray_options, _remote_unit(ray), driver)
     # Every (task, model) at once: their units share the cluster's slots.
     runs = len(as_runs(tasks, options))
     wide = dataclasses.replace(options, max_tasks=max(options.max_tasks, runs))
@@ -108,7 +119,7 @@ async def eval_tasks_ray(
 def _connect(ray: Any, opts: RayOptions) -> bool:
     """Join the cluster at the address (flag, else RAY_ADDRESS) or start a local Ray;
     returns whether this run started it."""
-    address = opts.address or os.environ.get("RAY_ADDRESS") or None
+    address = None if _is_local(opts) else opts.address or os.environ["RAY_ADDRESS"]
     if ray.is_initialized():
         return False
     try:
@@ -157,9 +168,10 @@ class _Slots:
 
 class _RayExecutor:
     def __init__(
-        self, ray: Any, slots: _Slots, ray_options: RayOptions, remote: Any
+        self, ray: Any, slots: _Slots, ray_options: RayOptions, remote: Any, driver: DriverRef
     ) -> None:
         self.ray = ray
+        self.driver = driver
         self.slots = slots
         self.ray_options = ray_options
         self.remote = remote
@@ -211,10 +223,14 @@ class _RayExecutor:
         try:
             for attempt in range(UNIT_RERUNS + 1):
                 slot = await self.slots.acquire(limit)
+                sent = _Sent()
                 try:
                     spec = self._spec(task, options, run, log, shard, slot, skip | received)
-                    end = await self._stream(task, run, spec, received, inbox)
+                    end = await self._stream(task, run, spec, received, inbox, sent)
                 except _WorkerLost as lost:
+                    # What the lost unit made of its finished samples still counts.
+                    _add_stats(scope, sent.stats)
+                    _show_calls(_models(run), sent.stats)
                     where = f"{task.name}: unit {shard[0]}/{shard[1]}"
                     if attempt == UNIT_RERUNS:
                         raise UnitFailed(
@@ -228,8 +244,8 @@ class _RayExecutor:
                 if end.error is not None:
                     raise UnitFailed(f"{task.name}: shard {shard[0]}/{shard[1]}: "
                                      f"{end.error.message}")
-                _add_stats(scope, end)
-                _show_calls(_models(run), end)
+                _add_stats(scope, end.stats)
+                _show_calls(_models(run), end.stats)
                 break
             inbox.put_nowait(None)
         except asyncio.CancelledError:
@@ -247,12 +263,12 @@ class _RayExecutor:
         return UnitSpec(
             header=log.eval, location=run.location, options=options,
             slot=(slot, self.slots.count), skip=set(skip), cwd=os.getcwd(),
-            env=provider_env(),
+            env=provider_env(), driver=self.driver,
         )
 
     async def _stream(
         self, task: TaskDef, run: RunSetup, spec: UnitSpec, received: set[tuple[str, int]],
-        inbox: asyncio.Queue[EvalSample | BaseException | None],
+        inbox: asyncio.Queue[EvalSample | BaseException | None], sent: _Sent,
     ) -> UnitEnd:
         exceptions = self.ray.exceptions
         models = _models(run)
@@ -260,10 +276,11 @@ class _RayExecutor:
         refs = self.remote.options(**resources).remote(spec)
         try:
             async for ref in refs:
-                message = await ref
+                message: UnitBatch | UnitEnd = await ref
                 if isinstance(message, UnitEnd):
                     return message
-                for sample in message:
+                sent.stats = message.stats
+                for sample in message.samples:
                     key = (str(sample.id), sample.epoch)
                     if key not in received:  # a rerun never repeats one, but be sure
                         received.add(key)
@@ -282,6 +299,13 @@ class _RayExecutor:
 
 class _WorkerLost(Exception):
     pass
+
+
+@dataclass
+class _Sent:
+    """A unit's call counts and usage as of its last batch of samples."""
+
+    stats: EvalStats | None = None
 
 
 def _warn(message: str) -> None:
@@ -312,24 +336,24 @@ def _show_usage(models: dict[str, Model], sample: EvalSample) -> None:
             models[name].stats.usage = models[name].stats.usage + usage
 
 
-def _show_calls(models: dict[str, Model], end: UnitEnd) -> None:
-    """A finished unit's calls, retries and rate limits, for the live display."""
-    for name, calls in end.stats.models.items():
+def _show_calls(models: dict[str, Model], stats: EvalStats | None) -> None:
+    """A unit's calls, retries and rate limits, for the live display."""
+    for name, calls in (stats.models if stats else {}).items():
         if name in models:
             add_counts(models[name].stats, calls)
 
 
-def _add_stats(scope: dict[str, ModelStats] | None, end: UnitEnd) -> None:
+def _add_stats(scope: dict[str, ModelStats] | None, stats: EvalStats | None) -> None:
     """A unit's model calls and usage counted in the task's stats, as if made here."""
-    if scope is None:
+    if scope is None or stats is None:
         return
-    for name, calls in end.stats.models.items():
+    for name, calls in stats.models.items():
         add_counts(scope.setdefault(name, ModelStats()), calls)
-    for name, usage in end.stats.model_usage.items():
-        stats = scope.setdefault(name, ModelStats())
-        stats.usage = stats.usage + usage
+    for name, usage in stats.model_usage.items():
+        own = scope.setdefault(name, ModelStats())
+        own.usage = own.usage + usage
     replicas = task_replicas.get()
     if replicas is not None:
-        for url, counts in end.stats.replicas.items():
+        for url, counts in stats.replicas.items():
             known = replicas.get(url)
             replicas[url] = known + counts if known else counts

@@ -104,6 +104,14 @@ def _reduce(
     return [_with_sample_metadata(reducer(scores), scores) for scores in per_sample.values()]
 
 
+def reduce_epochs(
+    per_sample: dict[str, list[Score]], reducer_name: str, base_dir: Path | None
+) -> list[Score]:
+    """Each sample's epochs reduced to one score by the named reducer, in the order given
+    (the reductions a `.eval` log records beside its results)."""
+    return _reduce(per_sample, reducer_name, base_dir)
+
+
 def _with_sample_metadata(reduced: Score, epochs: list[Score]) -> Score:
     """A reducer's score keeps the sample's metadata, for metrics that group by it, and
     why its epochs went unscored."""

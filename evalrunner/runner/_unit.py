@@ -14,6 +14,7 @@ import os
 import queue
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,13 +22,17 @@ from pathlib import Path
 from ..log._model import EvalError, EvalLog, EvalSample, EvalSpec, EvalStats
 from ..log._writer import LogWriter
 from ..model._get import close_models
-from ..model._model import connection_share
+from ..model._model import connection_share, task_stats
+from ..model.providers._replicas import task_replicas
+from ._header import stats_of
 from ._options import RunOptions
+from ._ray_guard import DriverRef, driver_gone
 from ._retry import load_logged_task, plan_logged
 from ._sample import error_of
 from ._task import TaskDisplay, run_task
 
 _BATCH = 256  # samples handed back at most per message
+_WATCH_SECONDS = 1.0  # how often a unit looks for its driver
 
 
 @dataclass
@@ -43,6 +48,7 @@ class UnitSpec:
     # The driver's provider settings (keys, base URLs): carried in the spec, never in
     # Ray's runtime environment, which Ray shows and logs.
     env: dict[str, str] = field(default_factory=dict)
+    driver: DriverRef | None = None  # watched: a unit stops when its driver is gone
 
 
 # What a provider reads from the environment: keys, endpoints, regions, projects.
@@ -55,6 +61,15 @@ _PROVIDER_ENV = re.compile(
 def provider_env() -> dict[str, str]:
     """The variables of this process's environment that providers read."""
     return {k: v for k, v in os.environ.items() if _PROVIDER_ENV.match(k)}
+
+
+@dataclass
+class UnitBatch:
+    """Finished samples, and the unit's model call counts and usage so far: what a driver
+    counts for a unit whose worker dies before its end."""
+
+    samples: list[EvalSample]
+    stats: EvalStats
 
 
 @dataclass
@@ -78,25 +93,38 @@ class _Discard(LogWriter):
     def abandon(self) -> None: ...
 
 
+_Done = tuple[EvalSample, EvalStats]
+
+
 class _Handback(TaskDisplay):
-    def __init__(self, emit: Callable[[EvalSample | UnitEnd], None]) -> None:
+    def __init__(self, emit: Callable[[_Done | UnitEnd], None]) -> None:
         self.emit = emit
 
     def sample_done(self, log: EvalLog, sample: EvalSample) -> None:
-        self.emit(sample)
+        self.emit((sample, _stats_so_far()))
 
 
-def unit_messages(spec: UnitSpec) -> Iterator[list[EvalSample] | UnitEnd]:
+def _stats_so_far() -> EvalStats:
+    """A copy of the running task's call counts and usage (the sample's context has them)."""
+    scope = task_stats.get() or {}
+    replicas = {url: c.model_copy() for url, c in (task_replicas.get() or {}).items()}
+    return stats_of(scope, EvalStats(replicas=replicas))
+
+
+def unit_messages(spec: UnitSpec) -> Iterator[UnitBatch | UnitEnd]:
     """Run a unit, yielding batches of finished samples as they come, then its UnitEnd.
 
     The executor runs on its own event loop in a thread, so this stays a plain generator
     (what a Ray streaming task is) while samples run concurrently.
     """
-    inbox: queue.SimpleQueue[EvalSample | UnitEnd] = queue.SimpleQueue()
+    inbox: queue.SimpleQueue[_Done | UnitEnd] = queue.SimpleQueue()
     thread = threading.Thread(
         target=lambda: asyncio.run(_run(spec, inbox.put)), name="evalrunner-unit", daemon=True
     )
     thread.start()
+    if spec.driver is not None:
+        threading.Thread(target=_watch, args=(spec.driver,), name="evalrunner-driver-watch",
+                         daemon=True).start()
     while True:
         item = inbox.get()
         if isinstance(item, UnitEnd):
@@ -113,10 +141,19 @@ def unit_messages(spec: UnitSpec) -> Iterator[list[EvalSample] | UnitEnd]:
                 inbox.put(more)
                 break
             batch.append(more)
-        yield batch
+        yield UnitBatch([sample for sample, _ in batch], batch[-1][1])
 
 
-async def _run(spec: UnitSpec, emit: Callable[[EvalSample | UnitEnd], None]) -> None:
+def _watch(driver: DriverRef) -> None:
+    """Ends this process once the driver is gone: nobody would get what it finishes, and
+    its model calls would go on costing."""
+    while True:
+        time.sleep(_WATCH_SECONDS)
+        if driver_gone(driver):
+            os._exit(1)
+
+
+async def _run(spec: UnitSpec, emit: Callable[[_Done | UnitEnd], None]) -> None:
     token = connection_share.set(spec.slot)
     saved = {k: os.environ.get(k) for k in spec.env}
     os.environ.update(spec.env)

@@ -5,8 +5,10 @@ When the conversation's estimated size passes `max_tokens`, either the output of
 calls is dropped (`drop_tool_results`: the calls stay, their results say they were
 removed) or the oldest turns are summarised by a model (`summarize`: the system messages
 and the first user message stay, then one user message holding the summary, then the
-latest `keep` messages). Each compaction is recorded on the sample (`compactions` in its
-log entry).
+latest `keep` messages), or the oldest turns are dropped (`trim`: the system messages and
+the first user message stay, then the latest `keep` messages). Each compaction is recorded
+on the sample (`compactions` in its log entry) and as a `compaction` event. `react` takes
+the same setting for its own conversation.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .._util.context import ContextField, task_field
+from ..events._model import CompactionEvent
+from ..events._transcript import preview
+from ..events._transcript import record as record_event
 from ..log._model import Compaction
 from ..model._chat import (
     ChatMessageAssistant,
@@ -46,7 +51,7 @@ class CompactionConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    strategy: Literal["drop_tool_results", "summarize"]
+    strategy: Literal["drop_tool_results", "summarize", "trim"]
     max_tokens: int = Field(gt=0, description="Compact when the conversation's estimated "
                             "size (about four characters a token) is above this.")
     keep: int = Field(default=4, ge=1, description="Latest messages (or tool results) kept "
@@ -84,7 +89,21 @@ def estimate_tokens(messages: list[ChatMessageBase]) -> int:
 async def compact(
     messages: list[ChatMessageBase], config: CompactionConfig
 ) -> tuple[list[ChatMessageBase], Compaction | None]:
-    """The messages compacted as `config` says, with the record; unchanged when small."""
+    """The messages compacted as `config` says, with the record (also recorded as an
+    event); unchanged when small."""
+    out, made = await _compact(messages, config)
+    if made is not None:
+        record_event(CompactionEvent(
+            strategy=made.strategy, tokens_before=made.tokens_before,
+            tokens_after=made.tokens_after, messages_removed=made.messages_removed,
+            tool_results_dropped=made.tool_results_dropped,
+            summary=preview(made.summary or "")))
+    return out, made
+
+
+async def _compact(
+    messages: list[ChatMessageBase], config: CompactionConfig
+) -> tuple[list[ChatMessageBase], Compaction | None]:
     before = estimate_tokens(messages)
     if before <= config.max_tokens:
         return messages, None
@@ -96,7 +115,29 @@ async def compact(
                             tokens_before=before, tokens_after=estimate_tokens(out),
                             tool_results_dropped=dropped)
         return out, record
+    if config.strategy == "trim":
+        return _trim(messages, config.keep, before)
     return await _summarize(messages, config, before)
+
+
+def _trim(messages: list[ChatMessageBase], keep: int, before: int
+          ) -> tuple[list[ChatMessageBase], Compaction | None]:
+    head = _head_length(messages)
+    start = _tail_start(messages, head, keep)
+    if start <= head:
+        return messages, None
+    out = [*messages[:head], *messages[start:]]
+    return out, Compaction(strategy="trim", at_message=len(messages), tokens_before=before,
+                           tokens_after=estimate_tokens(out), messages_removed=start - head)
+
+
+def _tail_start(messages: list[ChatMessageBase], head: int, keep: int) -> int:
+    """Where the kept latest `keep` messages start: never at a tool result whose call
+    would be cut away."""
+    start = max(head, len(messages) - keep)
+    while start > head and isinstance(messages[start], ChatMessageTool):
+        start -= 1
+    return start
 
 
 def _drop_tool_results(
@@ -113,10 +154,7 @@ async def _summarize(
     messages: list[ChatMessageBase], config: CompactionConfig, before: int
 ) -> tuple[list[ChatMessageBase], Compaction | None]:
     head = _head_length(messages)
-    start = max(head, len(messages) - config.keep)
-    # The kept tail must not open with tool results whose call was summarised away.
-    while start > head and isinstance(messages[start], ChatMessageTool):
-        start -= 1
+    start = _tail_start(messages, head, config.keep)
     middle = messages[head:start]
     if not middle:
         return messages, None

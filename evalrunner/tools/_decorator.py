@@ -8,6 +8,7 @@ from typing import Any
 
 from ..registry._decorators import registering_decorator
 from ._schema import ToolSignature
+from ._viewer import ToolCallViewer
 
 
 def tool(
@@ -16,6 +17,8 @@ def tool(
     name: str | None = None,
     prompt: str | None = None,
     params: dict[str, str] | None = None,
+    parallel: bool = True,
+    viewer: ToolCallViewer | None = None,
 ) -> Any:
     """Register a tool factory: a function returning `async def execute(...)`.
 
@@ -23,6 +26,8 @@ def tool(
     become the tool's JSON schema, and the model's arguments are converted to the hinted
     types (an Enum member, a pydantic model) before the call. `params` fills arguments from
     the sample (`metadata.key`) instead of the model; they are left out of the schema.
+    `parallel=False`: calls of this tool in one assistant turn run one after another (calls
+    of other tools still run beside them). `viewer` shows a call in the log viewer.
     """
 
     def wrap(factory: Callable[..., Any]) -> Any:
@@ -37,6 +42,9 @@ def tool(
             execute.info.native = getattr(execute, "native", None)
             execute.prompt = prompt
             execute.sample_params = dict(params or {})
+            # A factory may have set its own (a viewer that needs the tool's options).
+            execute.parallel = getattr(execute, "parallel", parallel)
+            execute.viewer = getattr(execute, "viewer", None) or viewer
             return execute
 
         create.__name__ = factory.__name__

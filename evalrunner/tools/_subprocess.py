@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import os
 import signal
 import time
@@ -69,6 +70,16 @@ def _semaphore(name: str, n: int) -> asyncio.Semaphore:
     return per_loop[name]
 
 
+# Set in a task that runs a process for the rest of the sample (bash's background tasks):
+# it must not hold one of the max_subprocesses slots that other commands wait for.
+_long_lived: contextvars.ContextVar[bool] = contextvars.ContextVar("long_lived", default=False)
+
+
+def long_lived() -> None:
+    """Processes started from now on in this task (and the tasks it starts) take no slot."""
+    _long_lived.set(True)
+
+
 @contextlib.asynccontextmanager
 async def concurrency(name: str, n: int) -> AsyncIterator[None]:
     """Hold one of `n` slots named `name` for the block (shared by everyone using the name).
@@ -108,7 +119,9 @@ async def subprocess(
         raise ValueError("no command to run")
     started = time.monotonic()
     out, err = _Sink(output_limit), _Sink(output_limit)
-    async with concurrency("subprocesses", max_subprocesses()):
+    slot = (contextlib.nullcontext() if _long_lived.get()
+            else concurrency("subprocesses", max_subprocesses()))
+    async with slot:
         process = await asyncio.create_subprocess_exec(
             *args,
             stdin=asyncio.subprocess.PIPE if input is not None else asyncio.subprocess.DEVNULL,

@@ -16,6 +16,7 @@ from ..events._transcript import preview, record
 from ..model._chat import ChatMessageAssistant, ChatMessageTool, ToolCall
 from ._approval import approve
 from ._info import ToolInfo
+from ._viewer import call_view
 
 
 @runtime_checkable
@@ -39,11 +40,28 @@ ToolExecutor = Callable[
 async def execute_tools(
     message: ChatMessageAssistant, tools: list[Any], max_output: int | None = None
 ) -> list[ChatMessageTool]:
-    """Run the message's tool calls concurrently; errors become tool messages, not crashes."""
+    """Run the message's tool calls concurrently; errors become tool messages, not crashes.
+
+    Calls of a tool made with `parallel=False` wait for each other, in the order the model
+    gave them (one lock per such tool, for this message only).
+    """
     by_name = {tool.info.name: tool for tool in tools}
     calls = message.tool_calls or []
-    results = await asyncio.gather(*(_call_one(call, by_name, max_output) for call in calls))
+    locks = {name: asyncio.Lock() for name, tool in by_name.items()
+             if getattr(tool, "parallel", True) is False}
+    results = await asyncio.gather(*(_call_in_turn(call, by_name, max_output, locks)
+                                     for call in calls))
     return list(results)
+
+
+async def _call_in_turn(call: ToolCall, tools: dict[str, Any], max_output: int | None,
+                        locks: dict[str, asyncio.Lock]) -> ChatMessageTool:
+    # asyncio.Lock wakes its waiters first in, first out: calls keep the model's order.
+    lock = locks.get(call.function)
+    if lock is None:
+        return await _call_one(call, tools, max_output)
+    async with lock:
+        return await _call_one(call, tools, max_output)
 
 
 async def _call_one(
@@ -53,6 +71,7 @@ async def _call_one(
     started = time.monotonic()
     call, refusal = await approve(call)
     tool = tools.get(call.function)
+    view = call_view(tool, call) if tool is not None else None
     error: str | None = None
     content = ""
     if refusal is not None:
@@ -74,7 +93,8 @@ async def _call_one(
         content = content[:max_output] + f"\n[output truncated to {max_output} characters]"
     record(ToolEvent(id=call.id, function=call.function, arguments=call.arguments,
                      result=preview(content), error=error,
-                     time=round(time.monotonic() - started, 6)))
+                     time=round(time.monotonic() - started, 6),
+                     view=view.model_dump(exclude_none=True) if view is not None else None))
     return ChatMessageTool(
         content=error or content, tool_call_id=call.id, function=call.function, error=error
     )

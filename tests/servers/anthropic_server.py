@@ -26,7 +26,9 @@ BODY_KEYS = {"model", "messages", "max_tokens", "system", "temperature", "top_p"
              "stop_sequences", "tools", "tool_choice", "thinking", "metadata", "stream",
              "service_tier"}
 MEDIA_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
-SERVER_TOOLS = {"web_search_20250305": "web_search"}
+SERVER_TOOLS = {"web_search_20250305": "web_search", "code_execution_20250825": "code_execution"}
+# The beta header a request offering a server tool must send.
+SERVER_TOOL_BETAS = {"code_execution_20250825": "code-execution-2025-08-25"}
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 KINDS = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
@@ -64,6 +66,11 @@ class AnthropicServer(WireServer):
         else:
             require(record.path == "/v1/messages", f"not found: {record.path}", 404)
             check_body(record.body)
+            betas = record.headers.get("anthropic-beta", "").split(",")
+            for tool in record.body.get("tools") or []:
+                beta = SERVER_TOOL_BETAS.get(tool.get("type", ""))
+                require(beta is None or beta in betas,
+                        f"{tool.get('type')} requires the anthropic-beta header {beta}")
 
     async def handle(self, record: RecordedRequest) -> Answer:
         if not record.path.startswith("/v1/messages/batches"):
@@ -97,6 +104,14 @@ class AnthropicServer(WireServer):
                             "content": [{"type": "web_search_result", "title": "Result",
                                          "url": "https://example.com/", "page_age": None,
                                          "encrypted_content": "enc"}]})
+        if spec.get("code"):  # the code execution tool ran a command on Anthropic's side
+            content.append({"type": "server_tool_use", "id": f"srvtoolu_c{number}",
+                            "name": "bash_code_execution", "input": {"command": spec["code"]}})
+            content.append({"type": "bash_code_execution_tool_result",
+                            "tool_use_id": f"srvtoolu_c{number}",
+                            "content": {"type": "bash_code_execution_result",
+                                        "stdout": spec.get("stdout", ""), "stderr": "",
+                                        "return_code": 0, "content": []}})
         if spec.get("content"):
             content.append({"type": "text", "text": spec["content"]})
         for i, call in enumerate(spec.get("tool_calls") or []):

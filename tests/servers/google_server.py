@@ -69,6 +69,10 @@ class GoogleServer(WireServer):
         parts: list[dict[str, Any]] = []
         if spec.get("thought"):
             parts.append({"text": spec["thought"], "thought": True})
+        if spec.get("code"):  # Gemini ran code on its side, then says what came of it
+            parts.append({"executableCode": {"language": "PYTHON", "code": spec["code"]}})
+            parts.append({"codeExecutionResult": {"outcome": "OUTCOME_OK",
+                                                  "output": spec.get("stdout", "")}})
         if spec.get("content"):
             parts.append({"text": spec["content"]})
         for i, call in enumerate(spec.get("tool_calls") or []):
@@ -168,6 +172,9 @@ def _check_tools(body: dict[str, Any]) -> set[str]:
         return set()
     names: set[str] = set()
     for tool in tools:
+        if "codeExecution" in tool:  # Gemini's own code execution takes no options
+            require(tool == {"codeExecution": {}}, "tools[].codeExecution: expected {}")
+            continue
         only_keys(tool, {"functionDeclarations"}, "tools[]")
         for fn in tool["functionDeclarations"]:
             only_keys(fn, {"name", "description", "parameters"}, "functionDeclarations[]")

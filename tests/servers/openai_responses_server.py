@@ -27,7 +27,7 @@ BODY_KEYS = {"model", "input", "instructions", "store", "temperature", "top_p", 
 INPUT_PARTS = {"input_text": {"type", "text"}, "input_image": {"type", "image_url", "detail"},
                "input_file": {"type", "file_data", "filename", "file_id"}}
 EFFORTS = {"none", "minimal", "low", "medium", "high", "xhigh"}
-NATIVE_TOOLS = {"web_search", "web_search_preview"}
+NATIVE_TOOLS = {"web_search", "web_search_preview", "code_interpreter"}
 
 
 class ResponsesServer(WireServer):
@@ -69,6 +69,10 @@ class ResponsesServer(WireServer):
             output.append({"type": "web_search_call", "id": f"ws_{number}",
                            "status": "completed",
                            "action": {"type": "search", "query": spec["search"]}})
+        if spec.get("code"):
+            output.append({"type": "code_interpreter_call", "id": f"ci_{number}",
+                           "status": "completed", "code": spec["code"],
+                           "container_id": f"cntr_{number}", "outputs": None})
         if spec.get("content"):
             output.append({"type": "message", "id": f"msg_{number}", "role": "assistant",
                            "status": "completed",
@@ -127,6 +131,13 @@ def _check_tools(body: dict[str, Any]) -> set[str]:
     names: set[str] = set()
     for tool in tools:
         kind = tool.get("type") if isinstance(tool, dict) else None
+        if kind == "code_interpreter":
+            only_keys(tool, {"type", "container"}, "tools[]")
+            container = tool.get("container")
+            require(isinstance(container, str) or (
+                isinstance(container, dict) and container.get("type") == "auto"),
+                "tools[].container: required, an id or {type: auto}")
+            continue
         if kind in NATIVE_TOOLS:
             only_keys(tool, {"type", "search_context_size", "user_location", "filters"},
                       "tools[]")

@@ -118,7 +118,16 @@ def _sampling(body: dict[str, Any], config: GenerateConfig) -> None:
 
 
 # Anthropic's own tools, by the name evalrunner's tool has, with their versioned type.
-NATIVE_TOOLS = {"web_search": "web_search_20250305"}
+NATIVE_TOOLS = {"web_search": "web_search_20250305",
+                "code_execution": "code_execution_20250825"}
+# The beta a request offering one of them must name (`anthropic-beta`).
+NATIVE_BETAS = {"code_execution": "code-execution-2025-08-25"}
+
+
+def native_betas(tools: list[ToolInfo]) -> list[str]:
+    """The betas the native tools offered need."""
+    return [NATIVE_BETAS[t.name] for t in tools
+            if t.name in NATIVE_BETAS and "anthropic" in (t.native or {})]
 
 
 def _tool(tool: ToolInfo) -> dict[str, Any]:

@@ -80,9 +80,15 @@ async def build_request(
         generation["responseSchema"] = schema_subset(config.response_schema.json_schema)
     if generation:
         body["generationConfig"] = generation
-    if tools:
-        body["tools"] = [{"functionDeclarations": [_declaration(t) for t in tools]}]
-        if tool_choice is not None:
+    functions = [t for t in tools if not _native(t)]
+    wire_tools: list[dict[str, Any]] = (
+        [{"functionDeclarations": [_declaration(t) for t in functions]}] if functions else [])
+    # Gemini's own tools, run by the API: code execution.
+    wire_tools += [{_NATIVE_TOOLS[t.name]: dict((t.native or {})["google"])}
+                   for t in tools if _native(t)]
+    if wire_tools:
+        body["tools"] = wire_tools
+        if tool_choice is not None and functions:
             body["toolConfig"] = {"functionCallingConfig": _calling_config(tool_choice)}
     return body
 
@@ -122,6 +128,13 @@ async def _parts(message: ChatMessageBase) -> list[dict[str, Any]]:
                 part["thoughtSignature"] = call.internal["thoughtSignature"]
             parts.append(part)
     return parts or [{"text": " "}]
+
+
+_NATIVE_TOOLS = {"code_execution": "codeExecution"}
+
+
+def _native(tool: ToolInfo) -> bool:
+    return tool.name in _NATIVE_TOOLS and "google" in (tool.native or {})
 
 
 def _declaration(tool: ToolInfo) -> dict[str, Any]:

@@ -132,10 +132,18 @@ def _reasoning_item(part: ContentReasoning) -> dict[str, Any] | None:
             "encrypted_content": saved["encrypted_content"]}
 
 
+# OpenAI's own tools, by the name evalrunner's tool has: their type and default options.
+_NATIVE_TOOLS: dict[str, tuple[str, dict[str, Any]]] = {
+    "web_search": ("web_search", {}),
+    "code_execution": ("code_interpreter", {"container": {"type": "auto"}}),
+}
+
+
 def _tool(tool: ToolInfo) -> dict[str, Any]:
     native = (tool.native or {}).get("openai")
-    if native is not None:  # OpenAI's own tool (web search), run by the API
-        return {"type": tool.name, **native}
+    if native is not None:  # OpenAI's own tool (web search, code interpreter), run by the API
+        kind, defaults = _NATIVE_TOOLS.get(tool.name, (tool.name, {}))
+        return {"type": kind, **defaults, **native}
     return {"type": "function", "name": tool.name, "description": tool.description,
             "parameters": tool.parameters}
 

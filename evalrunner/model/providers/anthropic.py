@@ -16,7 +16,13 @@ from .._batch import BatchBackend
 from .._chat import ChatMessageBase
 from .._config import GenerateConfig
 from .._output import ModelOutput
-from ._anthropic_wire import ANTHROPIC_VERSION, DEFAULT_MAX_TOKENS, build_request, parse_response
+from ._anthropic_wire import (
+    ANTHROPIC_VERSION,
+    DEFAULT_MAX_TOKENS,
+    build_request,
+    native_betas,
+    parse_response,
+)
 from ._http import HttpModelAPI, env
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -46,11 +52,12 @@ class AnthropicAPI(HttpModelAPI):
     def url(self, path: str) -> str:
         return f"{(self.base_url or DEFAULT_BASE_URL).rstrip('/')}/{path}"
 
-    def headers(self) -> dict[str, str]:
+    def headers(self, tools: list[ToolInfo] | None = None) -> dict[str, str]:
         key = self.require(self.api_key, "API key", "ANTHROPIC_API_KEY")
         headers = {"x-api-key": key, "anthropic-version": ANTHROPIC_VERSION}
-        if self.betas:
-            headers["anthropic-beta"] = ",".join(self.betas)
+        betas = list(dict.fromkeys([*self.betas, *native_betas(tools or [])]))
+        if betas:
+            headers["anthropic-beta"] = ",".join(betas)
         return headers
 
     def request_body(
@@ -73,7 +80,7 @@ class AnthropicAPI(HttpModelAPI):
     ) -> ModelOutput:
         body = self.request_body(input, tools, tool_choice, config)
         data = await self.request_json(
-            "POST", self.url("v1/messages"), config, body, headers=self.headers()
+            "POST", self.url("v1/messages"), config, body, headers=self.headers(tools)
         )
         return parse_response(data, self.model_name)
 

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
+from ...events._calls import note_exchange
 from ...tools._info import ToolChoice, ToolInfo
 from .._api import modelapi
 from .._chat import ChatMessageBase
@@ -75,7 +76,11 @@ class BedrockAPI(HttpModelAPI):
         response = await self.client().post(
             url, content=content, headers=headers, timeout=config.timeout or DEFAULT_TIMEOUT
         )
-        return parse_response(self.decode(response), self.model_name)
+        data = self.decode(response)
+        # The body as sent and the reply as received, for the model event: the signature
+        # and credentials are in the headers, which are never recorded.
+        note_exchange(body, data)
+        return parse_response(data, self.model_name)
 
     async def _auth(self, url: str, headers: dict[str, str], content: bytes) -> dict[str, str]:
         if self.api_key:

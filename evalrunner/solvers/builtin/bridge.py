@@ -1,8 +1,8 @@
 """`bridge`: run an agent written without evalrunner, as a Python function or as a program.
 
-For the length of each sample the task's model is served as an OpenAI-compatible Chat
-Completions endpoint on 127.0.0.1: requests to it are calls of evalrunner's model (roles,
-retries, cache, limits and events apply).
+For the length of each sample the task's model is served as OpenAI Chat Completions, OpenAI
+Responses and Anthropic Messages (see `_bridge_server`) on 127.0.0.1: requests to it are
+calls of evalrunner's model (roles, retries, cache, limits and events apply).
 
 - `agent: file.py@run`: `async def run(sample: dict) -> dict` (a plain function works too).
   It gets `input` (the conversation so far as `{"role", "content"}` dicts), `input_text`,
@@ -10,10 +10,11 @@ retries, cache, limits and events apply).
   `api_key` of the endpoint (use an async client: the endpoint runs on the same event loop).
   It returns `output` (the final answer, text) and may return `messages` (the whole
   conversation, to replace the state's) and `store` (merged into the sample's store).
-- `command: [program, args...]`: the program runs with `OPENAI_BASE_URL` and
-  `OPENAI_API_KEY` pointing at the endpoint (plus `env`, and the variables `pass_env` names;
+- `command: [program, args...]`: the program runs with `OPENAI_BASE_URL`, `OPENAI_API_KEY`,
+  `ANTHROPIC_BASE_URL` and `ANTHROPIC_API_KEY` pointing at the endpoint (plus `env`, and
+  the variables `pass_env` names;
   like a tool it gets none of evalrunner's other variables), the sample dict as JSON on stdin;
-  what it prints is the answer. An agent built on the OpenAI SDK or any HTTP client runs
+  what it prints is the answer. An agent built on either SDK or any HTTP client runs
   unchanged. It fails the sample if it exits non-zero or runs past `timeout` seconds.
 """
 
@@ -79,14 +80,20 @@ async def _run_program(args: list[str], sample: dict[str, Any], server: BridgeSe
     from ...tools._subprocess import subprocess
 
     # The agent gets no provider key of ours: only the endpoint and its own variables.
-    variables = tool_environment(pass_env, {**(env or {}), "OPENAI_BASE_URL": server.base_url,
-                                            "OPENAI_API_KEY": server.api_key})
+    variables = tool_environment(pass_env, {**(env or {}), **endpoint_variables(server)})
     done = await subprocess(args, input=json.dumps(sample), cwd=folder, env=variables,
                             timeout=timeout, output_limit=None, inherit_env=False)
     if not done.success:
         tail = done.stderr.strip()[-2000:]
         raise RuntimeError(f"the bridged program exited with {done.returncode}: {tail}")
     return {"output": done.stdout.strip()}
+
+
+def endpoint_variables(server: BridgeServer, base: str | None = None) -> dict[str, str]:
+    """What tells either vendor's SDK where the endpoint is and which token to send."""
+    base = (base or server.base_url).removesuffix("/v1")
+    return {"OPENAI_BASE_URL": base + "/v1", "OPENAI_API_KEY": server.api_key,
+            "ANTHROPIC_BASE_URL": base, "ANTHROPIC_API_KEY": server.api_key}
 
 
 def _adopt(state: TaskState, result: Any) -> None:

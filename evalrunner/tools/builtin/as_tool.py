@@ -8,13 +8,14 @@ from ...registry._decorators import registering_decorator
 
 
 def as_tool(agent: Any, name: str | None = None, description: str | None = None) -> Any:
-    """Run `agent` (a solver entry, usually `react`) on the input the model gives; its answer
-    is the tool's result. `name` and `description` default to the agent's."""
-    from ...solvers._agents import as_tool_of
+    """Run `agent` (an agent or solver entry: `react`, `agent.py@my_agent`) on the input the
+    model gives; its answer is the tool's result. `name` and `description` default to the
+    agent's."""
+    from ...agent import as_tool as agent_as_tool
     from ...solvers.builtin._entries import make_solvers
 
     (made,) = make_solvers(agent)
-    return as_tool_of(made, name, description)
+    return agent_as_tool(made, description, name=name)
 
 
 registering_decorator("tool", as_tool, "as_tool", component_args={"agent": "solver"})

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from .._decorator import tool
 from .._exec import run_command
 from .._tool import ToolError
+from ._background import background_tasks
 from ._output import command_output
+from .bash_session import _session_dir
 
 
 @tool
 def bash(
     timeout: float = 180, max_output: int = 16384, cwd: str | None = None,
-    pass_env: list[str] | None = None, sandbox: str | None = None,
+    pass_env: list[str] | None = None, sandbox: str | None = None, background: bool = False,
 ) -> Any:
     """A tool that runs `bash -c CMD` and returns what it printed.
 
@@ -22,15 +25,12 @@ def bash(
     in the sample's sandbox (`sandbox` names one when a sample has several); a sample
     without one runs it with the permissions of evalrunner: give that only to trusted tasks.
     Its environment has no secret: only the basics (`tool_environment`; in a sandbox, the
-    sandbox's own) and the variables `pass_env` names.
+    sandbox's own) and the variables `pass_env` names. `background`: the model may also
+    start commands that run on (servers, long builds), read their output and kill them;
+    they die with the sample.
     """
 
-    async def execute(cmd: str) -> str:
-        """Run a bash command and return its output (stdout, then stderr).
-
-        Args:
-            cmd: The bash command to run.
-        """
+    async def run(cmd: str) -> str:
         try:
             result = await run_command(["bash", "--noprofile", "--norc", "-c", cmd], cwd=cwd,
                                        timeout=timeout, output_limit=max_output,
@@ -39,4 +39,43 @@ def bash(
             raise ToolError(f"the command timed out after {timeout:g} seconds") from None
         return command_output(result, max_output)
 
-    return execute
+    async def execute(cmd: str) -> str:
+        """Run a bash command and return its output (stdout, then stderr).
+
+        Args:
+            cmd: The bash command to run.
+        """
+        return await run(cmd)
+
+    if not background:
+        return execute
+    tool_id = uuid.uuid4().hex[:12]
+
+    async def with_background(cmd: str | None = None, background: bool = False,
+                              task: int | None = None, kill: bool = False) -> str:
+        """Run a bash command and return its output, or run it in the background.
+
+        A command that runs long (a server, a build) can run in the background: start it
+        with background=true, then read its new output with task=N (no cmd) while doing
+        other things, and stop it with task=N and kill=true. Background tasks end when the
+        work ends.
+
+        Args:
+            cmd: The bash command to run.
+            background: Start cmd in the background and return its task number at once.
+            task: A background task's number: show its status and new output.
+            kill: With task: stop that background task.
+        """
+        if task is not None:
+            tasks = await background_tasks(tool_id, _session_dir(tool_id, "bash-background"),
+                                           sandbox)
+            return await (tasks.kill(task) if kill else tasks.poll(task, max_output))
+        if not cmd:
+            raise ToolError("give a command (cmd), or a background task's number (task)")
+        if background:
+            tasks = await background_tasks(tool_id, _session_dir(tool_id, "bash-background"),
+                                           sandbox)
+            return await tasks.start(cmd)
+        return await run(cmd)
+
+    return with_background

@@ -80,11 +80,11 @@ def bash_session(
     return execute
 
 
-def _session_dir(tool_id: str) -> str:
-    """One session per tool and sample (samples without a sandbox share this machine)."""
+def _session_dir(tool_id: str, kind: str = "bash-session") -> str:
+    """One folder per tool and sample (samples without a sandbox share this machine)."""
     from ...solvers._store import current_state
 
     state = current_state()
     sample = f"{state.sample_id}-{state.epoch}" if state is not None else "none"
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in sample)
-    return f"/tmp/.evalrunner-bash-session-{tool_id}-{safe}"
+    return f"/tmp/.evalrunner-{kind}-{tool_id}-{safe}"

@@ -57,7 +57,7 @@ window.EVR = window.EVR || {};
   function toolCall(call) {
     return h("div", { class: "tool-call", testid: "tool-call" },
       h("div", { class: "mono" }, h("b", { text: call.function }), h("span", { class: "muted", text: `  #${call.id}` })),
-      toolArguments(call.function, call.arguments),
+      EVR.toolView.viewOf(call.id) || toolArguments(call.function, call.arguments),
       call.parse_error ? EVR.text(call.parse_error, "bad") : null);
   }
 
@@ -171,6 +171,7 @@ window.EVR = window.EVR || {};
     const back = `#/log/${encodeURIComponent(id)}${qs ? `?${qs}` : ""}`;
     const target = Array.isArray(s.target) ? s.target.join(", ") : s.target;
     document.title = `Sample ${s.id} · ${log.eval.task}`;
+    EVR.toolView.setViews(s.events);  // before the transcript: its tool calls use them
     const parts = [
       h("div", { class: "sample-top" }, h("a", { href: back, testid: "back", text: `‹ ${log.eval.task}: samples` }), navBar(id, s, params)),
       h("div", { class: "title" }, h("h1", { text: `Sample ${s.id}` }), s.epoch > 1 || log.eval.epochs > 1 ? h("span", { class: "pill", text: `epoch ${s.epoch}` }) : null,

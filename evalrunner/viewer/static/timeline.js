@@ -62,7 +62,9 @@ window.EVR = window.EVR || {};
         e.output ? h("div", { class: "tl-text", text: brief(e.output) }) : null,
         e.error ? h("div", { class: "bad", text: e.error }) : null];
     } else if (e.event === "tool") {
-      const shown = EVR.sampleParts && ["bash", "bash_session", "python", "text_editor"].includes(e.function)
+      const viewed = EVR.toolView.viewOf(e.id, e.view);
+      const shown = viewed ? [h("b", { class: "mono", text: e.function }), viewed]
+        : EVR.sampleParts && ["bash", "bash_session", "python", "text_editor"].includes(e.function)
         ? [h("b", { class: "mono", text: e.function }), EVR.sampleParts.toolArguments(e.function, e.arguments || {})]
         : [h("b", { class: "mono", text: `${e.function}(${brief(e.arguments || {})})` })];
       what = [...shown,
@@ -79,6 +81,10 @@ window.EVR = window.EVR || {};
       what = [h("b", { class: "bad", text: e.message })];
     } else if (e.event === "store") {
       what = [h("span", { class: "mono", text: (e.changes || []).map((c) => c.op === "delete" ? `-${c.key}` : `${c.key} = ${brief(c.value)}`).join("; ") })];
+    } else if (e.event === "compaction") {
+      const removed = e.tool_results_dropped ? `${e.tool_results_dropped} tool results dropped` : `${e.messages_removed || 0} messages removed`;
+      what = [h("b", { text: e.strategy }), h("span", { class: "muted", text: ` ~${e.tokens_before} → ~${e.tokens_after} tokens · ${removed}` }),
+        e.summary ? h("div", { class: "tl-text", text: brief(e.summary) }) : null];
     } else {
       what = [h("span", { class: "mono", text: brief(e) })];
     }
