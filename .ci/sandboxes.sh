@@ -1,8 +1,10 @@
 # Sourced by .ci/run (and usable by hand: `. .ci/sandboxes.sh; sandboxes_up`): installs
 # bubblewrap, Docker and docker-compose, starts a private Docker daemon (its own socket,
 # no iptables changes, no bridge) whose images are kept in $SANDBOX_DATA between runs,
-# builds the tests' image offline if that recipe's image is not there yet, and exports
-# DOCKER_HOST. `sandboxes_down` stops the daemon and removes its temporary files.
+# builds the tests' image offline if that recipe's image is not there yet, then the SDK
+# agents' venv and image (sdk_agents_up) and the browser's image (browser_image_up), and
+# exports DOCKER_HOST. `sandboxes_down` stops
+# the daemon and removes its temporary files.
 
 SANDBOX_IMAGE=evalrunner-agents:bookworm
 SANDBOX_DATA=${EVALRUNNER_DOCKER_DATA:-/var/lib/evalrunner-ci/docker}
@@ -49,8 +51,76 @@ sandboxes_up() {
     rm -f "$SANDBOX_DIR/root.tar"
   fi
   docker tag "$built" "$SANDBOX_IMAGE"
+  sdk_agents_up
+  browser_image_up
   # Here a missing sandbox fails its tests instead of skipping them.
   export EVALRUNNER_REQUIRE_SANDBOXES=1
+}
+
+# The bridge's SDK agents (suites/agents/sdk_agents): the official openai and anthropic
+# SDKs at the pins of constraints.txt, in a venv of Debian's python3 under /usr/local (which
+# bwrap shows read-only) and, pip-installed the same way, in an image derived from the test
+# image. Both are kept while their recipe (pins, agents, Dockerfile) is unchanged.
+AGENTS_IMAGE=evalrunner-sdk-agents:bookworm
+AGENTS_VENV=/usr/local/lib/evalrunner-agents
+AGENTS_DOCKERFILE='FROM evalrunner-agents:bookworm
+COPY . /tmp/build
+RUN python3 -m venv --without-pip /usr/local/lib/evalrunner-agents \
+ && set -- /tmp/build/wheels/pip-*.whl \
+ && /usr/local/lib/evalrunner-agents/bin/python "$1/pip" install --quiet \
+    --no-index --find-links /tmp/build/wheels openai anthropic \
+ && cp /tmp/build/*.py /usr/local/lib/evalrunner-agents/ && rm -rf /tmp/build'
+
+sdk_agents_up() {
+  local agents=suites/agents/sdk_agents pins hash tag context
+  /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || {
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  }
+  pins=$(grep -E '^(openai|anthropic)==' constraints.txt)
+  hash=$({ echo "$pins"; echo "$AGENTS_DOCKERFILE"; cat "$agents"/*.py; } | sha256sum | cut -c1-12)
+  if [ "$(cat "$AGENTS_VENV/.recipe" 2>/dev/null)" != "$hash" ]; then
+    rm -rf "$AGENTS_VENV"
+    /usr/bin/python3 -m venv "$AGENTS_VENV"
+    "$AGENTS_VENV/bin/pip" install --quiet $pins
+    cp "$agents"/*.py "$AGENTS_VENV/"
+    echo "$hash" > "$AGENTS_VENV/.recipe"
+  fi
+  tag="$AGENTS_IMAGE-$hash"
+  if ! docker image inspect "$tag" >/dev/null 2>&1; then
+    # pip downloads the wheels here (the registry and its certificates as this machine
+    # has them); the image installs them with pip, offline.
+    context=$(mktemp -d)
+    "$AGENTS_VENV/bin/pip" download --quiet -d "$context/wheels" pip $pins 2>/dev/null
+    cp "$agents"/*.py "$context/"
+    echo "$AGENTS_DOCKERFILE" > "$context/Dockerfile"
+    docker build --network host --quiet --force-rm -t "$tag" "$context" >/dev/null
+    rm -rf "$context"
+  fi
+  docker tag "$tag" "$AGENTS_IMAGE"
+}
+
+# web_browser's image (suites/agents/web_browser.yml): the test image with Debian's chromium
+# and chromium-driver from the package mirror (--network host; no registry). Kept while its
+# recipe is unchanged.
+BROWSER_IMAGE=evalrunner-browser:bookworm
+BROWSER_DOCKERFILE='FROM evalrunner-agents:bookworm
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    chromium chromium-driver fonts-dejavu-core >/dev/null \
+ && rm -rf /var/lib/apt/lists/*'
+
+browser_image_up() {
+  local tag context
+  tag="$BROWSER_IMAGE-$({ docker image inspect -f '{{.Id}}' "$SANDBOX_IMAGE"; \
+    echo "$BROWSER_DOCKERFILE"; } | sha256sum | cut -c1-12)"
+  if ! docker image inspect "$tag" >/dev/null 2>&1; then
+    context=$(mktemp -d)
+    echo "$BROWSER_DOCKERFILE" > "$context/Dockerfile"
+    docker build --network host --quiet --force-rm -t "$tag" "$context" >/dev/null
+    rm -rf "$context"
+  fi
+  docker tag "$tag" "$BROWSER_IMAGE"
 }
 
 sandboxes_down() {

@@ -72,6 +72,7 @@ class Result:
     all_scored: bool
     live_limit: str  # the connection limit at the end (its lowest)
     server: dict[str, Any]
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average, start and end
 
     @property
     def bound(self) -> float:
@@ -186,6 +187,7 @@ def log_results(log_dir: Path) -> tuple[int, bool, str]:
 
 def measure(cell: Cell, profile: str | None = None, model: str = "bench-model",
             log_format: str = "json") -> Result:
+    load = os.getloadavg()[0]  # a busy machine stretches every wall: said beside each row
     server, url = start_server(cell.latency, cell.allowance, random_429=cell.random_429)
     try:
         with tempfile.TemporaryDirectory(prefix="evalrunner-bench-") as tmp:
@@ -197,13 +199,15 @@ def measure(cell: Cell, profile: str | None = None, model: str = "bench-model",
     finally:
         served = stop_server(server)
     return Result(cell, code, cpu, wall, rss_kib / 1024, completed,
-                  all_scored and completed == cell.n, live, served)
+                  all_scored and completed == cell.n, live, served,
+                  (load, os.getloadavg()[0]))
 
 
 HEADER = (
     "| N | connections | allowance | random 429 | CPU ms/sample | wall s | bound s | ratio "
-    "| peak RSS MiB | server requests | 429s | live limit (lowest) | settled req/s | all scored |\n"
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
+    "| peak RSS MiB | server requests | 429s (refused) | live limit (lowest) | settled req/s "
+    "| all scored | load avg |\n"
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|"
 )
 
 
@@ -211,12 +215,14 @@ def row(r: Result) -> str:
     c = r.cell
     settled = r.settled_rate() if c.allowance else None
     target = f"{settled:.0f} of {c.allowance / c.latency:.0f}" if settled is not None else "-"
+    refused = r.requests("429") / max(1, r.requests())
     return (
         f"| {c.n:,} | {c.connections:,} | {c.allowance or '-'} "
         f"| {f'{c.random_429:.0%}' if c.random_429 else '-'} | {r.cpu / c.n * 1000:.2f} "
         f"| {r.wall:.1f} | {r.bound:.1f} | {r.wall / r.bound:.2f} | {r.peak_rss_mib:.0f} "
-        f"| {r.requests():,} | {r.requests('429'):,} | {r.live_limit} | {target} "
-        f"| {'yes' if r.all_scored else 'NO'} |"
+        f"| {r.requests():,} | {r.requests('429'):,} ({refused:.1%}) | {r.live_limit} "
+        f"| {target} | {'yes' if r.all_scored else 'NO'} "
+        f"| {r.load[0]:.1f} to {r.load[1]:.1f} |"
     )
 
 

@@ -131,6 +131,25 @@ def _eval(plan: list[Any], outputs: list[Any] | None = None, tmp: Path | None = 
     return log.samples[0]
 
 
+@agent
+def planner() -> Agent:
+    """Plans the work."""
+    return react(prompt="You plan.")
+
+
+@agent
+def named_planner() -> Agent:
+    """Plans the work."""
+    return react(name="boss", description="Decides.")
+
+
+def test_an_agent_factory_names_the_react_it_returns_unless_react_was_named() -> None:
+    made, kept = planner(), named_planner()
+    assert (made.agent_name, made.agent_description) == ("planner", "Plans the work.")
+    assert (kept.agent_name, kept.agent_description) == ("boss", "Decides.")
+    assert react().agent_name == "react"
+
+
 def test_run_as_solver_and_agent_with(tmp_path: Path) -> None:
     named = agent_with(echo(), name="parrot", description="Says it again.")
     assert is_agent(named) and named.agent_name == "parrot"

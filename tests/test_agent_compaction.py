@@ -4,14 +4,22 @@ compaction event (in the log and in Inspect's shape), and what trim keeps."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from evalrunner.events import CompactionEvent
 from evalrunner.log._inspect_events import from_inspect, to_inspect
 from evalrunner.model import ChatMessageAssistant, ChatMessageSystem, ChatMessageUser
 from evalrunner.model._chat import ChatMessageTool, ToolCall
 from evalrunner.solvers._compaction import CompactionConfig, compact
+from evalrunner.viewer import BackgroundViewer
 from tests.agent_runs import AGENTS, events_of, run_shipped
+from tests.test_viewer_browser import browser, by_testid, wait
+
+__all__ = ["browser"]
 
 
 def test_react_compacts_a_growing_conversation_as_shipped(tmp_path: Path) -> None:
@@ -35,6 +43,21 @@ def test_react_compacts_a_growing_conversation_as_shipped(tmp_path: Path) -> Non
     kinds = [(e.event, getattr(e, "model", None)) for e in summarized.events]
     at = kinds.index(("compaction", None))
     assert kinds[at - 1] == ("model", "mockllm/summarizer")  # the summary, then the event
+
+
+def test_the_timeline_shows_a_compaction(browser: WebDriver, tmp_path: Path) -> None:
+    run_shipped(f"{AGENTS / 'compaction.yml'}@summarize", tmp_path)
+    (log_file,) = (tmp_path / "logs").glob("*_summarize_*.json")
+    shutil.move(str(log_file), tmp_path / "summarize.json")
+    with BackgroundViewer(tmp_path) as viewer:
+        browser.get(viewer.url + "#/log/summarize.json")
+        wait(browser, lambda d: by_testid(d, "sample-row"))
+        by_testid(browser, "sample-row")[0].click()
+        timeline = wait(browser, lambda d: by_testid(d, "timeline"))[0]
+        timeline.find_element(By.TAG_NAME, "summary").click()
+        (row,) = wait(browser, lambda d: by_testid(timeline, "event-compaction"))
+        assert "summarize" in row.text and "2 messages removed" in row.text
+        assert "19 + 23: 19 + 20 = 39" in row.text
 
 
 def test_trim_keeps_the_task_and_never_an_orphaned_tool_result() -> None:

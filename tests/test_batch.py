@@ -174,3 +174,10 @@ def test_cli_batch_of_fifty_samples(tmp_path: Path) -> None:
     assert not server.rejected
     assert all(r.path.startswith(("/v1/files", "/v1/batches")) for r in server.requests)
     assert len(server.batches) == 2
+    # Each model event has its own request as sent in the batch and its reply as received
+    for sample in log.samples or []:
+        (event,) = [e for e in sample.events if e.event == "model"]
+        assert event.call is not None
+        assert event.call["request"]["messages"][-1]["content"] == sample.input
+        assert sample.output.completion in str(event.call["response"])
+    assert KEY not in (next((tmp_path / "logs").glob("*.json"))).read_text()

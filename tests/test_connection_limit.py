@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,45 @@ async def test_the_limit_recovers_within_a_minute_after_refusals_stop() -> None:
             async with limit.slot():
                 pass
     assert limit.current == 100
+
+
+async def test_refusals_near_the_found_allowance_keep_the_limit_probing_slowly() -> None:
+    """Past the caution period the limit grows a tenth per round, unless a refusal near
+    the level the last cut found restarts it: then it creeps up one per eight rounds."""
+
+    async def rounds(limit: ConnectionLimit, n: int) -> None:
+        for _ in range(n):
+            clock.now += 0.05
+            for _ in range(limit.current):
+                async with limit.slot():
+                    pass
+
+    clock = Clock()
+    limit = ConnectionLimit(200, clock=clock)
+    slots = await hold(limit, 20)
+    slots[0].refused(signalled=True)
+    for s in slots:
+        await s.__aexit__(None, None, None)
+    found = limit.current
+    assert found == 19  # what the provider held: the others in flight
+    clock.now += CAUTION_SECONDS
+    # A refusal just above the found level: the provider's allowance is still there.
+    await rounds(limit, 1)
+    async with limit.slot() as slot:
+        slot.refused()
+    assert limit.cuts == 1
+    before = limit.current
+    await rounds(limit, 16)
+    assert limit.current <= before + 2  # slow: about one per eight rounds
+    # Ten quiet seconds later it recovers at full speed.
+    clock.now += CAUTION_SECONDS
+    await rounds(limit, 16)
+    assert limit.current >= 2 * before
+    # Random refusals at the bound, with no cut before, never slow the growth.
+    fresh = ConnectionLimit(100, clock=clock)
+    async with fresh.slot() as slot:
+        slot.refused()
+    assert fresh._slow_since == -math.inf
 
 
 async def test_a_provider_signal_is_read_from_the_response() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from evalrunner.events._calls import call_scope
 from evalrunner.model import GenerateConfig, ModelAPIError, get_model
 from tests.conftest import ROOT, run_cli, write
 from tests.extras import LOCAL, needs_extra
@@ -89,9 +90,14 @@ async def test_smollm2_answers_three_prompts() -> None:
 async def test_max_tokens_stops_with_length() -> None:
     config = GenerateConfig(max_tokens=2, temperature=0.0)
     async with get_model("local/smollm2", config=config, memoize=False) as model:
-        output = await model.generate("Write a long story about a dragon.")
+        with call_scope(True) as call:  # as inside a sample: the call kept for its event
+            output = await model.generate("Write a long story about a dragon.")
     assert output.stop_reason == "length"
     assert output.usage is not None and output.usage.output_tokens == 2
+    # The request llama.cpp was given and its reply, as the model event records them
+    assert call is not None and call.request["max_tokens"] == 2
+    assert "dragon" in str(call.request["messages"])
+    assert output.completion in str(call.response)
 
 
 def test_other_names_need_a_model_path() -> None:

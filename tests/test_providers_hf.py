@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from evalrunner.events._calls import call_scope
 from evalrunner.log import EvalLog, read_eval_log
 from evalrunner.model import GenerateConfig, ModelAPIError, get_model
 from evalrunner.model.providers._batch_queue import BatchQueue
@@ -145,7 +146,12 @@ async def test_stop_sequences_cut_the_answer_inside_a_batch(tiny_model: Path) ->
         config=config, memoize=False,
     )
     try:
-        full = (await model.generate(PROMPTS[0])).completion
+        with call_scope(True) as call:  # as inside a sample: the call kept for its event
+            full = (await model.generate(PROMPTS[0])).completion
+        # The prompt as rendered and the text generated, as the model event records them
+        assert call is not None and PROMPTS[0] in call.request["prompt"]
+        assert call.request["config"]["max_tokens"] == MAX_TOKENS
+        assert call.response["text"] == full and call.response["hit_limit"]
         stop = full.split()[1]
         plain, stopped = await asyncio.gather(
             model.generate(PROMPTS[0]),

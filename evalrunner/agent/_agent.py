@@ -25,10 +25,12 @@ class AgentFn:
     """
 
     def __init__(self, execute: Callable[..., Awaitable[AgentState]], name: str,
-                 description: str | None = None) -> None:
+                 description: str | None = None, named: bool = True) -> None:
         self.execute = execute
         self.agent_name = name
         self.agent_description = description or f"The {name} agent."
+        # False for `react()` without a name: an @agent factory returning it names it.
+        self.named = named
 
     @overload
     async def __call__(self, state: AgentState, *args: Any, **kwargs: Any) -> AgentState: ...
@@ -67,7 +69,9 @@ def agent(fn: Any = None, *, name: str | None = None, description: str | None = 
         def create(*args: Any, **kwargs: Any) -> AgentFn:
             made = factory(*args, **kwargs)
             if isinstance(made, AgentFn):  # a factory returning `react(...)` or agent_with
-                return made
+                if made.named:
+                    return made
+                return AgentFn(made.execute, agent_name, told or made.agent_description)
             return AgentFn(made, agent_name, told)
 
         return registering_decorator("solver", create, agent_name, agent=True)

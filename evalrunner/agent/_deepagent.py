@@ -37,7 +37,7 @@ DEFAULT_BACKGROUND = 8  # background agents running at once, with `background: t
 
 @solver(component_args={"tools": "tool"}, template_args=("prompt",))
 def deepagent(
-    name: str = "deepagent",
+    name: str | None = None,
     description: str | None = None,
     prompt: str | None = None,
     instructions: str | None = None,
@@ -60,7 +60,7 @@ def deepagent(
     count allows background dispatch; the rest are `react`'s.
     """
     limit = _background_limit(background)
-    made = {spec["name"]: _subagent(spec, tools, compaction)
+    made = {spec["name"]: _subagent(spec, tools, model, compaction)
             for spec in (subagents if subagents is not None else [GENERAL])}
     own = [*_list(tools), *(["todo_write"] if todo_write else []),
            agent_tool(made, limit > 0), *(lifecycle_tools() if limit else [])]
@@ -68,20 +68,21 @@ def deepagent(
                                 *([BACKGROUND] if limit else [])])
     if instructions:
         text += "\n\n" + instructions
-    main = react(name=name, description=description, prompt=text, tools=own, model=model,
-                 attempts=attempts, submit=submit, on_continue=on_continue,
+    main = react(name=name or "deepagent", description=description, prompt=text, tools=own,
+                 model=model, attempts=attempts, submit=submit, on_continue=on_continue,
                  compaction=compaction)
 
     async def execute(state: AgentState) -> AgentState:
         async with background_scope(max(limit, 1)):
             return await main.execute(state)
 
-    return AgentFn(execute, name, description or "An agent that plans, delegates to "
-                   "subagents and checks their work.")
+    return AgentFn(execute, name or "deepagent", description or "An agent that plans, "
+                   "delegates to subagents and checks their work.", named=name is not None)
 
 
-def _subagent(spec: dict[str, Any], tools: Any, compaction: dict[str, Any] | None
-              ) -> AgentFn:
+def _subagent(spec: dict[str, Any], tools: Any, model: str | None,
+              compaction: dict[str, Any] | None) -> AgentFn:
+    """A subagent from its spec; tools, model and compaction default to the deepagent's."""
     unknown = set(spec) - {"name", "description", "prompt", "tools", "model", "compaction",
                            "agent"}
     if unknown or "name" not in spec or "description" not in spec:
@@ -95,7 +96,7 @@ def _subagent(spec: dict[str, Any], tools: Any, compaction: dict[str, Any] | Non
         return agent_with(to_agent(entry), name=spec["name"], description=spec["description"])
     return react(name=spec["name"], description=spec["description"],
                  prompt=spec.get("prompt", GENERAL["prompt"]),
-                 tools=spec.get("tools", tools), model=spec.get("model"), submit=False,
+                 tools=spec.get("tools", tools), model=spec.get("model", model), submit=False,
                  compaction=spec.get("compaction", compaction))
 
 

@@ -66,7 +66,7 @@ DEFAULT_TURNS = 100
     template_args=("prompt",),
 )
 def react(
-    name: str = "react",
+    name: str | None = None,
     description: str | None = None,
     prompt: str | None = DEFAULT_PROMPT,
     tools: Any = None,
@@ -151,7 +151,7 @@ def react(
                 break
             state.messages.append(ChatMessageUser(content=tries.incorrect(state, answer, made)))
 
-    return AgentFn(execute, name, description)
+    return AgentFn(execute, name or "react", description, named=name is not None)
 
 
 async def _generate(model: Model, state: TaskState, trim: Any, config: dict[str, Any] | None

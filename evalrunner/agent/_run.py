@@ -97,6 +97,8 @@ def _sub_state(parent: TaskState | None, messages: list[ChatMessageBase]) -> Tas
                     input=first, messages=messages, target=parent.target.target,
                     metadata=parent.metadata)
     sub.store = parent.store
+    if parent.token_limit is not None:  # the sample's token limit bounds its agents too
+        sub.token_limit = max(parent.token_limit - parent.token_usage.total_tokens, 0)
     return sub
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..model._chat import ChatMessageAssistant, ChatMessageUser
+from ..model._chat import ChatMessageAssistant, ChatMessageSystem, ChatMessageUser
 from ..solvers._store import current_state
 from ..tools._info import ToolInfo
 from ._agent import agent_name, to_agent
@@ -68,7 +68,9 @@ def handoff(agent: Any, description: str | None = None, *,
             messages = await given(messages)
         known = {id(m) for m in messages}
         result = await run_in_span(made, AgentState(messages=messages), "handoff", target)
-        added = [m for m in result.messages if id(m) not in known]
+        # The agent's own system prompt never joins the caller's conversation.
+        added = [m for m in result.messages
+                 if id(m) not in known and not isinstance(m, ChatMessageSystem)]
         if taken is not None:
             added = await taken(added)
         parent.pending_messages.extend(added)

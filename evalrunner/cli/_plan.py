@@ -1,4 +1,5 @@
-"""`--solver NAME -S key=value` and `--epochs-reducer`, shared by `run` and `validate`."""
+"""`--solver NAME -S key=value`, `--epochs-reducer`, `--sandbox` and `--approval`, shared by
+`run` and `validate`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ from ._common import option, parse_pairs
 
 def plan_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add the plan override options to a command."""
+    func = option("--approval",
+                  help="Approval policy file for every task (YAML, as a suite's approval:).")(func)
+    func = option("--sandbox",
+                  help="Every task's sandbox: TYPE (docker, bwrap, local), docker:COMPOSE.yml, "
+                       "docker:Dockerfile, docker:IMAGE, or a YAML mapping.")(func)
     func = option(
         "--epochs-reducer",
         help="Reduce each sample's epoch scores with these reducers (comma separated: "
@@ -38,4 +44,5 @@ def plan_override(kwargs: dict[str, Any]) -> PlanOverride:
         raise click.BadParameter("-S needs --solver", param_hint="-S")
     reducer = kwargs.pop("epochs_reducer")
     reducers = [r.strip() for r in reducer.split(",") if r.strip()] if reducer else None
-    return PlanOverride(solver=solver, solver_args=args, epochs_reducer=reducers)
+    return PlanOverride(solver=solver, solver_args=args, epochs_reducer=reducers,
+                        sandbox=kwargs.pop("sandbox"), approval=kwargs.pop("approval"))

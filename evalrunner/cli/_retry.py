@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import gc
 import os
 import sys
 from typing import Any
@@ -126,6 +127,7 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
     except KeyboardInterrupt:
         report_cancelled(display, ended, len(jobs) + len(unstarted))
         finish(ended, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=False)
+        gc.freeze()  # a quick exit: see `run`
         sys.exit(EXIT_FAILED)
     display.summary(logs)
     gate = all(job.options.shard is None for job in jobs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -46,6 +47,10 @@ from ._report import finish, report_cancelled, report_options
         help="Tasks run at once.")
 @option("--max-subprocesses", type=click.IntRange(min=1),
         help="Tool subprocesses at once (default: the CPU count).")
+@option("--max-sandboxes", type=click.IntRange(min=1),
+        help="Samples with sandboxes at once, across tasks (default: no limit).")
+@option("--no-sandbox-cleanup", is_flag=True, default=False,
+        help="Keep each sample's sandboxes to look into (`sandbox cleanup` removes them).")
 @option("--fail-on-error", help="true, false, a fraction or a count of failed samples.")
 @option("--fail-on-unscored", is_flag=True, default=False,
         help="Exit 1 when a scorer left samples unscored (a grade it could not read).")
@@ -108,6 +113,9 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
         from ..tools._subprocess import set_max_subprocesses
 
         set_max_subprocesses(subprocesses)
+    from ..sandbox._lifecycle import set_sandbox_options
+
+    set_sandbox_options(kwargs.pop("max_sandboxes"), cleanup=not kwargs.pop("no_sandbox_cleanup"))
     runner = _executor(kwargs.pop("executor"), kwargs.pop("ray_address"), options, kwargs)
     # A person answering approval prompts needs a terminal the live display does not redraw.
     asks = any("human" in json.dumps(task.approval) for task in tasks)
@@ -131,6 +139,9 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
         report_cancelled(display, ended, len(plan.runs))  # every task x model
         # CI still gets its reports, which show the cancelled tasks as errors.
         finish(ended, kwargs["junit_file"], kwargs["summary_file"], gate_thresholds=False)
+        # Everything is written. Python's collection at exit would walk every object the
+        # run made (an agent loop's messages: seconds); frozen objects are left alone.
+        gc.freeze()
         sys.exit(EXIT_FAILED)
     if len(logs) == len(plan.runs) and all(os.path.isfile(str(g.location)) for g in logs):
         forget_plan(recorded)

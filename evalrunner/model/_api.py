@@ -8,13 +8,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-import httpx
-
 from .._util.secrets import register_secret, register_url_secrets
 from ..tools._info import ToolChoice, ToolInfo
 from ._chat import ChatMessageBase
 from ._config import GenerateConfig
 from ._output import ModelOutput
+
+# httpx is imported where an exception is classified, not here: it costs a third of a
+# second of CPU (it loads its own CLI's rich and pygments), and loading a suite builds
+# models without sending anything (`validate`, every CLI start).
 
 if TYPE_CHECKING:
     from ._batch import BatchBackend
@@ -81,10 +83,12 @@ class ModelAPI(ABC):
         return None
 
     def is_rate_limit(self, ex: BaseException) -> bool:
+        import httpx  # not at module level: see the note at the top
         return isinstance(ex, httpx.HTTPStatusError) and ex.response.status_code == 429
 
     def is_overload(self, ex: BaseException) -> bool:
         """A refusal for load (429, or 503 with Retry-After): the connection limit backs off."""
+        import httpx  # not at module level: see the note at the top
         if self.is_rate_limit(ex):
             return True
         return (
@@ -97,6 +101,7 @@ class ModelAPI(ABC):
         """The provider says a refusal is for load (a 503 with Retry-After, or a request or
         token budget at 0 in `x-ratelimit-remaining-*`): the connection limit is cut at once,
         without waiting for a burst of refusals."""
+        import httpx  # not at module level: see the note at the top
         if not isinstance(ex, httpx.HTTPStatusError):
             return False
         headers = ex.response.headers
@@ -109,6 +114,7 @@ class ModelAPI(ABC):
 
     def is_retryable(self, ex: BaseException) -> bool:
         """Rate limits, server errors, timeouts and dropped connections are worth retrying."""
+        import httpx  # not at module level: see the note at the top
         if isinstance(ex, httpx.HTTPStatusError):
             code = ex.response.status_code
             return code in (408, 409, 429) or code >= 500
@@ -117,6 +123,7 @@ class ModelAPI(ABC):
 
     def retry_after(self, ex: BaseException) -> float | None:
         """Seconds the server asked us to wait, from `Retry-After` (seconds or HTTP date)."""
+        import httpx  # not at module level: see the note at the top
         if not isinstance(ex, httpx.HTTPStatusError):
             return None
         headers = ex.response.headers

@@ -20,6 +20,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..events._calls import note_exchange
 from ..tools._info import ToolChoice, ToolInfo
 from ._chat import ChatMessageBase
 from ._config import BatchConfig, GenerateConfig
@@ -64,6 +65,12 @@ class BatchBackend(ABC):
     async def aclose(self) -> None:  # noqa: B027 (optional hook; most backends share a client)
         """Release the backend's client."""
 
+    @property
+    def replies(self) -> dict[str, Any]:
+        """Each request's reply as received, by custom id: `check` adds them, the batcher
+        takes each one for its request's model event (`call.response`)."""
+        return self.__dict__.setdefault("_replies", {})  # type: ignore[no-any-return]
+
 
 def batch_config(value: BatchConfig | dict[str, Any] | bool | int | None) -> BatchConfig | None:
     """The BatchConfig a config value stands for (merged configs may hold plain dicts)."""
@@ -84,6 +91,7 @@ class _Request:
     body: dict[str, Any]
     future: asyncio.Future[ModelOutput]
     queued_at: float = field(default_factory=time.monotonic)
+    reply: Any = None  # the provider's reply body, for the model event
 
 
 @dataclass
@@ -135,7 +143,10 @@ class Batcher:
             self._wake = asyncio.Event()  # bound to this loop, if an earlier run ended
             self._worker = asyncio.create_task(self._run(), name="evalrunner-batcher")
         try:
-            return await future
+            output = await future
+            # The body as sent and its reply as received, as a direct request records them.
+            note_exchange(body, request.reply)
+            return output
         finally:
             # A caller that gave up leaves the queue; a sent request's result is dropped.
             if not future.done():
@@ -205,6 +216,7 @@ class Batcher:
             result = results.get(custom_id)
             if result is None:
                 result = RuntimeError(f"batch {batch.id} returned no result for a request")
+            request.reply = self.backend.replies.pop(custom_id, None)
             _settle(request, result)
             self.stats.requests += 1
 

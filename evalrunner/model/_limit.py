@@ -38,6 +38,12 @@ BURST_SHARE = 0.15
 # it has found rather than refused above it.
 CAUTION = 8
 CAUTION_SECONDS = 10.0
+# A refusal while the limit is near where the last cut left it (between PROBE_BAND and
+# twice that level: about the allowance the provider was found to hold) starts that slow
+# growth again, so the limit keeps probing gently near the allowance instead of climbing
+# past it at full speed every CAUTION_SECONDS and being refused by a burst. Refusals far
+# from that level, or before any cut (random ones at the bound), do not slow it.
+PROBE_BAND = 0.9
 # Then by at least this share per round: from 1 back to 100 in about fifty rounds, so the
 # limit recovers within a minute of the provider's last refusal at up to a second a reply.
 RECOVERY = 0.1
@@ -62,6 +68,8 @@ class ConnectionLimit:
         # Refusals of requests sent before the last cut say nothing new about the
         # current limit: one cut per round trip, not one per refused request.
         self._last_cut = -math.inf
+        self._found = math.inf  # where the last cut left the limit
+        self._slow_since = -math.inf  # the last cut, or refusal near its level
         # The current round: successes, and refusals of requests sent after the last cut.
         self._round = 0
         self._round_refused = 0
@@ -98,8 +106,7 @@ class ConnectionLimit:
         self._count_round()
         if self.limit < self.maximum:
             step = 1.0 / self.limit  # one more per round of `limit` successes
-            since_cut = self._clock() - self._last_cut
-            if since_cut < CAUTION_SECONDS:
+            if self._clock() - self._slow_since < CAUTION_SECONDS:
                 step /= CAUTION
             else:
                 step = max(step, RECOVERY)
@@ -110,20 +117,24 @@ class ConnectionLimit:
         """A request sent at `sent_at`, still holding its place, was refused; `signalled`:
         the provider said the refusal is for load (it cuts at once)."""
         self.refusals += 1
+        if PROBE_BAND * self._found <= self.limit <= 2 * self._found:
+            self._slow_since = self._clock()
         if sent_at <= self._last_cut:
             # The burst that made the last cut: the provider held no more than the others
             # still in flight, so after a whole round is refused at once this is where the
             # limit lands, not eleven cuts later.
             self._clamp()
+            self._found = min(self._found, self.limit)
             return
         self._round_refused += 1
         needed = max(BURST, math.ceil(BURST_SHARE * self.limit))
         if signalled or self._round_refused >= needed:
             self.cuts += 1
             self.limit *= DECREASE
-            self._last_cut = self._clock()
+            self._last_cut = self._slow_since = self._clock()
             self._round = self._round_refused = 0
             self._clamp()
+            self._found = self.limit
 
     def _count_round(self) -> None:
         self._round += 1

@@ -11,7 +11,10 @@ running unit holds one slot k and may open `limit // U` connections to each endp
 more for the first `limit % U` slots), so the units running at once never hold more than
 `limit` between them. A unit whose worker or node dies is run again (at most
 `UNIT_RERUNS` times) with every (sample id, epoch) the driver already has skipped: the
-identity `retry` uses, so nothing finished is sent to the model twice.
+identity `retry` uses, so nothing finished is sent to the model twice. Each batch of
+samples carries the unit's call counts so far, so a lost unit's finished samples count
+in the log's stats. Units watch the driver and end when it is gone; a local Ray started
+here has a guard that kills what is left of it (`_ray_guard`).
 """
 
 from __future__ import annotations

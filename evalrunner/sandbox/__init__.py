@@ -16,6 +16,7 @@ from ._backend import Leftover, SandboxBackend, backend_class, sandbox_backend, 
 from ._context import current_sandboxes, sandbox, sandbox_scope
 from ._environment import ExecResult, Sandbox, SandboxConnection, SandboxError
 from ._lifecycle import TaskSandboxes
+from ._service import sandbox_service, serve
 from ._spec import SANDBOX_KEYS, SandboxSpec, sandbox_spec
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "sandbox",
     "sandbox_backend",
     "sandbox_scope",
+    "sandbox_service",
     "sandbox_spec",
+    "serve",
     "spec_problems",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, overload
 
 from ..tools._subprocess import DEFAULT_OUTPUT_LIMIT, ExecResult
@@ -97,6 +98,18 @@ class Sandbox(ABC):
             raise SandboxError(f"cannot read {path}: larger than {FILE_LIMIT} bytes")
         return base64.b64decode(result.stdout)
 
+    def socket_folder(self) -> Path | None:
+        """A folder on this machine whose unix sockets the sandbox's processes can connect
+        to, seen inside at `_channel.SOCKETS` (read-only); None where the backend has none."""
+        return None
+
     @abstractmethod
     def connection(self, command: list[str] | None = None) -> SandboxConnection:
         """The command a person types to get a shell inside (or to run `command` there)."""
+
+    def stdio_command(self, cmd: list[str], cwd: str | None = None,
+                      env: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]] | None:
+        """The command line, run on this machine, and its environment, that run `cmd`
+        inside with its standard input and output connected to the caller's (a server
+        that speaks over them, such as an MCP server); None when this sandbox cannot."""
+        return None

@@ -14,6 +14,7 @@ import logging
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,7 +24,7 @@ from ._environment import Sandbox, SandboxError
 from ._runs import record_run
 from ._spec import SandboxSpec
 
-__all__ = ["TaskSandboxes", "decode_file", "no_sandbox_message"]
+__all__ = ["TaskSandboxes", "decode_file", "no_sandbox_message", "set_sandbox_options"]
 
 DEFAULT_SETUP_TIMEOUT = 300.0
 # The script from standard input into a temporary file, run by its `#!` line, else bash or sh.
@@ -87,6 +88,13 @@ class TaskSandboxes:
             yield None
             return
         backend = await self._backend(spec)
+        async with _slot(), self._made(backend, spec, files, setup) as envs:
+            yield envs
+
+    @asynccontextmanager
+    async def _made(self, backend: SandboxBackend, spec: SandboxSpec,
+                    files: dict[str, str] | None, setup: str | None
+                    ) -> AsyncIterator[dict[str, Sandbox]]:
         self._count += 1
         envs = await backend.sample_init(self.run_id, str(self._count))
         key = id(envs)
@@ -101,7 +109,12 @@ class TaskSandboxes:
             with sandbox_scope(envs):
                 yield envs
         finally:
-            await finish(backend.sample_cleanup(envs))
+            if _options.cleanup:
+                await finish(backend.sample_cleanup(envs))
+            else:
+                logger.warning("sandbox kept (--no-sandbox-cleanup): %s; remove it with "
+                               "`evalrunner sandbox cleanup --run-id %s`",
+                               ", ".join(_describe(e) for e in envs.values()), self.run_id)
             _LIVE.pop(key, None)
 
     async def close(self) -> None:
@@ -116,6 +129,41 @@ class TaskSandboxes:
                 logger.warning("sandbox cleanup failed: %s", ex)
         if cancelled:
             raise asyncio.CancelledError
+
+
+@dataclass
+class _Options:
+    max_sandboxes: int | None = None
+    cleanup: bool = True
+
+
+_options = _Options()
+
+
+def set_sandbox_options(max_sandboxes: int | None = None, cleanup: bool = True) -> None:
+    """For this process: at most `max_sandboxes` samples' sandboxes at once (across tasks;
+    None: no limit beyond max samples), and whether a sample's sandboxes are removed at its
+    end (`cleanup=False` keeps them to look into; `sandbox cleanup` removes them later)."""
+    if max_sandboxes is not None and max_sandboxes < 1:
+        raise ValueError("max_sandboxes must be at least 1")
+    _options.max_sandboxes, _options.cleanup = max_sandboxes, cleanup
+
+
+def _slot() -> contextlib.AbstractAsyncContextManager[None]:
+    from ..tools._subprocess import concurrency
+
+    if _options.max_sandboxes is None:
+        return contextlib.nullcontext()
+    return concurrency("sandboxes", _options.max_sandboxes)
+
+
+def _describe(env: Sandbox) -> str:
+    """What a kept sandbox is, to find it: a container's name, a sample's folder."""
+    for attribute in ("container", "folder"):
+        value = getattr(env, attribute, None)
+        if value:
+            return f"{type(env).__name__.removesuffix('Sandbox').lower()} {value}"
+    return type(env).__name__
 
 
 def _named(envs: dict[str, Sandbox], path: str) -> bool:

@@ -1,4 +1,5 @@
-"""Command-line changes to compiled tasks: `--solver NAME -S k=v` and `--epochs-reducer`.
+"""Command-line changes to compiled tasks: `--solver NAME -S k=v`, `--epochs-reducer`,
+`--sandbox` and `--approval` (the last two in `_override_env`).
 
 Both are compiled by the same code as a suite's own `solver:` and `epochs: {reducer:}`
 entries (written as a tiny YAML document), so a wrong name or argument gets the same
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -16,6 +18,7 @@ import yaml
 from ._compile import resolved_hash
 from ._components import compile_entry, resolve_name
 from ._model import SpecError, TaskDef
+from ._override_env import approval_option, sandbox_option
 from ._report import Reporter
 from ._yaml import read_yaml
 
@@ -27,9 +30,13 @@ class PlanOverride:
     solver: str | None = None
     solver_args: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     epochs_reducer: Sequence[str] | None = None
+    sandbox: str | None = None  # --sandbox TYPE[:CONFIG]: every task's sandbox
+    approval: str | None = None  # --approval FILE: every task's approval policy
+    cwd: Path = dataclasses.field(default_factory=Path.cwd)  # where the options' files are
 
     def __bool__(self) -> bool:
-        return self.solver is not None or self.epochs_reducer is not None
+        return any(v is not None for v in (self.solver, self.epochs_reducer, self.sandbox,
+                                           self.approval))
 
 
 def apply_override(task: TaskDef, override: PlanOverride) -> list[SpecError]:
@@ -55,8 +62,17 @@ def apply_override(task: TaskDef, override: PlanOverride) -> list[SpecError]:
         errors.extend(found)
         if not found:
             reducers = names
+    sandbox, approval = task.sandbox, task.approval
+    if override.sandbox is not None:
+        sandbox, found = sandbox_option(override.sandbox, override.cwd)
+        errors.extend(found)
+    if override.approval is not None:
+        rules, found = approval_option(override.approval, override.cwd)
+        errors.extend(found)
+        approval = rules or {}
     if not errors:
         task.plan = plan
+        task.sandbox, task.approval = sandbox, approval
         task.epochs = dataclasses.replace(task.epochs, reducers=reducers)
         task.resolved_hash = resolved_hash(task)
     return errors

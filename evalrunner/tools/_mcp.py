@@ -1,4 +1,5 @@
-"""Tools from MCP servers, through the official `mcp` package (stdio or streamable HTTP).
+"""Tools from MCP servers, through the official `mcp` package: a server started on stdio
+(here, or inside the sample's sandbox), or one reached over streamable HTTP or SSE.
 
 A connection runs in a task of its own: the package's transports are context managers that
 must be left in the task that entered them, while tool calls come from every sample.
@@ -11,7 +12,7 @@ import contextlib
 import fnmatch
 import os
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 from .._util.secrets import register_mapping_secrets, register_url_secrets
 from ._info import ToolInfo
@@ -19,6 +20,8 @@ from ._lifetime import Lifetime, shared
 from ._tool import ToolError
 
 CONNECT_TIMEOUT = 60.0
+Transport = Literal["stdio", "http", "sse"]
+TRANSPORTS = ("stdio", "http", "sse")
 
 
 class McpConnection:
@@ -80,11 +83,27 @@ class McpServer:
                  env: dict[str, str] | None = None, cwd: str | None = None,
                  url: str | None = None, headers: dict[str, str] | None = None,
                  tools: str | list[str] = "*", lifetime: Lifetime = "task",
-                 prefix: str | None = None) -> None:
+                 prefix: str | None = None, transport: Transport | None = None,
+                 sandbox: str | bool | None = None) -> None:
         if (command is None) == (url is None):
             raise ValueError("an mcp server needs either command (stdio) or url (HTTP)")
         if lifetime not in ("task", "sample"):
             raise ValueError("lifetime must be task or sample")
+        self.transport_name: Transport = transport or ("stdio" if url is None else "http")
+        if self.transport_name not in TRANSPORTS:
+            raise ValueError(f"unknown mcp transport '{transport}' (known: "
+                             f"{', '.join(TRANSPORTS)})")
+        if (self.transport_name == "stdio") != (url is None):
+            raise ValueError("transport stdio takes a command; http and sse take a url")
+        if sandbox not in (None, False) and url is not None:
+            raise ValueError("sandbox runs a server's command inside the sample's sandbox: "
+                             "give command, not url")
+        # A server inside the sandbox lives and dies with the sample's sandbox.
+        self.sandbox = None if sandbox in (None, False) else (
+            None if sandbox is True else str(sandbox))
+        self.in_sandbox = sandbox not in (None, False)
+        if self.in_sandbox:
+            lifetime = "sample"
         parts = [command] if isinstance(command, str) else list(command or [])
         if command is not None and not parts:
             raise ValueError("mcp command is empty")
@@ -107,14 +126,33 @@ class McpServer:
 
     def transport(self) -> Any:
         if self.url is not None:
+            if self.transport_name == "sse":
+                from mcp.client.sse import sse_client
+
+                return sse_client(self.url, headers=self.headers)
             return _http_transport(self.url, self.headers)
         from mcp.client.stdio import StdioServerParameters, stdio_client
 
+        if self.in_sandbox:
+            return stdio_client(self._sandboxed())
         params = StdioServerParameters(
             command=self.command[0], args=self.args, env=self.env,
             cwd=os.path.join(self.folder, self.cwd) if self.cwd else self.folder,
         )
         return stdio_client(params)
+
+    def _sandboxed(self) -> Any:
+        """The command, run inside the current sample's sandbox: `cwd` is a path there."""
+        from mcp.client.stdio import StdioServerParameters
+
+        from ..sandbox import sandbox as sandbox_of
+
+        box = sandbox_of(self.sandbox)
+        found = box.stdio_command([*self.command, *self.args], self.cwd, self.env)
+        if found is None:
+            raise RuntimeError(f"a {type(box).__name__} cannot run an MCP server inside")
+        argv, env = found
+        return StdioServerParameters(command=argv[0], args=argv[1:], env=env)
 
     async def tools(self) -> list[Any]:
         """The server's tools whose names match the patterns, as evalrunner tools."""
@@ -123,6 +161,13 @@ class McpServer:
             connection = await McpConnection(self).open()
             return connection, connection.close
 
+        if self.in_sandbox:
+            from ..sandbox import sandbox as sandbox_of
+
+            try:
+                sandbox_of(self.sandbox)  # a clear error now, not a failed connection
+            except Exception as ex:
+                raise ToolError(f"MCP server {self.label}: {ex}") from None
         connection: McpConnection = await shared(id(self), self.lifetime, make)
         return [self._tool(connection, t) for t in connection.tools
                 if any(fnmatch.fnmatchcase(t.name, p) for p in self.patterns)]

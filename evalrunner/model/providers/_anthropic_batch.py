@@ -59,6 +59,7 @@ class AnthropicBatch(BatchBackend):
             if line.strip():
                 item = json.loads(line)
                 results[str(item.get("custom_id"))] = self._result(item.get("result") or {})
+                self.replies[str(item.get("custom_id"))] = item.get("result")
         return results
 
     def _results_url(self, batch_id: str, url: Any) -> str:

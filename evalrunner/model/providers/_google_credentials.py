@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ..._util.secrets import redact, register_secret
 from .._api import ModelAPIError
+
+if TYPE_CHECKING:
+    import httpx  # imported where used: see model/_api.py
 
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 EXTRA_HINT = "pip install 'evalrunner[vertex]'"
@@ -112,6 +113,7 @@ class _Request:
     def __call__(self, url: str, method: str = "GET", body: Any = None,
                  headers: Mapping[str, str] | None = None, timeout: float | None = None,
                  **kwargs: Any) -> _Response:
+        import httpx
         from google.auth import exceptions
 
         call = self.client.request(method, url, content=body, headers=dict(headers or {}),

@@ -15,9 +15,7 @@ import binascii
 import json
 import os
 from collections.abc import Iterable
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ..._util.http import http_client
 from ..._util.secrets import redact
@@ -25,6 +23,9 @@ from ...events._calls import note_exchange
 from .._api import ModelAPI, ModelAPIError
 from .._config import GenerateConfig
 from .._model import DEFAULT_TIMEOUT
+
+if TYPE_CHECKING:
+    import httpx  # imported where used: see model/_api.py
 
 
 def env(*names: str) -> str | None:
@@ -116,6 +117,8 @@ class HttpModelAPI(ModelAPI):
 
     def status_error(self, response: httpx.Response) -> httpx.HTTPStatusError:
         """An HTTPStatusError whose message is the server's explanation, redacted."""
+        import httpx
+
         detail = redact(self.error_detail(response))
         message = (
             f"{self.service} request failed with HTTP {response.status_code} "
@@ -195,6 +198,8 @@ async def image_data(url: str) -> tuple[str, str]:
 def synthetic_status_error(status: int, message: str, url: str) -> httpx.HTTPStatusError:
     """An HTTPStatusError for a failure reported inside a reply (a batch result line), so
     the retry policy treats it exactly like the same status on a direct request."""
+    import httpx
+
     request = httpx.Request("POST", url)
     response = httpx.Response(status, request=request, json={"error": {"message": message}})
     return httpx.HTTPStatusError(redact(message), request=request, response=response)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from ..._util.http import http_client
 from ..._util.secrets import redact
 from ...tools._info import ToolChoice, ToolInfo
@@ -19,6 +17,8 @@ from ._http import error_text, synthetic_status_error
 from ._openai_wire import build_request, parse_response
 
 if TYPE_CHECKING:
+    import httpx
+
     from .openai import OpenAIAPI
 
 ENDPOINT = "/v1/chat/completions"
@@ -91,6 +91,8 @@ class OpenAIBatch(BatchBackend):
                     if line.strip():
                         item = json.loads(line)
                         results[str(item.get("custom_id"))] = self._result(item)
+                        self.replies[str(item.get("custom_id"))] = (
+                            (item.get("response") or {}).get("body") or item.get("error"))
         # Requests an expired or cancelled batch never ran are absent: the batcher fails
         # them with a clear message, and a retry sends them again.
         return results
@@ -119,6 +121,8 @@ class OpenAIBatch(BatchBackend):
         return data
 
     def _error(self, response: httpx.Response) -> httpx.HTTPStatusError:
+        import httpx
+
         detail = redact(error_text(response.content))
         return httpx.HTTPStatusError(
             f"OpenAI batch request failed with HTTP {response.status_code}: {detail}",

@@ -19,9 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..._util.http import http_client
 from ..._util.secrets import redact
@@ -35,6 +33,9 @@ from .._output import ModelOutput
 from ._http import HttpModelAPI
 from ._openai_wire import build_request, error_message, parse_response
 from ._replicas import ReplicaPool, parse_base_urls
+
+if TYPE_CHECKING:
+    import httpx  # imported where used: see model/_api.py
 
 
 class OpenAICompatibleAPI(HttpModelAPI):
@@ -170,6 +171,8 @@ class OpenAICompatibleAPI(HttpModelAPI):
 
 def _server_failure(ex: BaseException) -> bool:
     """A failure that counts against a replica (the server's fault, not the request's)."""
+    import httpx
+
     return isinstance(ex, httpx.HTTPStatusError) and ex.response.status_code >= 500
 
 

@@ -17,8 +17,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import httpx
-
 from ..._util.context import ContextField, task_field
 from ..._util.secrets import register_url_secrets
 from ...log._model import ReplicaCounts
@@ -94,6 +92,8 @@ class ReplicaPool:
             try:
                 result = await send(replica.url)
             except BaseException as ex:
+                import httpx  # here: the executor imports this module, `validate` too
+
                 unreached = isinstance(ex, httpx.TransportError) and not isinstance(
                     ex, httpx.TimeoutException
                 )

@@ -12,14 +12,16 @@ impersonating `-M impersonate=<service account>`. Without a project, an API key
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-import httpx
 
 from ..._util.secrets import register_secret
 from .._api import ModelAPIError
 from ._google_credentials import GoogleCredentials
 from ._http import env
+
+if TYPE_CHECKING:
+    import httpx  # imported where used: see model/_api.py
 
 
 def vertex_chosen(flag: bool | None) -> bool:

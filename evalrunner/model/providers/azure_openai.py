@@ -10,10 +10,8 @@ A prompt refused by Azure's content filter comes back as an output with stop rea
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import httpx
 
 from ...tools._info import ToolChoice, ToolInfo
 from .._api import modelapi
@@ -24,6 +22,9 @@ from .._output import ModelOutput
 from ._http import env
 from .azureai import content_filtered, is_content_filter
 from .openai import OpenAIAPI
+
+if TYPE_CHECKING:
+    import httpx  # imported where used: see model/_api.py
 
 DEFAULT_API_VERSION = "2024-10-21"
 
@@ -71,6 +72,8 @@ class AzureOpenAIAPI(OpenAIAPI):
         tool_choice: ToolChoice | None,
         config: GenerateConfig,
     ) -> ModelOutput:
+        import httpx
+
         try:
             return await super().generate(input, tools, tool_choice, config)
         except httpx.HTTPStatusError as ex:

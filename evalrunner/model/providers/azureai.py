@@ -11,9 +11,7 @@ Azure's content filter comes back as an output with stop reason `content_filter`
 from __future__ import annotations
 
 import json
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ...tools._info import ToolChoice, ToolInfo
 from .._api import modelapi
@@ -22,6 +20,9 @@ from .._config import GenerateConfig
 from .._output import ModelOutput
 from ._http import HttpModelAPI, env
 from ._openai_wire import build_request, parse_response
+
+if TYPE_CHECKING:
+    import httpx  # imported where used: see model/_api.py
 
 DEFAULT_API_VERSION = "2024-05-01-preview"
 # Chat Completions fields the inference API does not define.
@@ -64,6 +65,8 @@ class AzureAIAPI(HttpModelAPI):
         if self.model_args:
             body.update(self.model_args)
             headers["extra-parameters"] = "pass-through"
+        import httpx
+
         try:
             data = await self.request_json(
                 "POST", f"{base.rstrip('/')}/chat/completions", config, body,

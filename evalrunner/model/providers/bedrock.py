@@ -13,10 +13,8 @@ argument goes into `additionalModelRequestFields`. Throttling (429), timeouts (4
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import httpx
 
 from ...events._calls import note_exchange
 from ...tools._info import ToolChoice, ToolInfo
@@ -28,6 +26,9 @@ from .._output import ModelOutput
 from ._aws import AwsSigner, profile_region
 from ._bedrock_wire import build_request, parse_response
 from ._http import HttpModelAPI, env, error_text
+
+if TYPE_CHECKING:
+    import httpx  # imported where used: see model/_api.py
 
 
 @modelapi(name="bedrock")

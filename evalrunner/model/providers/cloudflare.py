@@ -12,9 +12,7 @@ and, for newer models, a Chat Completions object inside `result`; both are read.
 from __future__ import annotations
 
 import json
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ...tools._info import ToolChoice, ToolInfo
 from .._api import ModelAPIError, modelapi
@@ -23,6 +21,9 @@ from .._config import GenerateConfig
 from .._output import ChatCompletionChoice, ModelOutput, ModelUsage
 from ._http import HttpModelAPI, env
 from ._openai_wire import parse_response, wire_message, wire_tool
+
+if TYPE_CHECKING:
+    import httpx  # imported where used: see model/_api.py
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4/accounts"
 _CONFIG_FIELDS = (("max_tokens", "max_tokens"), ("temperature", "temperature"),

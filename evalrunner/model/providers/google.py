@@ -12,8 +12,6 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
 from ...tools._info import ToolChoice, ToolInfo
 from .._api import modelapi
 from .._chat import ChatMessageBase
@@ -79,6 +77,8 @@ class GoogleAPI(HttpModelAPI):
 
     def retry_after(self, ex: BaseException) -> float | None:
         """Retry-After if sent, else the `RetryInfo.retryDelay` Gemini puts in error details."""
+        import httpx
+
         after = super().retry_after(ex)
         if after is not None or not isinstance(ex, httpx.HTTPStatusError):
             return after

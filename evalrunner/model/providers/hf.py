@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ...events._calls import note_exchange
 from ...tools._info import ToolChoice, ToolInfo
 from .._api import ModelAPI, ModelAPIError, modelapi
 from .._chat import ChatMessageBase
@@ -99,6 +100,11 @@ class HuggingFaceAPI(ModelAPI):
         tokenizer = (await asyncio.to_thread(self._load))[1]
         text = _render(tokenizer, input, tools)
         answer = await self.queue.submit(_Prompt(text, config))
+        # No HTTP here: the request is the prompt as rendered for the model and the
+        # generation settings, the response the text generated and its token counts.
+        note_exchange({"prompt": text, "config": config.model_dump(exclude_none=True)},
+                      {"text": answer.text, "input_tokens": answer.input_tokens,
+                       "output_tokens": answer.output_tokens, "hit_limit": answer.hit_limit})
         output = ModelOutput.from_content(
             self.model_name, answer.text, stop_reason="length" if answer.hit_limit else "stop"
         )

@@ -24,6 +24,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
+from ...events._calls import note_exchange
 from ...tools._info import ToolChoice, ToolInfo
 from .._api import ModelAPI, ModelAPIError, modelapi
 from .._chat import ChatMessageBase
@@ -112,6 +113,7 @@ class LocalAPI(ModelAPI):
         path, options = self._path(), self._options()
         worker = await asyncio.to_thread(_worker, path, options)
         data = await asyncio.to_thread(worker.chat, request)
+        note_exchange(request, data)  # what llama.cpp was asked and answered, for the event
         output = parse_response(data, self.model_name)
         output.model = self.model_name
         return output

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ...tools._info import ToolChoice, ToolInfo
 from .._api import modelapi
@@ -25,6 +23,9 @@ from .._config import GenerateConfig
 from .._output import ModelOutput
 from ._http import HttpModelAPI, env, error_text
 from ._openai_wire import build_request, parse_response
+
+if TYPE_CHECKING:
+    import httpx  # imported where used: see model/_api.py
 
 DEFAULT_BASE_URL = "https://api.mistral.ai/v1"
 _TOOL_ID = re.compile(r"^[a-zA-Z0-9]{9}$")

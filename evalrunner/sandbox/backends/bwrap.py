@@ -31,6 +31,7 @@ from typing import ClassVar
 
 from ...tools._subprocess import DEFAULT_OUTPUT_LIMIT, ExecResult, subprocess
 from .._backend import Leftover, SandboxBackend, sandbox_backend
+from .._channel import SOCKETS
 from .._environment import Sandbox, SandboxConnection, SandboxError
 from .._host import leftovers, make_workdir, parse_bytes, remove_tree
 from .._spec import SandboxSpec
@@ -86,6 +87,7 @@ class BwrapSandbox(Sandbox):
         args = ["bwrap", *system_binds(), "--dev", "/dev", "--proc", "/proc",
                 "--bind", str(self.folder / "tmp"), "/tmp",
                 "--bind", str(self.folder / "root"), WORKDIR, "--tmpfs", "/home",
+                "--ro-bind", str(self.socket_folder()), SOCKETS,
                 "--unshare-all", "--die-with-parent", "--cap-drop", "ALL"]
         if self.spec.network == "host":
             args.append("--share-net")
@@ -98,6 +100,9 @@ class BwrapSandbox(Sandbox):
         workdir = str(Path(self.spec.workdir or WORKDIR) / (cwd or "."))
         args += ["--chdir", workdir, "--", *cmd]
         return [*self._limits(), *args]
+
+    def socket_folder(self) -> Path:
+        return self.folder / "sockets"
 
     @staticmethod
     def environment(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -131,6 +136,11 @@ class BwrapSandbox(Sandbox):
         return await subprocess(self.command(cmd, cwd, user), input=input,
                                 env=self.environment(env), inherit_env=False,
                                 timeout=timeout, output_limit=output_limit, shown=cmd)
+
+    def stdio_command(self, cmd: list[str], cwd: str | None = None,
+                      env: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+        # Values in bubblewrap's environment, as `exec` does: never on the command line.
+        return self.command(cmd, cwd), self.environment(env)
 
     def connection(self, command: list[str] | None = None) -> SandboxConnection:
         # No --new-session: the person's shell needs the terminal as its controlling one.
@@ -187,8 +197,9 @@ class BwrapBackend(SandboxBackend):
         except SandboxError:
             await remove_tree(folder)
             raise
-        for sub in ("root", "tmp"):
+        for sub in ("root", "tmp", "sockets"):
             (folder / sub).mkdir()
+        (folder / "sockets").chmod(0o755)  # any user inside may reach the bridge's socket
         if self.spec.workdir:
             (folder / self.spec.workdir.lstrip("/")).mkdir(parents=True, exist_ok=True)
         name = f"{CGROUP_PREFIX}{run_id}-{label}-{uuid.uuid4().hex[:6]}"

@@ -9,10 +9,12 @@ says how to build or load it). Each carries the label `evalrunner.run=<run id>`,
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import os
 import shlex
+import shutil
 import time
 import uuid
 from pathlib import Path
@@ -21,7 +23,10 @@ from typing import ClassVar
 from ...tools._environment import tool_environment
 from ...tools._subprocess import DEFAULT_OUTPUT_LIMIT, ExecResult, subprocess
 from .._backend import Leftover, SandboxBackend, sandbox_backend
+from .._channel import SOCKETS
 from .._environment import Sandbox, SandboxConnection, SandboxError
+from .._host import leftovers as host_leftovers
+from .._host import make_workdir, remove_tree
 from .._spec import SandboxSpec
 from ._docker_cli import CLIENT_VARIABLES, compose_command, docker, docker_sync, require_docker
 
@@ -41,10 +46,15 @@ DROPPED_CAPS = ("AUDIT_WRITE", "MKNOD", "NET_RAW", "SETFCAP", "SETPCAP", "SYS_CH
 class DockerSandbox(Sandbox):
     """A running container."""
 
-    def __init__(self, container: str, name: str, spec: SandboxSpec) -> None:
+    def __init__(self, container: str, name: str, spec: SandboxSpec,
+                 sockets: Path | None = None) -> None:
         self.container = container
         self.name = name
         self.spec = spec
+        self.sockets = sockets  # mounted read-only at SOCKETS (not for compose services)
+
+    def socket_folder(self) -> Path | None:
+        return self.sockets
 
     def _exec_args(self, cwd: str | None, env: dict[str, str] | None, user: str | None,
                    interactive: bool = False) -> list[str]:
@@ -85,6 +95,13 @@ class DockerSandbox(Sandbox):
         if result.returncode == 126 and "file not found" in result.stdout + result.stderr:
             result.returncode = 127  # as a shell says "command not found"
         return result
+
+    def stdio_command(self, cmd: list[str], cwd: str | None = None,
+                      env: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+        # `docker exec -i` (no terminal: one would mangle the byte stream); `-e NAME` takes
+        # each value from the CLI's environment, which also says where the daemon is.
+        args = ["docker", *self._exec_args(cwd, env, None, interactive=True), *cmd]
+        return args, {**os.environ, **(env or {})}
 
     def connection(self, command: list[str] | None = None) -> SandboxConnection:
         host = os.environ.get("DOCKER_HOST")
@@ -168,11 +185,17 @@ class DockerBackend(SandboxBackend):
             args += ["--cpus", f"{spec.cpus:g}"]
         if spec.workdir:
             args += ["-w", spec.workdir]
+        # A folder of this machine for the sample's unix sockets (the bridge's endpoint),
+        # read-only inside: the way in that is not the network.
+        sockets = make_workdir("docker", run_id, label)
+        sockets.chmod(0o755)
+        args += ["-v", f"{sockets}:{SOCKETS}:ro"]
         result = await docker(*args, self.image, "tail", "-f", "/dev/null")
         if not result.success:
             docker_sync("rm", "-f", name)
+            await remove_tree(sockets)
             raise SandboxError(f"docker run {self.image} failed: {result.stderr.strip()[-1000:]}")
-        return {"default": DockerSandbox(result.stdout.strip(), "default", spec)}
+        return {"default": DockerSandbox(result.stdout.strip(), "default", spec, sockets)}
 
     async def _compose_up(self, project: str, run_id: str) -> dict[str, Sandbox]:
         assert self.spec.compose is not None
@@ -203,12 +226,18 @@ class DockerBackend(SandboxBackend):
             await _remove_projects(await _projects_of(containers))
         elif containers:
             await docker("rm", "-f", *containers)
+        for env in envs.values():
+            if isinstance(env, DockerSandbox) and env.sockets is not None:
+                await remove_tree(env.sockets)
 
     @classmethod
     def emergency_cleanup(cls, envs: dict[str, Sandbox]) -> None:
         containers = [e.container for e in envs.values() if isinstance(e, DockerSandbox)]
         if containers:
             docker_sync("rm", "-f", *containers)
+        for env in envs.values():
+            if isinstance(env, DockerSandbox) and env.sockets is not None:
+                shutil.rmtree(env.sockets, ignore_errors=True)
 
     @classmethod
     async def leftovers(cls, run_id: str | None = None) -> list[Leftover]:
@@ -217,7 +246,7 @@ class DockerBackend(SandboxBackend):
         found = await docker("ps", "-a", "--filter", f"label={label}", "--format", columns)
         if not found.success:
             raise SandboxError(f"docker ps failed: {found.stderr.strip()}")
-        out: list[Leftover] = []
+        out: list[Leftover] = await asyncio.to_thread(host_leftovers, "docker", run_id)
         for line in found.stdout.splitlines():
             container, owner, uid = [*line.split(" "), "", ""][:3]
             out.append(Leftover(owner, f"container {container}",

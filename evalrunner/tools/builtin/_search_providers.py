@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import httpx
-
 from ..._util.http import http_client
 from .._subprocess import concurrency
 from .._tool import ToolError
@@ -60,6 +58,8 @@ def _key(variable: str, service: str) -> str:
 
 async def _post(service: str, url: str, headers: dict[str, str], body: dict[str, Any],
                 timeout: float, max_connections: int) -> dict[str, Any]:
+    import httpx
+
     try:
         async with concurrency("web_search", max_connections), \
                 http_client(timeout=timeout) as client:

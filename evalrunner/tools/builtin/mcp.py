@@ -17,11 +17,15 @@ def mcp(
     tools: str | list[str] = "*",
     lifetime: str = "task",
     prefix: str | None = None,
+    transport: str | None = None,
+    sandbox: str | bool | None = None,
 ) -> Any:
     """An MCP server's tools. `command` (with `args`, `env`, `cwd`) starts a server on stdio;
-    `url` connects to a streamable-HTTP one. `tools` keeps the names matching these patterns;
-    `lifetime` is `task` (one server for all samples) or `sample` (one per sample); `prefix`
-    is put before each tool name. Needs the `mcp` extra."""
+    `url` connects to a streamable-HTTP one (`transport: sse`: an SSE one). `sandbox: true`
+    (or a sandbox's name) runs the command inside the sample's sandbox, one per sample.
+    `tools` keeps the names matching these patterns; `lifetime` is `task` (one server for
+    all samples) or `sample` (one per sample); `prefix` is put before each tool name.
+    Needs the `mcp` extra."""
     import importlib.util
 
     from ..._util.extras import MissingExtra
@@ -30,7 +34,7 @@ def mcp(
     if importlib.util.find_spec("mcp") is None:
         raise MissingExtra("mcp", "MCP tools")
     return McpServer(command, args, env, cwd, url, headers, tools, lifetime,  # type: ignore[arg-type]
-                     prefix)
+                     prefix, transport, sandbox)  # type: ignore[arg-type]
 
 
 registering_decorator("tool", mcp, "mcp")

@@ -23,7 +23,7 @@ from ...model._chat import (
 )
 from ...model._output import ModelOutput
 from ...tools._info import ToolChoice, ToolFunction, ToolInfo
-from ._bridge_wire import Parsed, config_of, new_id, sse, tool_call
+from ._wire import Parsed, config_of, new_id, sse, tool_call
 
 _CONFIG = {"temperature": "temperature", "top_p": "top_p", "max_output_tokens": "max_tokens",
            "parallel_tool_calls": "parallel_tool_calls", "seed": "seed"}

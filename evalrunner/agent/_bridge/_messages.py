@@ -18,7 +18,7 @@ from ...model._chat import (
 )
 from ...model._output import ModelOutput
 from ...tools._info import ToolChoice, ToolFunction, ToolInfo
-from ._bridge_wire import Parsed, config_of, new_id, sse, tool_call
+from ._wire import Parsed, config_of, new_id, sse, tool_call
 
 _CONFIG = {"max_tokens": "max_tokens", "temperature": "temperature", "top_p": "top_p",
            "top_k": "top_k", "stop_sequences": "stop_seqs"}

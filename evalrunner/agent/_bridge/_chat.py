@@ -19,7 +19,7 @@ from ...model._chat import (
 from ...model._output import ModelOutput
 from ...model.providers._openai_wire import _assistant_message, _parse_tool_call
 from ...tools._info import ToolChoice, ToolFunction, ToolInfo
-from ._bridge_wire import Parsed, config_of, sse
+from ._wire import Parsed, config_of, sse
 
 _CONFIG = {"temperature": "temperature", "top_p": "top_p", "stop": "stop_seqs", "seed": "seed",
            "max_tokens": "max_tokens", "max_completion_tokens": "max_tokens", "n": "num_choices",

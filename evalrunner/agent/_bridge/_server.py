@@ -31,13 +31,13 @@ from typing import Any
 
 from ...events._limits import LimitExceededError
 from ...model._get import get_model
-from . import _bridge_chat, _bridge_messages, _bridge_responses
+from . import _chat, _messages, _responses
 
 MAX_BODY = 64 * 1024 * 1024
 # The last part of a POST path, and the module that speaks that API.
-_ROUTES: dict[str, ModuleType] = {"chat/completions": _bridge_chat,
-                                  "responses": _bridge_responses,
-                                  "messages": _bridge_messages}
+_ROUTES: dict[str, ModuleType] = {"chat/completions": _chat,
+                                  "responses": _responses,
+                                  "messages": _messages}
 Answer = tuple[int, dict[str, Any], bool]  # status, JSON payload, streamed as events
 
 
@@ -111,7 +111,7 @@ class BridgeServer:
             return 200, {"object": "list", "data": [{"id": get_model().name,
                                                       "object": "model"}]}, False
         if method != "POST" or api is None:
-            return 404, _bridge_chat.error(404, f"no route for {method} {path}"), False
+            return 404, _chat.error(404, f"no route for {method} {path}"), False
         try:
             request = json.loads(body)
             parsed = api.parse(request)
@@ -139,10 +139,10 @@ class BridgeServer:
             token = headers.get("x-api-key", "")
         if not hmac.compare_digest(token.strip().encode(), self.api_key.encode()):
             message = "missing or wrong bridge token (Authorization: Bearer or x-api-key)"
-            return 401, (api or _bridge_chat).error(401, message), False
+            return 401, (api or _chat).error(401, message), False
         kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if method == "POST" and kind != "application/json":
-            return 415, (api or _bridge_chat).error(415, "the body must be application/json"), \
+            return 415, (api or _chat).error(415, "the body must be application/json"), \
                 False
         return None
 

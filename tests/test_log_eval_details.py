@@ -1,5 +1,6 @@
-"""`reductions.json` in `.eval` logs (and `reductions` in Inspect `.json` exports): each
-scorer's score per sample with its epochs reduced, read by Inspect's own reader."""
+"""Details of Inspect-format logs, read by Inspect's own reader: `reductions.json` in
+`.eval` logs (and `reductions` in `.json` exports), each scorer's score per sample with its
+epochs reduced; cache hits in model events; events surviving an export."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from evalrunner.log import read_eval_log
 from evalrunner.log._inspect_write import write_inspect_log
 from tests.arith_suite import asked, make_suite, server_env
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 from tests.servers.openai_server import start_openai_server
 
 inspect_log = pytest.importorskip(
@@ -79,3 +80,54 @@ def test_one_epoch_and_json_export(tmp_path: Path) -> None:
         assert reductions_of(log) == {None: {1: "I", 2: "C"}}, suffix
         (reduction,) = log.reductions or []
         assert reduction.samples[0].answer == "3"
+
+
+def test_cache_hits_are_marked_in_eval_logs(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cached reply's model event says `cache: read` to Inspect's reader (in a log it
+    is part of the complete events); the first run's calls say nothing."""
+    import evalrunner
+
+    suite = make_suite(tmp_path, n=2, extra="    config: {cache: true}\n")
+    monkeypatch.setenv("EVALRUNNER_CACHE_DIR", str(tmp_path / "cache"))
+    paths = []
+    with start_openai_server(responder=wrong_the_first_time()) as server:
+        for env, value in server_env(server.url).items():
+            monkeypatch.setenv(env, value)
+        for run in ("first", "second"):
+            (log,) = evalrunner.eval(str(suite), log_dir=str(tmp_path / run),
+                                     log_format="eval", display="none")
+            paths.append(log.location)
+        assert len(server.requests) == 2  # the second run asked nothing
+    first, second = (inspect_log.read_eval_log(str(p)) for p in paths)
+    for log, mark in ((first, None), (second, "read")):
+        events = [e for s in log.samples or [] for e in s.events if e.event == "model"]
+        assert len(events) == 2 and all(e.cache == mark for e in events)
+        assert all(e.output.completion.startswith("The answer is") for e in events)
+
+
+def test_events_survive_an_export(tmp_path: Path) -> None:
+    """An agent's model, tool and span events, exported to `.eval`, read back the same by
+    evalrunner and as events by Inspect."""
+    import evalrunner
+
+    logs = evalrunner.eval(str(ROOT / "suites" / "agents" / "react.yml"),
+                           log_dir=str(tmp_path / "logs"), display="none")
+    for log in logs:
+        out = tmp_path / f"{log.eval.task}.eval"
+        write_inspect_log(log, log.samples, out)
+        (back,) = read_eval_log(out).samples
+        (theirs,) = inspect_log.read_eval_log(str(out)).samples or []
+        (sample,) = log.samples
+        kinds = [e.event for e in sample.events]
+        assert "tool" in kinds and "model" in kinds
+        assert [e.event for e in back.events] == kinds
+        assert [e.event for e in theirs.events if e.event != "score"] == kinds
+        tools = [(e.function, e.arguments, e.result) for e in sample.events if e.event == "tool"]
+        assert tools == [(e.function, e.arguments, e.result) for e in back.events
+                         if e.event == "tool"]
+        assert tools == [(e.function, e.arguments, e.result) for e in theirs.events
+                         if e.event == "tool"]
+        models = [e for e in back.events if e.event == "model"]
+        assert [m.input for m in models] == [e.input for e in sample.events
+                                             if e.event == "model"]
