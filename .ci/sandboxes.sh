@@ -3,8 +3,7 @@
 # no iptables changes, no bridge) whose images are kept in $SANDBOX_DATA between runs,
 # builds the tests' image offline if that recipe's image is not there yet, then the SDK
 # agents' venv and image (sdk_agents_up) and the browser's image (browser_image_up), and
-# exports DOCKER_HOST. `sandboxes_down` stops
-# the daemon and removes its temporary files.
+# exports DOCKER_HOST. `sandboxes_down` stops the daemon and removes its temporary files.
 
 SANDBOX_IMAGE=evalrunner-agents:bookworm
 SANDBOX_DATA=${EVALRUNNER_DOCKER_DATA:-/var/lib/evalrunner-ci/docker}

@@ -3,6 +3,7 @@ official `openai` and `anthropic` SDKs; each call is a model event with usage.""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,37 @@ def test_an_sdk_agent_calls_its_tool_through_the_bridge(api: str, tmp_path: Path
             assert sample.store["usage"]["output_tokens"] == models[1].usage["output_tokens"]
         if api == "responses":
             assert sample.store["usage"]["total_tokens"] == models[1].usage["total_tokens"]
+
+
+def test_refusals_come_in_each_apis_own_error_format() -> None:
+    """Bad requests are refused before any model call, as each SDK expects its errors."""
+    import anthropic
+    import openai
+
+    from evalrunner.agent._bridge import BridgeServer
+
+    async def probe() -> None:
+        async with BridgeServer() as server:
+            base = server.base_url
+            oai = openai.AsyncOpenAI(base_url=base, api_key=server.api_key, max_retries=0)
+            claude = anthropic.AsyncAnthropic(base_url=base.removesuffix("/v1"),
+                                              api_key=server.api_key, max_retries=0)
+            with pytest.raises(openai.BadRequestError, match="previous_response_id"):
+                await oai.responses.create(model="m", input="hi", previous_response_id="r1")
+            with pytest.raises(openai.AuthenticationError, match="bridge token"):
+                await openai.AsyncOpenAI(base_url=base, api_key="guess", max_retries=0
+                                         ).responses.create(model="m", input="hi")
+            with pytest.raises(anthropic.AuthenticationError) as refused:
+                await anthropic.AsyncAnthropic(base_url=base.removesuffix("/v1"),
+                                               api_key="guess", max_retries=0
+                                               ).messages.create(model="m", max_tokens=9,
+                                                                 messages=[])
+            assert refused.value.body["error"]["type"] == "authentication_error"  # type: ignore[index]
+            with pytest.raises(anthropic.BadRequestError) as bad:
+                await claude.messages.create(model="m", max_tokens=9, messages=[
+                    {"role": "user", "content": [{"type": "tool_result"}]}])  # type: ignore[list-item]
+            assert bad.value.body["type"] == "error"  # type: ignore[index]
+            with pytest.raises(openai.NotFoundError):
+                await oai.embeddings.create(model="m", input="hi")
+
+    asyncio.run(probe())

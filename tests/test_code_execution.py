@@ -4,6 +4,7 @@ codeExecution), each against its local server; the python fallback in the shippe
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +94,26 @@ def test_shipped_suite_runs_the_python_fallback_in_the_sandbox(tmp_path: Path) -
     assert tool.text.strip() == "1048576"
     assert sample.scores["includes"].value == "C"
     assert events_of(sample, "sandbox")  # run in the bwrap sandbox, not on the host
+
+
+async def test_an_anthropic_batch_names_the_beta_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evalrunner.model import GenerateConfig, get_model
+    from evalrunner.model._config import BatchConfig
+    from evalrunner.tools.builtin.code_execution import code_execution
+
+    with AnthropicServer(api_key=KEY) as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        server.options.responder = lambda body: dict(REPLY)
+        batch = BatchConfig(size=2, send_delay=0.1, tick=0.05)
+        model = get_model("anthropic/claude-sonnet-4-0", config=GenerateConfig(batch=batch),
+                          memoize=False)
+        info = code_execution().info
+        async with model:
+            outputs = await asyncio.gather(*(model.generate(f"q{i}", tools=[info])
+                                             for i in range(2)))
+        assert not server.rejected, server.rejected[0].error
+        (created,) = [r for r in server.requests
+                      if r.method == "POST" and r.path == "/v1/messages/batches"]
+    assert [o.completion for o in outputs] == ["It is 1048576."] * 2
+    assert "code-execution-2025-08-25" in created.headers["anthropic-beta"]

@@ -29,6 +29,8 @@ s = socket.socket(socket.AF_UNIX)
 s.connect(calc._PATH)
 s.sendall(b"not json\\n")
 print(s.recv(1000).decode().strip())
+s.sendall(json.dumps({"method": "add", "args": [1, 2]}).encode() + b"\\n")  # no token
+print(s.recv(1000).decode().strip())
 """
 
 
@@ -78,6 +80,7 @@ def test_results_errors_and_bad_requests(tmp_path: Path) -> None:
         "no method 'nosuch' (methods: add, fail)",
         "ValueError: bad input",
         '{"error": "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"}',
+        '{"error": "wrong or missing token"}',
     ]
     assert left == []  # the socket is gone with the block
 

@@ -118,5 +118,7 @@ def test_background_processes_die_with_the_sample() -> None:
             assert _running(marker)
             assert "running" in await bash(task=1)
 
+    logs = set(Path("/tmp").glob(".evalrunner-bash-background-*"))
     asyncio.run(sample())
     assert not _running(marker)
+    assert set(Path("/tmp").glob(".evalrunner-bash-background-*")) <= logs  # logs removed

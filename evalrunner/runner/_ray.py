@@ -130,6 +130,7 @@ def _connect(ray: Any, opts: RayOptions) -> bool:
             ray.init(address=address, log_to_driver=False, configure_logging=False)
             return True  # disconnects at the end; the cluster keeps running
         ray.init(
+            address="local",  # a Ray of its own, even beside a cluster `ray start` made
             num_cpus=opts.num_cpus or os.cpu_count() or 1,
             include_dashboard=False,
             log_to_driver=False,

@@ -154,7 +154,7 @@ def _slot() -> contextlib.AbstractAsyncContextManager[None]:
 
     if _options.max_sandboxes is None:
         return contextlib.nullcontext()
-    return concurrency("sandboxes", _options.max_sandboxes)
+    return concurrency("evalrunner:sandboxes", _options.max_sandboxes)
 
 
 def _describe(env: Sandbox) -> str:

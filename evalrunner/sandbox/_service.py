@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import inspect
 import json
 import logging
@@ -43,13 +44,14 @@ import json as _json
 import socket as _socket
 
 _PATH = {path!r}
+_TOKEN = {token!r}
 
 
 def call(method, *args, **kwargs):
     with _socket.socket(_socket.AF_UNIX) as s:
         s.connect(_PATH)
-        s.sendall(_json.dumps({{"method": method, "args": args, "kwargs": kwargs}}).encode()
-                  + b"\\n")
+        request = {{"token": _TOKEN, "method": method, "args": args, "kwargs": kwargs}}
+        s.sendall(_json.dumps(request).encode() + b"\\n")
         data = b""
         while not data.endswith(b"\\n"):
             chunk = s.recv(65536)
@@ -86,11 +88,14 @@ async def serve(name: str, methods: Mapping[str, Method] | list[Method],
                            "services (bwrap and docker with an image or a build have)")
     socket_name = f"service-{name}-{secrets.token_hex(4)}.sock"
     path = Path(folder) / socket_name
-    server = await asyncio.start_unix_server(lambda r, w: _connection(table, r, w), str(path),
-                                             limit=MAX_REQUEST)
+    # The socket's folder is the sample's; the token keeps out anyone else on this machine
+    # who could reach the socket: only the sandbox has the client module that holds it.
+    token = secrets.token_hex(16)
+    server = await asyncio.start_unix_server(lambda r, w: _connection(table, token, r, w),
+                                             str(path), limit=MAX_REQUEST)
     path.chmod(0o777)  # any user of the sandbox may call (it is the sample's own folder)
     try:
-        module = await _install(box, name, f"{SOCKETS}/{socket_name}", list(table))
+        module = await _install(box, name, f"{SOCKETS}/{socket_name}", token, list(table))
         yield module
     finally:
         server.close()
@@ -123,19 +128,20 @@ def _table(name: str, methods: Mapping[str, Method] | list[Method]) -> dict[str,
     return table
 
 
-async def _install(box: Sandbox, name: str, socket: str, methods: list[str]) -> str:
-    source = _CLIENT.format(name=name, path=socket) + "".join(
+async def _install(box: Sandbox, name: str, socket: str, token: str, methods: list[str]
+                   ) -> str:
+    source = _CLIENT.format(name=name, path=socket, token=token) + "".join(
         _METHOD.format(method=m) for m in methods)
     module = f"{SERVICES}/{name}.py"
     await box.write_file(module, source)
     return module
 
 
-async def _connection(table: dict[str, Method], reader: asyncio.StreamReader,
+async def _connection(table: dict[str, Method], token: str, reader: asyncio.StreamReader,
                       writer: asyncio.StreamWriter) -> None:
     try:
         while line := await reader.readline():
-            reply = await _answer(table, line)
+            reply = await _answer(table, token, line)
             writer.write(json.dumps(reply).encode() + b"\n")
             await writer.drain()
     except (ValueError, ConnectionError, asyncio.IncompleteReadError):
@@ -144,11 +150,13 @@ async def _connection(table: dict[str, Method], reader: asyncio.StreamReader,
         writer.close()
 
 
-async def _answer(table: dict[str, Method], line: bytes) -> dict[str, Any]:
+async def _answer(table: dict[str, Method], token: str, line: bytes) -> dict[str, Any]:
     try:
         request = json.loads(line)
         if not isinstance(request, dict):
             return {"error": "a request is a JSON object"}
+        if not hmac.compare_digest(str(request.get("token", "")), token):
+            return {"error": "wrong or missing token"}
         name = str(request.get("method"))
         if name not in table:
             return {"error": f"no method {name!r} (methods: {', '.join(table)})"}

@@ -63,14 +63,12 @@ class AnthropicServer(WireServer):
         require(isinstance(record.body, dict), "the body is not valid JSON")
         if record.path == "/v1/messages/batches":
             check_batch(record.body)
+            for request in record.body.get("requests") or []:
+                _check_betas(record, request.get("params") or {})
         else:
             require(record.path == "/v1/messages", f"not found: {record.path}", 404)
             check_body(record.body)
-            betas = record.headers.get("anthropic-beta", "").split(",")
-            for tool in record.body.get("tools") or []:
-                beta = SERVER_TOOL_BETAS.get(tool.get("type", ""))
-                require(beta is None or beta in betas,
-                        f"{tool.get('type')} requires the anthropic-beta header {beta}")
+            _check_betas(record, record.body)
 
     async def handle(self, record: RecordedRequest) -> Answer:
         if not record.path.startswith("/v1/messages/batches"):
@@ -402,3 +400,12 @@ def _check_image(source: Any, at: str) -> None:
         only_keys(source, {"type", "url"}, f"{at}.source")
         require(source.get("type") == "url" and str(source.get("url")).startswith("http"),
                 f"{at}.source: expected base64 or url")
+
+
+def _check_betas(record: RecordedRequest, body: dict[str, Any]) -> None:
+    """A server tool offered needs its beta in the request's anthropic-beta header."""
+    betas = record.headers.get("anthropic-beta", "").split(",")
+    for tool in body.get("tools") or []:
+        beta = SERVER_TOOL_BETAS.get(tool.get("type", ""))
+        require(beta is None or beta in betas,
+                f"{tool.get('type')} requires the anthropic-beta header {beta}")

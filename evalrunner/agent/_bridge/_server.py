@@ -120,8 +120,8 @@ class BridgeServer:
         if self.limit is not None:
             return 429, api.error(429, str(self.limit)), False
         name = request.get("model")
-        model = get_model(name) if _is_role(name) else get_model()
         try:
+            model = get_model(name) if _is_role(name) else get_model()
             output = await model.generate(parsed.messages, parsed.tools, parsed.choice,
                                           parsed.config)
         except LimitExceededError as ex:

@@ -24,6 +24,7 @@ class AnthropicBatch(BatchBackend):
     def __init__(self, api: AnthropicAPI) -> None:
         self.api = api
         self.config = api.config
+        self._natives: dict[str, ToolInfo] = {}
 
     def request_body(
         self,
@@ -32,13 +33,15 @@ class AnthropicBatch(BatchBackend):
         tool_choice: ToolChoice | None,
         config: GenerateConfig,
     ) -> dict[str, Any]:
+        # A native tool's beta goes on the batch's request: remember which were offered.
+        self._natives.update({t.name: t for t in tools if t.native})
         return self.api.request_body(messages, tools, tool_choice, config)
 
     async def submit(self, requests: list[tuple[str, dict[str, Any]]]) -> str:
         body = {"requests": [{"custom_id": cid, "params": params} for cid, params in requests]}
         data = await self.api.request_json(
             "POST", self.api.url("v1/messages/batches"), self.config, body,
-            headers=self.api.headers(),
+            headers=self.api.headers(list(self._natives.values())),
         )
         return str(data["id"])
 

@@ -78,6 +78,10 @@ class BackgroundTasks:
         for task in self.tasks.values():
             if not task.runner.done():
                 await self._stop(task)
+        if self.tasks:  # the logs: in a sandbox they go with it, here they would stay
+            with contextlib.suppress(Exception):
+                await run_command(["rm", "-rf", "--", self.folder], sandbox=self.sandbox,
+                                  timeout=30)
 
     async def _stop(self, task: _Task) -> None:
         task.runner.cancel()
