@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import ROOT
 
@@ -28,10 +29,16 @@ watched = {
 }
 counts = {name: 0 for name in watched.values()}
 counts.update(template_file=0, dataset_file=0)
+loaded = {}  # load_template's calls by the template they name
 
 def profile(frame, event, arg):
     if event == "call" and frame.f_code in watched:
-        counts[watched[frame.f_code]] += 1
+        name = watched[frame.f_code]
+        counts[name] += 1
+        if name == "load_template":
+            args = frame.f_locals
+            key = str(args["value"] if args["value"] is not None else args["default"])
+            loaded[key] = loaded.get(key, 0) + 1
 
 def audit(event, args):
     if event == "open" and isinstance(args[0], str | bytes | os.PathLike):
@@ -43,7 +50,7 @@ def audit(event, args):
 
 def report():
     with open(os.environ["COUNTS_FILE"], "w") as out:
-        json.dump(counts, out)
+        json.dump({**counts, "loaded": loaded}, out)
 
 import atexit
 atexit.register(report)
@@ -55,7 +62,7 @@ main(prog_name="evalrunner")
 """
 
 
-def _counted(tmp_path: Path, *args: str) -> tuple[dict[str, int], str]:
+def _counted(tmp_path: Path, *args: str) -> tuple[dict[str, Any], str]:
     script = tmp_path / "counting.py"
     script.write_text(_COUNTING, encoding="utf-8")
     counts = tmp_path / "counts.json"
@@ -72,20 +79,30 @@ def test_security_suite_is_built_once_per_run(tmp_path: Path) -> None:
         tmp_path, "run", "suites/security.yml", "-T", "system=devops.txt",
         "--model", "mockllm/model", "--log-dir", str(tmp_path / "logs"), "--display", "none",
     )
-    assert [p.name for p in (tmp_path / "logs").iterdir()], stderr  # the run did run
-    assert counts["build_task"] == 1, counts
-    assert counts["open_source"] == 1, counts  # the preflight's dataset is the run's
-    assert counts["template_file"] == 1, counts  # devops.txt read once
-    # system_message's template and the grader's built-in one, each resolved once.
-    assert counts["load_template"] == 2, counts
-    assert counts["resolve_template"] <= 2, counts
+    logs = list((tmp_path / "logs").glob("*.json"))
+    assert logs, stderr  # the run did run, on every sample of the dataset it checked
+    log = json.loads(logs[0].read_text(encoding="utf-8"))
+    assert log["status"] == "success" and len(log["samples"]) == 16, stderr
+    assert log["eval"]["dataset"]["samples"] == 16 and log["eval"]["dataset"]["hash"]
+    _assert_built_once(counts)
 
 
 def test_validate_builds_what_a_run_builds(tmp_path: Path) -> None:
     counts, stderr = _counted(tmp_path, "validate", "suites/security.yml",
                               "-T", "system=devops.txt")
-    assert counts["build_task"] == 1 and counts["open_source"] == 1, (counts, stderr)
-    assert counts["template_file"] == 1, counts
+    assert "error" not in stderr.lower(), stderr
+    _assert_built_once(counts)
+
+
+def _assert_built_once(counts: dict[str, Any]) -> None:
+    assert counts["build_task"] == 1, counts
+    assert counts["open_source"] == 1, counts  # the preflight's dataset is the run's
+    # The check, the hash, the count and the samples all come from one read of the file.
+    assert counts["dataset_file"] == 1, counts
+    assert counts["template_file"] == 1, counts  # devops.txt read once
+    # Two templates (system_message's devops.txt, the grader's built-in), each loaded once.
+    assert counts["loaded"] == {"devops.txt": 1, "model_graded_fact.j2": 1}, counts
+    assert counts["resolve_template"] <= 2, counts
 
 
 def test_the_package_keeps_its_state_in_at_most_four_context_variables() -> None:

@@ -98,3 +98,61 @@ tasks:
     assert "samples.jsonl:3" in err and "is an absolute path" in err
     assert "more.jsonl:1" in err and "'link.txt' is a link out of the dataset's folder" in err
     assert "samples.jsonl:1" not in err
+
+
+def test_a_logs_addresses_do_not_get_the_users_key_on_retry(tmp_path: Path) -> None:
+    """`retry` takes a log's model, args and roles: an address a log names (here a log from
+    elsewhere, edited to point at another server) is the log's, not the user's."""
+    import json
+
+    suite = write(tmp_path / "suite.yml",
+                  "tasks: [{name: t, dataset: {samples: [{input: hello}]}, plan: [generate]}]\n")
+    env = {"TEST_API_KEY": KEY}
+    with start_openai_server(api_key=KEY) as own, start_openai_server(api_key=KEY) as evil:
+        made = run_cli("run", str(suite), "--model", "openai-api/test/small", "--display",
+                       "none", "--log-dir", str(tmp_path / "made"), "-M",
+                       f"base_urls=[{own.url}]", env=env)
+        assert made.returncode == 0, made.stderr
+        log = json.loads(next((tmp_path / "made").glob("*.json")).read_text("utf-8"))
+        log.update(status="error", samples=[], results=None)
+        logs = tmp_path / "logs"
+        logs.mkdir()
+        # One log names its own base URLs and a grader's address, the other a base URL.
+        log["eval"]["model_args"] = {"base_urls": [evil.url]}
+        log["eval"]["model_roles"] = {"grader": {"model": "openai-api/test/g",
+                                                 "base_url": evil.url}}
+        args_log = logs / "args.json"
+        args_log.write_text(json.dumps(log, indent=2), "utf-8")
+        log["eval"].update(model_args={}, model_roles={}, model_base_url=evil.url)
+        url_log = logs / "url.json"
+        url_log.write_text(json.dumps(log, indent=2), "utf-8")
+        lines = {name: path.read_text("utf-8").splitlines()
+                 for name, path in (("args", args_log), ("url", url_log))}
+
+        def where(name: str, key: str) -> str:
+            line = next(i for i, text in enumerate(lines[name]) if f'"{key}"' in text)
+            return f"{logs / name}.json:{line + 1}:{lines[name][line].index(chr(34)) + 1}"
+
+        refused = run_cli("retry", str(args_log), str(url_log), "--display", "none", env=env)
+        assert refused.returncode == 2, refused.stderr
+        assert evil.requests == [] and len(own.requests) == 1  # nothing before the refusal
+        err = refused.stderr
+        assert f"{where('args', 'model_args')}: model 'openai-api/test/small': the log sends " \
+            f"requests to its own address ({evil.url})" in err
+        assert f"{where('args', 'model_roles')}: role 'grader': the log sends requests" in err
+        assert f"{where('url', 'model_base_url')}: model 'openai-api/test/small'" in err
+        assert "--trust" in err and KEY not in err
+        # `score` grades with the log's models: the same rule, before any call.
+        scored = run_cli("score", "log", str(args_log), "--scorer", "model_graded_qa",
+                         "--no-overwrite", env=env)
+        assert scored.returncode == 2 and evil.requests == [], scored.stderr
+        assert f"{where('args', 'model_args')}: model 'openai-api/test/small': the log sends " \
+            "requests to its own address" in scored.stderr
+        # The user's own address for the second log: allowed, and the log's is not used.
+        mine = run_cli("retry", str(url_log), "--model-base-url", own.url, "--display", "none",
+                       env=env)
+        assert mine.returncode == 0, mine.stderr
+        assert evil.requests == [] and len(own.requests) == 2
+        trusted = run_cli("retry", str(args_log), "--trust", "--display", "none", env=env)
+        assert trusted.returncode == 0, trusted.stderr
+        assert len(evil.requests) == 1  # the user said so

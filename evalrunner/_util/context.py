@@ -61,6 +61,8 @@ class SampleContext(_Context):
         "recorders": (),  # usage sinks of the model calls
         "call": None,  # what the model call under way did (retries, waits, bodies)
         "cache_epoch": None,
+        "background": None,  # a deepagent's background agents (agent._dispatch)
+        "long_lived": False,  # a task running a process for the rest of the sample
     }
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._util.context import ContextField, sample_field
 from ..model._chat import ChatMessageUser
 from ..tools._info import ToolInfo
 from ..tools._tool import ToolError
@@ -38,7 +38,7 @@ class _Background:
         return sum(not d.task.done() for d in self.agents.values())
 
 
-_current: ContextVar[_Background | None] = ContextVar("deepagent_background", default=None)
+_current: ContextField[_Background | None] = sample_field("background")
 
 
 @contextlib.asynccontextmanager

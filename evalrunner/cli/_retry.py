@@ -36,6 +36,8 @@ from ._report import finish, report_cancelled, report_options
     help="Progress display (default: rich on a terminal, plain otherwise).",
 )
 @option("--model-base-url", help="Base URL of the model's API (when the log's held a secret).")
+@option("--trust", is_flag=True, default=False,
+        help="Trust the logs: let them name their model's address (with your key).")
 @option("--force", is_flag=True,
         help="Retry even if the task, dataset, templates or Python files changed since the run.")
 @report_options
@@ -48,6 +50,8 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
     and dataset seed come from the log; options given here (e.g. --max-connections) apply
     on top. A log being retried by another process, or whose task, dataset, templates or
     Python files changed since the run, is refused (--force retries a changed one anyway).
+    So is a log naming its model's address, where your key would go, unless you give the
+    address again (--model-base-url) or trust the log (--trust).
     """
     from ..runner import RunOptions
     from ..runner._capture import log_level_problem
@@ -79,7 +83,7 @@ def retry(paths: tuple[str, ...], **kwargs: Any) -> None:
     base = RunOptions(
         config=config_from_kwargs(kwargs), max_samples=kwargs["max_samples"],
         log_dir=kwargs["log_dir"], log_level=kwargs["log_level"],
-        model_base_url=kwargs["model_base_url"],
+        model_base_url=kwargs["model_base_url"], trust=kwargs["trust"],
     )
     jobs, errors = [], []
     for target in targets:

@@ -42,11 +42,16 @@ def score() -> None:
 @option("--no-overwrite", is_flag=True, default=False,
         help="Write LOG-scored.json (or .eval) beside the log instead of overwriting it "
              "(always done for a log another tool wrote, which is never overwritten).")
-def score_log(log_file: str, scorers: tuple[str, ...], action: str, no_overwrite: bool) -> None:
-    """Score the samples of LOG again (e.g. a `run --no-score` log)."""
+@option("--trust", is_flag=True, default=False,
+        help="Trust the log: let it name its model's address (with your key).")
+def score_log(log_file: str, scorers: tuple[str, ...], action: str, no_overwrite: bool,
+              trust: bool) -> None:
+    """Score the samples of LOG again (e.g. a `run --no-score` log). A log naming its
+    model's or a grader's address, where your key would go, is refused unless --trust."""
     from ..log import read_eval_log
     from ..runner._entry import run_sync
     from ..runner._rescore import score_file, scored_location
+    from ..runner._trust import UntrustedLog
 
     try:
         log = read_eval_log(log_file, header_only=True)
@@ -62,7 +67,11 @@ def score_log(log_file: str, scorers: tuple[str, ...], action: str, no_overwrite
     target = scored_location(log_file, overwrite=not foreign and not no_overwrite)
     try:
         created = [make_scorer(text, base_dir) for text in scorers] or None
-        scored = run_sync(lambda: score_file(log_file, target, created, _action(action)))
+        scored = run_sync(lambda: score_file(log_file, target, created, _action(action),
+                                             trust))
+    except UntrustedLog as ex:
+        click.echo(str(ex), err=True)
+        sys.exit(EXIT_BAD_INPUT)
     except (LookupError, TypeError, ValueError) as ex:
         click.echo(f"cannot score {log_file}: {ex}", err=True)
         sys.exit(EXIT_BAD_INPUT)

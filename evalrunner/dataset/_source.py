@@ -3,6 +3,10 @@
 File formats share `FileSource`, which opens any fsspec URL, hashes the raw bytes as they
 stream past (so the hash costs no second read when the file is read through) and hands a
 text stream to the format's parser; a format module only has to turn text into records.
+A file of at most KEEP_BYTES is kept in memory once read through: the checks before a run
+read it, and the run's count, hash and samples come from those same bytes (one open, and
+the run reads exactly what was checked even if the file changes meanwhile). A larger file
+streams, record by record, on each pass.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ __all__ = [
 
 # Compression suffixes that fsspec knows; `x.jsonl.gz` is read as jsonl.
 _COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".lzma": "lzma", ".zst": "zstd"}
+# Larger files are read afresh by each pass rather than held for the whole run.
+KEEP_BYTES = 2 << 20
 
 
 @dataclass(frozen=True)
@@ -117,21 +123,33 @@ class FileSource(RecordSource):
         self._count_text = count
         self._count: int | None = None
         self._hash: str | None = None
+        self._kept: bytes | None = None  # the whole file, once read through (if small)
 
     def records(self) -> Iterator[Record]:
+        n = 0
         with self._open() as (text, hasher), self._decoding():
-            yield from self._parse(text, self.display)
-            self._hash = hasher.finish()
+            for record in self._parse(text, self.display):
+                n += 1
+                yield record
+            self._read_through(hasher, n)
 
     def count(self) -> int:
         if self._count is None:
             with self._open() as (text, hasher), self._decoding():
                 if self._count_text is not None:
-                    self._count = self._count_text(text)
+                    n = self._count_text(text)
                 else:
-                    self._count = sum(1 for _ in self._parse(text, self.display))
-                self._hash = hasher.finish()
+                    n = sum(1 for _ in self._parse(text, self.display))
+                self._read_through(hasher, n)
+        assert self._count is not None
         return self._count
+
+    def _read_through(self, hasher: _HashingReader, count: int) -> None:
+        """A whole pass ended: its hash, record count and (a small file's) bytes."""
+        if self._kept is None:
+            self._hash = hasher.finish()
+            self._kept = hasher.kept()
+        self._count = count
 
     @contextmanager
     def _decoding(self) -> Iterator[None]:
@@ -147,15 +165,26 @@ class FileSource(RecordSource):
         return self._hash
 
     def _open(self) -> _Opened:
-        return _Opened(self._fs.open(self._path, "rb"), _COMPRESSION.get(Path(self._path).suffix))
+        compression = _COMPRESSION.get(Path(self._path).suffix)
+        if self._kept is not None:
+            return _Opened(io.BytesIO(self._kept), compression, keep=False)
+        return _Opened(self._fs.open(self._path, "rb"), compression, keep=self._small())
+
+    def _small(self) -> bool:
+        """Whether the file is small enough to keep (a size the filesystem cannot tell: no)."""
+        try:
+            size = self._fs.size(self._path)
+        except (OSError, ValueError, NotImplementedError):
+            return False
+        return isinstance(size, int) and size <= KEEP_BYTES
 
 
 class _Opened:
     """A context that yields (text stream, hasher) over a binary file and closes both."""
 
-    def __init__(self, raw: IO[bytes], compression: str | None) -> None:
+    def __init__(self, raw: IO[bytes], compression: str | None, keep: bool) -> None:
         self._raw = raw
-        self._hasher = _HashingReader(raw)
+        self._hasher = _HashingReader(raw, keep)
         binary: IO[bytes] = io.BufferedReader(self._hasher, 1 << 16)
         if compression is not None:
             from fsspec.compression import compr
@@ -175,11 +204,12 @@ class _Opened:
 
 
 class _HashingReader(io.RawIOBase):
-    """Passes bytes through while hashing them."""
+    """Passes bytes through while hashing them (and keeping them, if told)."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: IO[bytes], keep: bool) -> None:
         self._raw = raw
         self._sha = hashlib.sha256()
+        self._chunks: list[bytes] | None = [] if keep else None
 
     def readable(self) -> bool:
         return True
@@ -188,14 +218,23 @@ class _HashingReader(io.RawIOBase):
         data = self._raw.read(len(buffer))
         n = len(data)
         buffer[:n] = data
-        self._sha.update(data)
+        self._pass(data)
         return n
+
+    def _pass(self, data: bytes) -> None:
+        self._sha.update(data)
+        if self._chunks is not None:
+            self._chunks.append(data)
 
     def finish(self) -> str:
         """Hash whatever the parser left unread, then return the hex digest."""
         while chunk := self._raw.read(1 << 16):
-            self._sha.update(chunk)
+            self._pass(chunk)
         return self._sha.hexdigest()
+
+    def kept(self) -> bytes | None:
+        """Every byte read, if told to keep them; call after `finish`."""
+        return b"".join(self._chunks) if self._chunks is not None else None
 
 
 def _stem(path: str) -> str:

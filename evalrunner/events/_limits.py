@@ -1,8 +1,12 @@
-"""Limits on a sample's turns, cost and working time, checked before each model or tool call.
+"""Limits on what a sample's model calls spend: turns, tokens, cost and working time.
 
-The runner opens a scope per sample for its plan (scorers run outside it, so a sample that
-hit a limit is still scored). Working time is wall time less the time spent waiting for a
+The one place these are counted and checked: every model call counts its turn, tokens and
+cost here (`count_call`), and every model call first checks them (`check_limits`; a tool
+call its working time); `TaskState.token_limit` and `completed` read the same tally. The runner
+opens a scope per sample for its plan (scorers run outside it, so a sample that hit a
+limit is still scored). Working time is wall time less the time spent waiting for a
 connection slot or a retry's back-off, which depend on other samples and on the provider.
+(The message limit is the conversation's length, a property of the state, not of a call.)
 """
 
 from __future__ import annotations
@@ -47,11 +51,13 @@ class SampleLimits:
     """
 
     turns: int | None = None
+    tokens: int | None = None
     cost: float | None = None
     working: float | None = None
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
     turns_default: bool = False  # turns is the agent loops' default bound, not the user's
     turns_used: int = 0
+    tokens_used: int = 0
     cost_used: float = 0.0
     waiting: float = 0.0
     started: float = field(default_factory=time.monotonic)
@@ -71,11 +77,17 @@ class SampleLimits:
                    "--turn-limit N)") if self.turns_default else ""
             return LimitExceededError("turns", self.turns,
                                       f"turn limit of {self.turns} reached{why}")
+        if self.tokens_reached():
+            return LimitExceededError("tokens", self.tokens,
+                                      f"tokens limit of {self.tokens} reached")
         if self.cost is not None and self.cost_used >= self.cost:
             return LimitExceededError(
                 "cost", self.cost, f"cost limit of ${self.cost:g} reached (${self.cost_used:.6g})"
             )
         return None
+
+    def tokens_reached(self) -> bool:
+        return self.tokens is not None and self.tokens_used >= self.tokens
 
     def price(self, model: str, usage: ModelUsage) -> float | None:
         rates = self.prices.get(model)
@@ -112,12 +124,18 @@ def check_limits(working_only: bool = False) -> None:
         raise error
 
 
-def count_call(model: str, usage: ModelUsage | None) -> float | None:
-    """Count one model call against the sample's turns and cost; returns its cost if priced."""
+def count_call(model: str, usage: ModelUsage | None, priced: bool = True) -> float | None:
+    """Count one model call against the sample's turns, tokens and (if `priced`: not a
+    cached reply) cost; returns its cost if priced. Every call of the sample counts,
+    whichever solver, role or agent made it."""
     limits = _active.get()
     if limits is None:
         return None
     limits.turns_used += 1
+    if usage is not None:
+        limits.tokens_used += usage.total_tokens
+    if not priced:
+        return None
     if limits.cost is not None and model not in limits.prices:
         # Validate refuses this for the task's model; a role's model can still get here.
         raise UnpricedModelError(f"cost limit of ${limits.cost:g} cannot apply: no price "

@@ -159,9 +159,8 @@ class Model:
                 self._count("cache_hits")
                 cached.cached = True
                 cached.time = round(time.monotonic() - start, 6)
-                self._record(cached, stats=False)
                 self._event(messages, tools, tool_choice, cfg, cached,
-                            count_call(self.name, None), call)
+                            self._account(cached, spent=False), call)
                 return cached
             self._count("cache_misses")
         try:
@@ -176,9 +175,8 @@ class Model:
         if cfg.response_schema is not None:
             check_reply(output, cfg.response_schema)
         self._count("calls")
-        self._record(output, stats=True)
         self._event(messages, tools, tool_choice, cfg, output,
-                    count_call(self.name, output.usage), call)
+                    self._account(output, spent=True), call)
         if policy is not None and key is not None and output.error is None:
             await cache_store(self.name, key, output, policy)
         return output
@@ -225,17 +223,22 @@ class Model:
             **_call_fields(call),
         ))
 
-    def _record(self, output: ModelOutput, stats: bool) -> None:
-        if output.usage is None:
-            return
-        if stats:
-            self.stats.usage = self.stats.usage + output.usage
-            scope = task_stats.get()
-            if scope is not None:
-                own = scope.setdefault(self.name, ModelStats())
-                own.usage = own.usage + output.usage
-        for recorder in active_recorders.get():
-            recorder.add(self.name, output.usage)
+    def _account(self, output: ModelOutput, spent: bool) -> float | None:
+        """The one path of a call's usage: the model's and the task's stats (`spent`: not
+        for a cached reply, which cost the provider nothing), the sample's recorders, and
+        the sample's limits (its turn and tokens; its cost when spent). Returns the call's
+        cost if priced, for its event."""
+        usage = output.usage
+        if usage is not None:
+            if spent:
+                self.stats.usage = self.stats.usage + usage
+                scope = task_stats.get()
+                if scope is not None:
+                    own = scope.setdefault(self.name, ModelStats())
+                    own.usage = own.usage + usage
+            for recorder in active_recorders.get():
+                recorder.add(self.name, usage)
+        return count_call(self.name, usage, priced=spent)
 
     def _connection_limit(self, cfg: GenerateConfig) -> ConnectionLimit:
         loop = asyncio.get_running_loop()

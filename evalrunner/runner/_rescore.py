@@ -27,9 +27,11 @@ from ..solvers._store import Store, sample_scope
 from ..solvers._task_state import TaskState
 from ..template import template_search
 from ._gates import apply_thresholds
+from ._options import RunOptions
 from ._results import ScoreBook, compute_results
 from ._sample import error_of
 from ._session import session
+from ._trust import UntrustedLog, logged_addresses
 
 _CONCURRENCY = 10  # samples scored at once (a grader's own connection limit still applies)
 
@@ -45,6 +47,7 @@ def score(
     scorers: Scorer | Sequence[Scorer] | None = None,
     metrics: Sequence[Metric] | None = None,
     action: Action = "overwrite",
+    trust: bool = False,
 ) -> EvalLog:
     """Score a log's samples again and return the scored log (nothing is written).
 
@@ -53,11 +56,12 @@ def score(
     `metrics` replace their default metrics. With `action="append"` the given scorers are
     added beside the log's scores instead (a repeated name is numbered: `match_2`).
     The evaluated model is never called. Inside a running event loop (a notebook) the
-    scoring gets its own loop in a worker thread.
+    scoring gets its own loop in a worker thread. A log naming its model's or a role's
+    address is refused (UntrustedLog) when your key would go there, unless `trust`.
     """
     from ._entry import run_sync
 
-    return run_sync(lambda: score_async(log, scorers, metrics, action))
+    return run_sync(lambda: score_async(log, scorers, metrics, action, trust))
 
 
 async def score_async(
@@ -65,6 +69,7 @@ async def score_async(
     scorers: Scorer | Sequence[Scorer] | None = None,
     metrics: Sequence[Metric] | None = None,
     action: Action = "overwrite",
+    trust: bool = False,
 ) -> EvalLog:
     """`score`, for callers that already run an event loop."""
     if not isinstance(log, EvalLog):
@@ -73,7 +78,7 @@ async def score_async(
         log = await asyncio.to_thread(read_eval_log, log)
     else:
         log = log.model_copy(deep=True)
-    return await score_in_place(log, scorers, metrics, action)
+    return await score_in_place(log, scorers, metrics, action, trust)
 
 
 async def score_in_place(
@@ -81,12 +86,13 @@ async def score_in_place(
     scorers: Scorer | Sequence[Scorer] | None = None,
     metrics: Sequence[Metric] | None = None,
     action: Action = "overwrite",
+    trust: bool = False,
 ) -> EvalLog:
     """Score `log` itself (its samples, plan and results change); returns it."""
     base_dir = _base_dir(log)
     async with session([log.eval.task], hooks=False):  # no task runs: no hook events
         run, named, chosen = _choose(log, scorers, metrics, base_dir, action)
-        evaluated, roles = _models(log)
+        evaluated, roles = _models(log, trust)
         with model_context(evaluated, roles):
             await _score_samples(log.samples, run, action)
     book = ScoreBook()
@@ -98,7 +104,7 @@ async def score_in_place(
 
 async def score_file(
     source: str, target: str, scorers: Scorer | Sequence[Scorer] | None = None,
-    action: Action = "overwrite",
+    action: Action = "overwrite", trust: bool = False,
 ) -> EvalLog:
     """Score a log file into `target` one sample at a time, and return its header.
 
@@ -117,7 +123,7 @@ async def score_file(
         async with session([log.eval.task], hooks=False):
             run, named, chosen = _choose(log, scorers, None, base_dir, action)
             await asyncio.to_thread(writer.start, log)
-            evaluated, roles = _models(log)
+            evaluated, roles = _models(log, trust)
             with model_context(evaluated, roles):
                 await _score_stream(source, run, writer, book, action)
     except BaseException:
@@ -236,10 +242,11 @@ def _base_dir(log: EvalLog) -> Path:
     return Path(suite_file).parent if suite_file else Path.cwd()
 
 
-def _models(log: EvalLog) -> tuple[Model | None, dict[str, Model]]:
+def _models(log: EvalLog, trust: bool) -> tuple[Model | None, dict[str, Model]]:
     """The run's models as objects: graders may be roles, or default to the evaluated one.
 
-    Creating a model makes no call; only a scorer that asks a grader calls anything.
+    Creating a model makes no call; only a scorer that asks a grader calls anything. The
+    log's addresses are the log's: refused (UntrustedLog) where the user's key would go.
     """
     spec = log.eval
     evaluated = None
@@ -247,6 +254,9 @@ def _models(log: EvalLog) -> tuple[Model | None, dict[str, Model]]:
         base_url = getattr(spec, "model_base_url", None)
         evaluated = get_model(spec.model, base_url=base_url, **spec.model_args)
     roles = {role: role_model(value) for role, value in spec.model_roles.items()}
+    given = RunOptions(trust=trust)
+    if refused := logged_addresses(str(log.location or "log"), log, evaluated, roles, given):
+        raise UntrustedLog("\n".join(str(error) for error in refused))
     return evaluated, roles
 
 

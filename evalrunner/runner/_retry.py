@@ -26,6 +26,7 @@ from ._plan import TaskRun
 from ._retry_guard import changes_since, retry_chain
 from ._session import run_all, session
 from ._task import TaskDisplay
+from ._trust import logged_addresses
 
 RETRYABLE = ("error", "cancelled", "started")
 FORCE_HINT = "run the task again, or `retry --force` to mix them anyway"
@@ -223,6 +224,10 @@ def _prepare(
         retry_of=chain,
     )
     built = plan_logged(location, task, options)
+    # The log's addresses are the log's, not the user's: the suite's trust rule holds.
+    parts = built.parts
+    if parts and (refused := logged_addresses(location, log, parts.model, parts.roles, base)):
+        raise RetryError("\n".join(str(error) for error in refused))
     return RetryJob(log=log, task=task, options=options, done=done, chain=chain, locks=locks,
                     changed=changed, built=built)
 

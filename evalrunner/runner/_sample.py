@@ -148,8 +148,8 @@ async def _solve(state: TaskState, plan: Plan, limits: LimitsDef
     Each step is a span of the sample's events, followed by the changes it made to the store.
     """
     limit: str | None = None
-    tally = SampleLimits(turns=limits.turns, cost=limits.cost, working=limits.working,
-                         prices=plan.prices)
+    tally = SampleLimits(turns=limits.turns, tokens=limits.tokens, cost=limits.cost,
+                         working=limits.working, prices=plan.prices)
     stored = snapshot(state.store)
     try:
         with limits_scope(tally), approval_scope(plan.approval):
@@ -175,8 +175,12 @@ async def _solve(state: TaskState, plan: Plan, limits: LimitsDef
             with span("step", "finish"), approval_scope(plan.approval):
                 state = await plan.finish(state, task_generate)
             record_store_changes(stored, state.store)
-    if limit is None and (reached := state.limit_reached) is not None:
-        value = limits.messages if reached == "messages" else limits.tokens
+    # A step that reached a limit without a further call: the tally says which (its scope
+    # has ended, so it is asked, not the state).
+    reached = state.limit_reached or ("tokens" if tally.tokens_reached() else None)
+    if limit is None and reached is not None:
+        limit = reached
+        value = limits.messages if reached == "messages" else tally.tokens
         record(LimitEvent(type=reached, limit=value, message=f"{reached} limit of {value} reached"))
     return state, limit
 

@@ -7,13 +7,20 @@ whoever the suite's author chose. So a run refuses such an address, located, unl
 suite also gives the key itself (`api_key` beside it), the user gives the address
 (`-M base_urls=...`, `--model-base-url`, `--model-role`), or the user says the suite is
 trusted (`--trust`, or EVALRUNNER_TRUST=1 in the environment; a `.env` cannot say so).
+
+A log is data too: `retry` (and an eval set resuming) takes a log's model, model args and
+roles, so an address a log names (`model_base_url`, `base_url(s)` in its model args or a
+role) is held to the same rule, unless the user gives that same address now.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from ..log._model import EvalLog
 from ..model._model import Model
 from ..suite._model import SourcePos, SpecError, TaskDef
 from ._build import TaskParts
@@ -62,3 +69,58 @@ def _error(task: TaskDef, key: str, what: str, address: str) -> SpecError:
         f"{what}: the suite sends requests to its own address ({address}) with your key "
         "from the environment; give the address yourself (-M base_urls=..., "
         "--model-base-url) or run with --trust if you trust this suite"))
+
+
+class UntrustedLog(ValueError):
+    """A log names an address that would get the user's key (`score` without --trust)."""
+
+
+def logged_addresses(location: str, log: EvalLog, model: Model | None,
+                     roles: Mapping[str, Model], given: RunOptions) -> list[SpecError]:
+    """An error for each address a log names that the user does not give now (`given`: the
+    options of the command that reads the log) and that would get the user's key, with the
+    log's `model` and `roles` as built (no call made)."""
+    if given.trust:
+        return []
+    spec, errors = log.eval, []
+    if model is not None:
+        args = {k: v for k, v in spec.model_args.items()
+                if k in _ADDRESS_ARGS and given.model_args.get(k) != v}
+        key, address = "model_args", _address(args)
+        if not address and spec.model_base_url and given.model_base_url is None:
+            key, address = "model_base_url", spec.model_base_url
+        if address and _carries_user_key(model, spec.model_args):
+            errors.append(_log_error(location, key, f"model '{model.name}'", address))
+    for role, value in spec.model_roles.items():
+        built = roles.get(role)
+        if built is None or not isinstance(value, Mapping) or given.model_roles.get(role) == value:
+            continue
+        args = {**dict(value.get("model_args") or {}), "base_url": value.get("base_url")}
+        address = _address(args)
+        if address and _carries_user_key(built, args):
+            errors.append(_log_error(location, "model_roles", f"role '{role}'", address))
+    return errors
+
+
+def _log_error(location: str, key: str, what: str, address: str) -> SpecError:
+    return SpecError(_log_pos(location, key), (
+        f"{what}: the log sends requests to its own address ({address}) with your key "
+        "from the environment; give the address yourself (--model-base-url) or run with "
+        "--trust if you trust this log"))
+
+
+_HEAD = 1 << 20  # a JSON log's header comes first: the key is found in its first MiB
+
+
+def _log_pos(location: str, key: str) -> SourcePos:
+    """Where a JSON log wrote `key` (line and column), else the log itself (`.eval`)."""
+    try:
+        with Path(location).open("rb") as file:
+            head = file.read(_HEAD).decode("utf-8", errors="replace")
+    except OSError:
+        return SourcePos(location, 0, 0)
+    found = re.search(rf'"{re.escape(key)}"\s*:', head)
+    if found is None:
+        return SourcePos(location, 0, 0)
+    line = head.count("\n", 0, found.start()) + 1
+    return SourcePos(location, line, found.start() - head.rfind("\n", 0, found.start()))

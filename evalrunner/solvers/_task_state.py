@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
+from ..events._limits import active_limits
 from ..model._chat import ChatMessageBase, ChatMessageUser, as_messages, messages_text
 from ..model._output import ModelOutput, ModelUsage
 from ..tools._info import ToolChoice
@@ -61,7 +62,7 @@ class TaskState:
         self.tools: list[Any] = []
         self.tool_choice: ToolChoice | None = None
         self.message_limit = message_limit
-        self.token_limit = token_limit
+        self._token_limit = token_limit
         self.token_usage = ModelUsage()
         # The task's scores, by scorer name: set once the scorers have run (and by
         # `score(state)` inside a plan), so a later step or a fork can read them.
@@ -96,13 +97,23 @@ class TaskState:
         raise ValueError("the messages have no user prompt")
 
     @property
+    def token_limit(self) -> int | None:
+        """The sample's token limit: while the sample runs, the one its model calls are
+        counted against (events._limits), which setting this changes."""
+        limits = active_limits()
+        return limits.tokens if limits is not None else self._token_limit
+
+    @token_limit.setter
+    def token_limit(self, value: int | None) -> None:
+        self._token_limit = value
+        limits = active_limits()
+        if limits is not None:
+            limits.tokens = value
+
+    @property
     def completed(self) -> bool:
         """True when the plan should stop: set by a solver, or a limit was reached."""
-        if self._completed:
-            return True
-        if self.message_limit is not None and len(self.messages) >= self.message_limit:
-            return True
-        return self.token_limit is not None and self.token_usage.total_tokens >= self.token_limit
+        return self._completed or self.limit_reached is not None
 
     @completed.setter
     def completed(self, value: bool) -> None:
@@ -113,9 +124,8 @@ class TaskState:
         """Which limit ended the plan, if one did."""
         if self.message_limit is not None and len(self.messages) >= self.message_limit:
             return "messages"
-        if self.token_limit is not None and self.token_usage.total_tokens >= self.token_limit:
-            return "tokens"
-        return None
+        limits = active_limits()
+        return "tokens" if limits is not None and limits.tokens_reached() else None
 
 
 @dataclass

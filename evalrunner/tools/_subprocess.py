@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import os
 import signal
 import time
@@ -20,6 +19,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .._util.context import ContextField, sample_field
 
 __all__ = ["ExecResult", "concurrency", "max_subprocesses", "set_max_subprocesses", "subprocess"]
 
@@ -72,7 +73,7 @@ def _semaphore(name: str, n: int) -> asyncio.Semaphore:
 
 # Set in a task that runs a process for the rest of the sample (bash's background tasks):
 # it must not hold one of the max_subprocesses slots that other commands wait for.
-_long_lived: contextvars.ContextVar[bool] = contextvars.ContextVar("long_lived", default=False)
+_long_lived: ContextField[bool] = sample_field("long_lived")
 
 
 def long_lived() -> None:
