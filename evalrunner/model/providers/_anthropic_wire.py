@@ -118,10 +118,13 @@ def _sampling(body: dict[str, Any], config: GenerateConfig) -> None:
 
 
 # Anthropic's own tools, by the name evalrunner's tool has, with their versioned type.
+# (`computer` is run here: its calls come back as tool_use blocks like any tool's.)
 NATIVE_TOOLS = {"web_search": "web_search_20250305",
-                "code_execution": "code_execution_20250825"}
+                "code_execution": "code_execution_20250825",
+                "computer": "computer_20250124"}
 # The beta a request offering one of them must name (`anthropic-beta`).
-NATIVE_BETAS = {"code_execution": "code-execution-2025-08-25"}
+NATIVE_BETAS = {"code_execution": "code-execution-2025-08-25",
+                "computer": "computer-use-2025-01-24"}
 
 
 def native_betas(tools: list[ToolInfo]) -> list[str]:
@@ -183,7 +186,10 @@ def _blocks(message: ChatMessageBase) -> list[dict[str, Any]]:
     if isinstance(message, ChatMessageTool):
         block: dict[str, Any] = {"type": "tool_result", "tool_use_id": message.tool_call_id or ""}
         text = message.text or (message.error or "")
-        if text:
+        images = _tool_images(message)
+        if images:  # a screenshot: text and image blocks inside the tool_result
+            block["content"] = [*([{"type": "text", "text": text}] if text else []), *images]
+        elif text:
             block["content"] = text
         if message.error:
             block["is_error"] = True
@@ -209,6 +215,13 @@ def _blocks(message: ChatMessageBase) -> list[dict[str, Any]]:
                 {"type": "tool_use", "id": call.id, "name": call.function, "input": call.arguments}
             )
     return blocks
+
+
+def _tool_images(message: ChatMessageTool) -> list[dict[str, Any]]:
+    if isinstance(message.content, str):
+        return []
+    return [{"type": "image", "source": _image_source(p.image)}
+            for p in message.content if isinstance(p, ContentImage)]
 
 
 def _image_source(url: str) -> dict[str, Any]:

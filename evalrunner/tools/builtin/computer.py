@@ -25,6 +25,7 @@ from .._tool import ToolError
 CONTROLLER = "/tmp/.evalrunner-computer/computer_ctl.py"
 SCREEN = "/tmp/.evalrunner-computer/screen.png"
 MARK = "SCREENSHOT"
+WIDTH, HEIGHT = 1024, 768  # the display's size (the controller's SIZE)
 
 Action = Literal["key", "type", "mouse_move", "left_click", "right_click", "double_click",
                  "left_click_drag", "scroll", "wait", "screenshot", "cursor_position"]
@@ -85,6 +86,11 @@ def computer(timeout: float = 180, sandbox: str | None = None) -> Any:
         said = "\n".join(lines[:-1])
         return [ContentText(text=said), image] if said else [image]
 
+    # The providers' own computer-use tools, for their models; both take the same calls.
+    execute.native = {  # type: ignore[attr-defined]
+        "anthropic": {"display_width_px": WIDTH, "display_height_px": HEIGHT,
+                      "display_number": 1},
+        "openai": {"display_width": WIDTH, "display_height": HEIGHT, "environment": "linux"}}
     execute.parallel = False  # type: ignore[attr-defined]  # one screen and mouse: in turn
     return execute
 
