@@ -99,8 +99,9 @@ async def _call_one(
             error = f"{type(ex).__name__}: {ex}"
     if max_output is not None and len(content) > max_output:
         content = content[:max_output] + f"\n[output truncated to {max_output} characters]"
+    shown = " ".join([content] * bool(content) + ["[image]"] * len(images))
     record(ToolEvent(id=call.id, function=call.function, arguments=call.arguments,
-                     result=preview(content), error=error,
+                     result=preview(shown), error=error,
                      time=round(time.monotonic() - started, 6),
                      view=view.model_dump(exclude_none=True) if view is not None else None))
     # A result with images (a screenshot) keeps them after its text, for the model to see.
