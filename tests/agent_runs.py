@@ -42,11 +42,12 @@ SHIPPED_TIMEOUT = 180  # every shipped example finishes offline within 3 minutes
 
 
 def run_shipped(suite: Path | str, tmp_path: Path, *extra: str, expect: int = 0,
-                timeout: float = SHIPPED_TIMEOUT) -> dict[str, EvalLog]:
+                timeout: float = SHIPPED_TIMEOUT,
+                env: dict[str, str] | None = None) -> dict[str, EvalLog]:
     """Run a shipped suite exactly as a user would: its own model, no server; logs by task."""
     logs = tmp_path / "logs"
     result = run_cli("run", str(suite), "--log-dir", str(logs), "--display", "plain", *extra,
-                     timeout=timeout)
+                     timeout=timeout, env=env)
     assert result.returncode == expect, result.stdout + result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     found = [read_eval_log(f) for f in sorted(logs.glob("*.json"))]

@@ -32,7 +32,7 @@ def test_a_sample_out_of_time_while_a_person_is_asked_ends_as_its_limit_and_the_
     process = subprocess.Popen(
         [sys.executable, "-m", "evalrunner", "run", str(AGENTS / "human_approval.yml"),
          "--model", MODEL, "--log-dir", str(tmp_path / "logs"), "--display", "plain",
-         "--time-limit", "2"],
+         "--time-limit", "5"],  # time for a busy machine (parallel tests) to ask first
         stdin=child, stdout=child, stderr=child, cwd=ROOT, env=env, close_fds=True)
     os.close(child)
     seen = ""

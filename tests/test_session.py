@@ -13,6 +13,7 @@ import pytest
 import evalrunner
 from tests.arith_suite import logs_in, make_suite, server_env
 from tests.conftest import ROOT, run_cli, write
+from tests.extras import needs_extra
 from tests.servers.openai_server import start_openai_server
 from tests.test_eval_set import FailFirst
 from tests.test_hooks import RECORDER
@@ -76,8 +77,8 @@ def test_hooks_fire_for_retry_and_for_an_eval_set_resuming(tmp_path: Path) -> No
         assert [e["event"] for e in _events(tmp_path)] == ["run_start", "run_end"]
 
 
+@needs_extra("ray", "ray")
 def test_hooks_fire_for_a_ray_run(tmp_path: Path) -> None:
-    pytest.importorskip("ray")
     suite = make_suite(tmp_path, n=3)
     with start_openai_server(responder=FailFirst("nobody", 0)) as server:
         env = {**_hooked(tmp_path, server.url), "RAY_ADDRESS": ""}
@@ -112,9 +113,9 @@ def test_eval_retry_and_score_inside_a_running_event_loop(
     assert len(logs_in(logs)) == 2
 
 
+@needs_extra("ray", "ray")
 def test_a_python_task_runs_on_ray_like_a_yaml_one(tmp_path: Path) -> None:
     """The Ray units make the task again from its file, through the preflight."""
-    pytest.importorskip("ray")
     write(tmp_path / "qa.jsonl", "".join(
         f'{{"id": {i}, "input": "What is {i} + {i}?", "target": "{2 * i}"}}\n'
         for i in range(1, 5)))

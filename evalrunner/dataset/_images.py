@@ -63,7 +63,7 @@ class ImageFolder:
     """Reads images named relative to one folder of one filesystem."""
 
     def __init__(self, fs: Any, folder: str, display: str) -> None:
-        self._fs = fs
+        self._filesystem = fs  # None: the local one, made when a file is first read
         self._folder = folder
         self._display = display  # the dataset as written, for messages
         # Datasets often reuse a handful of pictures; keep the last few encodings.
@@ -71,9 +71,16 @@ class ImageFolder:
 
     @classmethod
     def local(cls, folder: Path, display: str) -> ImageFolder:
-        from fsspec.implementations.local import LocalFileSystem
+        # fsspec costs a quarter of a second to import: most suites' samples name no file.
+        return cls(None, str(folder), display)
 
-        return cls(LocalFileSystem(), str(folder), display)
+    @property
+    def _fs(self) -> Any:
+        if self._filesystem is None:
+            from fsspec.implementations.local import LocalFileSystem
+
+            self._filesystem = LocalFileSystem()
+        return self._filesystem
 
     def read(self, ref: str) -> bytes:
         """The bytes of a file named relative to the folder; FileNotFoundError if none,

@@ -1,5 +1,6 @@
 """Tools from MCP servers, through the official `mcp` package: a server started on stdio
-(here, or inside the sample's sandbox), or one reached over streamable HTTP or SSE.
+(here, or inside the sample's sandbox), or one reached over streamable HTTP or SSE (which
+a command given beside the url may start here first).
 
 A connection runs in a task of its own: the package's transports are context managers that
 must be left in the task that entered them, while tool calls come from every sample.
@@ -11,6 +12,7 @@ import asyncio
 import contextlib
 import fnmatch
 import os
+import signal
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
@@ -46,21 +48,45 @@ class McpConnection:
         return self
 
     async def _serve(self) -> None:
-        from mcp import ClientSession
-
+        process: asyncio.subprocess.Process | None = None
         try:
-            async with self.server.transport() as streams, \
-                    ClientSession(streams[0], streams[1]) as session:
-                await session.initialize()
-                listed = await session.list_tools()
-                self.session, self.tools = session, list(listed.tools)
-                self._ready.set()
-                await self._stop.wait()
+            process = await self.server.start()
+            await self._connect(process)
         except BaseException as ex:  # reported to whoever waits for the connection
             self._error = ex
             self._ready.set()
             if not isinstance(ex, Exception):
                 raise
+        finally:
+            if process is not None:
+                await _stop_process(process)
+
+    async def _connect(self, process: asyncio.subprocess.Process | None) -> None:
+        """Opens the session; a server this task started is retried until it answers."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CONNECT_TIMEOUT
+        while True:
+            try:
+                await self._session()
+                return
+            except Exception:
+                if process is None or self._ready.is_set() or loop.time() > deadline:
+                    raise
+                if process.returncode is not None:
+                    raise RuntimeError(f"its command exited with code {process.returncode} "
+                                       "before it answered") from None
+            await asyncio.sleep(0.2)
+
+    async def _session(self) -> None:
+        from mcp import ClientSession
+
+        async with self.server.transport() as streams, \
+                ClientSession(streams[0], streams[1]) as session:
+            await session.initialize()
+            listed = await session.list_tools()
+            self.session, self.tools = session, list(listed.tools)
+            self._ready.set()
+            await self._stop.wait()
 
     async def close(self) -> None:
         self._stop.set()
@@ -85,8 +111,8 @@ class McpServer:
                  tools: str | list[str] = "*", lifetime: Lifetime = "task",
                  prefix: str | None = None, transport: Transport | None = None,
                  sandbox: str | bool | None = None) -> None:
-        if (command is None) == (url is None):
-            raise ValueError("an mcp server needs either command (stdio) or url (HTTP)")
+        if command is None and url is None:
+            raise ValueError("an mcp server needs a command (stdio) or a url (HTTP)")
         if lifetime not in ("task", "sample"):
             raise ValueError("lifetime must be task or sample")
         self.transport_name: Transport = transport or ("stdio" if url is None else "http")
@@ -94,10 +120,11 @@ class McpServer:
             raise ValueError(f"unknown mcp transport '{transport}' (known: "
                              f"{', '.join(TRANSPORTS)})")
         if (self.transport_name == "stdio") != (url is None):
-            raise ValueError("transport stdio takes a command; http and sse take a url")
+            raise ValueError("transport stdio takes a command; http and sse take a url "
+                             "(and a command that starts the server there, if you like)")
         if sandbox not in (None, False) and url is not None:
-            raise ValueError("sandbox runs a server's command inside the sample's sandbox: "
-                             "give command, not url")
+            raise ValueError("sandbox runs a server's command inside the sample's sandbox "
+                             "over stdio: give command, not url")
         # A server inside the sandbox lives and dies with the sample's sandbox.
         self.sandbox = None if sandbox in (None, False) else (
             None if sandbox is True else str(sandbox))
@@ -123,6 +150,19 @@ class McpServer:
         # A relative command or script is found from the suite's folder, as other files are.
         folder = suite_folder()
         self.folder = str(folder) if folder is not None else os.getcwd()
+
+    async def start(self) -> asyncio.subprocess.Process | None:
+        """With both a command and a url, the command starts the server the url reaches: it
+        runs on this machine, like a stdio server's, for as long as the connection."""
+        if self.url is None or not self.command:
+            return None
+        cwd = os.path.join(self.folder, self.cwd) if self.cwd else self.folder
+        env = {**os.environ, **self.env} if self.env else None
+        # A session of its own, so that stopping it also stops whatever it started.
+        return await asyncio.create_subprocess_exec(
+            *self.command, *self.args, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True)
 
     def transport(self) -> Any:
         if self.url is not None:
@@ -194,6 +234,16 @@ def _http_transport(url: str, headers: dict[str, str] | None) -> Any:
 
         return streamable_http_client(url, http_client=create_mcp_http_client(headers=headers))
     return streamable_http_client(url)
+
+
+async def _stop_process(process: asyncio.subprocess.Process) -> None:
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        if process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(process.wait(), wait)
 
 
 def _first(error: BaseException) -> BaseException:

@@ -1,5 +1,5 @@
 """An example MCP server (used by the tests), over stdio (default), streamable HTTP
-(`--http PORT`, at /mcp) or SSE (`--sse PORT`, at /sse).
+(`--http PORT`, at /mcp) or SSE (`--sse PORT`, or `--sse http://127.0.0.1:PORT/sse`).
 
 Tools: `add(a, b)`, `shout(text)` and `fail()` (which reports a tool error). Each call of
 `calls()` reports how many tool calls this server process has answered, so a test can tell a
@@ -52,7 +52,7 @@ if __name__ == "__main__":
             pids.write(f"{os.getpid()}\n")
     if len(sys.argv) > 2 and sys.argv[1] == "--http":
         server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
-    elif len(sys.argv) > 2 and sys.argv[1] == "--sse":
-        server.run("sse", host="127.0.0.1", port=int(sys.argv[2]))
+    elif len(sys.argv) > 2 and sys.argv[1] == "--sse":  # a port, or the URL to serve
+        server.run("sse", host="127.0.0.1", port=int(sys.argv[2].split(":")[-1].split("/")[0]))
     else:
         server.run()

@@ -21,7 +21,8 @@ def mcp(
     sandbox: str | bool | None = None,
 ) -> Any:
     """An MCP server's tools. `command` (with `args`, `env`, `cwd`) starts a server on stdio;
-    `url` connects to a streamable-HTTP one (`transport: sse`: an SSE one). `sandbox: true`
+    `url` connects to a streamable-HTTP one (`transport: sse`: an SSE one); with both, the
+    command starts the server the url reaches, stopped with the connection. `sandbox: true`
     (or a sandbox's name) runs the command inside the sample's sandbox, one per sample.
     `tools` keeps the names matching these patterns; `lifetime` is `task` (one server for
     all samples) or `sample` (one per sample); `prefix` is put before each tool name.
