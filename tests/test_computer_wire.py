@@ -113,6 +113,17 @@ async def test_anthropic_uses_its_computer_tool_and_images_in_tool_results(
                                                             "coordinate": [10, 20]})
 
 
+async def test_an_older_claude_gets_the_computer_as_a_function(info: ToolInfo) -> None:
+    with AnthropicServer(api_key=KEY) as server:
+        server.options.responder = lambda body: "done"
+        await _generate("anthropic/claude-3-5-haiku-latest", server.base_url(), info)
+        assert not server.rejected, server.rejected[0].error
+        (request,) = server.requests
+    assert request.body["tools"][0]["name"] == "computer"
+    assert "input_schema" in request.body["tools"][0]
+    assert "computer-use" not in request.headers.get("anthropic-beta", "")
+
+
 async def test_google_sends_screenshots_beside_the_function_responses(info: ToolInfo) -> None:
     with GoogleServer(api_key=KEY) as server:
         server.options.responder = lambda body: "done"

@@ -65,7 +65,7 @@ def build_request(
         body["system"] = "\n\n".join(system)
     _sampling(body, config)
     if tools:
-        body["tools"] = [_tool(t) for t in tools]
+        body["tools"] = [_tool(t, model) for t in tools]
         choice = wire_tool_choice(tool_choice, config.parallel_tool_calls)
         if choice is not None:
             body["tool_choice"] = choice
@@ -127,15 +127,26 @@ NATIVE_BETAS = {"code_execution": "code-execution-2025-08-25",
                 "computer": "computer-use-2025-01-24"}
 
 
-def native_betas(tools: list[ToolInfo]) -> list[str]:
+def native_betas(tools: list[ToolInfo], model: str) -> list[str]:
     """The betas the native tools offered need."""
     return [NATIVE_BETAS[t.name] for t in tools
-            if t.name in NATIVE_BETAS and "anthropic" in (t.native or {})]
+            if t.name in NATIVE_BETAS and _native(t, model) is not None]
 
 
-def _tool(tool: ToolInfo) -> dict[str, Any]:
-    native = (tool.native or {}).get("anthropic")
-    if native is not None and tool.name in NATIVE_TOOLS:  # run by the API, not by us
+def _native(tool: ToolInfo, model: str) -> dict[str, Any] | None:
+    """Anthropic's own version of the tool for this model, if it has one. computer_20250124
+    is for Claude 3.7 and the Claude 4 models on; older ones get `computer` as a function."""
+    if tool.name not in NATIVE_TOOLS:
+        return None
+    if tool.name == "computer" and model.startswith("claude-3-") and "3-7" not in model:
+        return None
+    native: dict[str, Any] | None = (tool.native or {}).get("anthropic")
+    return native
+
+
+def _tool(tool: ToolInfo, model: str) -> dict[str, Any]:
+    native = _native(tool, model)
+    if native is not None:  # Anthropic's own tool (server tools run by the API, not by us)
         return {"type": NATIVE_TOOLS[tool.name], "name": tool.name, **native}
     return {"name": tool.name, "description": tool.description, "input_schema": tool.parameters}
 
