@@ -18,6 +18,7 @@ from evalrunner.model import (
     get_model,
 )
 from evalrunner.model._chat import ChatMessageBase, ToolCall
+from evalrunner.model.providers._openai_computer import arguments
 from evalrunner.tools._info import ToolInfo
 from evalrunner.tools.builtin.computer import computer
 from tests.servers.anthropic_server import AnthropicServer
@@ -172,3 +173,5 @@ async def test_openai_computer_use_maps_its_actions_both_ways(info: ToolInfo) ->
     assert [o["call_id"] for o in outputs] == [c.id for c in calls]
     assert {o["output"]["image_url"] for o in outputs} == {SHOT.image}
     assert sent[-1] == {"role": "user", "content": "The computer action failed: xdotool: failed"}
+    assert arguments({"type": "click", "button": "wheel", "x": 1, "y": 2}) == {
+        "action": "middle_click", "coordinate": [1, 2]}

@@ -42,7 +42,8 @@ def arguments(action: dict[str, Any]) -> dict[str, Any]:
     kind = str(action.get("type"))
     here = [action.get("x"), action.get("y")]
     if kind == "click":
-        return {"action": f"{action.get('button', 'left')}_click", "coordinate": here}
+        button = {"wheel": "middle"}.get(str(action.get("button")), action.get("button"))
+        return {"action": f"{button or 'left'}_click", "coordinate": here}
     if kind in ("double_click", "move"):
         return {"action": "double_click" if kind == "double_click" else "mouse_move",
                 "coordinate": here}

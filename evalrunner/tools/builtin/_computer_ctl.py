@@ -21,7 +21,9 @@ DISPLAY = ":1"
 SIZE = "1024x768"
 STATE = "/tmp/.evalrunner-computer"
 SCREEN = STATE + "/screen.png"
-BUTTONS = {"left_click": ("1", 1), "right_click": ("3", 1), "double_click": ("1", 2)}
+BUTTONS = {"left_click": ("1", 1), "right_click": ("3", 1), "middle_click": ("2", 1),
+           "double_click": ("1", 2), "triple_click": ("1", 3), "back_click": ("8", 1),
+           "forward_click": ("9", 1)}
 WHEEL = {"up": "4", "down": "5", "left": "6", "right": "7"}
 SETTLE = 0.3  # seconds for windows to draw after an input, before the screenshot
 
@@ -66,10 +68,24 @@ def text_of(args: dict[str, Any]) -> str:
     return text
 
 
+def seconds(args: dict[str, Any]) -> float:
+    duration = args.get("duration")
+    if not isinstance(duration, int | float) or not 0 <= duration <= 100:
+        raise ValueError("this action needs duration, in seconds (0 to 100)")
+    return float(duration)
+
+
 def act(action: str, args: dict[str, Any]) -> str:
     """Do the action; return the text it answers with."""
     if action == "key":
         xdotool("key", "--", *text_of(args).split())
+    elif action == "hold_key":
+        keys = text_of(args).split()
+        xdotool("keydown", "--", *keys)
+        time.sleep(seconds(args))
+        xdotool("keyup", "--", *reversed(keys))
+    elif action in ("left_mouse_down", "left_mouse_up"):
+        xdotool("mousedown" if action == "left_mouse_down" else "mouseup", "1")
     elif action == "type":
         xdotool("type", "--delay", "12", "--", text_of(args))
     elif action == "mouse_move":
@@ -93,10 +109,7 @@ def act(action: str, args: dict[str, Any]) -> str:
             xdotool("mousemove", *point(args))
         xdotool("click", "--repeat", str(amount), WHEEL[direction])
     elif action == "wait":
-        duration = args.get("duration")
-        if not isinstance(duration, int | float) or not 0 <= duration <= 100:
-            raise ValueError("wait needs duration, in seconds (0 to 100)")
-        time.sleep(duration)
+        time.sleep(seconds(args))
     elif action == "cursor_position":
         where = dict(line.split("=", 1) for line in
                      xdotool("getmouselocation", "--shell").stdout.split() if "=" in line)

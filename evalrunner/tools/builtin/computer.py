@@ -1,8 +1,10 @@
 """`computer`: a desktop (an X display) inside the sample's docker sandbox, used with the
 keyboard and the mouse, seen through screenshots, as Inspect's `computer` tool.
 
-One tool, `computer`, whose `action` is one of key, type, mouse_move, left_click,
-right_click, double_click, left_click_drag, scroll, wait, screenshot and cursor_position.
+One tool, `computer`, whose `action` is one of Inspect's computer actions: key,
+hold_key, type, mouse_move, left_click, right_click, middle_click, double_click,
+triple_click, back_click, forward_click, left_click_drag, left_mouse_down, left_mouse_up,
+scroll, wait, screenshot and cursor_position.
 Every action but cursor_position answers with a screenshot (an image in the tool result);
 cursor_position answers `X=..,Y=..`. A small controller (`_computer_ctl.py`, copied in on
 first use) starts Xvfb on display :1 unless it runs and acts with xdotool; scrot takes
@@ -27,8 +29,10 @@ SCREEN = "/tmp/.evalrunner-computer/screen.png"
 MARK = "SCREENSHOT"
 WIDTH, HEIGHT = 1024, 768  # the display's size (the controller's SIZE)
 
-Action = Literal["key", "type", "mouse_move", "left_click", "right_click", "double_click",
-                 "left_click_drag", "scroll", "wait", "screenshot", "cursor_position"]
+Action = Literal["key", "hold_key", "type", "mouse_move", "left_click", "right_click",
+                 "middle_click", "double_click", "triple_click", "back_click", "forward_click",
+                 "left_click_drag", "left_mouse_down", "left_mouse_up", "scroll", "wait",
+                 "screenshot", "cursor_position"]
 
 
 @tool
@@ -50,9 +54,11 @@ def computer(timeout: float = 180, sandbox: str | None = None) -> Any:
 
         Args:
             action: key (press keys, xdotool names: "Return", "ctrl+a"; several apart
-                with spaces), type (type text), mouse_move, left_click, right_click,
-                double_click (at coordinate, or where the mouse is), left_click_drag (from
-                start_coordinate to coordinate), scroll (scroll_amount wheel clicks in
+                with spaces), hold_key (hold keys down for duration seconds), type (type
+                text), mouse_move, left_click, right_click, middle_click, double_click,
+                triple_click, back_click, forward_click (at coordinate, or where the mouse
+                is), left_click_drag (from start_coordinate to coordinate),
+                left_mouse_down, left_mouse_up, scroll (scroll_amount wheel clicks in
                 scroll_direction, at coordinate or where the mouse is), wait (duration
                 seconds), screenshot, cursor_position (where the mouse is).
             text: The keys to press (key) or the text to type (type).
@@ -60,7 +66,7 @@ def computer(timeout: float = 180, sandbox: str | None = None) -> Any:
             start_coordinate: [x, y] where left_click_drag starts.
             scroll_direction: up, down, left or right.
             scroll_amount: How many wheel clicks to scroll.
-            duration: Seconds to wait.
+            duration: Seconds to wait or to hold the keys.
         """
         from ...sandbox import current_sandboxes
         from ...sandbox import sandbox as sandbox_of
