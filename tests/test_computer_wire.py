@@ -1,5 +1,5 @@
 """Screenshots in tool results on the wire (OpenAI Chat Completions and Responses, Anthropic,
-Google), and the providers' own computer-use tools (Anthropic's computer_20250124 with its
+Google, Bedrock), and the providers' own computer-use tools (Anthropic's computer_20250124 with its
 beta, OpenAI's computer_use_preview), each against its local API server."""
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from evalrunner.model._chat import ChatMessageBase, ToolCall
 from evalrunner.model.providers._openai_computer import arguments
 from evalrunner.tools._info import ToolInfo
 from evalrunner.tools.builtin.computer import computer
+from tests.extras import needs_extra
 from tests.servers.anthropic_server import AnthropicServer
+from tests.servers.bedrock_server import ACCESS_KEY, SECRET_KEY, BedrockServer
 from tests.servers.google_server import GoogleServer
 from tests.servers.openai_responses_server import ResponsesServer
 from tests.servers.openai_server import start_openai_server
@@ -175,3 +177,22 @@ async def test_openai_computer_use_maps_its_actions_both_ways(info: ToolInfo) ->
     assert sent[-1] == {"role": "user", "content": "The computer action failed: xdotool: failed"}
     assert arguments({"type": "click", "button": "wheel", "x": 1, "y": 2}) == {
         "action": "middle_click", "coordinate": [1, 2]}
+
+
+@needs_extra("bedrock", "botocore")
+async def test_bedrock_sends_screenshots_inside_the_tool_results(
+        info: ToolInfo, monkeypatch: pytest.MonkeyPatch) -> None:
+    with BedrockServer() as server:
+        for name, value in {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+                            "AWS_DEFAULT_REGION": "us-east-1", "BEDROCK_BASE_URL": server.url,
+                            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}.items():
+            monkeypatch.setenv(name, value)
+        server.options.responder = lambda body: "done"
+        llm = get_model("bedrock/anthropic.claude-3-7-sonnet-20250219-v1:0", memoize=False)
+        async with llm:
+            await llm.generate(_conversation(), tools=[info])
+        assert not server.rejected, server.rejected[0].error
+        first, second = server.requests[0].body["messages"][2]["content"]
+    image = {"image": {"format": "png", "source": {"bytes": PNG}}}
+    assert first["toolResult"]["content"] == [{"text": "clicked"}, image]
+    assert second["toolResult"]["content"][1:] == [image]
