@@ -99,14 +99,15 @@ sdk_agents_up() {
   docker tag "$tag" "$AGENTS_IMAGE"
 }
 
-# web_browser's image (suites/agents/web_browser.yml): the test image with Debian's chromium
-# and chromium-driver from the package mirror (--network host; no registry). Kept while its
-# recipe is unchanged.
+# web_browser's and computer's image (suites/agents/web_browser.yml, computer.yml): the test
+# image with Debian's chromium and chromium-driver, and a desktop for `computer` (Xvfb, xdotool
+# for keys and the mouse, scrot for screenshots, x11-utils for xmessage windows), from the
+# package mirror (--network host; no registry). Kept while its recipe is unchanged.
 BROWSER_IMAGE=evalrunner-browser:bookworm
 BROWSER_DOCKERFILE='FROM evalrunner-agents:bookworm
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    chromium chromium-driver fonts-dejavu-core >/dev/null \
+    chromium chromium-driver fonts-dejavu-core xvfb xdotool scrot x11-utils >/dev/null \
  && rm -rf /var/lib/apt/lists/*'
 
 browser_image_up() {

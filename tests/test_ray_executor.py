@@ -253,7 +253,8 @@ def _settles(check: Any, seconds: float) -> bool:
 def test_units_stop_soon_after_their_driver_is_killed(tmp_path: Path, cluster: str) -> None:
     with start_openai_server(responder=scripted_reply, latency=0.2) as server:
         _kill_driver_once_going(tmp_path, server.url, {"RAY_ADDRESS": cluster})
-        # The units see their driver gone and end; the cluster itself stays up.
+        # The units end (Ray reaps a dead driver's workers, and each unit watches its
+        # driver); the cluster itself stays up.
         assert _settles(lambda: not _unit_pids(), 8), _unit_pids()
         asked = len(server.requests)
         time.sleep(1.0)
@@ -372,3 +373,27 @@ def test_a_units_resources_follow_the_suites_sandbox_limits(tmp_path: Path) -> N
     assert unit_resources(task, 2) == {"num_cpus": 1.0, "memory": 512 * 1024**2}
     # A node with 2 CPUs fits four such samples at once, not the eight asked for.
     assert fit_in_flight(task, 8, {"CPU": 2.0, "memory": 8 * 1024**3}) == 4
+
+
+def test_a_unit_ends_itself_once_its_driver_is_gone() -> None:
+    """The watch a unit runs (beside Ray's own: a driver on another machine, or a raylet
+    slow to notice) ends the unit's process once the driver's process is gone."""
+    from evalrunner.runner._ray_guard import DriverRef, driver_gone, driver_ref, start_time
+
+    driver = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        ref = DriverRef(driver_ref(None).namespace, driver.pid, start_time(driver.pid), None)
+        assert ref.started is not None and not driver_gone(ref)
+        unit = subprocess.Popen(
+            [sys.executable, "-c",
+             "from evalrunner.runner._unit import _watch\n"
+             "from evalrunner.runner._ray_guard import DriverRef\n"
+             f"_watch(DriverRef({ref.namespace!r}, {ref.pid}, {ref.started}, None))\n"],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        time.sleep(2.5)
+        assert unit.poll() is None  # the driver lives: the unit goes on
+    finally:
+        driver.kill()
+        driver.wait()
+    assert driver_gone(ref)
+    assert unit.wait(timeout=15) == 1

@@ -126,9 +126,14 @@ def driver_ref(job: str | None) -> DriverRef:
     return DriverRef(_namespace(), os.getpid(), start_time(os.getpid()), job)
 
 
+def driver_is_here(driver: DriverRef) -> bool:
+    """Whether the driver's process is visible from here (same kernel, same pid space)."""
+    return bool(driver.namespace) and driver.namespace == _namespace()
+
+
 def driver_gone(driver: DriverRef) -> bool:
     """Whether the driver has ended: its process if this machine has it, else its job."""
-    if driver.namespace and driver.namespace == _namespace():
+    if driver_is_here(driver):
         return start_time(driver.pid) != driver.started
     if driver.job is None:
         return False

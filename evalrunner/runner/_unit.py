@@ -26,7 +26,7 @@ from ..model._model import connection_share, task_stats
 from ..model.providers._replicas import task_replicas
 from ._header import stats_of
 from ._options import RunOptions
-from ._ray_guard import DriverRef, driver_gone
+from ._ray_guard import DriverRef, driver_gone, driver_is_here
 from ._retry import load_logged_task, plan_logged
 from ._sample import error_of
 from ._task import TaskDisplay, run_task
@@ -147,8 +147,10 @@ def unit_messages(spec: UnitSpec) -> Iterator[UnitBatch | UnitEnd]:
 def _watch(driver: DriverRef) -> None:
     """Ends this process once the driver is gone: nobody would get what it finishes, and
     its model calls would go on costing."""
+    # Elsewhere it asks the cluster's GCS, one request per look: less often.
+    every = _WATCH_SECONDS if driver_is_here(driver) else 5 * _WATCH_SECONDS
     while True:
-        time.sleep(_WATCH_SECONDS)
+        time.sleep(every)
         if driver_gone(driver):
             os._exit(1)
 

@@ -13,7 +13,14 @@ from jsonschema import Draft202012Validator
 from ..events._limits import LimitExceededError, UnpricedModelError, check_limits
 from ..events._model import ToolEvent
 from ..events._transcript import preview, record
-from ..model._chat import ChatMessageAssistant, ChatMessageTool, ToolCall
+from ..model._chat import (
+    ChatMessageAssistant,
+    ChatMessageTool,
+    Content,
+    ContentImage,
+    ContentText,
+    ToolCall,
+)
 from ._approval import approve
 from ._info import ToolInfo
 from ._viewer import call_view
@@ -74,6 +81,7 @@ async def _call_one(
     view = call_view(tool, call) if tool is not None else None
     error: str | None = None
     content = ""
+    images: list[Content] = []
     if refusal is not None:
         error = refusal
     elif call.parse_error:
@@ -82,7 +90,7 @@ async def _call_one(
         error = f"no tool named '{call.function}' (available: {', '.join(tools) or 'none'})"
     else:
         try:
-            content = _as_text(await tool(**_arguments(tool, call.arguments)))
+            content, images = _as_content(await tool(**_arguments(tool, call.arguments)))
         except (LimitExceededError, UnpricedModelError):
             raise  # a limit reached (or unusable) inside a tool's sub-agent ends the sample
         except (ToolError, TypeError, ValueError) as ex:
@@ -91,12 +99,17 @@ async def _call_one(
             error = f"{type(ex).__name__}: {ex}"
     if max_output is not None and len(content) > max_output:
         content = content[:max_output] + f"\n[output truncated to {max_output} characters]"
+    shown = " ".join([content] * bool(content) + ["[image]"] * len(images))
     record(ToolEvent(id=call.id, function=call.function, arguments=call.arguments,
-                     result=preview(content), error=error,
+                     result=preview(shown), error=error,
                      time=round(time.monotonic() - started, 6),
                      view=view.model_dump(exclude_none=True) if view is not None else None))
+    # A result with images (a screenshot) keeps them after its text, for the model to see.
+    parts: str | list[Content] = (
+        [*([ContentText(text=content)] if content else []), *images]
+        if images and not error else error or content)
     return ChatMessageTool(
-        content=error or content, tool_call_id=call.id, function=call.function, error=error
+        content=parts, tool_call_id=call.id, function=call.function, error=error
     )
 
 
@@ -138,6 +151,18 @@ def sample_value(source: str) -> Any:
     if key not in values:
         raise ToolError(f"the sample has no {scope} value '{key}'")
     return values[key]
+
+
+def _as_content(value: Any) -> tuple[str, list[Content]]:
+    """A tool's result as text and images: a list of content parts (or one part) keeps its
+    images; anything else is text."""
+    if isinstance(value, ContentImage | ContentText):
+        value = [value]
+    if isinstance(value, list) and value and all(
+            isinstance(p, ContentImage | ContentText) for p in value):
+        text = "\n".join(p.text for p in value if isinstance(p, ContentText))
+        return text, [p for p in value if isinstance(p, ContentImage)]
+    return _as_text(value), []
 
 
 def _as_text(value: Any) -> str:

@@ -74,17 +74,25 @@ def _check_messages(messages: Any) -> None:
     if not isinstance(messages, list) or not messages:
         raise Invalid("'messages' must be a non-empty array", "messages")
     call_ids: set[str] = set()
+    unanswered: set[str] = set()  # the last tool calls: tool messages must answer them next
     for i, message in enumerate(messages):
         param = f"messages[{i}]"
         if not isinstance(message, dict) or message.get("role") not in MESSAGE_KEYS:
             raise Invalid(f"{param}: invalid role", param)
         role = message["role"]
+        if unanswered and role != "tool":
+            raise Invalid("An assistant message with 'tool_calls' must be followed by tool "
+                          "messages responding to each 'tool_call_id'. The following "
+                          f"tool_call_ids did not have response messages: {sorted(unanswered)[0]}",
+                          param)
+        unanswered.discard(str(message.get("tool_call_id")))
         extra = sorted(set(message) - MESSAGE_KEYS[role])
         if extra:
             raise Invalid(f"{param}: unknown field '{extra[0]}' for role '{role}'", param)
         _check_content(role, message, param)
         if role == "assistant" and message.get("tool_calls") is not None:
-            call_ids |= _check_tool_calls(message["tool_calls"], param)
+            unanswered = _check_tool_calls(message["tool_calls"], param)
+            call_ids |= unanswered
         if role == "tool" and message.get("tool_call_id") not in call_ids:
             raise Invalid(
                 f"{param}: messages with role 'tool' must be a response to a preceding "

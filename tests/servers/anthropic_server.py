@@ -28,7 +28,11 @@ BODY_KEYS = {"model", "messages", "max_tokens", "system", "temperature", "top_p"
 MEDIA_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 SERVER_TOOLS = {"web_search_20250305": "web_search", "code_execution_20250825": "code_execution"}
 # The beta header a request offering a server tool must send.
-SERVER_TOOL_BETAS = {"code_execution_20250825": "code-execution-2025-08-25"}
+SERVER_TOOL_BETAS = {"code_execution_20250825": "code-execution-2025-08-25",
+                     "computer_20250124": "computer-use-2025-01-24"}
+# Anthropic-defined tools the client runs (computer use): the type, its name and its keys.
+CLIENT_TOOLS = {"computer_20250124": ("computer", {
+    "type", "name", "display_width_px", "display_height_px", "display_number", "cache_control"})}
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 KINDS = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
@@ -277,6 +281,16 @@ def _check_tools(body: dict[str, Any]) -> set[str]:
             require(tool["name"] not in names, "tools: repeated name")
             names.add(tool["name"])
             continue
+        if isinstance(tool, dict) and tool.get("type") in CLIENT_TOOLS:
+            name, keys = CLIENT_TOOLS[tool["type"]]
+            only_keys(tool, keys, "tools[]")
+            require(tool.get("name") == name, f"tools[]: {tool['type']} must be named {name}")
+            require(all(isinstance(tool.get(k), int) and tool[k] > 0
+                        for k in ("display_width_px", "display_height_px")),
+                    f"tools[]: {tool['type']} needs display_width_px and display_height_px")
+            require(name not in names, "tools: repeated name")
+            names.add(name)
+            continue
         only_keys(tool, {"name", "description", "input_schema", "cache_control"}, "tools[]")
         name = tool.get("name")
         require(isinstance(name, str) and TOOL_NAME.match(name) is not None and name not in names,
@@ -348,6 +362,10 @@ def _check_blocks(
             answered.add(block["tool_use_id"])
             content = block.get("content")
             require(content is None or isinstance(content, str | list), f"{at}.content: invalid")
+            for k, inner in enumerate(content if isinstance(content, list) else []):
+                kind = inner.get("type") if isinstance(inner, dict) else None
+                require(kind in ("text", "image"), f"{at}.content.{k}.type: invalid {kind!r}")
+                _check_block("user", kind, inner, names, f"{at}.content.{k}", set())
             require(isinstance(block.get("is_error", False), bool), f"{at}.is_error: boolean")
             continue
         seen_other = True

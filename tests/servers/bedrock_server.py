@@ -203,6 +203,12 @@ def _check_messages(messages: Any, names: set[str], has_tools: bool) -> None:
                 require(role == "user" and value.get("toolUseId") in open_ids,
                         "toolResult: does not answer a toolUse of the previous turn")
                 only_keys(value, {"toolUseId", "content", "status"}, "toolResult")
+                for inner in value.get("content") or []:
+                    kind = next(iter(inner)) if isinstance(inner, dict) and inner else None
+                    require(kind in ("text", "json", "image"), "toolResult: content block")
+                    require(kind != "image" or (inner["image"].get("format") in FORMATS and
+                            bool(base64.b64decode(inner["image"]["source"]["bytes"],
+                                                  validate=True))), "toolResult: bad image")
                 require(value.get("status", "success") in ("success", "error"), "status")
                 answered.add(value["toolUseId"])
             else:

@@ -78,6 +78,10 @@ class ResponsesServer(WireServer):
                            "status": "completed",
                            "content": [{"type": "output_text", "text": spec["content"],
                                         "annotations": []}]})
+        for i, action in enumerate(spec.get("computer") or []):  # computer use's actions
+            output.append({"type": "computer_call", "id": f"cu_{number}_{i}",
+                           "call_id": f"call_cu_{number}_{i}", "action": action,
+                           "pending_safety_checks": [], "status": "completed"})
         for i, call in enumerate(spec.get("tool_calls") or []):
             arguments = call["arguments"]
             output.append({"type": "function_call", "id": f"fc_{number}_{i}",
@@ -131,6 +135,20 @@ def _check_tools(body: dict[str, Any]) -> set[str]:
     names: set[str] = set()
     for tool in tools:
         kind = tool.get("type") if isinstance(tool, dict) else None
+        if kind == "computer_use_preview":
+            only_keys(tool, {"type", "display_width", "display_height", "environment"},
+                      "tools[]")
+            require(str(body.get("model")).startswith("computer-use-preview"),
+                    "The model does not support the computer_use_preview tool")
+            require(body.get("truncation") == "auto",
+                    "truncation must be 'auto' with the computer_use_preview tool")
+            require(tool.get("environment") in ("browser", "mac", "windows", "ubuntu", "linux"),
+                    "tools[].environment: invalid")
+            require(all(isinstance(tool.get(k), int) for k in ("display_width",
+                                                                "display_height")),
+                    "tools[]: display_width and display_height are required")
+            names.add("computer_use_preview")
+            continue
         if kind == "code_interpreter":
             only_keys(tool, {"type", "container"}, "tools[]")
             container = tool.get("container")
@@ -175,12 +193,29 @@ def _check_input(items: Any, names: set[str], include: list[str]) -> None:
             require(isinstance(item.get("arguments"), str), f"{at}.arguments: expected a string")
             json.loads(item["arguments"])
             pending.add(item["call_id"])
+        elif kind == "computer_call":
+            only_keys(item, {"type", "id", "call_id", "action", "pending_safety_checks",
+                             "status"}, at)
+            require("computer_use_preview" in names, f"{at}: computer_call without the tool")
+            require(isinstance(item.get("action"), dict) and str(item.get("id")).startswith(
+                "cu_"), f"{at}: a computer_call goes back as it came (id, action)")
+            pending.add(item["call_id"])
+        elif kind == "computer_call_output":
+            only_keys(item, {"type", "call_id", "output", "acknowledged_safety_checks", "id",
+                             "status"}, at)
+            require(item.get("call_id") in pending,
+                    f"{at}: no computer call found with call_id {item.get('call_id')}")
+            shot = item.get("output")
+            require(isinstance(shot, dict) and shot.get("type") == "computer_screenshot"
+                    and str(shot.get("image_url")).startswith("data:image/"),
+                    f"{at}.output: expected a computer_screenshot with an image_url")
+            pending.discard(item["call_id"])
         elif kind == "function_call_output":
             only_keys(item, {"type", "call_id", "output", "id", "status"}, at)
             require(item.get("call_id") in pending,
                     f"{at}: no tool call found for function call output with call_id "
                     f"{item.get('call_id')}")
-            require(isinstance(item.get("output"), str), f"{at}.output: expected a string")
+            _check_output(item.get("output"), f"{at}.output")
             pending.discard(item["call_id"])
         elif kind == "reasoning":
             only_keys(item, {"type", "id", "summary", "encrypted_content"}, at)
@@ -191,6 +226,20 @@ def _check_input(items: Any, names: set[str], include: list[str]) -> None:
         else:
             require(False, f"{at}.type: unknown item type {kind!r}")
     require(not pending, f"no output for function call(s) {sorted(pending)}")
+
+
+def _check_output(output: Any, at: str) -> None:
+    """A function's output: a string, or input_text and input_image parts (a screenshot)."""
+    if isinstance(output, str):
+        return
+    require(isinstance(output, list) and output, f"{at}: expected a string or a list of parts")
+    for j, part in enumerate(output):
+        kind = part.get("type") if isinstance(part, dict) else None
+        require(kind in ("input_text", "input_image"), f"{at}[{j}].type: invalid {kind!r}")
+        only_keys(part, INPUT_PARTS[str(kind)], f"{at}[{j}]")
+        if kind == "input_image":
+            require(str(part.get("image_url")).startswith(("data:image/", "http")),
+                    f"{at}[{j}].image_url: invalid")
 
 
 def _check_message(item: dict[str, Any], at: str) -> None:

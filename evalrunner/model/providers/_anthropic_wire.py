@@ -65,7 +65,7 @@ def build_request(
         body["system"] = "\n\n".join(system)
     _sampling(body, config)
     if tools:
-        body["tools"] = [_tool(t) for t in tools]
+        body["tools"] = [_tool(t, model) for t in tools]
         choice = wire_tool_choice(tool_choice, config.parallel_tool_calls)
         if choice is not None:
             body["tool_choice"] = choice
@@ -118,21 +118,35 @@ def _sampling(body: dict[str, Any], config: GenerateConfig) -> None:
 
 
 # Anthropic's own tools, by the name evalrunner's tool has, with their versioned type.
+# (`computer` is run here: its calls come back as tool_use blocks like any tool's.)
 NATIVE_TOOLS = {"web_search": "web_search_20250305",
-                "code_execution": "code_execution_20250825"}
+                "code_execution": "code_execution_20250825",
+                "computer": "computer_20250124"}
 # The beta a request offering one of them must name (`anthropic-beta`).
-NATIVE_BETAS = {"code_execution": "code-execution-2025-08-25"}
+NATIVE_BETAS = {"code_execution": "code-execution-2025-08-25",
+                "computer": "computer-use-2025-01-24"}
 
 
-def native_betas(tools: list[ToolInfo]) -> list[str]:
+def native_betas(tools: list[ToolInfo], model: str) -> list[str]:
     """The betas the native tools offered need."""
     return [NATIVE_BETAS[t.name] for t in tools
-            if t.name in NATIVE_BETAS and "anthropic" in (t.native or {})]
+            if t.name in NATIVE_BETAS and _native(t, model) is not None]
 
 
-def _tool(tool: ToolInfo) -> dict[str, Any]:
-    native = (tool.native or {}).get("anthropic")
-    if native is not None and tool.name in NATIVE_TOOLS:  # run by the API, not by us
+def _native(tool: ToolInfo, model: str) -> dict[str, Any] | None:
+    """Anthropic's own version of the tool for this model, if it has one. computer_20250124
+    is for Claude 3.7 and the Claude 4 models on; older ones get `computer` as a function."""
+    if tool.name not in NATIVE_TOOLS:
+        return None
+    if tool.name == "computer" and model.startswith("claude-3-") and "3-7" not in model:
+        return None
+    native: dict[str, Any] | None = (tool.native or {}).get("anthropic")
+    return native
+
+
+def _tool(tool: ToolInfo, model: str) -> dict[str, Any]:
+    native = _native(tool, model)
+    if native is not None:  # Anthropic's own tool (server tools run by the API, not by us)
         return {"type": NATIVE_TOOLS[tool.name], "name": tool.name, **native}
     return {"name": tool.name, "description": tool.description, "input_schema": tool.parameters}
 
@@ -183,7 +197,10 @@ def _blocks(message: ChatMessageBase) -> list[dict[str, Any]]:
     if isinstance(message, ChatMessageTool):
         block: dict[str, Any] = {"type": "tool_result", "tool_use_id": message.tool_call_id or ""}
         text = message.text or (message.error or "")
-        if text:
+        images = _tool_images(message)
+        if images:  # a screenshot: text and image blocks inside the tool_result
+            block["content"] = [*([{"type": "text", "text": text}] if text else []), *images]
+        elif text:
             block["content"] = text
         if message.error:
             block["is_error"] = True
@@ -209,6 +226,13 @@ def _blocks(message: ChatMessageBase) -> list[dict[str, Any]]:
                 {"type": "tool_use", "id": call.id, "name": call.function, "input": call.arguments}
             )
     return blocks
+
+
+def _tool_images(message: ChatMessageTool) -> list[dict[str, Any]]:
+    if isinstance(message.content, str):
+        return []
+    return [{"type": "image", "source": _image_source(p.image)}
+            for p in message.content if isinstance(p, ContentImage)]
 
 
 def _image_source(url: str) -> dict[str, Any]:

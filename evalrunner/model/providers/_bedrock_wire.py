@@ -108,9 +108,11 @@ async def wire_messages(messages: list[ChatMessageBase]) -> list[dict[str, Any]]
 async def _blocks(message: ChatMessageBase) -> list[dict[str, Any]]:
     if isinstance(message, ChatMessageTool):
         text = message.text or message.error or NO_CONTENT
-        return [{"toolResult": {
+        images = [] if isinstance(message.content, str) else [
+            await _image_block(p) for p in message.content if isinstance(p, ContentImage)]
+        return [{"toolResult": {  # a screenshot: an image block after the text
             "toolUseId": message.tool_call_id or "",
-            "content": [{"text": text}],
+            "content": [{"text": text}, *images],
             "status": "error" if message.error else "success",
         }}]
     blocks: list[dict[str, Any]] = []
@@ -123,9 +125,7 @@ async def _blocks(message: ChatMessageBase) -> list[dict[str, Any]]:
             if part.text.strip():
                 blocks.append({"text": part.text})
         elif isinstance(part, ContentImage):
-            media_type, data = await image_data(part.image)
-            image_format = _FORMATS.get(media_type, "png")
-            blocks.append({"image": {"format": image_format, "source": {"bytes": data}}})
+            blocks.append(await _image_block(part))
         elif isinstance(part, ContentReasoning) and isinstance(message, ChatMessageAssistant):
             # Claude's thinking goes back with its tool calls, as Anthropic's API asks.
             blocks.append({"reasoningContent": _reasoning_block(part)})
@@ -134,6 +134,11 @@ async def _blocks(message: ChatMessageBase) -> list[dict[str, Any]]:
             blocks.append({"toolUse": {"toolUseId": call.id, "name": call.function,
                                        "input": call.arguments}})
     return blocks
+
+
+async def _image_block(part: ContentImage) -> dict[str, Any]:
+    media_type, data = await image_data(part.image)
+    return {"image": {"format": _FORMATS.get(media_type, "png"), "source": {"bytes": data}}}
 
 
 def _reasoning_block(part: ContentReasoning) -> dict[str, Any]:

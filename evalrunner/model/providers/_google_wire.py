@@ -103,7 +103,12 @@ async def wire_contents(messages: list[ChatMessageBase]) -> list[dict[str, Any]]
 async def _parts(message: ChatMessageBase) -> list[dict[str, Any]]:
     if isinstance(message, ChatMessageTool):
         response = {"error": message.error} if message.error else {"output": message.text}
-        return [{"functionResponse": {"name": message.function or "", "response": response}}]
+        images = [] if isinstance(message.content, str) else [
+            p for p in message.content if isinstance(p, ContentImage)]
+        # A screenshot goes beside its function response, as an image part of the same turn.
+        return [{"functionResponse": {"name": message.function or "", "response": response}},
+                *[{"inlineData": dict(zip(("mimeType", "data"), await image_data(p.image),
+                                          strict=True))} for p in images]]
     parts: list[dict[str, Any]] = []
     items = (
         [ContentText(text=message.content)] if isinstance(message.content, str)

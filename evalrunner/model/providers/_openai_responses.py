@@ -26,6 +26,7 @@ from .._chat import (
 )
 from .._config import GenerateConfig
 from .._output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
+from . import _openai_computer as computer
 
 _CONFIG_FIELDS = (("temperature", "temperature"), ("top_p", "top_p"),
                   ("top_logprobs", "top_logprobs"))
@@ -44,6 +45,9 @@ def build_responses_request(
 ) -> dict[str, Any]:
     """The JSON body of a Responses request; unset options are left out."""
     body: dict[str, Any] = {"model": model, "input": wire_items(messages), "store": False}
+    wire_tools = [_tool(t, model) for t in tools]
+    if any(t["type"] == "computer_use_preview" for t in wire_tools):
+        body["truncation"] = "auto"  # the computer-use models require it
     for field, wire_name in _CONFIG_FIELDS:
         value = getattr(config, field)
         if value is not None:
@@ -58,7 +62,6 @@ def build_responses_request(
     if reasoning:
         body["reasoning"] = reasoning
         body["include"] = ["reasoning.encrypted_content"]
-    wire_tools = [_tool(t) for t in tools]
     if wire_tools:
         body["tools"] = wire_tools
         if tool_choice is not None:
@@ -71,14 +74,25 @@ def build_responses_request(
 def wire_items(messages: list[ChatMessageBase]) -> list[dict[str, Any]]:
     """The conversation as Responses input items."""
     items: list[dict[str, Any]] = []
-    for message in messages:
+    computer_calls: dict[str, dict[str, Any]] = {}  # computer_call items by call id
+    for n, message in enumerate(messages):
         role: str = message.role  # type: ignore[attr-defined]
-        if isinstance(message, ChatMessageTool):
+        called = computer_calls.get(message.tool_call_id or "") if isinstance(
+            message, ChatMessageTool) else None
+        if called is not None:
+            items.extend(computer.output_item(message, messages[:n], called))  # type: ignore[arg-type]
+        elif isinstance(message, ChatMessageTool):
             text = message.text or (f"Error: {message.error}" if message.error else "")
+            output: str | list[dict[str, Any]] = text
+            if not isinstance(message.content, str) and any(
+                    isinstance(p, ContentImage) for p in message.content):
+                output = _user_content(message)  # input_text and input_image parts
             items.append({"type": "function_call_output",
-                          "call_id": message.tool_call_id or "", "output": text})
+                          "call_id": message.tool_call_id or "", "output": output})
         elif isinstance(message, ChatMessageAssistant):
             items.extend(_assistant_items(message))
+            computer_calls.update({c.id: item for c in message.tool_calls or []
+                                   if (item := computer.call_item(c)) is not None})
         elif role == "system":
             items.append({"role": "developer", "content": message.text})
         else:
@@ -113,6 +127,10 @@ def _assistant_items(message: ChatMessageAssistant) -> list[dict[str, Any]]:
         items.append({"type": "message", "role": "assistant",
                       "content": [{"type": "output_text", "text": message.text}]})
     for call in message.tool_calls or []:
+        item = computer.call_item(call)
+        if item is not None:  # OpenAI's computer_call, sent back as it came
+            items.append(item)
+            continue
         items.append({"type": "function_call", "call_id": call.id, "name": call.function,
                       "arguments": json.dumps(call.arguments)})
     return items
@@ -136,11 +154,20 @@ def _reasoning_item(part: ContentReasoning) -> dict[str, Any] | None:
 _NATIVE_TOOLS: dict[str, tuple[str, dict[str, Any]]] = {
     "web_search": ("web_search", {}),
     "code_execution": ("code_interpreter", {"container": {"type": "auto"}}),
+    "computer": ("computer_use_preview", {}),
 }
 
 
-def _tool(tool: ToolInfo) -> dict[str, Any]:
-    native = (tool.native or {}).get("openai")
+def _native(tool: ToolInfo, model: str) -> dict[str, Any] | None:
+    """OpenAI's own version of the tool for this model, if it has one."""
+    if tool.name == "computer" and not computer.is_native(model):
+        return None
+    native: dict[str, Any] | None = (tool.native or {}).get("openai")
+    return native
+
+
+def _tool(tool: ToolInfo, model: str) -> dict[str, Any]:
+    native = _native(tool, model)
     if native is not None:  # OpenAI's own tool (web search, code interpreter), run by the API
         kind, defaults = _NATIVE_TOOLS.get(tool.name, (tool.name, {}))
         return {"type": kind, **defaults, **native}
@@ -148,9 +175,9 @@ def _tool(tool: ToolInfo) -> dict[str, Any]:
             "parameters": tool.parameters}
 
 
-def uses_native_tools(tools: list[ToolInfo]) -> bool:
+def uses_native_tools(tools: list[ToolInfo], model: str) -> bool:
     """Whether a request offers one of OpenAI's own tools (only Responses has them)."""
-    return any("openai" in (t.native or {}) for t in tools)
+    return any(_native(t, model) is not None for t in tools)
 
 
 def _tool_choice(choice: ToolChoice) -> str | dict[str, Any]:
@@ -174,6 +201,8 @@ def parse_responses_response(data: dict[str, Any], model: str) -> ModelOutput:
                          if c.get("type") == "output_text")
         elif kind == "function_call":
             calls.append(_tool_call(item))
+        elif kind == "computer_call":
+            calls.append(computer.tool_call(item))
         elif kind == "reasoning":
             summary = "\n\n".join(str(s.get("text") or "") for s in item.get("summary") or ())
             saved = {"id": item.get("id"), "encrypted_content": item.get("encrypted_content")}

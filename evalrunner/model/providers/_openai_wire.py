@@ -62,7 +62,7 @@ def build_request(
     completion_tokens_field: bool = False,
 ) -> dict[str, Any]:
     """The JSON body of a Chat Completions request; unset options are left out."""
-    body: dict[str, Any] = {"model": model, "messages": [wire_message(m) for m in messages]}
+    body: dict[str, Any] = {"model": model, "messages": wire_messages(messages)}
     for field, wire_name in _CONFIG_FIELDS:
         value = getattr(config, field)
         if value is not None:
@@ -80,6 +80,29 @@ def build_request(
         if config.parallel_tool_calls is not None:
             body["parallel_tool_calls"] = config.parallel_tool_calls
     return body
+
+
+def wire_messages(messages: list[ChatMessageBase]) -> list[dict[str, Any]]:
+    """The messages; images of tool results (screenshots) follow the run of tool messages in
+    a user message, since a Chat Completions tool message holds text only."""
+    out: list[dict[str, Any]] = []
+    images: list[dict[str, Any]] = []
+    for message in messages:
+        if images and message.role != "tool":  # type: ignore[attr-defined]
+            out.append({"role": "user", "content": images})
+            images = []
+        out.append(wire_message(message))
+        if message.role == "tool" and not isinstance(message.content, str):  # type: ignore[attr-defined]
+            shown = [p for p in message.content if isinstance(p, ContentImage)]
+            if shown:
+                call = message.tool_call_id  # type: ignore[attr-defined]
+                images.append({"type": "text", "text": f"Images of tool call {call}:"})
+                images.extend({"type": "image_url", "image_url": {"url": p.image,
+                                                                  "detail": p.detail}}
+                              for p in shown)
+    if images:
+        out.append({"role": "user", "content": images})
+    return out
 
 
 def wire_message(message: ChatMessageBase) -> dict[str, Any]:

@@ -55,7 +55,7 @@ class AnthropicAPI(HttpModelAPI):
     def headers(self, tools: list[ToolInfo] | None = None) -> dict[str, str]:
         key = self.require(self.api_key, "API key", "ANTHROPIC_API_KEY")
         headers = {"x-api-key": key, "anthropic-version": ANTHROPIC_VERSION}
-        betas = list(dict.fromkeys([*self.betas, *native_betas(tools or [])]))
+        betas = list(dict.fromkeys([*self.betas, *native_betas(tools or [], self.model_name)]))
         if betas:
             headers["anthropic-beta"] = ",".join(betas)
         return headers

@@ -66,7 +66,7 @@ class OpenAIAPI(OpenAICompatibleAPI):
             return False
         return bool(
             RESPONSES_ONLY.search(self.wire_model())
-            or uses_native_tools(tools)
+            or uses_native_tools(tools, self.wire_model())
             or config.reasoning_summary not in (None, "none")
         )
 
