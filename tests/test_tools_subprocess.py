@@ -7,9 +7,9 @@ import json
 import os
 import secrets
 import time
-from subprocess import run as subprocess_run
 from collections.abc import Iterator
 from pathlib import Path
+from subprocess import run as subprocess_run
 
 import pytest
 
