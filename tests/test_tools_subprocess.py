@@ -213,8 +213,6 @@ tasks:
                          env={"TEST_BASE_URL": server.url, "TEST_API_KEY": "test-key"},
                          timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
-    hung = subprocess_run(["pgrep", "-f", hang], check=False, capture_output=True)
-    assert hung.returncode != 0, "the command outlived its run"
     assert "Event loop is closed" not in result.stderr
     assert "Exception ignored" not in result.stderr
     (log_file,) = (tmp_path / "logs").glob("*.json")
@@ -222,3 +220,5 @@ tasks:
     assert sample.limit is not None
     time.sleep(max(0.0, 9 - (time.monotonic() - started)))
     assert not marker.exists()
+    hung = subprocess_run(["pgrep", "-f", hang], check=False, capture_output=True)
+    assert hung.returncode != 0, "the command outlived its run"
