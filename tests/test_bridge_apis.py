@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import anthropic  # in the dev extra, as the bridge's clients
 import pytest
 
 import evalrunner
 from tests.conftest import write
-
-pytest.importorskip("anthropic")
 
 SUITE = """
 name: apis
@@ -63,7 +62,6 @@ def test_an_sdk_agent_calls_its_tool_through_the_bridge(api: str, tmp_path: Path
 
 def test_refusals_come_in_each_apis_own_error_format() -> None:
     """Bad requests are refused before any model call, as each SDK expects its errors."""
-    import anthropic
     import openai
 
     from evalrunner.agent._bridge import BridgeServer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -151,7 +152,7 @@ def _run_labels() -> list[str]:
 
 
 def _start_hanging_run(server: ServerHandle, tmp_path: Path, backend: str,
-                       **extra_env: str) -> subprocess.Popen[str]:
+                       command: str = "sleep 300", **extra_env: str) -> subprocess.Popen[str]:
     sandbox = f"{{type: docker, image: {IMAGE}}}" if backend == "docker" else "bwrap"
     suite = write(tmp_path / "hang.yml", f"""
 tasks:
@@ -160,7 +161,7 @@ tasks:
     dataset:
       samples:
         - input: |
-            CALL bash {{"cmd": "sleep 300"}}
+            CALL bash {{"cmd": "{command}"}}
     plan:
       - use_tools: [bash]
       - generate
@@ -227,10 +228,16 @@ def test_bwrap_leftovers_of_a_killed_run_are_cleaned_up(server: ServerHandle,
     def folders() -> set[Path]:
         return set(run_tmp.glob("evalrunner-sandbox-bwrap-*"))
 
-    process = _start_hanging_run(server, tmp_path, "bwrap", TMPDIR=str(run_tmp))
+    # A duration no other test uses, so that pgrep finds this run's command only.
+    command = f"sleep 300.{secrets.randbelow(10**9):09d}"
+
+    def running() -> bool:
+        return subprocess.run(["pgrep", "-f", command], check=False,
+                              capture_output=True).returncode == 0
+
+    process = _start_hanging_run(server, tmp_path, "bwrap", command, TMPDIR=str(run_tmp))
     _wait_for(folders)
-    _wait_for(lambda: subprocess.run(["pgrep", "-f", "sleep 300"], check=False,
-                                     capture_output=True).returncode == 0)
+    _wait_for(running)
     process.kill()
     process.communicate(timeout=30)
     left = folders()
@@ -240,8 +247,7 @@ def test_bwrap_leftovers_of_a_killed_run_are_cleaned_up(server: ServerHandle,
     assert result.returncode == 0, result.stderr
     assert not folders()
     # --die-with-parent: the command inside died with the run.
-    _wait_for(lambda: subprocess.run(["pgrep", "-f", "sleep 300"], check=False,
-                                     capture_output=True).returncode != 0, timeout=10)
+    _wait_for(lambda: not running(), timeout=30)
 
 
 @pytest.mark.parametrize("backend", [pytest.param("bwrap", marks=needs_bwrap()),

@@ -11,6 +11,7 @@ import pytest
 
 from evalrunner._util.secrets import redact, register_header_secrets, register_url_secrets
 from tests.conftest import run_cli, write
+from tests.extras import needs_extra
 from tests.servers.openai_server import ServerHandle, start_openai_server
 
 
@@ -98,12 +99,36 @@ CANARIES = {
 MCP_PASSWORD = "mcp-url-canary-4716"  # the password of an MCP server's URL
 
 
+def _sinks_of_a_run(tmp_path: Path, suite_text: str) -> str:
+    """Everything a run of `suite_text` shows or writes (output, log, export), joined."""
+    from tests.servers.scripted_server import scripted_reply
+
+    suite = write(tmp_path / "s.yml", suite_text)
+    logs, export = tmp_path / "logs", tmp_path / "export"
+    with start_openai_server(responder=scripted_reply) as model:
+        result = run_cli("run", str(suite), "--model", "openai-api/test/small",
+                         "--log-dir", str(logs), "--display", "plain", "--max-retries", "0",
+                         "--fail-on-error", "false",
+                         env={"TEST_BASE_URL": model.url, "TEST_API_KEY": "test-key",
+                              **CANARIES})
+    texts = [result.stdout, result.stderr]
+    texts += [f.read_text() for f in logs.glob("*.json")]
+    exported = run_cli("export", str(logs), "--format", "inspect", "--output", str(export))
+    assert exported.returncode == 0, result.stderr + exported.stderr
+    texts += [exported.stdout, exported.stderr]
+    for file in export.glob("*.eval"):
+        with zipfile.ZipFile(file) as z:
+            texts += [z.read(name).decode() for name in z.namelist()]
+    joined = "\n".join(texts)
+    for canary in [*CANARIES.values(), MCP_PASSWORD]:
+        assert canary not in joined, canary
+    return joined
+
+
 def test_a_canary_secret_of_each_source_reaches_no_sink(tmp_path: Path) -> None:
     import sys
 
-    from tests.servers.scripted_server import scripted_reply
-
-    suite = write(tmp_path / "s.yml", f"""
+    joined = _sinks_of_a_run(tmp_path, f"""
 tools:
   show:
     description: Show the configuration.
@@ -121,6 +146,16 @@ tasks:
       - bridge:
           command: ["{sys.executable}", -c, "import os; print(os.environ['AGENT_KEY'])"]
           env: {{AGENT_KEY: "${{{{ env.CANARY_BRIDGE }}}}"}}
+""")
+    assert "*** ***" in joined  # the tool printed both of its variables, redacted
+
+
+@needs_extra("mcp", "mcp")
+def test_a_canary_secret_of_an_mcp_server_reaches_no_sink(tmp_path: Path) -> None:
+    import sys
+
+    joined = _sinks_of_a_run(tmp_path, f"""
+tasks:
   - name: mcp
     dataset: {{samples: [{{input: "CALL add {{}}"}}]}}
     plan:
@@ -134,26 +169,7 @@ tasks:
               env: {{SERVICE_SETTING: "${{{{ env.CANARY_MCP_ENV }}}}"}}
       - generate
 """)
-    logs, export = tmp_path / "logs", tmp_path / "export"
-    with start_openai_server(responder=scripted_reply) as model:
-        result = run_cli("run", str(suite), "--model", "openai-api/test/small",
-                         "--log-dir", str(logs), "--display", "plain", "--max-retries", "0",
-                         "--fail-on-error", "false",
-                         env={"TEST_BASE_URL": model.url, "TEST_API_KEY": "test-key",
-                              **CANARIES})
-    texts = [result.stdout, result.stderr]
-    texts += [f.read_text() for f in logs.glob("*.json")]
-    exported = run_cli("export", str(logs), "--format", "inspect", "--output", str(export))
-    assert exported.returncode == 0, exported.stderr
-    texts += [exported.stdout, exported.stderr]
-    for file in export.glob("*.eval"):
-        with zipfile.ZipFile(file) as z:
-            texts += [z.read(name).decode() for name in z.namelist()]
-    joined = "\n".join(texts)
-    assert '"Authorization":"***"' in joined  # the values were there, redacted
-    assert "*** ***" in joined  # the tool printed both of its variables
-    for canary in [*CANARIES.values(), MCP_PASSWORD]:
-        assert canary not in joined, canary
+    assert '"Authorization":"***"' in joined  # the header was there, redacted
 
 
 def test_every_url_of_base_urls_is_redacted(tmp_path: Path) -> None:

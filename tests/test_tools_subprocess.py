@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from subprocess import run as subprocess_run
 
 import pytest
 
@@ -189,7 +191,9 @@ async def test_a_host_command_and_what_it_started_die_with_the_call(how: str, wh
 
 def test_a_run_with_a_detached_child_ends_at_its_limit_without_noise(tmp_path: Path) -> None:
     marker = tmp_path / "late"
-    command = f"setsid sh -c 'sleep 8; echo late > {marker}' & sleep 60"
+    # A duration no other test uses, so that pgrep finds this test's command only.
+    hang = f"sleep 600.{secrets.randbelow(10**9):09d}"
+    command = f"setsid sh -c 'sleep 8; echo late > {marker}' & {hang}"
     suite = write(tmp_path / "s.yml", f"""
 tasks:
   - name: detached
@@ -202,11 +206,15 @@ tasks:
 """)
     with start_openai_server(responder=scripted_reply) as server:
         started = time.monotonic()
+        # A run that waited for the command would take its 600 s: run_cli's timeout (well
+        # above what a loaded machine needs for a 2 s limit) raises then.
         result = run_cli("run", str(suite), "--model", "openai-api/test/small", "--log-dir",
                          str(tmp_path / "logs"), "--display", "plain",
-                         env={"TEST_BASE_URL": server.url, "TEST_API_KEY": "test-key"})
-        elapsed = time.monotonic() - started
-    assert elapsed < 30, result.stdout + result.stderr
+                         env={"TEST_BASE_URL": server.url, "TEST_API_KEY": "test-key"},
+                         timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    hung = subprocess_run(["pgrep", "-f", hang], check=False, capture_output=True)
+    assert hung.returncode != 0, "the command outlived its run"
     assert "Event loop is closed" not in result.stderr
     assert "Exception ignored" not in result.stderr
     (log_file,) = (tmp_path / "logs").glob("*.json")

@@ -30,7 +30,11 @@ def report_cancelled(display: Any, ended: Sequence[EvalLog], planned: int) -> No
         click.echo(f"{planned - len(ended)} of {planned} task runs did not start", err=True)
     if unfinished:
         folders = sorted({str(log.location).rsplit("/", 1)[0] for log in unfinished})
-        click.echo(f"to finish: evalrunner retry {' '.join(folders)}", err=True)
+        # A retry treats a log's addresses as a stranger's; these logs are the user's own.
+        from ..runner._trust import names_addresses
+
+        trust = " --trust" if any(names_addresses(log) for log in unfinished) else ""
+        click.echo(f"to finish: evalrunner retry{trust} {' '.join(folders)}", err=True)
 
 
 def finish(

@@ -102,6 +102,17 @@ def logged_addresses(location: str, log: EvalLog, model: Model | None,
     return errors
 
 
+def names_addresses(log: EvalLog) -> bool:
+    """Whether a log names an address of its own (its model's or a role's): resuming it then
+    needs the address given again, or --trust."""
+    spec = log.eval
+    if spec.model_base_url or any(spec.model_args.get(k) for k in _ADDRESS_ARGS):
+        return True
+    return any(isinstance(v, Mapping) and (v.get("base_url") or any(
+        (v.get("model_args") or {}).get(k) for k in _ADDRESS_ARGS))
+        for v in spec.model_roles.values())
+
+
 def _log_error(location: str, key: str, what: str, address: str) -> SpecError:
     return SpecError(_log_pos(location, key), (
         f"{what}: the log sends requests to its own address ({address}) with your key "
