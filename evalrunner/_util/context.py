@@ -13,22 +13,16 @@ value back, whatever else changed since (scopes may end in any order).
 from __future__ import annotations
 
 import contextvars
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
 
 class _Context:
-    """Fields by name; a copy differs from its original in one field at most."""
+    """The field names and defaults of one kind of context (the value itself is a dict)."""
 
-    __slots__ = ("_values",)
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self._values = values
-
-    def with_value(self, name: str, value: Any) -> _Context:
-        return type(self)({**self._values, name: value})
+    __slots__ = ()
+    DEFAULTS: dict[str, Any] = {}
 
 
 class TaskContext(_Context):
@@ -66,41 +60,51 @@ class SampleContext(_Context):
     }
 
 
-_task: contextvars.ContextVar[_Context] = contextvars.ContextVar(
-    "evalrunner_task", default=TaskContext(dict(TaskContext.DEFAULTS))
+# Each holds a dict of every field, never changed once set: a scope sets a copy with one
+# field changed, so an asyncio task started earlier keeps what it saw. Plain dicts and the
+# holder's bound `get` keep a field's get/set/reset cheap (several per model call).
+_task: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
+    "evalrunner_task", default=dict(TaskContext.DEFAULTS)
 )
-_sample: contextvars.ContextVar[_Context] = contextvars.ContextVar(
-    "evalrunner_sample", default=SampleContext(dict(SampleContext.DEFAULTS))
+_sample: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
+    "evalrunner_sample", default=dict(SampleContext.DEFAULTS)
 )
 
 
-@dataclass(frozen=True)
 class FieldToken:
     """What `ContextField.set` returns: the field's value before."""
 
-    previous: Any
+    __slots__ = ("previous",)
+
+    def __init__(self, previous: Any) -> None:
+        self.previous = previous
 
 
 class ContextField(Generic[T]):
     """One field of the task's or the sample's context, used like a ContextVar."""
 
-    __slots__ = ("_holder", "name")
+    __slots__ = ("_get", "_holder", "name")
 
-    def __init__(self, holder: contextvars.ContextVar[_Context], name: str) -> None:
+    def __init__(self, holder: contextvars.ContextVar[dict[str, Any]], name: str) -> None:
         self._holder = holder
+        self._get = holder.get
         self.name = name
 
     def get(self) -> T:
-        value: T = self._holder.get()._values[self.name]
+        value: T = self._get()[self.name]
         return value
 
     def set(self, value: T) -> FieldToken:
-        current = self._holder.get()
-        self._holder.set(current.with_value(self.name, value))
-        return FieldToken(current._values[self.name])
+        current = self._get()
+        values = current.copy()
+        values[self.name] = value
+        self._holder.set(values)
+        return FieldToken(current[self.name])
 
     def reset(self, token: FieldToken) -> None:
-        self._holder.set(self._holder.get().with_value(self.name, token.previous))
+        values = self._get().copy()
+        values[self.name] = token.previous
+        self._holder.set(values)
 
 
 def task_field(name: str) -> ContextField[Any]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .._util.context import ContextField, sample_field
+from ._calls import note_wait
 
 if TYPE_CHECKING:
     from ..model._output import ModelUsage
@@ -148,8 +149,6 @@ def count_call(model: str, usage: ModelUsage | None, priced: bool = True) -> flo
 
 def add_waiting(seconds: float) -> None:
     """Time the sample spent waiting on others (a connection slot, a retry's back-off)."""
-    from ._calls import note_wait
-
     note_wait(seconds)  # the model event of the call waiting says so too
     limits = _active.get()
     if limits is not None and seconds > 0:

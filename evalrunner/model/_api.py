@@ -65,6 +65,10 @@ class ModelAPI(ABC):
     # the schema in a system message. Either way the reply is checked against it.
     native_response_schema: bool = False
 
+    # Whether every call waits on I/O (an HTTP request), so it lets the event loop run
+    # anyway; a model that may answer without waiting (mockllm, a local one) is made to.
+    waits_for_io: bool = False
+
     def max_connections(self) -> int:
         """Concurrent requests allowed when the config does not say."""
         return 10

@@ -128,8 +128,10 @@ class Model:
     ) -> ModelOutput:
         """Generate a reply to `input` (a prompt or a list of messages)."""
         # Every call lets the event loop run: an agent loop on a model that never waits
-        # (mockllm, the cache) must still see Ctrl-C and other cancellations at once.
-        await asyncio.sleep(0)
+        # (mockllm, the cache) must still see Ctrl-C and other cancellations at once. An
+        # HTTP provider waits on its request anyway (one loop round less per call).
+        if not self.api.waits_for_io:
+            await asyncio.sleep(0)
         check_limits()  # a sample past its turn, cost or working-time limit stops here
         messages = as_messages(input) if isinstance(input, str) else list(input)
         cfg = self._merged(config)
@@ -155,6 +157,8 @@ class Model:
                             tools or [], tool_choice, cfg, policy)
             cached = await cache_fetch(self.name, key)
             if cached is not None:
+                if self.api.waits_for_io:  # the cache answers without waiting (see generate)
+                    await asyncio.sleep(0)
                 # Spent nothing at the provider: the sample's usage counts it, the model's not.
                 self._count("cache_hits")
                 cached.cached = True

@@ -43,6 +43,7 @@ class HttpModelAPI(ModelAPI):
 
     # Instance-level, so one class may serve several services (openai-api/<service>).
     service: str = "provider"
+    waits_for_io = True  # each call is an HTTP request (Model.generate need not yield)
 
     def __init__(
         self,
