@@ -173,6 +173,17 @@ tasks:
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def _own_run_id(tmp_path: Path) -> str | None:
+    """The run id in this test's own log (written as the run starts): other tests' runs
+    put containers on the same daemon at the same time."""
+    for log_file in (tmp_path / "logs").glob("*.json"):
+        try:
+            return read_eval_log(log_file, header_only=True).eval.run_id
+        except Exception:  # being written
+            return None
+    return None
+
+
 def _wait_for(condition: object, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -189,10 +200,10 @@ def _sleeping(server: ServerHandle) -> bool:
 
 @needs_docker()
 def test_ctrl_c_removes_the_container(server: ServerHandle, tmp_path: Path) -> None:
-    before = set(_run_labels())
     process = _start_hanging_run(server, tmp_path, "docker")
-    _wait_for(lambda: set(_run_labels()) - before and _sleeping(server))
-    (run_id,) = set(_run_labels()) - before  # others may run containers on this daemon too
+    _wait_for(lambda: (run := _own_run_id(tmp_path)) and run in _run_labels()
+              and _sleeping(server))
+    run_id = _own_run_id(tmp_path)
     time.sleep(1)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
@@ -206,10 +217,10 @@ def test_ctrl_c_removes_the_container(server: ServerHandle, tmp_path: Path) -> N
 @needs_docker()
 def test_sandbox_cleanup_removes_what_a_killed_run_left(server: ServerHandle,
                                                         tmp_path: Path) -> None:
-    before = set(_run_labels())
     process = _start_hanging_run(server, tmp_path, "docker")
-    _wait_for(lambda: set(_run_labels()) - before)
-    (run_id,) = set(_run_labels()) - before
+    _wait_for(lambda: (run := _own_run_id(tmp_path)) and run in _run_labels())
+    run_id = _own_run_id(tmp_path)
+    assert run_id is not None
     process.kill()
     process.communicate(timeout=30)
     assert _containers(f"evalrunner.run={run_id}")  # a SIGKILL leaves it behind
