@@ -132,3 +132,13 @@ def test_max_sandboxes_bounds_samples_with_sandboxes(tmp_path: Path) -> None:
     assert most == 3
     with pytest.raises(ValueError, match="at least 1"):
         set_sandbox_options(max_sandboxes=0)
+
+
+@pytest.mark.parametrize("option", [["--max-sandboxes", "2"], ["--no-sandbox-cleanup"]])
+def test_sandbox_options_are_refused_with_ray_not_ignored(option: list[str],
+                                                          tmp_path: Path) -> None:
+    result = run_cli("run", "suites/examples/hello.yml", "--executor", "ray", *option,
+                     "--log-dir", str(tmp_path / "logs"))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "apply to the local executor" in result.stderr
+    assert not (tmp_path / "logs").exists()  # refused before anything ran

@@ -115,7 +115,12 @@ def run(paths: tuple[str, ...], **kwargs: Any) -> None:
         set_max_subprocesses(subprocesses)
     from ..sandbox._lifecycle import set_sandbox_options
 
-    set_sandbox_options(kwargs.pop("max_sandboxes"), cleanup=not kwargs.pop("no_sandbox_cleanup"))
+    max_sandboxes, keep = kwargs.pop("max_sandboxes"), kwargs.pop("no_sandbox_cleanup")
+    if kwargs["executor"] == "ray" and (max_sandboxes is not None or keep):
+        # Ray units make their sandboxes in their own processes, which these do not reach.
+        fail("--max-sandboxes and --no-sandbox-cleanup apply to the local executor, not to "
+             "--executor ray")
+    set_sandbox_options(max_sandboxes, cleanup=not keep)
     runner = _executor(kwargs.pop("executor"), kwargs.pop("ray_address"), options, kwargs)
     # A person answering approval prompts needs a terminal the live display does not redraw.
     asks = any("human" in json.dumps(task.approval) for task in tasks)
