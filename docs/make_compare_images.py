@@ -14,7 +14,6 @@ headless Chromium).
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,39 +33,26 @@ def cli(*args: str) -> str:
 
 
 def viewer_screenshot(log_dir: Path, out: Path) -> None:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    from _chromium import headless_chromium
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     from evalrunner.viewer import BackgroundViewer
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "chromium"
-    profile = tempfile.mkdtemp(prefix="evr-docs-")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1300,900",
-                f"--user-data-dir={profile}"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "chromedriver"),
-                              options=options)
-    try:
-        with BackgroundViewer(log_dir) as viewer:
-            driver.get(viewer.url)
-            wait = WebDriverWait(driver, 30)
-            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="compare-pick"]'))
-            rows = driver.find_elements(By.CSS_SELECTOR, '[data-testid="log-row"]')
-            # The two runs of the arithmetic task.
-            for row in rows:
-                if "arithmetic" in row.text:
-                    row.find_element(By.CSS_SELECTOR, '[data-testid="compare-pick"]').click()
-            driver.find_element(By.CSS_SELECTOR, '[data-testid="compare-button"]').click()
-            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="compare-row"]'))
-            height = driver.execute_script("return document.documentElement.scrollHeight")
-            driver.set_window_size(1300, min(int(height) + 40, 2400))
-            driver.save_screenshot(str(out))
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    with headless_chromium() as driver, BackgroundViewer(log_dir) as viewer:
+        driver.get(viewer.url)
+        wait = WebDriverWait(driver, 30)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="compare-pick"]'))
+        rows = driver.find_elements(By.CSS_SELECTOR, '[data-testid="log-row"]')
+        # The two runs of the arithmetic task.
+        for row in rows:
+            if "arithmetic" in row.text:
+                row.find_element(By.CSS_SELECTOR, '[data-testid="compare-pick"]').click()
+        driver.find_element(By.CSS_SELECTOR, '[data-testid="compare-button"]').click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="compare-row"]'))
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(1300, min(int(height) + 40, 2400))
+        driver.save_screenshot(str(out))
 
 
 def _paste(text: str) -> None:

@@ -128,21 +128,11 @@ def agent(folder: Path) -> None:
 
 
 def screenshots(folder: Path) -> None:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    from _chromium import headless_chromium
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     from evalrunner.viewer import BackgroundViewer
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "chromium"
-    profile = tempfile.mkdtemp(prefix="evr-docs-")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1300,900",
-                f"--user-data-dir={profile}"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "chromedriver"),
-                              options=options)
 
     def shot(address: str, ready: str, name: str, height: int = 900) -> None:
         driver.set_window_size(1300, height)
@@ -150,18 +140,14 @@ def screenshots(folder: Path) -> None:
         WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ready))
         driver.save_screenshot(str(IMAGES / name))
 
-    try:
-        with BackgroundViewer(folder) as viewer:
-            shot(viewer.url, '[data-testid="log-param"]', "viewer-list.png", 480)
-            shot(viewer.url + "#/log/capitals-terse.json", ".metrics-rows",
-                 "viewer-task.png", 720)
-            shot(viewer.url + "#/log/fix_service.json/sample/0", '[data-testid="tool-command"]',
-                 "viewer-agent.png", 1250)
-            shot(viewer.url + "#/compare?logs=capitals-terse.json,capitals-chatty.json",
-                 '[data-testid="compare-question"]', "viewer-compare.png", 1000)
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    with headless_chromium() as driver, BackgroundViewer(folder) as viewer:
+        shot(viewer.url, '[data-testid="log-param"]', "viewer-list.png", 480)
+        shot(viewer.url + "#/log/capitals-terse.json", ".metrics-rows",
+             "viewer-task.png", 720)
+        shot(viewer.url + "#/log/fix_service.json/sample/0", '[data-testid="tool-command"]',
+             "viewer-agent.png", 1250)
+        shot(viewer.url + "#/compare?logs=capitals-terse.json,capitals-chatty.json",
+             '[data-testid="compare-question"]', "viewer-compare.png", 1000)
 
 
 def main() -> None:
