@@ -167,6 +167,76 @@ async def test_proxies_from_the_environment_and_no_proxy(monkeypatch: pytest.Mon
         listener.close()
 
 
+async def test_a_post_of_bytes_sends_what_the_httpx_path_sends() -> None:
+    """`post(url, content=bytes)` skips httpx's request building: the same request line,
+    headers and body reach the server as through `request()`, a header changed on the
+    client is sent from then on, and the response still names its request."""
+    seen: list[tuple[bytes, bytes]] = []
+
+    async def record(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                break
+            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length"))
+            seen.append((head, await reader.readexactly(length)))
+            ok(writer)
+        writer.close()
+
+    listener = await asyncio.start_server(record, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+
+    def fields(head: bytes) -> tuple[bytes, set[bytes]]:
+        first, *rest = head.strip().split(b"\r\n")
+        return first, {line.lower() for line in rest}
+
+    try:
+        async with http.http_client(base_url=f"http://127.0.0.1:{port}/v1/",
+                                    headers={"Authorization": "Bearer k", "X-A": "1"}) as client:
+            fast = await client.post("chat/completions?x=%3A", content=b'{"a":1}')
+            slow = await client.request("POST", "chat/completions?x=%3A", content=b'{"a":1}')
+            client.headers["X-A"] = "2"
+            changed = await client.post("chat/completions?x=%3A", content=b"{}")
+        assert changed.status_code == 200
+        assert fast.status_code == slow.status_code == 200 and fast.json() == slow.json()
+        assert fast.request.url == slow.request.url  # made on demand, same as httpx's
+        assert seen[0][1] == seen[1][1] == b'{"a":1}'
+        assert fields(seen[0][0]) == fields(seen[1][0])
+        assert fields(seen[0][0])[0] == b"POST /v1/chat/completions?x=%3A HTTP/1.1"
+        assert b"authorization: bearer k" in fields(seen[0][0])[1]
+        assert b"x-a: 2" in fields(seen[2][0])[1] and b"x-a: 1" not in fields(seen[2][0])[1]
+    finally:
+        listener.close()
+
+
+async def test_a_post_of_bytes_goes_through_the_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bytes] = []
+
+    async def record(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(await reader.readuntil(b"\r\n\r\n"))
+        await reader.readexactly(2)
+        ok(writer)
+        await writer.drain()
+        writer.close()
+
+    listener = await asyncio.start_server(record, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://user:pw@127.0.0.1:{port}")
+    _aiohttp.proxy_for.cache_clear()
+    try:
+        async with http.http_client(base_url="http://far.example/v1/") as client:
+            response = await client.post("chat/completions", content=b"{}")
+        assert response.status_code == 200
+        lines = seen[0].split(b"\r\n")
+        assert lines[0] == b"POST http://far.example/v1/chat/completions HTTP/1.1"
+        assert b"Proxy-Authorization: Basic dXNlcjpwdw==" in lines
+    finally:
+        _aiohttp.proxy_for.cache_clear()
+        listener.close()
+
+
 async def test_tls_trusts_ssl_cert_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cert, key = self_signed(tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -10,7 +10,8 @@ import base64
 import functools
 import ssl
 import urllib.request
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.request import proxy_bypass_environment  # type: ignore[attr-defined]
 
@@ -37,19 +38,62 @@ class Client(httpx.AsyncClient):
         # Parsed URLs by the text a caller passed: httpx parses (and joins to base_url)
         # every request's URL, a sixth of its CPU; a provider sends to a few URLs.
         self._urls: dict[str, httpx.URL] = {}
+        self._targets: dict[str, _Target] = {}
 
     def build_request(self, method: str, url: Any, **options: Any) -> httpx.Request:
-        if isinstance(url, str):
-            parsed = self._urls.get(url)
-            if parsed is None:
-                parsed = httpx.URL(url)
-                if parsed.is_relative_url and str(self.base_url):
-                    parsed = httpx.URL(str(self.base_url) + url.lstrip("/"))
-                if len(self._urls) >= 256:
-                    self._urls.clear()
-                self._urls[url] = parsed
-            url = parsed
-        return super().build_request(method, url, **options)
+        return super().build_request(method, self._url(url) if isinstance(url, str) else url,
+                                     **options)
+
+    def _url(self, url: str) -> httpx.URL:
+        parsed = self._urls.get(url)
+        if parsed is None:
+            parsed = httpx.URL(url)
+            if parsed.is_relative_url and str(self.base_url):
+                parsed = httpx.URL(str(self.base_url) + url.lstrip("/"))
+            if len(self._urls) >= 256:
+                self._urls.clear()
+            self._urls[url] = parsed
+        return parsed
+
+    async def post(  # type: ignore[override]
+        self, url: Any, *, content: Any = None, timeout: Any = httpx.USE_CLIENT_DEFAULT,
+        **options: Any,
+    ) -> httpx.Response:
+        """httpx's `post`; bytes posted to a URL given as text, with nothing else asked,
+        go straight to aiohttp.
+
+        Building an httpx request, and aiohttp's copy of its headers, cost as much CPU as
+        aiohttp's own sending: this is the path of every model call. Its request is made
+        only if something asks for it (an error, a cookie).
+        """
+        if (options or not isinstance(content, bytes) or not isinstance(url, str)
+                or self.params or self.cookies or not self._plain()):
+            return await super().post(url, content=content, timeout=timeout, **options)
+        target = self._target(url)
+
+        def request() -> httpx.Request:
+            return self.build_request("POST", url, content=content, timeout=timeout)
+
+        limits = self.timeout if timeout is httpx.USE_CLIENT_DEFAULT else timeout
+        response = await self._direct.post_read("POST", target, content, _as_timeout(limits),
+                                                request)
+        if "set-cookie" in response.headers:
+            self.cookies.extract_cookies(response)
+        return response
+
+    def _plain(self) -> bool:
+        """Nothing for `send()`'s machinery to do: no auth, redirects or hooks."""
+        return (self.auth is None and not self.follow_redirects
+                and not any(self.event_hooks.values()) and not self.is_closed)
+
+    def _target(self, url: str) -> _Target:
+        headers = self.headers.raw
+        target = self._targets.get(url)
+        if target is None or target.source != headers:
+            if len(self._targets) >= 256:
+                self._targets.clear()
+            target = self._targets[url] = _Target.of(self._url(url), self.headers)
+        return target
 
     async def send(
         self,
@@ -59,11 +103,8 @@ class Client(httpx.AsyncClient):
         auth: Any = httpx.USE_CLIENT_DEFAULT,
         follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
     ) -> httpx.Response:
-        plain = (
-            auth is httpx.USE_CLIENT_DEFAULT and self.auth is None
-            and follow_redirects is not True and not self.follow_redirects
-            and not any(self.event_hooks.values()) and not self.is_closed
-        )
+        plain = (auth is httpx.USE_CLIENT_DEFAULT and follow_redirects is not True
+                 and self._plain())
         if not plain:
             return await super().send(
                 request, stream=stream, auth=auth, follow_redirects=follow_redirects
@@ -101,7 +142,10 @@ class _Transport(AiohttpTransport):
     """
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self._open(request)
+        # A streamed body (a multipart upload) is read first: aiohttp takes bytes.
+        content = await request.aread()
+        response = await self._open(request.method, _Target.of(request.url, request.headers),
+                                    content, _as_timeout(request), lambda: request)
         return httpx.Response(
             status_code=response.status,
             headers=response.raw_headers,
@@ -112,48 +156,102 @@ class _Transport(AiohttpTransport):
 
     async def fetch(self, request: httpx.Request) -> httpx.Response:
         """The response with its body read: one read instead of a chain of streams."""
-        response = await self._open(request)
+        content = await request.aread()
+        return await self.post_read(request.method, _Target.of(request.url, request.headers),
+                                    content, _as_timeout(request), lambda: request)
+
+    async def post_read(
+        self, method: str, target: _Target, content: bytes, timeout: aiohttp.ClientTimeout,
+        request: Callable[[], httpx.Request],
+    ) -> httpx.Response:
+        """Send and read the whole body; `request` makes the httpx request, asked only when
+        something needs it (an error, a cookie jar)."""
+        response = await self._open(method, target, content, timeout, request)
         try:
             body = await response.read()
         except (aiohttp.ClientError, TimeoutError) as ex:
-            raise as_httpx_error(ex, request) from ex
+            raise as_httpx_error(ex, request()) from ex
         finally:
             response.release()
-        return httpx.Response(
+        return _Response(
+            request,
             status_code=response.status,
             headers=response.raw_headers,
             content=body,
-            request=request,
             extensions=_extensions(response),
         )
 
-    async def _open(self, request: httpx.Request) -> aiohttp.ClientResponse:
+    async def _open(
+        self, method: str, target: _Target, content: bytes, timeout: aiohttp.ClientTimeout,
+        request: Callable[[], httpx.Request],
+    ) -> aiohttp.ClientResponse:
         if not isinstance(self.client, aiohttp.ClientSession):
             self.client = self.get_client()
-        timeout = request.extensions.get("timeout", {})
-        proxy, proxy_headers = proxy_for(request.url.scheme, request.url.host)
-        headers: Any = request.headers
-        if proxy_headers and request.url.scheme == "http":
-            # A plain-HTTP request goes to the proxy itself, which reads the credentials
-            # from it; an HTTPS one carries them on the CONNECT (`proxy_headers`).
-            headers, proxy_headers = {**request.headers, **proxy_headers}, None
-        # A streamed body (a multipart upload) is read first: aiohttp takes bytes.
-        content = await request.aread()
         try:
             return await self.client.request(
-                request.method,
-                yarl.URL(str(request.url), encoded=True),
-                headers=headers,
+                method,
+                target.wire,
+                headers=target.headers,
                 data=content or None,
                 allow_redirects=False,
                 auto_decompress=False,  # httpx decodes
                 compress=False,
-                timeout=_timeout(timeout.get("connect"), timeout.get("read"), timeout.get("pool")),
-                proxy=proxy,
-                proxy_headers=proxy_headers,
+                timeout=timeout,
+                proxy=target.proxy,
+                proxy_headers=target.proxy_headers,
             )
         except (aiohttp.ClientError, TimeoutError) as ex:
-            raise as_httpx_error(ex, request) from ex
+            raise as_httpx_error(ex, request()) from ex
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a request goes, as aiohttp takes it: the URL exactly as httpx encoded it, the
+    proxy for its host, and the headers (a plain-HTTP proxy's credentials among them)."""
+
+    wire: yarl.URL
+    proxy: yarl.URL | None
+    proxy_headers: dict[str, str] | None
+    headers: list[tuple[str, str]]
+    source: list[tuple[bytes, bytes]]  # the httpx headers these were made from
+
+    @classmethod
+    def of(cls, url: httpx.URL, headers: httpx.Headers) -> _Target:
+        proxy, proxy_headers = proxy_for(url.scheme, url.host)
+        items = headers.multi_items()
+        if proxy_headers and url.scheme == "http":
+            # A plain-HTTP request goes to the proxy itself, which reads the credentials
+            # from it; an HTTPS one carries them on the CONNECT (`proxy_headers`).
+            items, proxy_headers = [*items, *proxy_headers.items()], None
+        return cls(yarl.URL(str(url), encoded=True), proxy, proxy_headers, items, headers.raw)
+
+
+class _Response(httpx.Response):
+    """An httpx response whose request is made the first time something reads it."""
+
+    def __init__(self, request: Callable[[], httpx.Request], **fields: Any) -> None:
+        super().__init__(**fields)
+        self._make_request = request
+
+    @property
+    def request(self) -> httpx.Request:
+        if self._request is None:
+            self._request = self._make_request()
+        return self._request
+
+    @request.setter
+    def request(self, value: httpx.Request) -> None:
+        self._request = value
+
+
+def _as_timeout(timeout: httpx.Request | httpx.Timeout | float | None) -> aiohttp.ClientTimeout:
+    """aiohttp's timeout for httpx's: a request's, a client's, or a number of seconds."""
+    if isinstance(timeout, httpx.Request):
+        limits = timeout.extensions.get("timeout", {})
+        return _timeout(limits.get("connect"), limits.get("read"), limits.get("pool"))
+    if isinstance(timeout, httpx.Timeout):
+        return _timeout(timeout.connect, timeout.read, timeout.pool)
+    return _timeout(timeout, timeout, timeout)
 
 
 def _extensions(response: aiohttp.ClientResponse) -> dict[str, Any]:
