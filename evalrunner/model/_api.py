@@ -31,9 +31,10 @@ class ModelAPI(ABC):
     and `validate` must run with no network at all.
     """
 
-    # The media content parts the provider's API takes beyond text and images ("audio",
-    # "video"); a message with any other is refused before it is sent.
-    media_types: ClassVar[frozenset[str]] = frozenset()
+    # The media content parts the provider's API takes beyond text ("image", "audio",
+    # "video"), in user messages and tool results alike; a message with any other is
+    # refused before it is sent (check_media), never sent without it.
+    media_types: ClassVar[frozenset[str]] = frozenset({"image"})
 
     def __init__(
         self,

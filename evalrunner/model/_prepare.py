@@ -8,28 +8,46 @@ from ._chat import (
     ChatMessageAssistant,
     ChatMessageBase,
     ContentAudio,
+    ContentImage,
     ContentReasoning,
     ContentVideo,
 )
 
-_MEDIA = ((ContentAudio, "audio"), (ContentVideo, "video"))
+_MEDIA = ((ContentImage, "image"), (ContentAudio, "audio"), (ContentVideo, "video"))
 # Who takes each kind, for the error message.
-_TAKERS = {"audio": "openai/ (Chat Completions), google/ and OpenAI-compatible servers that "
+_TAKERS = {"image": "every provider but local/ and hf/",
+           "audio": "openai/ (Chat Completions), google/ and OpenAI-compatible servers that "
                     "accept input_audio", "video": "google/"}
 
 
 def check_media(model: str, api: ModelAPI, messages: list[ChatMessageBase]) -> None:
-    """Refuse audio or video parts the provider's API does not take, before any request."""
+    """Refuse image, audio or video parts the provider's API does not take, before any
+    request: a provider that dropped them would leave the model blind without a word."""
     for message in messages:
         if isinstance(message.content, str):
             continue
         for part in message.content:
             for kind, name in _MEDIA:
                 if isinstance(part, kind) and name not in api.media_types:
-                    raise ModelAPIError(
-                        f"{model} does not accept {name} content (it is accepted by "
-                        f"{_TAKERS[name]})"
-                    )
+                    where = " in a tool result" if message.role == "tool" else ""  # type: ignore[attr-defined]
+                    raise ModelAPIError(_refusal(model, name, where))
+
+
+def require_media(kind: str, what: str) -> None:
+    """Refuse, when a task is built (so `validate` reports it), a component that puts
+    `kind` parts into the conversation (`what`, say the computer tool's screenshots) when
+    the task's model takes none; there is no model outside a task: nothing to check."""
+    from ._get import active_model
+
+    model = active_model.get()
+    if model is not None and kind not in model.api.media_types:
+        raise ValueError(f"{what}: {_refusal(model.name, kind, '')}")
+
+
+def _refusal(model: str, kind: str, where: str) -> str:
+    provider = model.partition("/")[0]
+    return (f"{model} does not accept {kind} content{where}: the {provider} provider cannot "
+            f"send it (it is accepted by {_TAKERS[kind]})")
 
 
 def reasoning_history(

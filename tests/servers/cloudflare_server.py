@@ -42,8 +42,10 @@ class CloudflareServer(WireServer):
         check_body(record.body)
 
     def default_reply(self, body: dict[str, Any]) -> Reply:
-        user = [m for m in body["messages"] if m["role"] == "user"]
-        return user[-1]["content"] if user else ""
+        user = [m["content"] for m in body["messages"] if m["role"] == "user"]
+        if user and isinstance(user[-1], list):
+            return " ".join(p["text"] for p in user[-1] if p["type"] == "text")
+        return user[-1] if user else ""
 
     def reply(self, record: RecordedRequest, reply: Reply) -> Answer:
         spec: dict[str, Any] = (
@@ -98,7 +100,18 @@ def check_body(body: dict[str, Any]) -> None:
         if role == "tool":
             allowed |= {"tool_call_id", "name"}
         only_keys(message, allowed, f"/messages/{i}")
-        require(isinstance(message.get("content"), str),
-                f"Type mismatch of '/messages/{i}/content', 'string' not in 'null'")
+        content = message.get("content")
+        if role == "user" and isinstance(content, list):  # vision models: text and images
+            for part in content:
+                require(part.get("type") in ("text", "image_url"),
+                        f"Type mismatch of '/messages/{i}/content/type'")
+                only_keys(part, {"type", "text", "image_url"}, f"/messages/{i}/content")
+                if part["type"] == "image_url":
+                    only_keys(part["image_url"], {"url"}, f"/messages/{i}/content/image_url")
+                    require(isinstance(part["image_url"].get("url"), str),
+                            f"Type mismatch of '/messages/{i}/content/image_url/url'")
+        else:
+            require(isinstance(content, str),
+                    f"Type mismatch of '/messages/{i}/content', 'string' not in 'null'")
         for call in message.get("tool_calls") or []:
             require(call["function"]["name"] in names, "tool call of an unknown tool")

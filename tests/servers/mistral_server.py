@@ -113,6 +113,9 @@ def _check_messages(messages: Any) -> None:
     for i, message in enumerate(messages):
         role = message.get("role")
         require(role in MESSAGE_KEYS, f"messages.{i}.role: invalid", 422)
+        # Mistral wants the assistant's turn between a tool result and the next user turn.
+        require(not (role == "user" and i and messages[i - 1].get("role") == "tool"),
+                "Unexpected role 'user' after role 'tool'", 400)
         extra = sorted(set(message) - MESSAGE_KEYS[role])
         require(not extra, f"messages.{i}: Extra inputs are not permitted: {extra[:1]}", 422)
         content = message.get("content")
@@ -122,6 +125,12 @@ def _check_messages(messages: Any) -> None:
             for chunk in content:
                 require(chunk.get("type") in ("text", "image_url"),
                         f"messages.{i}.content: chunk type", 422)
+                if chunk["type"] == "image_url":  # a URL, or {url, detail}
+                    url = chunk.get("image_url")
+                    if isinstance(url, dict):
+                        only_keys(url, {"url", "detail"}, f"messages.{i}.content.image_url")
+                        url = url.get("url")
+                    require(isinstance(url, str), f"messages.{i}.content: image_url", 422)
         for call in message.get("tool_calls") or []:
             require(TOOL_ID.match(call.get("id", "")) is not None,
                     "Tool call id has to be a string of length 9 made of a-z, A-Z, 0-9", 400)

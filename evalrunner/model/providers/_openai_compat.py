@@ -52,8 +52,8 @@ class OpenAICompatibleAPI(HttpModelAPI):
     api_key_required: ClassVar[bool] = True
     # Models that take `max_completion_tokens` instead of `max_tokens`.
     reasoning_models: ClassVar[re.Pattern[str] | None] = None
-    # Chat Completions takes `input_audio` parts.
-    media_types: ClassVar[frozenset[str]] = frozenset({"audio"})
+    # Chat Completions takes `image_url` and `input_audio` parts.
+    media_types: ClassVar[frozenset[str]] = frozenset({"image", "audio"})
 
     def __init__(
         self,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
 from ...tools._info import ToolChoice, ToolFunction, ToolInfo
 from .._chat import (
@@ -49,6 +49,9 @@ _STOP_REASONS: dict[str, StopReason] = {
     "content_filter": "content_filter",
 }
 
+# Where the images of a tool result go (see wire_messages).
+ToolImages = Literal["after", "inline"]
+
 # o1, o3-mini, o4-mini, gpt-5...: reasoning models take `max_completion_tokens`.
 OPENAI_REASONING_MODELS = re.compile(r"^(o\d|gpt-5)")
 
@@ -60,9 +63,10 @@ def build_request(
     tool_choice: ToolChoice | None,
     config: GenerateConfig,
     completion_tokens_field: bool = False,
+    tool_images: ToolImages = "after",
 ) -> dict[str, Any]:
     """The JSON body of a Chat Completions request; unset options are left out."""
-    body: dict[str, Any] = {"model": model, "messages": wire_messages(messages)}
+    body: dict[str, Any] = {"model": model, "messages": wire_messages(messages, tool_images)}
     for field, wire_name in _CONFIG_FIELDS:
         value = getattr(config, field)
         if value is not None:
@@ -82,27 +86,38 @@ def build_request(
     return body
 
 
-def wire_messages(messages: list[ChatMessageBase]) -> list[dict[str, Any]]:
-    """The messages; images of tool results (screenshots) follow the run of tool messages in
-    a user message, since a Chat Completions tool message holds text only."""
+def wire_messages(messages: list[ChatMessageBase],
+                  tool_images: ToolImages = "after") -> list[dict[str, Any]]:
+    """The messages, with the images of tool results (screenshots) where the API takes them.
+
+    `after`: in a user message after the run of tool messages, since a Chat Completions tool
+    message holds text only. `inline`: in the tool message itself, as content chunks after
+    its text (Mistral, which refuses a user turn right after a tool result).
+    """
     out: list[dict[str, Any]] = []
     images: list[dict[str, Any]] = []
     for message in messages:
         if images and message.role != "tool":  # type: ignore[attr-defined]
             out.append({"role": "user", "content": images})
             images = []
-        out.append(wire_message(message))
+        wire = wire_message(message)
+        out.append(wire)
         if message.role == "tool" and not isinstance(message.content, str):  # type: ignore[attr-defined]
-            shown = [p for p in message.content if isinstance(p, ContentImage)]
-            if shown:
+            shown = [_image_part(p) for p in message.content if isinstance(p, ContentImage)]
+            if shown and tool_images == "inline":
+                text = wire["content"]
+                wire["content"] = [*([{"type": "text", "text": text}] if text else []), *shown]
+            elif shown:
                 call = message.tool_call_id  # type: ignore[attr-defined]
                 images.append({"type": "text", "text": f"Images of tool call {call}:"})
-                images.extend({"type": "image_url", "image_url": {"url": p.image,
-                                                                  "detail": p.detail}}
-                              for p in shown)
+                images.extend(shown)
     if images:
         out.append({"role": "user", "content": images})
     return out
+
+
+def _image_part(part: ContentImage) -> dict[str, Any]:
+    return {"type": "image_url", "image_url": {"url": part.image, "detail": part.detail}}
 
 
 def wire_message(message: ChatMessageBase) -> dict[str, Any]:
@@ -130,9 +145,7 @@ def _user_content(message: ChatMessageBase) -> str | list[dict[str, Any]]:
         if isinstance(part, ContentText):
             parts.append({"type": "text", "text": part.text})
         elif isinstance(part, ContentImage):  # reasoning is never sent (see _parse_choice)
-            parts.append(
-                {"type": "image_url", "image_url": {"url": part.image, "detail": part.detail}}
-            )
+            parts.append(_image_part(part))
         elif isinstance(part, ContentAudio):
             parts.append({"type": "input_audio",
                           "input_audio": {"data": base64_of(part.audio), "format": part.format}})

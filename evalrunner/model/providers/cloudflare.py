@@ -5,6 +5,10 @@ https://api.cloudflare.com/client/v4/accounts). A model name without a leading `
 taken from the `@cf/` catalogue; `@hf/...` names pass as they are. `-M` arguments are
 added to the request body (for example `-M repetition_penalty=1.1`).
 
+Images (in user messages, and screenshots of tool results in a user message after them)
+go as Chat Completions `image_url` parts, which Workers AI's vision models take; a text
+model's API answers them with an error.
+
 Replies come in two shapes: the classic `{"result": {"response", "tool_calls", "usage"}}`
 and, for newer models, a Chat Completions object inside `result`; both are read.
 """
@@ -20,7 +24,7 @@ from .._chat import ChatMessageAssistant, ChatMessageBase, ToolCall
 from .._config import GenerateConfig
 from .._output import ChatCompletionChoice, ModelOutput, ModelUsage
 from ._http import HttpModelAPI, env
-from ._openai_wire import parse_response, wire_message, wire_tool
+from ._openai_wire import parse_response, wire_messages, wire_tool
 
 if TYPE_CHECKING:
     import httpx  # imported where used: see model/_api.py
@@ -90,7 +94,9 @@ class CloudflareAPI(HttpModelAPI):
 def cloudflare_body(
     messages: list[ChatMessageBase], tools: list[ToolInfo], config: GenerateConfig
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {"messages": [_message(m) for m in messages]}
+    functions = {m.tool_call_id or "": m.function for m in messages  # type: ignore[attr-defined]
+                 if m.role == "tool"}  # type: ignore[attr-defined]
+    body: dict[str, Any] = {"messages": [_message(m, functions) for m in wire_messages(messages)]}
     for field, name in _CONFIG_FIELDS:
         value = getattr(config, field)
         if value is not None:
@@ -100,13 +106,19 @@ def cloudflare_body(
     return body
 
 
-def _message(message: ChatMessageBase) -> dict[str, Any]:
-    out = wire_message(message)
-    if isinstance(out.get("content"), list):
-        # Text models take a string: keep the text parts.
-        out["content"] = message.text
+def _message(out: dict[str, Any], functions: dict[str, str | None]) -> dict[str, Any]:
+    """A Chat Completions message as Workers AI takes it: text as a string (all a text
+    model takes); with images (vision models: Llama 4, Gemma 3...), `text` and `image_url`
+    parts, a tool result's after the tool messages as for OpenAI."""
+    content = out.get("content")
+    if isinstance(content, list):
+        if any(part["type"] == "image_url" for part in content):
+            out["content"] = [{"type": "image_url", "image_url": {"url": p["image_url"]["url"]}}
+                              if p["type"] == "image_url" else p for p in content]
+        else:
+            out["content"] = "\n".join(p["text"] for p in content if p["type"] == "text")
     if out["role"] == "tool":
-        out["name"] = getattr(message, "function", None) or ""
+        out["name"] = functions.get(out["tool_call_id"]) or ""
     if out["role"] == "assistant" and out.get("content") is None:
         out["content"] = ""
     return out

@@ -29,7 +29,7 @@ _DELAY = re.compile(r"^(\d+(?:\.\d+)?)s$")
 class GoogleAPI(HttpModelAPI):
     native_response_schema = True
     service = "Google"
-    media_types = frozenset({"audio", "video"})
+    media_types = frozenset({"image", "audio", "video"})
 
     def __init__(
         self,

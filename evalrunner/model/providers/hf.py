@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ...events._calls import note_exchange
 from ...tools._info import ToolChoice, ToolInfo
@@ -57,6 +57,9 @@ class _Answer:
 
 @modelapi(name="hf")
 class HuggingFaceAPI(ModelAPI):
+    # A causal LM through its tokenizer's chat template: text only, no image in any turn.
+    media_types: ClassVar[frozenset[str]] = frozenset()
+
     def __init__(
         self,
         model_name: str,
@@ -178,7 +181,7 @@ def _load_model(api: HuggingFaceAPI) -> tuple[Any, Any, str]:
 def _render(tokenizer: Any, messages: list[ChatMessageBase], tools: list[ToolInfo]) -> str:
     chat = [wire_message(m) for m in messages]
     for item in chat:
-        if isinstance(item.get("content"), list):
+        if isinstance(item.get("content"), list):  # text parts only: see media_types
             item["content"] = "\n".join(p["text"] for p in item["content"] if p["type"] == "text")
     if getattr(tokenizer, "chat_template", None) is None:
         lines = [f"{m['role']}: {m.get('content') or ''}" for m in chat]

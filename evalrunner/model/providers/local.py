@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 from ...events._calls import note_exchange
 from ...tools._info import ToolChoice, ToolInfo
@@ -64,6 +64,8 @@ _PROBE = {"messages": [{"role": "user", "content": "Say yes."}], "max_tokens": 2
 
 @modelapi(name="local")
 class LocalAPI(ModelAPI):
+    media_types: ClassVar[frozenset[str]] = frozenset()  # no vision: no image, in any turn
+
     def __init__(
         self,
         model_name: str,
@@ -264,10 +266,9 @@ def _request(
 
 
 def _text_message(message: ChatMessageBase) -> dict[str, Any]:
-    """The OpenAI-style message, with content as text: GGUF chat templates take text only."""
+    """The OpenAI-style message, with content as text: GGUF chat templates take text only
+    (check_media has refused any image before this, media_types being empty)."""
     out = wire_message(message)
     if isinstance(out["content"], list):
-        if any(part["type"] != "text" for part in out["content"]):
-            raise ModelAPIError("local models take text only; this message has an image")
         out["content"] = message.text
     return out

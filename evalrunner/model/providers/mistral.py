@@ -6,8 +6,8 @@ AZUREAI_MISTRAL_BASE_URL instead when the key is set. `-M` arguments are added t
 request body (for example `-M safe_prompt=true`).
 
 Close to OpenAI's format, with Mistral's own rules: `random_seed` rather than `seed`, no
-logprobs or logit_bias, tool call ids of exactly nine letters and digits, and content
-that may come back as a list of chunks.
+logprobs or logit_bias, tool call ids of exactly nine letters and digits, images of tool
+results as chunks of the tool message, and content that may come back as a list of chunks.
 """
 
 from __future__ import annotations
@@ -95,7 +95,8 @@ def mistral_body(
     tool_choice: ToolChoice | None,
     config: GenerateConfig,
 ) -> dict[str, Any]:
-    body = build_request(model, messages, tools, tool_choice, config)
+    # A screenshot goes inside its tool message: Mistral refuses a user turn after a tool's.
+    body = build_request(model, messages, tools, tool_choice, config, tool_images="inline")
     for name in _UNSUPPORTED:
         body.pop(name, None)
     if "seed" in body:

@@ -21,6 +21,7 @@ from importlib import resources
 from typing import Any, Literal
 
 from ...model._chat import Content, ContentImage, ContentText
+from ...model._prepare import require_media
 from .._decorator import tool
 from .._tool import ToolError
 
@@ -38,6 +39,7 @@ Action = Literal["key", "hold_key", "type", "mouse_move", "left_click", "right_c
 @tool
 def computer(timeout: float = 180, sandbox: str | None = None) -> Any:
     """The desktop of the sample's docker sandbox: keys, mouse and screenshots."""
+    require_media("image", "the computer tool answers with screenshots")
     installed: weakref.WeakSet[Any] = weakref.WeakSet()  # sandboxes with the controller
 
     async def execute(
