@@ -103,9 +103,9 @@ def check_body(body: dict[str, Any]) -> None:
         content = message.get("content")
         if role == "user" and isinstance(content, list):  # vision models: text and images
             for part in content:
+                only_keys(part, {"type", "text", "image_url"}, f"/messages/{i}/content")
                 require(part.get("type") in ("text", "image_url"),
                         f"Type mismatch of '/messages/{i}/content/type'")
-                only_keys(part, {"type", "text", "image_url"}, f"/messages/{i}/content")
                 if part["type"] == "image_url":
                     only_keys(part["image_url"], {"url"}, f"/messages/{i}/content/image_url")
                     require(isinstance(part["image_url"].get("url"), str),

@@ -123,7 +123,7 @@ def _check_messages(messages: Any) -> None:
                 f"messages.{i}.content: invalid", 422)
         if isinstance(content, list):
             for chunk in content:
-                require(chunk.get("type") in ("text", "image_url"),
+                require(isinstance(chunk, dict) and chunk.get("type") in ("text", "image_url"),
                         f"messages.{i}.content: chunk type", 422)
                 if chunk["type"] == "image_url":  # a URL, or {url, detail}
                     url = chunk.get("image_url")
