@@ -165,3 +165,27 @@ def test_a_computer_tool_on_a_provider_without_images_is_bad_input(
         "hf/HuggingFaceTB/SmolLM2-135M-Instruct does not accept image content: the hf "
         "provider cannot send it (it is accepted by every provider but local/ and hf/)"]
     assert not logs.exists()  # refused before any model was called
+
+
+def test_the_bridge_keeps_the_images_of_an_agents_tool_results() -> None:
+    """A sandboxed agent's screenshot (Messages `tool_result`, Responses
+    `function_call_output`) goes on to the model with the tool result's text."""
+    from evalrunner.agent._bridge import _messages, _responses
+
+    source = {"type": "base64", "media_type": "image/png", "data": SHOT.image.split(",")[1]}
+    claude = _messages.parse({"model": "m", "max_tokens": 9, "messages": [
+        {"role": "user", "content": "Look."},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "look",
+                                           "input": {}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": [
+            {"type": "text", "text": "looked"}, {"type": "image", "source": source}]}]}]})
+    assert claude.messages[-1].content == [ContentText(text="looked"), SHOT]
+    codex = _responses.parse({"model": "m", "input": [
+        {"role": "user", "content": "Look."},
+        {"type": "function_call", "call_id": "c1", "name": "look", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "c1", "output": [
+            {"type": "input_image", "image_url": SHOT.image}]},
+        {"type": "function_call", "call_id": "c2", "name": "look", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "c2", "output": [
+            {"type": "input_text", "text": "no "}, {"type": "input_text", "text": "screen"}]}]})
+    assert [m.content for m in codex.messages[-3::2]] == [[SHOT], "no screen"]

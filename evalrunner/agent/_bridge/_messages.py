@@ -18,7 +18,7 @@ from ...model._chat import (
 )
 from ...model._output import ModelOutput
 from ...tools._info import ToolChoice, ToolFunction, ToolInfo
-from ._wire import Parsed, config_of, new_id, sse, tool_call
+from ._wire import Parsed, config_of, new_id, sse, tool_call, tool_result
 
 _CONFIG = {"max_tokens": "max_tokens", "temperature": "temperature", "top_p": "top_p",
            "top_k": "top_k", "stop_sequences": "stop_seqs"}
@@ -61,7 +61,7 @@ def _messages(role: str, content: Any) -> list[ChatMessageBase]:
         return [ChatMessageAssistant(content=_text(_parts(content)), tool_calls=calls or None)]
     # A user turn: its tool results answer the calls before it, the rest is the user's.
     out: list[ChatMessageBase] = [
-        ChatMessageTool(content=_text(_parts(b.get("content") or "")),
+        ChatMessageTool(content=tool_result(_parts(b.get("content") or "")),
                         tool_call_id=b["tool_use_id"])
         for b in content if b.get("type") == "tool_result"]
     rest = _parts([b for b in content if b.get("type") != "tool_result"])

@@ -23,7 +23,7 @@ from ...model._chat import (
 )
 from ...model._output import ModelOutput
 from ...tools._info import ToolChoice, ToolFunction, ToolInfo
-from ._wire import Parsed, config_of, new_id, sse, tool_call
+from ._wire import Parsed, config_of, new_id, sse, tool_call, tool_result
 
 _CONFIG = {"temperature": "temperature", "top_p": "top_p", "max_output_tokens": "max_tokens",
            "parallel_tool_calls": "parallel_tool_calls", "seed": "seed"}
@@ -79,8 +79,10 @@ def _add_item(messages: list[ChatMessageBase], item: dict[str, Any]) -> None:
             messages.append(ChatMessageAssistant(content="", tool_calls=[call]))
     elif kind == "function_call_output":
         output = item.get("output")
-        text = output if isinstance(output, str) else _text(_content(output))
-        messages.append(ChatMessageTool(content=text, tool_call_id=item["call_id"]))
+        content = _content(output)
+        messages.append(ChatMessageTool(
+            content=content if isinstance(content, str) else tool_result(content),
+            tool_call_id=item["call_id"]))
     elif kind != "reasoning":
         raise ValueError(f"input items of type {kind!r} are not supported by the bridge")
 

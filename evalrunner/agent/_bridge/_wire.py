@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from ...model._chat import ChatMessageBase, ToolCall
+from ...model._chat import ChatMessageBase, Content, ContentImage, ContentText, ToolCall
 from ...model._config import GenerateConfig
 from ...tools._info import ToolChoice, ToolInfo
 
@@ -29,6 +29,17 @@ def config_of(body: dict[str, Any], fields: dict[str, str]) -> GenerateConfig:
     if isinstance(found.get("stop_seqs"), str):
         found["stop_seqs"] = [found["stop_seqs"]]
     return GenerateConfig(**found)
+
+
+def tool_result(parts: list[Any]) -> str | list[Content]:
+    """A tool result's content from its text and image parts: the text joined, and its
+    images kept after it (a screenshot the agent's tool took must reach the model, or be
+    refused by check_media, never dropped)."""
+    text = "".join(p.text for p in parts if isinstance(p, ContentText))
+    images: list[Content] = [p for p in parts if isinstance(p, ContentImage)]
+    if not images:
+        return text
+    return [ContentText(text=text), *images] if text else images
 
 
 def call_arguments(raw: Any) -> dict[str, Any]:
