@@ -107,6 +107,7 @@ class Model:
         self._limit: ConnectionLimit | None = None
         self._limit_loop: asyncio.AbstractEventLoop | None = None
         self._last_merge: tuple[tuple[object, ...], GenerateConfig] | None = None
+        self._last_event_config: tuple[GenerateConfig, dict[str, Any]] | None = None
 
     def __repr__(self) -> str:
         return f"Model({self.name!r})"
@@ -210,7 +211,7 @@ class Model:
             model=self.name,
             messages=len(messages),
             tools=[t.name for t in tools or []],
-            config={k: v for k, v in cfg.set_fields().items() if k not in CONNECTION_FIELDS},
+            config=self._event_config(cfg),
             output=preview(output.completion),
             tool_calls=[c.function for c in output.message.tool_calls or []],
             stop_reason=output.stop_reason,
@@ -226,6 +227,18 @@ class Model:
             reply=output,
             **_call_fields(call),
         ))
+
+    def _event_config(self, cfg: GenerateConfig) -> dict[str, Any]:
+        """The config a model event shows: the fields set, connection options left out.
+
+        Kept for the last config seen (a task's samples share one: see `_merged`);
+        dumping a config is a tenth of an event's cost. Events share the dict, read-only.
+        """
+        last = self._last_event_config
+        if last is None or last[0] is not cfg:
+            shown = {k: v for k, v in cfg.set_fields().items() if k not in CONNECTION_FIELDS}
+            last = self._last_event_config = (cfg, shown)
+        return last[1]
 
     def _account(self, output: ModelOutput, spent: bool) -> float | None:
         """The one path of a call's usage: the model's and the task's stats (`spent`: not
