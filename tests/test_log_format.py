@@ -53,6 +53,24 @@ def test_finished_log_is_one_json_document(tmp_path: Path) -> None:
     assert log.samples[0].input == 'question 0 {"json": true}'
 
 
+def test_samples_written_in_several_batches_make_one_json_document(tmp_path: Path) -> None:
+    """Lines are made as samples finish and joined by the writer thread: batches of any
+    size, the last one empty (only the end was queued), still give valid JSON."""
+    path = tmp_path / "b.json"
+    log = _log()
+    writer = LogWriter(str(path))
+    writer.start(log)
+    for i in range(5):
+        writer.write_sample(EvalSample(id=i + 1, input=f"q{i}"))
+        if i in (0, 3):
+            writer.wait_backlog(0)  # this batch is written before the next sample comes
+    writer.wait_backlog(0)  # nothing left: the thread then takes the end alone
+    log.status = "success"
+    writer.finish(log)
+    data = json.loads(path.read_text())
+    assert [s["id"] for s in data["samples"]] == [1, 2, 3, 4, 5]
+
+
 def test_cut_off_log_keeps_every_complete_sample(tmp_path: Path) -> None:
     path = tmp_path / "b.json"
     _write(path, 5, finish=False)
