@@ -3,8 +3,8 @@ request and response bodies, for the model event of the call.
 
 `Model.generate` opens a record per call only inside a sample (where events are kept);
 the retry policy, the connection wait and the providers' HTTP helpers add to it. The
-bodies are kept by reference, not copied: they are serialised (and redacted) once, with
-the rest of the sample, when its log line is made.
+bodies are kept by reference, not copied: the log's writer thread serialises (and
+redacts) them, so the event loop pays nothing for them.
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ class ModelEvent(_Event):
     error: str | None = None
     # The complete call (Inspect's model event): the messages as sent, the tools offered
     # with their schemas, the reply, and the provider's request and response bodies
-    # (redacted as the log is written). Held by reference: serialised once, in the log line.
+    # (redacted as the log is written). Held by reference: the writer thread serialises.
     input: list[Any] = Field(default_factory=list)
     tool_info: list[Any] = Field(default_factory=list)
     tool_choice: Any = None

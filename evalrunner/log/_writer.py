@@ -10,7 +10,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from ._file import header_line, sample_line, trailer_line
 from ._inspect_write import EvalFileWriter
@@ -36,26 +36,13 @@ class _JsonLines:
     def start(self, log: EvalLog) -> None:
         self._f.write(header_line(log).encode("utf-8"))  # lines come redacted
 
-    @staticmethod
-    def encode(sample: EvalSample) -> str:
-        """A sample's line, made by the thread that finished it (the event loop).
-
-        Serialising on the writer thread cost more than it saved: the GIL handed back and
-        forth at every system call of the loop, and the sample had left the CPU's cache.
-        """
-        return sample_line(sample, first=True)
-
-    def samples(self, batch: list[str]) -> None:
-        if not batch:
-            return
-        # The comma before every line but the first is added here, on the one thread that
-        # knows the order the lines are written in.
-        text = ",".join(batch)
-        if not self._first:
-            text = "," + text
-        self._first = False
+    def samples(self, batch: list[EvalSample]) -> None:
+        lines = []
+        for item in batch:
+            lines.append(sample_line(item, self._first))
+            self._first = False
         # One write: each system call gives the GIL back to the busy event loop.
-        self._f.write(text.encode("utf-8"))
+        self._f.write("".join(lines).encode("utf-8"))
 
     def checkpoint(self) -> None:
         pass  # every line is whole on its own
@@ -71,10 +58,6 @@ class _EvalZip(EvalFileWriter):
         super().__init__(f)
         self._last_checkpoint = time.monotonic()
         self._members_at_checkpoint = 0
-
-    @staticmethod
-    def encode(sample: EvalSample) -> EvalSample:
-        return sample  # converted and compressed on the writer thread (zlib frees the GIL)
 
     def checkpoint(self) -> None:
         members = len(self._zip.members)
@@ -124,8 +107,7 @@ class LogWriter:
         else:
             self._path = Path(_local(location))
             self._path.parent.mkdir(parents=True, exist_ok=True)
-        # What `_format.encode` made of each finished sample; None ends the thread.
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[EvalSample | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._file: IO[bytes] | None = None
         self._format: _JsonLines | _EvalZip | None = None
@@ -180,10 +162,8 @@ class LogWriter:
         failed, so the run stops instead of calling the model for samples it cannot keep."""
         if self.failure is not None:
             raise self.failure
-        assert self._format is not None, "write_sample before start"
-        item = self._format.encode(sample)
         self._queued += 1
-        self._queue.put(item)
+        self._queue.put(sample)
 
     def wait_backlog(self, limit: int = 1000) -> None:
         """Block until at most `limit` samples wait to be written.
@@ -233,14 +213,14 @@ class LogWriter:
                 os.fsync(self._file.fileno())
                 last_sync = time.monotonic()
 
-    def _next_batch(self) -> tuple[list[Any], bool]:
+    def _next_batch(self) -> tuple[list[EvalSample], bool]:
         """The samples queued now (at least one wait), and whether the end was queued.
 
         A busy event loop holds the GIL; this thread gets it once per switch interval, so
         it writes everything waiting then, not one sample: at a thousand samples a second,
         one at a time fell behind and the queue held most of a run in memory.
         """
-        batch: list[Any] = []
+        batch: list[EvalSample] = []
         item = self._queue.get()
         while item is not None:
             batch.append(item)

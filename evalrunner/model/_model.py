@@ -220,7 +220,7 @@ class Model:
             cached=output.cached,
             cost=cost,
             error=output.error,
-            # The call in full, by reference (serialised once, in the sample's log line).
+            # The call in full, by reference (the log's writer thread serialises it).
             input=messages,
             tool_info=list(tools or []),
             tool_choice=tool_choice,
