@@ -75,7 +75,7 @@ class Client(httpx.AsyncClient):
             return self.build_request("POST", url, content=content, timeout=timeout)
 
         limits = self.timeout if timeout is httpx.USE_CLIENT_DEFAULT else timeout
-        response = await self._direct.post_read("POST", target, content, _as_timeout(limits),
+        response = await self._direct.exchange("POST", target, content, _as_timeout(limits),
                                                 request)
         if "set-cookie" in response.headers:
             self.cookies.extract_cookies(response)
@@ -157,10 +157,10 @@ class _Transport(AiohttpTransport):
     async def fetch(self, request: httpx.Request) -> httpx.Response:
         """The response with its body read: one read instead of a chain of streams."""
         content = await request.aread()
-        return await self.post_read(request.method, _Target.of(request.url, request.headers),
+        return await self.exchange(request.method, _Target.of(request.url, request.headers),
                                     content, _as_timeout(request), lambda: request)
 
-    async def post_read(
+    async def exchange(
         self, method: str, target: _Target, content: bytes, timeout: aiohttp.ClientTimeout,
         request: Callable[[], httpx.Request],
     ) -> httpx.Response:
