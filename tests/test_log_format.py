@@ -54,8 +54,9 @@ def test_finished_log_is_one_json_document(tmp_path: Path) -> None:
 
 
 def test_samples_written_in_several_batches_make_one_json_document(tmp_path: Path) -> None:
-    """Lines are made as samples finish and joined by the writer thread: batches of any
-    size, the last one empty (only the end was queued), still give valid JSON."""
+    """The writer thread writes what is queued in batches: batches of any size, the last
+    one holding only the end, still give one valid JSON document (a comma before every
+    sample line but the first)."""
     path = tmp_path / "b.json"
     log = _log()
     writer = LogWriter(str(path))
